@@ -1,0 +1,40 @@
+# Two commands do everything: `make book` and `make test`.
+# Both create .venv from requirements.lock when it is missing or older than the lock.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test check manifest lock clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+book: $(STAMP)  ## verify raw data, run the notebooks, build the HTML book into book/_build/html
+	$(BIN)/ics-leadership build
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest
+
+check: $(STAMP)  ## verify and validate data/raw only
+	$(BIN)/ics-leadership check
+
+manifest: $(STAMP)  ## deliberately record new checksums for data/raw after editing raw data
+	$(BIN)/ics-leadership update-manifest
+
+lock:  ## re-resolve requirements.lock (needs the package index) and sync environment.yml
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(BIN)/python tools/sync_environment.py
+
+clean:  ## remove the built book, executed notebooks and derived data (not .venv)
+	rm -rf book/_build book/notebooks data/derived/*.csv data/derived/*.png data/derived/*.svg

@@ -1,0 +1,221 @@
+"""Declared columns of the tabular data files, and validation against them.
+
+A :class:`TableSchema` is the single source for two things: validating a CSV (every problem is
+reported with its file, row and field) and the data dictionary printed in the book. Values are
+read as text first, so that a bad cell is reported as the user typed it rather than as whatever
+pandas guessed.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ics_leadership.errors import DataValidationError, Problem
+from ics_leadership.paths import display_path
+
+LEVELS = ("executive", "thematic", "project")
+SITES = ("A", "B", "C")
+
+_TRUE = {"true", "yes", "1"}
+_FALSE = {"false", "no", "0"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its type, whether it may be blank, and its allowed values."""
+
+    name: str
+    dtype: str  # "string", "integer", "number" or "boolean"
+    description: str
+    required: bool = True
+    allowed: tuple[str, ...] | None = None
+    unique: bool = False
+    pattern: str | None = None
+    minimum: float | None = None
+
+    def parse(self, text: str) -> object:
+        """Convert one cell, raising ``ValueError`` with a message fit for the user."""
+        if self.dtype == "string":
+            if self.pattern and not re.fullmatch(self.pattern, text):
+                raise ValueError(f"'{text}' does not match the pattern {self.pattern}")
+            if self.allowed is not None and text not in self.allowed:
+                raise ValueError(f"'{text}' is not one of: {', '.join(self.allowed)}")
+            return text
+        if self.dtype == "boolean":
+            low = text.strip().lower()
+            if low in _TRUE:
+                return True
+            if low in _FALSE:
+                return False
+            raise ValueError(f"'{text}' is not a boolean (use true or false)")
+        if self.dtype == "integer":
+            try:
+                value: float = int(text)
+            except ValueError:
+                raise ValueError(f"'{text}' is not a whole number") from None
+        elif self.dtype == "number":
+            try:
+                value = float(text)
+            except ValueError:
+                raise ValueError(f"'{text}' is not a number") from None
+        else:  # pragma: no cover - guarded by the schema definitions below
+            raise TypeError(f"unknown dtype {self.dtype}")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"{text} is below the minimum {self.minimum:g}")
+        return value
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """The columns of one CSV file, in order."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    extra_columns_allowed: bool = False
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def dictionary(self) -> pd.DataFrame:
+        """The data dictionary of this table, one row per column."""
+        rows = []
+        for c in self.columns:
+            allowed = ", ".join(c.allowed) if c.allowed else ""
+            rows.append(
+                {
+                    "column": c.name,
+                    "type": c.dtype,
+                    "required": "yes" if c.required else "no",
+                    "unique": "yes" if c.unique else "",
+                    "allowed values": allowed,
+                    "description": c.description,
+                }
+            )
+        return pd.DataFrame(rows)
+
+
+def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
+    """Read ``path`` and validate it against ``schema``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Typed columns in the schema's order (nullable dtypes where blanks are allowed).
+
+    Raises
+    ------
+    DataValidationError
+        Listing every problem found, each with file, row and field.
+    """
+    path = Path(path)
+    shown = display_path(path)
+    if not path.is_file():
+        raise DataValidationError([Problem(shown, "file not found")])
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            rows = list(reader)
+    except UnicodeDecodeError as exc:
+        raise DataValidationError([Problem(shown, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except csv.Error as exc:
+        raise DataValidationError([Problem(shown, f"not a readable CSV file ({exc})")]) from None
+    if header is None:
+        raise DataValidationError([Problem(shown, "file is empty; expected a header row")])
+    header = [h.strip().lstrip("\ufeff") for h in header]
+
+    problems: list[Problem] = []
+    missing = [c for c in schema.column_names if c not in header]
+    for name in missing:
+        problems.append(Problem(shown, "required column is missing", field=name))
+    if not schema.extra_columns_allowed:
+        for name in header:
+            if name not in schema.column_names:
+                problems.append(Problem(shown, "unexpected column (not in the schema)", field=name))
+    dupes = {h for h in header if header.count(h) > 1}
+    for name in sorted(dupes):
+        problems.append(Problem(shown, "column appears more than once", field=name))
+    if problems:
+        raise DataValidationError(problems)
+
+    index = {name: header.index(name) for name in schema.column_names}
+    parsed: dict[str, list[object]] = {c.name: [] for c in schema.columns}
+    seen: dict[str, dict[object, int]] = {c.name: {} for c in schema.columns if c.unique}
+    for i, raw in enumerate(rows, start=1):
+        if not any(cell.strip() for cell in raw):
+            continue  # a blank line at the end of a hand-edited file is harmless
+        if len(raw) != len(header):
+            problems.append(Problem(shown, f"has {len(raw)} fields, the header has {len(header)}", row=i))
+            continue
+        for col in schema.columns:
+            text = raw[index[col.name]].strip()
+            value: object = None
+            if text == "":
+                if col.required:
+                    problems.append(Problem(shown, "is blank but required", row=i, field=col.name))
+            else:
+                try:
+                    value = col.parse(text)
+                except ValueError as exc:
+                    problems.append(Problem(shown, str(exc), row=i, field=col.name))
+            if col.unique and value is not None:
+                first = seen[col.name].setdefault(value, i)
+                if first != i:
+                    problems.append(Problem(shown, f"duplicate value '{value}' (first in row {first})", row=i, field=col.name))
+            parsed[col.name].append(value)
+    if problems:
+        raise DataValidationError(problems)
+
+    frame = pd.DataFrame(parsed, columns=schema.column_names)
+    for col in schema.columns:
+        frame[col.name] = frame[col.name].astype(_PANDAS_DTYPES[col.dtype])
+    return frame
+
+
+_PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
+
+
+PARTICIPANTS = TableSchema(
+    name="participants.csv",
+    description=(
+        "One row per clinical leader in Table 1 of the paper, in the order printed there. "
+        "Pseudonymous identifiers are ours; every other value is transcribed from Table 1, "
+        "except profession, which is read from the role title (see profession_basis)."
+    ),
+    columns=(
+        Column("participant_id", "string", "Stable pseudonymous identifier (CL-<site><number>).", unique=True,
+               pattern=r"CL-[A-Z]\d{2}"),
+        Column("site", "string", "STP the leader belongs to, as lettered in Table 1.", allowed=SITES),
+        Column("level", "string", "Governance level of the leader's role (Table 1 rows).", allowed=LEVELS),
+        Column("role", "string", "The role of this one person, in the words of Table 1."),
+        Column("role_as_printed", "string",
+               "The Table 1 entry this person belongs to (differs from role only for grouped entries such as "
+               "'GP Network Representatives (3)')."),
+        Column("profession", "string", "Professional background read from the role title.",
+               allowed=("medicine", "nursing", "pharmacy", "midwifery", "occupational therapy", "other")),
+        Column("profession_basis", "string", "Why this profession was assigned: what in the title says so, or the inference made."),
+        Column("follow_up", "boolean", "Interviewed more than once (asterisk in Table 1)."),
+    ),
+)
+
+OBSERVATIONS = TableSchema(
+    name="observations.csv",
+    description="Non-participant observation of STP meetings, by site, as stated in the Methods.",
+    columns=(
+        Column("site", "string", "STP, as lettered in the paper.", allowed=SITES, unique=True),
+        Column("hours", "number", "Hours of meetings observed at the site.", minimum=0),
+        Column("meetings", "integer", "Meetings observed at the site (blank: the paper gives no per-site count).",
+               required=False, minimum=0),
+        Column("location", "string", "Where in the paper the values are stated."),
+    ),
+)
+
+#: Every tabular raw file, by file name; the book's data dictionary is built from this.
+RAW_TABLES: dict[str, TableSchema] = {s.name: s for s in (PARTICIPANTS, OBSERVATIONS)}
