@@ -1,0 +1,36 @@
+"""Write ``data/derived`` deterministically and atomically.
+
+Same inputs give byte-identical files; a file is either the old one or the complete new one,
+never half-written (written to a temporary file in the same folder, then renamed).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+
+def atomic_write(path: Path | str, write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write`` with a binary file handle, then move the result to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Path:
+    """Write ``frame`` as UTF-8 CSV with LF line endings and a stable float format."""
+    text = frame.to_csv(index=index, lineterminator="\n", float_format="%.6g")
+    return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))

@@ -1,0 +1,67 @@
+"""Captioned tables and figures with alt text, for notebooks and the book.
+
+Notebooks call these so that every table has a caption and every figure a caption and an alt
+text, in JupyterLab and in the rendered book alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+
+from ics_leadership.figures import SYNTHETIC_LABEL
+
+
+def _label(caption: str, synthetic: bool) -> str:
+    return f"{SYNTHETIC_LABEL}. {caption}" if synthetic else caption
+
+
+def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: bool = False,
+          multiline: bool = False) -> "pd.io.formats.style.Styler":
+    """A table with a caption, ready to display.
+
+    Parameters
+    ----------
+    frame
+        What to show.
+    caption
+        A sentence saying what the table shows and where its numbers come from.
+    index
+        Show the frame's index (for cross-tabulations).
+    synthetic
+        Prefix the caption with the synthetic-data label.
+    multiline
+        Honour line breaks inside cells (for lists of roles).
+    """
+    styler = frame.style.set_caption(html.escape(_label(caption, synthetic))).format(escape="html", na_rep="")
+    styler = styler.set_table_attributes('class="compendium-table"')
+    styles = [
+        {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600; padding-bottom: .4em;"},
+        {"selector": "td, th", "props": "text-align: left; vertical-align: top; padding: .25em .6em;"},
+    ]
+    if multiline:
+        styles.append({"selector": "td", "props": "white-space: pre-line;"})
+    styler = styler.set_table_styles(styles)
+    if not index:
+        styler = styler.hide(axis="index")
+    return styler
+
+
+def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False) -> HTML:
+    """Show a saved PNG as an HTML ``<figure>`` with alt text and a caption.
+
+    The image is embedded, so the executed notebook (and the book built from it) carries it.
+    """
+    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+    caption = _label(caption, synthetic)
+    return HTML(
+        '<figure class="compendium-figure" style="margin: 1em 0;">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        'style="max-width: 100%; height: auto;" />'
+        f'<figcaption style="font-size: .95em;">{html.escape(caption)}</figcaption>'
+        "</figure>"
+    )
