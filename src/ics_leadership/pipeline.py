@@ -101,6 +101,23 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
     return data
 
 
+def _quiet_kernel_manager():
+    """A kernel manager whose kernel does not write start-up chatter to the terminal.
+
+    ipykernel warns on stderr at every start that its local TCP sockets are unencrypted; that
+    line would be repeated under every notebook in the build's progress output. Errors raised in
+    cells still reach us through the Jupyter protocol, and a dying kernel is still reported.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def execute_notebook(
     source: Path | str,
     output: Path | str,
@@ -141,6 +158,7 @@ def execute_notebook(
             log_output=False,
             request_save_on_cell_execute=False,
             kernel_name="python3",
+            kernel_manager_class=_quiet_kernel_manager(),
         )
     except PapermillExecutionError as exc:
         cell = _source_cell_number(output, exc.cell_index)
@@ -152,15 +170,25 @@ def execute_notebook(
 
 
 def _source_cell_number(executed: Path, index: int) -> int:
-    """Map papermill's cell index in the executed copy back to the source notebook (1-based)."""
+    """Find the failed cell's position in the *source* notebook (1-based, as JupyterLab counts).
+
+    The executed copy has extra cells that the user never wrote (papermill's injected parameters
+    and its error banners), so the failed cell is located by its error output and counted among
+    the user's own cells only.
+    """
+    added = {"injected-parameters", "papermill-error-cell-tag"}
     try:
         cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError):
         return index + 1
-    injected = sum(
-        1 for c in cells[:index] if "injected-parameters" in c.get("metadata", {}).get("tags", [])
-    )
-    return index - injected + 1
+    position = 0
+    for cell in cells:
+        if added & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        position += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return position
+    return index + 1
 
 
 def run_notebooks(

@@ -1,0 +1,65 @@
+"""Shared fixtures: the compendium's root, and editable copies of its raw data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "raw"
+
+
+@pytest.fixture
+def raw_copy(tmp_path: Path) -> Path:
+    """A private copy of data/raw that a test may break."""
+    target = tmp_path / "raw"
+    shutil.copytree(RAW, target)
+    return target
+
+
+def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Edit a fixture file, failing loudly if the text to replace is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+#: What a book build needs from the checkout; everything else is generated.
+BOOK_INPUTS = ("data/raw", "notebooks", "book", "pipeline.yaml", "requirements.lock", "pyproject.toml")
+
+
+def copy_compendium(target: Path) -> Path:
+    """Copy the compendium's sources (not its generated files) to ``target``."""
+    ignore = shutil.ignore_patterns("_build", ".build-*", ".staging-*", ".ipynb_checkpoints", "__pycache__")
+    for name in BOOK_INPUTS:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, target / name, ignore=ignore)
+        else:
+            shutil.copy2(src, target / name)
+    shutil.rmtree(target / "book" / "notebooks", ignore_errors=True)  # executed copies: rebuilt
+    (target / "data" / "derived").mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def run_cli(root: Path, *args: str, timeout: int = 900) -> "subprocess.CompletedProcess[str]":
+    """Run ``python -m ics_leadership ARGS`` against the compendium copy at ``root``."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root)}
+    return subprocess.run([sys.executable, "-m", "ics_leadership", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """A compendium copy on which `ics-leadership build` has run; returns its root."""
+    root = copy_compendium(tmp_path_factory.mktemp("compendium"))
+    result = run_cli(root, "build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (root / "build-stdout.txt").write_text(result.stdout)
+    return root

@@ -1,0 +1,83 @@
+"""The whole pipeline builds the book; a failure names the notebook and cell and keeps the old book."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from conftest import replace_in, run_cli
+from test_sample import PAPER_TABLE1
+
+pytestmark = pytest.mark.slow
+
+
+def _text(path) -> str:
+    """Visible-ish text of an HTML page: tags removed, entities decoded, spaces collapsed."""
+    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+
+
+def test_build_reports_progress_per_notebook(built_book):
+    out = (built_book / "build-stdout.txt").read_text()
+    assert "Raw data: 3 files match data/raw/MANIFEST" in out
+    for i, name in enumerate(["01_sample", "90_data", "99_colophon"], start=1):
+        assert f"[{i}/3] notebooks/{name}.ipynb" in out
+    assert "Book built in" in out
+
+
+def test_sample_page_shows_every_table1_role(built_book):
+    text = _text(built_book / "book/_build/html/notebooks/01_sample.html")
+    for entries in PAPER_TABLE1.values():
+        for entry in entries:
+            assert entry in text
+    assert "Table 1 of Waring et al. (2023), rebuilt from data/raw/participants.csv" in text
+
+
+def test_home_page_numbers_come_from_the_notebook(built_book):
+    text = _text(built_book / "book/_build/html/intro.html")
+    assert "interviewed 25 clinical leaders listed in the paper’s Table 1 across 3 STPs" in text.replace("'", "’")
+    assert "together with 47 non-clinical leaders, and observed 28 meetings over 49 hours" in text
+    assert re.search(r"\(\s*4\s+such findings\)", text)
+
+
+def test_data_page_has_dictionary_and_manifest(built_book):
+    text = _text(built_book / "book/_build/html/notebooks/90_data.html")
+    assert "profession_basis" in text and "Stable pseudonymous identifier" in text
+    digest = (built_book / "data/raw/MANIFEST").read_text().split()[0]
+    assert digest in text
+
+
+def test_colophon_records_the_build(built_book):
+    text = _text(built_book / "book/_build/html/notebooks/99_colophon.html")
+    assert "unknown (not a git checkout)" in text  # the copy is not a git checkout
+    assert "jupyter-book" in text and "1.0.4" in text
+
+
+def test_failing_notebook_keeps_the_previous_book(built_book):
+    index = built_book / "book/_build/html/index.html"
+    before = index.read_bytes()
+    replace_in(built_book / "pipeline.yaml", "raw_dir: ../data/raw\n      derived_dir", "raw_dir: ../no/such/dir\n      derived_dir")
+    try:
+        result = run_cli(built_book, "build")
+    finally:
+        replace_in(built_book / "pipeline.yaml", "raw_dir: ../no/such/dir", "raw_dir: ../data/raw")
+    assert result.returncode == 1
+    assert "error: notebooks/01_sample.ipynb, cell 3 failed: ManifestError" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert index.read_bytes() == before
+    assert not list((built_book / "book").glob(".staging-*")) and not list((built_book / "book").glob(".build-*"))
+
+
+def test_changed_raw_file_stops_the_build_before_any_notebook(built_book):
+    participants = built_book / "data/raw/participants.csv"
+    original = participants.read_bytes()
+    replace_in(participants, "Obstetrics Lead,Obstetrics Lead", "Obstetric Lead,Obstetric Lead")
+    try:
+        result = run_cli(built_book, "build")
+    finally:
+        participants.write_bytes(original)
+    assert result.returncode == 1
+    assert "data/raw/participants.csv has changed since the manifest was written" in result.stderr
+    assert "[1/3]" not in result.stdout
