@@ -143,6 +143,14 @@ def findings(checks: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["fact", "label", "verdict", "values and where"])
 
 
+def distinct_values(checks: pd.DataFrame, fact: str, source: str | None = None) -> list[str]:
+    """The different values given for ``fact`` (optionally only from ``source``), in order of appearance."""
+    rows = checks[checks["fact"] == fact]
+    if source is not None:
+        rows = rows[rows["source"] == source]
+    return list(dict.fromkeys(rows["value"]))
+
+
 def _tidy_number(value: Any) -> Any:
     """Show 49.0 as 49 so recomputed and stated values read alike."""
     if isinstance(value, float) and value.is_integer():

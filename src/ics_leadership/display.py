@@ -20,6 +20,13 @@ def _label(caption: str, synthetic: bool) -> str:
     return f"{SYNTHETIC_LABEL}. {caption}" if synthetic else caption
 
 
+def _cell_text(value: object) -> str:
+    """Numbers as people write them: 22 not 22.000000, 0.25 not 0.250000."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
 def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: bool = False,
           multiline: bool = False) -> "pd.io.formats.style.Styler":
     """A table with a caption, ready to display.
@@ -37,9 +44,12 @@ def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: boo
     multiline
         Honour line breaks inside cells (for lists of roles).
     """
-    styler = frame.style.set_caption(html.escape(_label(caption, synthetic))).format(escape="html", na_rep="")
+    styler = frame.style.set_caption(html.escape(_label(caption, synthetic))).format(
+        formatter=_cell_text, escape="html", na_rep=""
+    )
     styler = styler.set_table_attributes('class="compendium-table"')
     styles = [
+        {"selector": "", "props": "margin-left: 0; margin-right: auto;"},
         {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600; padding-bottom: .4em;"},
         {"selector": "td, th", "props": "text-align: left; vertical-align: top; padding: .25em .6em;"},
     ]
@@ -56,6 +66,8 @@ def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False) -> 
 
     The image is embedded, so the executed notebook (and the book built from it) carries it.
     """
+    if synthetic:
+        alt = f"{SYNTHETIC_LABEL}. {alt}"
     data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
     caption = _label(caption, synthetic)
     return HTML(
@@ -65,3 +77,14 @@ def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False) -> 
         f'<figcaption style="font-size: .95em;">{html.escape(caption)}</figcaption>'
         "</figure>"
     )
+
+
+def save_and_show(fig, directory: Path | str, stem: str, alt: str, caption: str, synthetic: bool = False) -> HTML:
+    """Save ``fig`` as SVG and PNG under ``directory`` (deterministically), close it, and show it."""
+    import matplotlib.pyplot as plt
+
+    from ics_leadership.figures import save_figure
+
+    saved = save_figure(fig, directory, stem)
+    plt.close(fig)
+    return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic)

@@ -166,7 +166,18 @@ def execute_notebook(
         raise NotebookExecutionError(shown, cell, f"{exc.ename}: {exc.evalue}  [cell starts: {first_line.strip()}]") from None
     except Exception as exc:  # kernel could not start, notebook unreadable, ...
         raise NotebookExecutionError(shown, None, f"{type(exc).__name__}: {exc}") from None
+    _collapse_injected_parameters(output)
     return output
+
+
+def _collapse_injected_parameters(executed: Path) -> None:
+    """Tag papermill's injected-parameters cell ``hide-cell``: the book shows it folded."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "injected-parameters" in tags and "hide-cell" not in tags:
+            tags.append("hide-cell")
+    executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _source_cell_number(executed: Path, index: int) -> int:
