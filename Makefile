@@ -32,7 +32,7 @@ manifest: $(STAMP)  ## deliberately record new checksums for data/raw after edit
 
 lock:  ## re-resolve requirements.lock (needs the package index) and sync environment.yml
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --extra test --generate-hashes --strip-extras --allow-unsafe \
+	$(BIN)/pip-compile --quiet --extra test --extra bench --generate-hashes --strip-extras --allow-unsafe \
 	    --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	$(BIN)/python tools/sync_environment.py
 
