@@ -37,6 +37,7 @@ class Column:
     unique: bool = False
     pattern: str | None = None
     minimum: float | None = None
+    optional_column: bool = False  # the column itself may be absent from the file (read as blank)
 
     def parse(self, text: str) -> object:
         """Convert one cell, raising ``ValueError`` with a message fit for the user."""
@@ -92,7 +93,7 @@ class TableSchema:
                 {
                     "column": c.name,
                     "type": c.dtype,
-                    "required": "yes" if c.required else "no",
+                    "required": "yes" if c.required else ("no; column may be absent" if c.optional_column else "no"),
                     "unique": "yes" if c.unique else "",
                     "allowed values": allowed,
                     "description": c.description,
@@ -132,7 +133,7 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
     header = [h.strip().lstrip("\ufeff") for h in header]
 
     problems: list[Problem] = []
-    missing = [c for c in schema.column_names if c not in header]
+    missing = [c.name for c in schema.columns if c.name not in header and not c.optional_column]
     for name in missing:
         problems.append(Problem(shown, "required column is missing", field=name))
     if not schema.extra_columns_allowed:
@@ -145,7 +146,7 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
     if problems:
         raise DataValidationError(problems)
 
-    index = {name: header.index(name) for name in schema.column_names}
+    index = {name: header.index(name) for name in schema.column_names if name in header}
     parsed: dict[str, list[object]] = {c.name: [] for c in schema.columns}
     seen: dict[str, dict[object, int]] = {c.name: {} for c in schema.columns if c.unique}
     for i, raw in enumerate(rows, start=1):
@@ -155,7 +156,7 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
             problems.append(Problem(shown, f"has {len(raw)} fields, the header has {len(header)}", row=i))
             continue
         for col in schema.columns:
-            text = raw[index[col.name]].strip()
+            text = raw[index[col.name]].strip() if col.name in index else ""
             value: object = None
             if text == "":
                 if col.required:
@@ -176,6 +177,12 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
     frame = pd.DataFrame(parsed, columns=schema.column_names)
     for col in schema.columns:
         frame[col.name] = frame[col.name].astype(_PANDAS_DTYPES[col.dtype])
+    if schema.extra_columns_allowed:  # extra columns are attributes: kept as text
+        for name in header:
+            if name not in schema.column_names:
+                values = [r[header.index(name)].strip() if len(r) == len(header) else "" for r in rows
+                          if any(cell.strip() for cell in r)]
+                frame[name] = pd.array([v or None for v in values], dtype="string")
     return frame
 
 
@@ -217,5 +224,65 @@ OBSERVATIONS = TableSchema(
     ),
 )
 
+SOURCE_TYPES = ("interview", "follow-up interview", "observation", "other")
+STAGE_VALUES = ("early", "later")
+
+DOCUMENTS = TableSchema(
+    name="documents.csv",
+    description=(
+        "Canonical coded data: one row per document (an interview transcript, a follow-up interview, "
+        "field notes of an observed meeting, or another text). Further columns are kept as attributes."
+    ),
+    columns=(
+        Column("document_id", "string", "Identifier of the document, unique in the project.", unique=True),
+        Column("participant_id", "string", "Who the document is about or with; blank for observations.", required=False),
+        Column("source_type", "string", "Kind of document.", allowed=SOURCE_TYPES),
+        Column("n_chars", "integer", "Length of the document's plain text in characters (offsets count these).",
+               minimum=0),
+        Column("site", "string", "Site (STP, ICS, organisation) of the document; blank: the participant's site.",
+               required=False, optional_column=True),
+        Column("level", "string", "Governance level; blank: the participant's level.", required=False,
+               allowed=LEVELS, optional_column=True),
+        Column("stage", "string", "Stage of change the document speaks to.", required=False,
+               allowed=STAGE_VALUES, optional_column=True),
+        Column("sequence", "integer", "Order of data collection (for saturation); blank: file order.",
+               required=False, minimum=0, optional_column=True),
+    ),
+    extra_columns_allowed=True,
+)
+
+CODINGS = TableSchema(
+    name="codings.csv",
+    description=(
+        "Canonical coded data: one row per coding, that is one code applied by one coder to one span of "
+        "characters [start, end) of a document. A span coded with two codes is two rows."
+    ),
+    columns=(
+        Column("document_id", "string", "The coded document (must be in documents.csv)."),
+        Column("start", "integer", "First character of the span (0-based).", minimum=0),
+        Column("end", "integer", "One past the last character of the span (end exclusive).", minimum=0),
+        Column("code", "string", "Compendium code id (see the codebook), or a project code mapped to one."),
+        Column("coder", "string", "Who applied the code (name or stable label)."),
+        Column("excerpt", "string", "The coded text, where it may be shared; blank otherwise.", required=False,
+               optional_column=True),
+    ),
+)
+
+CODED_PARTICIPANTS = TableSchema(
+    name="participants.csv",
+    description="Canonical coded data (optional file): attributes of the people documents are about.",
+    columns=(
+        Column("participant_id", "string", "Identifier used in documents.csv.", unique=True),
+        Column("site", "string", "Site of the participant.", required=False),
+        Column("level", "string", "Governance level of the participant's role.", required=False, allowed=LEVELS),
+        Column("group", "string", "clinical or non-clinical leader.", required=False,
+               allowed=("clinical", "non-clinical"), optional_column=True),
+    ),
+    extra_columns_allowed=True,
+)
+
 #: Every tabular raw file, by file name; the book's data dictionary is built from this.
 RAW_TABLES: dict[str, TableSchema] = {s.name: s for s in (PARTICIPANTS, OBSERVATIONS)}
+
+#: The canonical coded-data tables (a folder holding these is "coded data").
+CODED_TABLES: dict[str, TableSchema] = {"documents": DOCUMENTS, "codings": CODINGS, "participants": CODED_PARTICIPANTS}

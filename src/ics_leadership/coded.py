@@ -1,0 +1,174 @@
+"""Canonical coded data: a folder with ``documents.csv``, ``codings.csv`` and optionally
+``participants.csv`` and ``corpus.yaml``.
+
+This is the form every importer writes and every analysis reads. :func:`load_coded` validates the
+tables one by one (types, allowed values) and then against each other and the codebook (unknown
+document, participant or code; a span that ends before it starts or runs past its document;
+duplicate codings), naming file, row and field for every problem.
+
+``corpus.yaml`` describes where the data came from. When it says ``synthetic: true`` the data are
+the synthetic demonstration corpus, and everything computed from them must say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ics_leadership import paths
+from ics_leadership.codebook import Codebook, load_codebook
+from ics_leadership.errors import DataValidationError, Problem
+from ics_leadership.schema import CODED_PARTICIPANTS, CODINGS, DOCUMENTS, read_table
+
+CORPUS_FILE = "corpus.yaml"
+
+
+@dataclass
+class CodedData:
+    """Validated coded data, with document attributes resolved from participants."""
+
+    documents: pd.DataFrame
+    codings: pd.DataFrame
+    participants: pd.DataFrame | None
+    directory: Path
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.metadata.get("synthetic", False))
+
+    @property
+    def description(self) -> str:
+        return str(self.metadata.get("description", f"coded data in {paths.display_path(self.directory)}"))
+
+    def codings_with_attributes(self) -> pd.DataFrame:
+        """Codings joined with their document's participant, source type, site, level and stage."""
+        cols = ["document_id", "participant_id", "source_type", "site", "level", "stage", "sequence"]
+        return self.codings.merge(self.documents[cols], on="document_id", how="left", validate="many_to_one")
+
+
+def load_coded(directory: Path | str, codebook: Codebook | None = None, check_codes: bool = True) -> CodedData:
+    """Load and validate a folder of canonical coded data.
+
+    Parameters
+    ----------
+    directory
+        Folder with ``documents.csv`` and ``codings.csv`` (and optionally ``participants.csv``,
+        ``corpus.yaml``).
+    codebook
+        Codes must be in this codebook (default: the compendium's). Apply a mapping first when the
+        codes are a project's own (see :mod:`ics_leadership.mapping`).
+    check_codes
+        Set to False to validate structure only (for data whose codes are still to be mapped).
+
+    Raises
+    ------
+    DataValidationError
+        Every problem found, each naming file, row and field.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DataValidationError([Problem(paths.display_path(directory), "coded-data folder not found")])
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame | None] = {}
+    for key, schema, required in (("documents", DOCUMENTS, True), ("codings", CODINGS, True),
+                                  ("participants", CODED_PARTICIPANTS, False)):
+        path = directory / schema.name
+        if not path.exists() and not required:
+            tables[key] = None
+            continue
+        try:
+            tables[key] = read_table(path, schema)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataValidationError(problems)
+    metadata = _read_metadata(directory, problems)
+
+    documents, codings, participants = tables["documents"], tables["codings"], tables["participants"]
+    _check_references(directory, documents, codings, participants, problems)
+    if check_codes:
+        codebook = codebook or load_codebook()
+        known = set(codebook.codes)
+        shown = paths.display_path(directory / CODINGS.name)
+        for row, code in enumerate(codings["code"], start=1):
+            if code not in known:
+                problems.append(Problem(shown, f"unknown code '{code}' (not in the codebook; map it first)",
+                                        row=row, field="code"))
+    if problems:
+        raise DataValidationError(problems)
+    documents = _resolve_attributes(documents, participants)
+    return CodedData(documents=documents, codings=codings, participants=participants, directory=directory,
+                     metadata=metadata)
+
+
+def _read_metadata(directory: Path, problems: list[Problem]) -> dict[str, Any]:
+    path = directory / CORPUS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        problems.append(Problem(paths.display_path(path), "not valid YAML"))
+        return {}
+    if not isinstance(meta, dict):
+        problems.append(Problem(paths.display_path(path), "expected a mapping"))
+        return {}
+    return meta
+
+
+def _check_references(directory: Path, documents: pd.DataFrame, codings: pd.DataFrame,
+                      participants: pd.DataFrame | None, problems: list[Problem]) -> None:
+    docs_file = paths.display_path(directory / DOCUMENTS.name)
+    codings_file = paths.display_path(directory / CODINGS.name)
+    if participants is not None:
+        known_people = set(participants["participant_id"])
+        for row, pid in enumerate(documents["participant_id"], start=1):
+            if pd.notna(pid) and pid not in known_people:
+                problems.append(Problem(docs_file, f"unknown participant '{pid}' (not in participants.csv)",
+                                        row=row, field="participant_id"))
+    length = dict(zip(documents["document_id"], documents["n_chars"]))
+    seen: dict[tuple, int] = {}
+    for row, rec in enumerate(codings.itertuples(index=False), start=1):
+        if rec.document_id not in length:
+            problems.append(Problem(codings_file, f"unknown document '{rec.document_id}' (not in documents.csv)",
+                                    row=row, field="document_id"))
+            continue
+        if rec.end <= rec.start:
+            problems.append(Problem(codings_file, f"end ({rec.end}) is not after start ({rec.start})",
+                                    row=row, field="end"))
+        elif rec.end > length[rec.document_id]:
+            problems.append(Problem(
+                codings_file,
+                f"span [{rec.start}, {rec.end}) goes beyond the end of document '{rec.document_id}' "
+                f"({length[rec.document_id]} characters)", row=row, field="end"))
+        key = (rec.document_id, rec.start, rec.end, rec.code, rec.coder)
+        first = seen.setdefault(key, row)
+        if first != row:
+            problems.append(Problem(codings_file, f"duplicate coding (same document, span, code and coder as row {first})",
+                                    row=row))
+
+
+def _resolve_attributes(documents: pd.DataFrame, participants: pd.DataFrame | None) -> pd.DataFrame:
+    """Fill a document's blank site or level from its participant, and add the participant's group."""
+    docs = documents.copy()
+    for col in ("site", "level", "stage", "sequence"):
+        if col not in docs:
+            docs[col] = pd.array([None] * len(docs), dtype="Int64" if col == "sequence" else "string")
+    if participants is not None:
+        people = participants.set_index("participant_id")
+        for col in ("site", "level"):
+            from_person = docs["participant_id"].map(people[col]) if col in people else None
+            if from_person is not None:
+                docs[col] = docs[col].fillna(from_person.astype("string"))
+        if "group" in people:
+            docs["group"] = docs["participant_id"].map(people["group"]).astype("string")
+    if "group" not in docs:
+        docs["group"] = pd.array([None] * len(docs), dtype="string")
+    # Without a stated order, documents count in file order.
+    docs["sequence"] = docs["sequence"].fillna(pd.Series(range(1, len(docs) + 1), index=docs.index)).astype("Int64")
+    return docs

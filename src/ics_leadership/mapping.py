@@ -1,0 +1,157 @@
+"""Map a project's own codes and documents onto the compendium's codebook and attributes.
+
+A mapping file (YAML) has up to three sections::
+
+    codes:                      # project code path -> compendium code id, or "ignore"
+      "Leadership/Evidence": analytical_insight/evidence_and_data
+      "Leadership/Voice": representation/clinical_voice
+      "Admin/To check": ignore
+    documents:                  # document_id -> attributes to set (any of these keys)
+      "Interview 07": {participant_id: P07, site: North, level: thematic, stage: early,
+                       source_type: interview}
+    participants:               # participant_id -> attributes
+      P07: {site: North, level: thematic, group: clinical}
+
+Codes the mapping does not mention are never dropped silently: :func:`apply_mapping` returns a
+report listing every project code, how many codings it has, and what became of it
+("mapped", "ignored by the mapping", "unmapped").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from ics_leadership import paths
+from ics_leadership.codebook import Codebook, load_codebook
+from ics_leadership.coded import CodedData, load_coded
+from ics_leadership.errors import DataValidationError, Problem
+from ics_leadership.schema import LEVELS, SOURCE_TYPES, STAGE_VALUES
+
+IGNORE = "ignore"
+_DOC_KEYS = {"participant_id", "site", "level", "stage", "source_type", "sequence"}
+_PERSON_KEYS = {"site", "level", "group"}
+
+
+@dataclass(frozen=True)
+class Mapping:
+    codes: dict[str, str]
+    documents: dict[str, dict[str, object]]
+    participants: dict[str, dict[str, object]]
+    path: Path | None = None
+
+
+def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
+    """Read and validate a mapping file against the codebook."""
+    path = Path(path)
+    shown = paths.display_path(path)
+    if not path.is_file():
+        raise DataValidationError([Problem(shown, "mapping file not found")])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise DataValidationError([Problem(shown, f"not valid YAML{where}")]) from None
+    if not isinstance(doc, dict):
+        raise DataValidationError([Problem(shown, "expected a mapping with 'codes', 'documents', 'participants'")])
+    codebook = codebook or load_codebook()
+    valid = set(codebook.codes)
+    problems: list[Problem] = []
+    unknown_sections = set(doc) - {"codes", "documents", "participants"}
+    for name in sorted(unknown_sections):
+        problems.append(Problem(shown, "unknown section", field=name))
+    codes = doc.get("codes") or {}
+    if not isinstance(codes, dict):
+        problems.append(Problem(shown, "expected project code -> compendium code", field="codes"))
+        codes = {}
+    for source, target in codes.items():
+        if target != IGNORE and target not in valid:
+            problems.append(Problem(shown, f"'{target}' is not a compendium code (or '{IGNORE}')",
+                                    field=f"codes.{source}"))
+    sections = {}
+    for name, allowed in (("documents", _DOC_KEYS), ("participants", _PERSON_KEYS)):
+        body = doc.get(name) or {}
+        if not isinstance(body, dict):
+            problems.append(Problem(shown, "expected id -> attributes", field=name))
+            body = {}
+        for key, attrs in body.items():
+            if not isinstance(attrs, dict):
+                problems.append(Problem(shown, "expected a mapping of attributes", field=f"{name}.{key}"))
+                continue
+            for attr, value in attrs.items():
+                where = f"{name}.{key}.{attr}"
+                if attr not in allowed:
+                    problems.append(Problem(shown, f"unknown attribute (allowed: {', '.join(sorted(allowed))})", field=where))
+                elif attr == "level" and value not in LEVELS:
+                    problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(LEVELS)}", field=where))
+                elif attr == "stage" and value not in STAGE_VALUES:
+                    problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(STAGE_VALUES)}", field=where))
+                elif attr == "source_type" and value not in SOURCE_TYPES:
+                    problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(SOURCE_TYPES)}", field=where))
+        sections[name] = {str(k): dict(v) for k, v in body.items() if isinstance(v, dict)}
+    if problems:
+        raise DataValidationError(problems)
+    return Mapping(codes={str(k): str(v) for k, v in codes.items()}, path=path, **sections)
+
+
+def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.DataFrame]:
+    """Translate codes and set attributes; return the mapped data and the code report.
+
+    Codings whose code is unmapped or ignored are removed from the returned data, and the report
+    lists them with their counts, so the analysis can say what it left out.
+    """
+    codings = coded.codings.copy()
+    counts = codings["code"].value_counts()
+    report_rows = []
+    for code, n in sorted(counts.items()):
+        if code in mapping.codes:
+            target = mapping.codes[code]
+            status = "ignored by the mapping" if target == IGNORE else "mapped"
+        else:
+            target, status = "", "unmapped"
+        report_rows.append({"project code": code, "codings": int(n), "compendium code": "" if target == IGNORE else target,
+                            "status": status})
+    report = pd.DataFrame(report_rows, columns=["project code", "codings", "compendium code", "status"])
+    keep = codings["code"].map(lambda c: mapping.codes.get(c, IGNORE) != IGNORE)
+    codings = codings[keep].copy()
+    codings["code"] = codings["code"].map(mapping.codes).astype("string")
+    # A span coded with two project codes that map to one compendium code counts once.
+    codings = codings.drop_duplicates(["document_id", "start", "end", "code", "coder"]).reset_index(drop=True)
+
+    documents = coded.documents.copy()
+    for doc_id, attrs in mapping.documents.items():
+        hit = documents["document_id"] == doc_id
+        for attr, value in attrs.items():
+            if attr not in documents:
+                documents[attr] = pd.array([None] * len(documents), dtype="string")
+            documents.loc[hit, attr] = value
+    participants = coded.participants
+    if mapping.participants:
+        rows = [{"participant_id": pid, **attrs} for pid, attrs in mapping.participants.items()]
+        extra = pd.DataFrame(rows).astype("string")
+        participants = extra if participants is None else (
+            pd.concat([participants[~participants["participant_id"].isin(extra["participant_id"])], extra],
+                      ignore_index=True))
+        people = participants.set_index("participant_id")
+        for col in ("site", "level", "group"):
+            if col in people:
+                if col not in documents:
+                    documents[col] = pd.array([None] * len(documents), dtype="string")
+                documents[col] = documents[col].fillna(documents["participant_id"].map(people[col]).astype("string"))
+    mapped = CodedData(documents=documents, codings=codings, participants=participants,
+                       directory=coded.directory, metadata={**coded.metadata, "mapping": str(mapping.path or "")})
+    return mapped, report
+
+
+def load_for_analysis(directory: Path | str, mapping_path: Path | str | None = None,
+                      codebook: Codebook | None = None) -> tuple[CodedData, pd.DataFrame | None]:
+    """Load coded data for the notebooks: strictly without a mapping, through it otherwise."""
+    codebook = codebook or load_codebook()
+    if mapping_path is None:
+        return load_coded(directory, codebook), None
+    coded = load_coded(directory, codebook, check_codes=False)
+    return apply_mapping(coded, load_mapping(mapping_path, codebook))
