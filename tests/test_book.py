@@ -8,6 +8,7 @@ import re
 import pytest
 
 from conftest import replace_in, run_cli
+from ics_leadership import pipeline
 from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
@@ -21,9 +22,10 @@ def _text(path) -> str:
 
 def test_build_reports_progress_per_notebook(built_book):
     out = (built_book / "build-stdout.txt").read_text()
-    assert "Raw data: 3 files match data/raw/MANIFEST" in out
-    for i, name in enumerate(["01_sample", "90_data", "99_colophon"], start=1):
-        assert f"[{i}/3] notebooks/{name}.ipynb" in out
+    assert re.search(r"Raw data: \d+ files match data/raw/MANIFEST", out)
+    specs = pipeline.load_config(built_book / "pipeline.yaml").notebooks
+    for i, spec in enumerate(specs, start=1):
+        assert f"[{i}/{len(specs)}] {spec.path}" in out
     assert "Book built in" in out
 
 
@@ -80,4 +82,4 @@ def test_changed_raw_file_stops_the_build_before_any_notebook(built_book):
         participants.write_bytes(original)
     assert result.returncode == 1
     assert "data/raw/participants.csv has changed since the manifest was written" in result.stderr
-    assert "[1/3]" not in result.stdout
+    assert "[1/" not in result.stdout

@@ -31,6 +31,10 @@ examples:
   ics-leadership run 01_sample -p derived_dir /tmp/out
                                             run one notebook with a parameter changed
   ics-leadership update-manifest            after a deliberate edit of data/raw
+  ics-leadership synthesise --out data/derived/synthetic --seed 7
+                                            write the synthetic demonstration corpus
+  ics-leadership summarise data/derived/synthetic --out /tmp/summary
+                                            theme coding summaries of coded data as CSV
 
 exit status: 0 success, 1 a problem with the data, a notebook or the book (message says which), 2 usage error
 """
@@ -76,6 +80,28 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Rewrite data/raw/MANIFEST from the files now in data/raw. Do this only after "
                                    "a deliberate, reviewed change to raw data; the raw files are validated first.")
     p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default: data/raw)")
+    p = sub.add_parser("synthesise", help="write the synthetic demonstration corpus (canonical coded data)",
+                       description="Generate the synthetic demonstration corpus from data/raw (Table 1 roster, study "
+                                   "facts, codebook, synthetic_assumptions.yaml) and write documents.csv, codings.csv, "
+                                   "participants.csv and corpus.yaml. The same seed gives identical files. The corpus "
+                                   "contains no text and no quotations.")
+    p.add_argument("--out", type=Path, required=True, help="output folder (replaced whole)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the assumptions file's)")
+    p.add_argument("--double-coded-share", type=float, default=None, help="share of documents coded twice (0-1)")
+    p.add_argument("--agreement", type=float, default=None, help="probability the second coder agrees (0-1)")
+
+    p = sub.add_parser("summarise", help="theme coding summaries of coded data, as CSV files",
+                       description="Run the analyses of notebook 02 on a folder of canonical coded data and write "
+                                   "frequencies, prevalence (Wilson 95%% intervals), association, co-occurrence, "
+                                   "agreement (kappa, Krippendorff's alpha), saturation and claims as CSV files. "
+                                   "Every file's first column says whether the data are synthetic.")
+    p.add_argument("coded_dir", type=Path, help="folder with documents.csv and codings.csv")
+    p.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
+    p.add_argument("--mapping", type=Path, default=None, help="YAML mapping of project codes to compendium codes")
+    p.add_argument("--coder", default=None, help="coder whose codings are counted (default: the one with most)")
+    p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")
+    p.add_argument("--run-length", type=int, default=2, help="saturation run length (default 2)")
+    p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
     return parser
 
 
@@ -103,6 +129,32 @@ def main(argv: list[str] | None = None) -> int:
             raw.load_raw(raw_dir)  # never record checksums of invalid data
             path = manifest.write(raw_dir)
             print(f"Wrote {paths.display_path(path)} ({len(manifest.read(raw_dir))} files)")
+        elif args.command == "synthesise":
+            from ics_leadership import synthetic
+
+            for name in ("double_coded_share", "agreement"):
+                value = getattr(args, name)
+                if value is not None and not 0 <= value <= 1:
+                    print(f"error: --{name.replace('_', '-')} must be between 0 and 1, got {value}", file=sys.stderr)
+                    return 2
+            out = synthetic.write(args.out, seed=args.seed, double_coded_share=args.double_coded_share,
+                                  agreement=args.agreement)
+            print(f"Wrote the synthetic demonstration corpus to {paths.display_path(out)}")
+        elif args.command == "summarise":
+            from ics_leadership import summarise
+
+            if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
+                print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1",
+                      file=sys.stderr)
+                return 2
+
+            print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
+            result = summarise.summarise(args.coded_dir, args.mapping, args.coder, args.base_size,
+                                         args.run_length, args.threshold)
+            written = summarise.write_summary(result, args.out)
+            print(f"{result.data_source}: wrote {len(written)} tables to {paths.display_path(args.out)}")
+            for note in result.notes:
+                print(f"note: {note}")
     except CompendiumError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -88,3 +88,18 @@ def save_and_show(fig, directory: Path | str, stem: str, alt: str, caption: str,
     saved = save_figure(fig, directory, stem)
     plt.close(fig)
     return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic)
+
+
+def banner(synthetic: bool, description: str) -> HTML:
+    """A page banner saying where the numbers on the page come from (prominent when synthetic)."""
+    if synthetic:
+        return HTML(
+            '<div class="admonition warning compendium-banner" role="note">'
+            f'<p class="admonition-title">{html.escape(SYNTHETIC_LABEL)}</p>'
+            f"<p>{html.escape(description)} Every table and figure on this page is computed from it: "
+            "they show how the analysis works, not what the study found.</p></div>"
+        )
+    return HTML(
+        '<div class="admonition note compendium-banner" role="note"><p class="admonition-title">Coded data</p>'
+        f"<p>{html.escape(description)}</p></div>"
+    )

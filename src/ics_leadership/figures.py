@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless builds; notebooks still display what they are given
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402,F401  (PercentFormatter)
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -131,3 +132,57 @@ def save_figure(fig: plt.Figure, directory: Path | str, stem: str, dpi: int = 20
         fig.savefig(buffer, format=ext, dpi=dpi, bbox_inches="tight", metadata=meta)
         out[ext] = atomic_write(directory / f"{stem}.{ext}", lambda fh, b=buffer: fh.write(b.getvalue()))
     return out
+
+
+MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")
+
+
+def point_ranges(
+    data: pd.DataFrame, y: str, x: str, hue: str, low: str, high: str,
+    order: Sequence | None = None, hue_order: Sequence | None = None, ax: plt.Axes | None = None,
+    title: str | None = None, xlabel: str | None = None,
+) -> plt.Axes:
+    """Estimates with intervals: one row per ``y`` category, dodged by ``hue`` (colour and marker shape)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 3.2))
+    order = list(order) if order is not None else list(pd.unique(data[y]))
+    hue_order = list(hue_order) if hue_order is not None else list(pd.unique(data[hue]))
+    step = 0.7 / max(len(hue_order), 1)
+    for j, h in enumerate(hue_order):
+        sub = data[data[hue] == h].set_index(y).reindex(order)
+        pos = [i - 0.35 + step * (j + 0.5) for i in range(len(order))]
+        colour = OKABE_ITO[j % len(OKABE_ITO)]
+        ax.hlines(pos, sub[low], sub[high], color=colour, linewidth=1.6)
+        ax.plot(sub[x], pos, linestyle="none", marker=MARKERS[j % len(MARKERS)], markersize=6.5,
+                markerfacecolor=colour, markeredgecolor="black", markeredgewidth=0.6, color=colour, label=str(h))
+    ax.set_yticks(range(len(order)), [str(o) for o in order])
+    ax.invert_yaxis()
+    ax.set_xlim(-0.02, 1.02)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlabel(xlabel or x)
+    ax.grid(axis="y", visible=False)
+    if title:
+        ax.set_title(title, loc="left")
+    ax.legend(title=hue.replace("_", " ").capitalize(), loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return ax
+
+
+def heatmap(matrix: pd.DataFrame, ax: plt.Axes | None = None, title: str | None = None,
+            labels: dict[str, str] | None = None, cbar_label: str = "count") -> plt.Axes:
+    """Annotated heatmap of a count matrix in one hue (reads in greyscale); numbers in every cell."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, PRINT_WIDTH_IN * 0.85))
+    shown = matrix.rename(index=labels or {}, columns=labels or {})
+    sns.heatmap(shown, ax=ax, cmap="Blues", annot=True, fmt="d", linewidths=0.5, linecolor="white",
+                annot_kws={"fontsize": 7}, square=True,
+                cbar_kws={"label": cbar_label, "shrink": 0.7, "ticks": matplotlib.ticker.MaxNLocator(integer=True)})
+    ax.tick_params(axis="both", labelsize=7.5)
+    if title:
+        ax.set_title(title, loc="left")
+    return ax
+
+
+def label_synthetic(fig: plt.Figure) -> plt.Figure:
+    """Put the synthetic-data label on a figure as a banner above everything else."""
+    fig.suptitle(SYNTHETIC_LABEL, x=0.01, ha="left", fontsize=10, fontweight="bold", color="#D55E00")
+    return fig

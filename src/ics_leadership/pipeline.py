@@ -94,11 +94,35 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
     verified = manifest.verify(raw_dir)
     report(f"Raw data: {len(verified)} files match {paths.display_path(raw_dir / manifest.MANIFEST_NAME)}")
     data = raw.load_raw(raw_dir)
+    extra = validate_supporting_files(raw_dir)
     report(
         f"Raw data: valid ({len(data.participants)} participants, {len(data.observations)} sites observed, "
-        f"{len(data.study.facts)} study facts)"
+        f"{len(data.study.facts)} study facts, {extra})"
     )
     return data
+
+
+def validate_supporting_files(raw_dir: Path) -> str:
+    """Validate the codebook, claims ledger and synthetic assumptions; return a one-line summary."""
+    from ics_leadership import claims, codebook, synthetic
+    from ics_leadership.errors import DataValidationError
+
+    problems = []
+    found = {}
+    try:
+        found["codebook"] = codebook.load_codebook(raw_dir / codebook.CODEBOOK_FILE)
+    except DataValidationError as exc:
+        problems.extend(exc.problems)
+    for name, load in (("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
+                       ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE))):
+        try:
+            found[name] = load()
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataValidationError(problems)
+    return (f"{len(found['codebook'].codes)} codes, {len(found['claims'][0])} claims, "
+            f"{len(found['assumptions'].values)} synthetic-corpus assumptions")
 
 
 def _quiet_kernel_manager():

@@ -273,8 +273,9 @@ CODED_PARTICIPANTS = TableSchema(
     description="Canonical coded data (optional file): attributes of the people documents are about.",
     columns=(
         Column("participant_id", "string", "Identifier used in documents.csv.", unique=True),
-        Column("site", "string", "Site of the participant.", required=False),
-        Column("level", "string", "Governance level of the participant's role.", required=False, allowed=LEVELS),
+        Column("site", "string", "Site of the participant.", required=False, optional_column=True),
+        Column("level", "string", "Governance level of the participant's role.", required=False, allowed=LEVELS,
+               optional_column=True),
         Column("group", "string", "clinical or non-clinical leader.", required=False,
                allowed=("clinical", "non-clinical"), optional_column=True),
     ),

@@ -1,0 +1,146 @@
+"""Theme coding summaries: every table of notebook 02, computed in one place.
+
+:func:`summarise` runs the analyses on coded data and returns a :class:`CodingSummary`;
+:func:`write_summary` writes its tables as CSV (``ics-leadership summarise``). Each CSV starts with
+a ``data_source`` column saying whether the numbers come from the synthetic demonstration corpus,
+so a table cannot lose its label when it leaves the book.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ics_leadership import agreement, association, claims, cooccurrence, prevalence, saturation
+from ics_leadership.codebook import Codebook, load_codebook
+from ics_leadership.coded import CodedData
+from ics_leadership.derived import write_csv
+from ics_leadership.figures import SYNTHETIC_LABEL
+from ics_leadership.mapping import load_for_analysis
+
+REAL_LABEL = "Real coded data"
+
+
+@dataclass
+class CodingSummary:
+    coded: CodedData
+    codebook: Codebook
+    coder: str
+    codings: pd.DataFrame  # the primary coder's codings with attributes
+    frequencies: pd.DataFrame
+    prevalence: pd.DataFrame  # overall, by level and by site, long form
+    association: pd.DataFrame
+    contingency: dict[str, pd.DataFrame]
+    overlap: pd.DataFrame  # activity x activity
+    same_document: pd.DataFrame  # activity x activity
+    overlap_contributions: pd.DataFrame
+    agreement: pd.DataFrame
+    agreement_by_document: pd.DataFrame
+    saturation: saturation.Saturation
+    claims: pd.DataFrame
+    evidence: dict[str, pd.DataFrame]
+    mapping_report: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.coded.synthetic
+
+    @property
+    def data_source(self) -> str:
+        return SYNTHETIC_LABEL if self.synthetic else REAL_LABEL
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The CSV tables by file stem."""
+        s = self.saturation
+        sat = s.runs.assign(base_size=s.base_size, run_length=s.run_length, threshold=s.threshold,
+                            saturation_point=s.point if s.point is not None else pd.NA)
+        co = pd.concat([cooccurrence.long_form(self.overlap, "overlapping spans"),
+                        cooccurrence.long_form(self.same_document, "same document")], ignore_index=True)
+        tables = {
+            "frequencies": self.frequencies,
+            "prevalence": self.prevalence,
+            "association": self.association,
+            "cooccurrence": co,
+            "agreement": self.agreement,
+            "agreement_by_document": self.agreement_by_document,
+            "saturation": sat,
+            "saturation_curve": s.cumulative,
+            "claims": self.claims,
+        }
+        if self.mapping_report is not None:
+            tables["mapping_report"] = self.mapping_report
+        return {name: t.assign(data_source=self.data_source)[["data_source", *t.columns]] for name, t in tables.items()}
+
+
+def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: str | None = None,
+              base_size: int = 4, run_length: int = 2, threshold: float = 0.05,
+              codebook: Codebook | None = None, claims_path: Path | str | None = None,
+              permutations: int = association.PERMUTATIONS) -> CodingSummary:
+    """Run every coding analysis on the coded data in ``coded_dir`` (through ``mapping`` if given).
+
+    Parameters
+    ----------
+    coded_dir
+        Folder of canonical coded data (documents.csv, codings.csv, ...).
+    mapping
+        Optional mapping file from project codes to compendium codes.
+    coder
+        Whose codings the counts use (default: the coder with most codings).
+    base_size, run_length, threshold
+        Saturation parameters (Guest, Namey and Chen 2020).
+    """
+    codebook = codebook or load_codebook()
+    coded, report = load_for_analysis(coded_dir, mapping, codebook)
+    notes = []
+    if coded.codings.empty:
+        from ics_leadership.errors import DataValidationError, Problem
+
+        raise DataValidationError([Problem(str(coded_dir), "no codings left to analyse (check the mapping report)")])
+    coder = coder or prevalence.primary_coder(coded)
+    if coder not in set(coded.codings["coder"]):
+        from ics_leadership.errors import DataValidationError, Problem
+
+        raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
+    codings = prevalence.analysis_codings(coded, codebook, coder)
+    prev = pd.concat([prevalence.prevalence(coded, codings, codebook, by=b) for b in (None, "level", "site")],
+                     ignore_index=True)
+    assoc, tables = association.contribution_by_level(coded, codings, codebook, permutations=permutations)
+    acts = codebook.activity_ids
+    overlap = cooccurrence.overlap_counts(codings, acts)
+    same_doc = cooccurrence.document_counts(codings, acts)
+    overlap_c = cooccurrence.overlap_counts(codings, codebook.contribution_ids, column="contribution")
+    agree, agree_docs = agreement.agreement(coded.codings, coded.documents, acts)
+    if agree.empty:
+        notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
+    ids, seq = saturation.interview_sequence(codings, coded.documents)
+    sat = saturation.saturation(seq, base_size, run_length, threshold)
+    claim_list, alpha = claims.load_claims(claims_path, codebook)
+    ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, alpha)
+    return CodingSummary(coded=coded, codebook=codebook, coder=coder, codings=codings,
+                         frequencies=prevalence.frequencies(codings, codebook), prevalence=prev,
+                         association=assoc, contingency=tables, overlap=overlap, same_document=same_doc,
+                         overlap_contributions=overlap_c, agreement=agree, agreement_by_document=agree_docs,
+                         saturation=sat, claims=ledger, evidence=evidence, mapping_report=report, notes=notes)
+
+
+def write_summary(summary: CodingSummary, out_dir: Path | str) -> list[Path]:
+    """Write every table as ``<name>.csv`` into ``out_dir``; all or nothing."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".summary-", dir=out_dir))
+    written = []
+    try:
+        for name, table in summary.tables().items():
+            write_csv(table, staging / f"{name}.csv")
+        for path in sorted(staging.iterdir()):
+            os.replace(path, out_dir / path.name)
+            written.append(out_dir / path.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written

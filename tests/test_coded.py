@@ -1,0 +1,107 @@
+"""Canonical coded data: the codebook, the loader's cross-checks, and code mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from coded_fixture import coding, doc, make_coded
+from conftest import replace_in
+from ics_leadership import coded, mapping
+from ics_leadership.codebook import load_codebook
+from ics_leadership.errors import DataValidationError
+
+VOICE = "representation/clinical_voice"
+
+
+def test_codebook_has_the_papers_four_contributions_and_their_activities():
+    cb = load_codebook()
+    assert cb.contribution_ids == ["analytical_insight", "representation", "translating_communicating", "relational"]
+    assert [len(c.activities) for c in cb.contributions] == [3, 3, 3, 4]
+    assert cb.contribution_of("relational/mediating_conflict") == "relational"
+    for c in cb.contributions:
+        assert c.location and all(a.location.startswith("Results, ") for a in c.activities)
+        assert set(c.by_level) == {"executive", "thematic", "project"} and set(c.by_stage) == {"early", "later"}
+    matrix = cb.framework_matrix()
+    assert matrix.shape == (4, 3) and "(Results, Representation, para 1)" in matrix.loc["Representation", "Thematic"]
+
+
+def test_codebook_errors_name_the_field(raw_copy):
+    path = raw_copy / "codebook.yaml"
+    replace_in(path, "      - id: framing\n", "      - id: translation\n")
+    replace_in(path, '        location: "Results, Relational activities, para 2 (fourth form)"\n', "")
+    with pytest.raises(DataValidationError) as info:
+        load_codebook(path)
+    message = str(info.value)
+    assert "field 'contributions[translating_communicating].activities[1]': duplicate activity id" in message
+    assert "field 'contributions[relational].activities[mediating_conflict].location': is missing or blank" in message
+
+
+def _load(tmp_path, documents, codings, participants=None):
+    return coded.load_coded(make_coded(tmp_path / "c", documents, codings, participants))
+
+
+def _error(tmp_path, documents, codings, participants=None) -> str:
+    with pytest.raises(DataValidationError) as info:
+        _load(tmp_path, documents, codings, participants)
+    return str(info.value)
+
+
+def test_valid_coded_data_resolves_attributes_from_participants(tmp_path):
+    data = _load(tmp_path, [doc("D1", 100, "P1"), doc("O1", 50, source_type="observation", site="X", level="project")],
+                 [coding("D1", 0, 10, VOICE)], [{"participant_id": "P1", "site": "X", "level": "thematic"}])
+    assert data.documents.set_index("document_id").loc["D1", ["site", "level"]].tolist() == ["X", "thematic"]
+    assert data.documents["sequence"].tolist() == [1, 2]
+    assert not data.synthetic
+
+
+@pytest.mark.parametrize(
+    "codings, expected",
+    [
+        ([coding("D9", 0, 10, VOICE)], "codings.csv, row 1 (line 2), field 'document_id': unknown document 'D9'"),
+        ([coding("D1", 0, 10, "leadership")], "field 'code': unknown code 'leadership' (not in the codebook; map it first)"),
+        ([coding("D1", 30, 30, VOICE)], "field 'end': end (30) is not after start (30)"),
+        ([coding("D1", 40, 20, VOICE)], "field 'end': end (20) is not after start (40)"),
+        ([coding("D1", 90, 101, VOICE)], "field 'end': span [90, 101) goes beyond the end of document 'D1' (100 characters)"),
+        ([coding("D1", 0, 10, VOICE), coding("D1", 0, 10, VOICE)],
+         "codings.csv, row 2 (line 3): duplicate coding (same document, span, code and coder as row 1)"),
+        ([coding("D1", 0, 10, VOICE, coder="")], "row 1 (line 2), field 'coder': is blank but required"),
+        ([coding("D1", -1, 10, VOICE)], "field 'start': -1 is below the minimum 0"),
+    ],
+)
+def test_each_coding_problem_is_named(tmp_path, codings, expected):
+    assert expected in _error(tmp_path, [doc("D1", 100, "P1")], codings)
+
+
+def test_unknown_participant(tmp_path):
+    message = _error(tmp_path, [doc("D1", 100, "P7")], [coding("D1", 0, 10, VOICE)], [{"participant_id": "P1"}])
+    assert "documents.csv, row 1 (line 2), field 'participant_id': unknown participant 'P7'" in message
+
+
+def test_missing_coder_column(tmp_path):
+    folder = make_coded(tmp_path / "c", [doc("D1")], [coding("D1", 0, 10, VOICE)])
+    path = folder / "codings.csv"
+    path.write_text("\n".join(",".join(line.split(",")[:4]) for line in path.read_text().splitlines()) + "\n")
+    with pytest.raises(DataValidationError, match="codings.csv, field 'coder': required column is missing"):
+        coded.load_coded(folder)
+
+
+def test_mapping_reports_unmapped_and_ignored_codes(tmp_path):
+    folder = make_coded(tmp_path / "c", [doc("D1", 100, "P1")],
+                        [coding("D1", 0, 10, "Voice"), coding("D1", 20, 30, "Admin"), coding("D1", 40, 50, "Odd"),
+                         coding("D1", 60, 70, "Voice (old)")])
+    (tmp_path / "map.yaml").write_text(
+        "codes:\n  Voice: representation/clinical_voice\n  'Voice (old)': representation/clinical_voice\n"
+        "  Admin: ignore\ndocuments:\n  D1: {site: North, level: project}\n")
+    data, report = mapping.load_for_analysis(folder, tmp_path / "map.yaml")
+    assert report.set_index("project code")["status"].to_dict() == {
+        "Admin": "ignored by the mapping", "Odd": "unmapped", "Voice": "mapped", "Voice (old)": "mapped"}
+    assert data.codings["code"].tolist() == [VOICE, VOICE]
+    assert data.documents.loc[0, "level"] == "project"
+
+
+def test_mapping_to_an_unknown_compendium_code_is_an_error(tmp_path):
+    (tmp_path / "map.yaml").write_text("codes:\n  Voice: representation/voice\ndocuments:\n  D1: {level: board}\n")
+    with pytest.raises(DataValidationError) as info:
+        mapping.load_mapping(tmp_path / "map.yaml")
+    assert "field 'codes.Voice': 'representation/voice' is not a compendium code (or 'ignore')" in str(info.value)
+    assert "field 'documents.D1.level': 'board' is not one of: executive, thematic, project" in str(info.value)

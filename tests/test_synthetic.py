@@ -1,0 +1,76 @@
+"""The synthetic demonstration corpus: deterministic, shaped like the study, and without text."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from conftest import replace_in
+from ics_leadership import coded, synthetic
+from ics_leadership.codebook import load_codebook
+from ics_leadership.errors import DataValidationError
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return synthetic.write(tmp_path_factory.mktemp("syn") / "corpus")
+
+
+def test_same_seed_gives_identical_files(corpus, tmp_path):
+    again = synthetic.write(tmp_path / "again")
+    for name in ("documents.csv", "codings.csv", "participants.csv", "corpus.yaml"):
+        assert (corpus / name).read_bytes() == (again / name).read_bytes(), name
+    other = synthetic.write(tmp_path / "other", seed=99)
+    assert (other / "codings.csv").read_bytes() != (corpus / "codings.csv").read_bytes()
+
+
+def test_structure_follows_the_study(corpus):
+    data = coded.load_coded(corpus)
+    docs = data.documents
+    counts = docs["source_type"].value_counts().to_dict()
+    assert counts == {"interview": 72, "observation": 28, "follow-up interview": 5}
+    clinical = docs[(docs["group"] == "clinical") & (docs["source_type"] == "interview")]
+    assert len(clinical) == 25 and clinical.groupby("site").size().to_dict() == {"A": 10, "B": 10, "C": 5}
+    assert sorted(docs.loc[docs["source_type"] == "follow-up interview", "participant_id"]) == [
+        "CL-B02", "CL-B05", "CL-B06", "CL-B07", "CL-C01"]
+    assert (docs["group"] == "non-clinical").sum() == 47
+    # meetings shared by hours observed (22, 22, 5) with the largest remainder
+    assert docs[docs["source_type"] == "observation"].groupby("site").size().to_dict() == {"A": 13, "B": 12, "C": 3}
+    assert set(docs.loc[docs["source_type"] == "follow-up interview", "stage"]) == {"later"}
+
+
+def test_double_coding_and_labels(corpus):
+    data = coded.load_coded(corpus)
+    assert data.synthetic
+    meta = yaml.safe_load((corpus / "corpus.yaml").read_text())
+    assert meta["label"] == "Synthetic demonstration data" and meta["synthetic"] is True
+    assert meta["counts"]["double_coded_documents"] == 21  # round(0.2 * 105)
+    assert set(data.codings["coder"]) == {"coder_1", "coder_2"}
+
+
+def test_no_text_and_no_quotations(corpus):
+    data = coded.load_coded(corpus)
+    assert data.codings["excerpt"].isna().all()
+    assert "excerpt" in (corpus / "codings.csv").read_text().splitlines()[0]
+    assert set(data.codings["code"]) <= set(load_codebook().activity_ids)
+
+
+def test_agreement_parameter_changes_the_second_coder(tmp_path):
+    perfect = coded.load_coded(synthetic.write(tmp_path / "p", agreement=1.0, double_coded_share=0.5)).codings
+    first = perfect[perfect["coder"] == "coder_1"]
+    second = perfect[perfect["coder"] == "coder_2"]
+    double = set(second["document_id"])
+    # with full agreement the second coder applies exactly the same codes to the same documents
+    assert (first[first["document_id"].isin(double)].groupby("document_id")["code"].apply(sorted).to_dict()
+            == second.groupby("document_id")["code"].apply(sorted).to_dict())
+
+
+def test_bad_parameters_and_assumptions(raw_copy):
+    with pytest.raises(ValueError, match="agreement must be between 0 and 1"):
+        synthetic.generate(agreement=1.5)
+    replace_in(raw_copy / "synthetic_assumptions.yaml",
+               "    source: assumption\n    note: Chosen so that most",
+               "    source: assumption\n    note_: Chosen so that most")
+    with pytest.raises(DataValidationError) as info:
+        synthetic.load_assumptions(raw_copy / "synthetic_assumptions.yaml")
+    assert "field 'assumptions[base_rate].note': an assumption needs a note saying why" in str(info.value)
