@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
 from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
@@ -70,8 +71,16 @@ def page(browser):
     context.close()
 
 
-@pytest.mark.parametrize("path", ["intro.html", "notebooks/01_sample.html", "notebooks/90_data.html",
-                                  "reproduce.html", "notebooks/99_colophon.html"])
+def _book_pages() -> list[str]:
+    """Every page of the book, from its table of contents."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    files = [toc["root"]] + [ch["file"] for part in toc.get("parts", []) for ch in part["chapters"]]
+    return [f"{f}.html" for f in files]
+
+
+@pytest.mark.parametrize("path", _book_pages())
 def test_page_loads_cleanly(page, site, path):
     response = page.goto(f"{site}/{path}", wait_until="networkidle")
     assert response.status == 200

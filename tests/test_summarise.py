@@ -1,0 +1,108 @@
+"""Theme coding summaries from the command line and notebook 02; synthetic outputs are always labelled."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pandas as pd
+import pytest
+
+from coded_fixture import coding, doc, make_coded
+from conftest import ROOT
+from ics_leadership import cli, pipeline, synthetic
+
+LABEL = "Synthetic demonstration data"
+TABLES = {"frequencies", "prevalence", "association", "cooccurrence", "agreement", "agreement_by_document",
+          "saturation", "saturation_curve", "claims"}
+
+
+@pytest.fixture(scope="module")
+def real_fixture(tmp_path_factory):
+    """A small non-synthetic coded project: 6 leaders at three levels, one document coded twice."""
+    folder = tmp_path_factory.mktemp("real")
+    people = [{"participant_id": f"P{i}", "site": "XY"[i % 2], "level": lvl, "group": "clinical"}
+              for i, lvl in enumerate(["executive", "executive", "thematic", "thematic", "project", "project"], start=1)]
+    docs = [doc(f"D{i}", 3000, f"P{i}", stage="early" if i % 2 else "later", sequence=i) for i in range(1, 7)]
+    codes = ["analytical_insight/evidence_and_data", "representation/clinical_voice", "relational/alliance_building",
+             "translating_communicating/framing"]
+    cods = [coding(f"D{i}", 100 * j, 100 * j + 80, code) for i in range(1, 7) for j, code in enumerate(codes) if (i + j) % 3]
+    cods += [coding("D1", 100 * j, 100 * j + 70, code, coder="B") for j, code in enumerate(codes) if (1 + j) % 3]
+    return make_coded(folder / "coded", docs, cods, people, synthetic=False)
+
+
+def test_summarise_command_writes_labelled_tables(tmp_path, capsys):
+    corpus = synthetic.write(tmp_path / "syn")
+    assert cli.main(["summarise", str(corpus), "--out", str(tmp_path / "out")]) == 0
+    assert "Synthetic demonstration data: wrote 9 tables" in capsys.readouterr().out
+    assert {p.stem for p in (tmp_path / "out").glob("*.csv")} == TABLES
+    for path in (tmp_path / "out").glob("*.csv"):
+        frame = pd.read_csv(path)
+        assert frame.columns[0] == "data_source" and set(frame["data_source"]) == {LABEL}, path.name
+    agreement = pd.read_csv(tmp_path / "out" / "agreement.csv")
+    assert "kappa" in agreement.columns and agreement["kappa"].between(-1, 1).all()
+    assert len(agreement) == 13  # one row per activity
+
+
+def test_summarise_real_data_is_not_labelled_synthetic(tmp_path, real_fixture, capsys):
+    assert cli.main(["summarise", str(real_fixture), "--out", str(tmp_path / "out")]) == 0
+    frame = pd.read_csv(tmp_path / "out" / "frequencies.csv")
+    assert set(frame["data_source"]) == {"Real coded data"}
+    agreement = pd.read_csv(tmp_path / "out" / "agreement.csv").set_index("code")
+    assert agreement.loc["representation/clinical_voice", "documents"] == 1
+
+
+def test_summarise_errors_are_clean(tmp_path, capsys):
+    assert cli.main(["summarise", str(tmp_path / "nothing"), "--out", str(tmp_path / "o")]) == 1
+    assert "coded-data folder not found" in capsys.readouterr().err
+    assert cli.main(["summarise", str(tmp_path), "--out", str(tmp_path / "o"), "--threshold", "3"]) == 2
+    assert not (tmp_path / "o").exists()
+
+
+def _outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    html, plain = [], []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            html.append("".join(data.get("text/html", "")))
+            plain.append("".join(data.get("text/plain", "")) + "".join(out.get("text", "")))
+    return "\n".join(html), "\n".join(plain)
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("nb02")
+    executed = pipeline.execute_notebook(
+        ROOT / "notebooks" / "02_coding.ipynb", out / "02.ipynb",
+        parameters={"raw_dir": str(ROOT / "data" / "raw"), "derived_dir": str(out / "derived"),
+                    "coded_data": "synthetic"})
+    return executed, out / "derived"
+
+
+def test_every_synthetic_table_and_figure_is_labelled(synthetic_run):
+    executed, derived = synthetic_run
+    html, _ = _outputs(executed)
+    captions = re.findall(r"<caption[^>]*>(.*?)</caption>", html, flags=re.S)
+    assert len(captions) >= 10
+    assert all(c.strip().startswith(LABEL) for c in captions), [c for c in captions if not c.strip().startswith(LABEL)]
+    figures_html = re.findall(r"<figure.*?</figure>", html, flags=re.S)
+    assert len(figures_html) == 3
+    for fig in figures_html:
+        assert f'alt="{LABEL}.' in fig and f"<figcaption style=\"font-size: .95em;\">{LABEL}." in fig
+    for svg in derived.glob("coding_*.svg"):
+        assert LABEL in svg.read_text(), svg.name  # the title banner is in the figure itself
+    assert f'<p class="admonition-title">{LABEL}</p>' in html  # page banner
+    assert {p.stem for p in (derived / "coding").glob("*.csv")} == TABLES
+
+
+def test_notebook_runs_on_real_coded_data_without_the_label(tmp_path, real_fixture):
+    executed = pipeline.execute_notebook(
+        ROOT / "notebooks" / "02_coding.ipynb", tmp_path / "02.ipynb",
+        parameters={"raw_dir": str(ROOT / "data" / "raw"), "derived_dir": str(tmp_path / "derived"),
+                    "coded_data": str(real_fixture)})
+    html, plain = _outputs(executed)
+    assert LABEL not in html and LABEL not in plain
+    assert not (tmp_path / "derived" / "synthetic").exists()
+    assert "<caption" in html
