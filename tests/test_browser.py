@@ -76,7 +76,13 @@ def _book_pages() -> list[str]:
     import yaml
 
     toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
-    files = [toc["root"]] + [ch["file"] for part in toc.get("parts", []) for ch in part["chapters"]]
+
+    def walk(entries):
+        for entry in entries:
+            yield entry["file"]
+            yield from walk(entry.get("sections", []))
+
+    files = [toc["root"]] + [f for part in toc.get("parts", []) for f in walk(part["chapters"])]
     return [f"{f}.html" for f in files]
 
 

@@ -38,6 +38,12 @@ class NotebookSpec:
 
     path: str
     parameters: dict[str, Any] = field(default_factory=dict)
+    output: str | None = None  # name of the executed copy (default: the source's name)
+    title: str | None = None  # replaces the notebook's first "# " heading in the executed copy
+
+    @property
+    def output_name(self) -> str:
+        return self.output or Path(self.path).name
 
 
 @dataclass(frozen=True)
@@ -49,10 +55,11 @@ class PipelineConfig:
     def find(self, name: str) -> NotebookSpec:
         """The configured notebook whose path or file name (with or without suffix) is ``name``."""
         for spec in self.notebooks:
-            p = Path(spec.path)
-            if name in (spec.path, p.name, p.stem) or Path(name).resolve() == (paths.project_root() / p).resolve():
+            p, out = Path(spec.path), Path(spec.output_name)
+            if name in (spec.path, p.name, p.stem, out.name, out.stem) or \
+                    Path(name).resolve() == (paths.project_root() / p).resolve():
                 return spec
-        known = ", ".join(Path(s.path).name for s in self.notebooks)
+        known = ", ".join(s.output_name for s in self.notebooks)
         raise PipelineConfigError(f"'{name}' is not a notebook in pipeline.yaml (known: {known})")
 
 
@@ -80,7 +87,16 @@ def load_config(path: Path | str | None = None) -> PipelineConfig:
             raise PipelineConfigError(f"{shown}, notebooks[{i}].parameters: expected a mapping")
         if not (root / item["path"]).is_file():
             raise PipelineConfigError(f"{shown}, notebooks[{i}].path: {item['path']} does not exist")
-        specs.append(NotebookSpec(item["path"], dict(params)))
+        output = item.get("output")
+        if output is not None and (not isinstance(output, str) or not output.endswith(".ipynb") or "/" in output):
+            raise PipelineConfigError(f"{shown}, notebooks[{i}].output: expected a file name ending in .ipynb")
+        title = item.get("title")
+        if title is not None and (not isinstance(title, str) or not title.strip()):
+            raise PipelineConfigError(f"{shown}, notebooks[{i}].title: expected text")
+        specs.append(NotebookSpec(item["path"], dict(params), output, title))
+    outputs = [s.output_name for s in specs]
+    for name in sorted({o for o in outputs if outputs.count(o) > 1}):
+        raise PipelineConfigError(f"{shown}: two notebooks would write the executed copy {name}; give one an 'output'")
     return PipelineConfig(
         notebooks=tuple(specs),
         executed_dir=str(doc.get("executed_dir", "book/notebooks")),
@@ -194,6 +210,23 @@ def execute_notebook(
     return output
 
 
+def set_title(executed: Path, title: str) -> None:
+    """Replace the first level-1 heading of an executed notebook (one source, several pages)."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell.get("cell_type") != "markdown":
+            continue
+        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        lines = text.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("# "):
+                lines[i] = f"# {title}"
+                cell["source"] = "\n".join(lines)
+                executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+                return
+    raise PipelineConfigError(f"{executed.name}: no '# ' heading to set the title '{title}' on")
+
+
 def _collapse_injected_parameters(executed: Path) -> None:
     """Tag papermill's injected-parameters cell ``hide-cell``: the book shows it folded."""
     nb = json.loads(executed.read_text(encoding="utf-8"))
@@ -249,10 +282,13 @@ def run_notebooks(
             source = root / spec.path
             params = {**spec.parameters, **(extra_parameters or {})}
             shown_params = ", ".join(f"{k}={v!r}" for k, v in params.items())
-            report(f"[{number}/{len(specs)}] {spec.path}" + (f"  ({shown_params})" if shown_params else ""))
+            label = spec.path if spec.output is None else f"{spec.path} -> {spec.output}"
+            report(f"[{number}/{len(specs)}] {label}" + (f"  ({shown_params})" if shown_params else ""))
             start = time.perf_counter()
-            execute_notebook(source, staging / source.name, params, cwd=source.parent,
-                             progress_bar=sys.stderr.isatty())
+            executed = execute_notebook(source, staging / spec.output_name, params, cwd=source.parent,
+                                        progress_bar=sys.stderr.isatty())
+            if spec.title:
+                set_title(executed, spec.title)
             report(f"      done in {time.perf_counter() - start:.1f} s")
         target_dir.mkdir(parents=True, exist_ok=True)
         for executed in sorted(staging.iterdir()):
