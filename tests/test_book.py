@@ -39,9 +39,9 @@ def test_sample_page_shows_every_table1_role(built_book):
 
 def test_home_page_numbers_come_from_the_notebook(built_book):
     text = _text(built_book / "book/_build/html/intro.html")
-    assert "interviewed 25 clinical leaders listed in the paper’s Table 1 across 3 STPs" in text.replace("'", "’")
+    assert "interviewed 25 clinical leaders listed in the paper’s Table 1 across 3 Sustainability" in text.replace("'", "’")
     assert "together with 47 non-clinical leaders, and observed 28 meetings over 49 hours" in text
-    assert re.search(r"\(\s*4\s+such findings\)", text)
+    assert re.search(r"checked against itself;\s*4\s+facts are stated in more than one way", text)
 
 
 def test_data_page_has_dictionary_and_manifest(built_book):

@@ -120,7 +120,7 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
 
 def validate_supporting_files(raw_dir: Path) -> str:
     """Validate the codebook, claims ledger and synthetic assumptions; return a one-line summary."""
-    from ics_leadership import claims, codebook, synthetic
+    from ics_leadership import claims, codebook, reporting, synthetic
     from ics_leadership.errors import DataValidationError
 
     problems = []
@@ -130,7 +130,8 @@ def validate_supporting_files(raw_dir: Path) -> str:
     except DataValidationError as exc:
         problems.extend(exc.problems)
     for name, load in (("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
-                       ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE))):
+                       ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE)),
+                       ("coreq", lambda: reporting.load_coreq(raw_dir / reporting.COREQ_FILE))):
         try:
             found[name] = load()
         except DataValidationError as exc:
@@ -138,7 +139,7 @@ def validate_supporting_files(raw_dir: Path) -> str:
     if problems:
         raise DataValidationError(problems)
     return (f"{len(found['codebook'].codes)} codes, {len(found['claims'][0])} claims, "
-            f"{len(found['assumptions'].values)} synthetic-corpus assumptions")
+            f"{len(found['assumptions'].values)} synthetic-corpus assumptions, {len(found['coreq'])} COREQ items")
 
 
 def _quiet_kernel_manager():
