@@ -31,7 +31,7 @@ def test_each_command_has_its_own_help(command, capsys):
 def test_check_on_the_real_data(capsys):
     assert cli.main(["check"]) == 0
     out = capsys.readouterr().out
-    assert "3 files match data/raw/MANIFEST" in out
+    assert "5 files match data/raw/MANIFEST" in out
     assert "valid (25 participants, 3 sites observed" in out
 
 

@@ -13,7 +13,7 @@ from ics_leadership.errors import ManifestError
 
 def test_committed_manifest_matches_raw_files():
     verified = manifest.verify(RAW)
-    assert set(verified) == {"participants.csv", "observations.csv", "study.yaml"}
+    assert set(verified) == {"participants.csv", "observations.csv", "study.yaml", "codebook.yaml", "model.yaml"}
 
 
 def test_manifest_is_sha256sum_compatible():
@@ -53,7 +53,7 @@ def test_update_manifest_records_a_deliberate_change(raw_copy, capsys):
     replace_in(raw_copy / "observations.csv", "A,22,", "A,23,")
     assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 0
     assert cli.main(["check", "--raw-dir", str(raw_copy)]) == 0
-    assert "3 files match" in capsys.readouterr().out
+    assert "5 files match" in capsys.readouterr().out
 
 
 def test_update_manifest_refuses_invalid_data(raw_copy, capsys):
