@@ -21,9 +21,9 @@ def _text(path) -> str:
 
 def test_build_reports_progress_per_notebook(built_book):
     out = (built_book / "build-stdout.txt").read_text()
-    assert "Raw data: 3 files match data/raw/MANIFEST" in out
-    for i, name in enumerate(["01_sample", "90_data", "99_colophon"], start=1):
-        assert f"[{i}/3] notebooks/{name}.ipynb" in out
+    assert "Raw data: 5 files match data/raw/MANIFEST" in out
+    for i, name in enumerate(["01_sample", "03_model", "90_data", "99_colophon"], start=1):
+        assert f"[{i}/4] notebooks/{name}.ipynb" in out
     assert "Book built in" in out
 
 
@@ -40,6 +40,15 @@ def test_home_page_numbers_come_from_the_notebook(built_book):
     assert "interviewed 25 clinical leaders listed in the paper’s Table 1 across 3 STPs" in text.replace("'", "’")
     assert "together with 47 non-clinical leaders, and observed 28 meetings over 49 hours" in text
     assert re.search(r"\(\s*4\s+such findings\)", text)
+
+
+def test_model_page_shows_figure_tables_and_glued_numbers(built_book):
+    text = _text(built_book / "book/_build/html/notebooks/03_model.html")
+    assert "The model has 12 boxes: 4 sources of influence, 4 primary contributions and 4 secondary effects" in text
+    assert "Of these, 15 are stated in the paper (solid arrows) and 3 are the compendium’s reading" in text.replace("'", "’")
+    assert "Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml" in text
+    assert "Theory crosswalk at a glance" in text and "No coded data were given" in text
+    assert (built_book / "data/derived/figure1_model.svg").is_file()
 
 
 def test_data_page_has_dictionary_and_manifest(built_book):
@@ -80,4 +89,4 @@ def test_changed_raw_file_stops_the_build_before_any_notebook(built_book):
         participants.write_bytes(original)
     assert result.returncode == 1
     assert "data/raw/participants.csv has changed since the manifest was written" in result.stderr
-    assert "[1/3]" not in result.stdout
+    assert "[1/4]" not in result.stdout

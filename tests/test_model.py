@@ -130,7 +130,9 @@ def test_concentration_agrees_with_the_codebook_and_keeps_the_disagreement(model
     # para 1 says representation is more marked below the executive level. Both are kept.
     assert model.concentration_cell("levels", "representation", "executive")[0] == DISPUTED
     assert model.summary()["n_disputed_cells"] == 1
-    matrix = model.concentration_matrix(codebook)
+    assert model.concentration_matrix(codebook).loc["Representation", "Executive"] == \
+        "reports differ: concentrated / less pronounced"
+    matrix = model.concentration_matrix(codebook, cite=True)
     assert "Discussion, para 6" in matrix.loc["Representation", "Executive"]
     assert "Results, Representation, para 1" in matrix.loc["Representation", "Executive"]
     assert matrix.loc["Relational activities", "Later collaborative working"] == "concentrated"

@@ -240,30 +240,58 @@ class Model:
             "n_disputed_cells": sum(disputed),
         }
 
-    def nodes_table(self) -> pd.DataFrame:
-        """One row per node: layer, node, code, description, location."""
-        return pd.DataFrame(
+    # Each table comes in two forms: the default keeps one fact per column (for CSV files); with
+    # ``compact=True`` related facts share a column, so the table fits the book's text column.
+
+    def nodes_table(self, compact: bool = False) -> pd.DataFrame:
+        """One row per node: layer, node, id, code, description, location."""
+        frame = pd.DataFrame(
             [{"layer": self.layer(n.layer).label, "node": n.label, "id": n.id, "code": n.code or "",
               "description": n.description, "location": n.location} for n in self.nodes]
         )
+        if compact:
+            frame = frame[["layer", "node", "description", "location"]].rename(
+                columns={"layer": "column", "node": "box", "location": "where in the paper"})
+        return frame
 
-    def links_table(self) -> pd.DataFrame:
-        """One row per link: from, to, basis, summary, location, reason (inferred) or note (stated)."""
-        rows = []
-        for link in self.links:
-            explain = link.reason if link.basis == "inferred" else (link.note or "")
-            if link.via:
-                explain = (explain + " " if explain else "") + f"Primary effect on the way: {link.via}."
-            rows.append({"from": self.label(link.source), "to": self.label(link.target), "basis": link.basis,
-                         "summary": link.summary, "location": link.location, "reason or note": explain,
-                         "source": link.source, "target": link.target})
-        return pd.DataFrame(rows)
+    def _reading(self, link: Link) -> str:
+        """A link's summary with its note, primary effect and, if inferred, the reason."""
+        text = link.summary
+        if link.via:
+            text += f" Primary effect on the way: {link.via}."
+        if link.note:
+            text += f" {link.note}"
+        if link.basis == "inferred":
+            text += f" Inferred: {link.reason}"
+        return text
+
+    def links_table(self, compact: bool = False) -> pd.DataFrame:
+        """One row per link: source, target, from, to, basis, location, summary, via, note, reason."""
+        if compact:
+            return pd.DataFrame([{"link": self.link_text(link), "basis": link.basis, "where in the paper": link.location,
+                                  "what it says": self._reading(link)} for link in self.links])
+        return pd.DataFrame([
+            {"source": link.source, "target": link.target, "from": self.label(link.source),
+             "to": self.label(link.target), "basis": link.basis, "location": link.location, "summary": link.summary,
+             "via": link.via or "", "note": link.note or "", "reason": link.reason or ""}
+            for link in self.links
+        ])
 
     def _mapping_text(self, mappings: tuple[Mapping, ...]) -> str:
         return "; ".join(f"{self.contribution_node(m.contribution).label} ({m.basis})" for m in mappings)
 
-    def crosswalk_table(self) -> pd.DataFrame:
-        """The theory crosswalk: one row per theory element with the contributions it maps to."""
+    @staticmethod
+    def _locations(mappings: tuple[Mapping, ...]) -> str:
+        parts = [part.strip() for m in mappings for part in m.location.split(";")]
+        return "; ".join(dict.fromkeys(parts))
+
+    def crosswalk_table(self, compact: bool = False) -> pd.DataFrame:
+        """The theory crosswalk: one row per theory element with the contributions related to it.
+
+        Columns: theory, element, definition, contributions (each with its basis), where defined,
+        where related, reason or note. ``compact=True`` gives theory, element and contributions only
+        (the overview); :meth:`crosswalk_detail` gives the rest.
+        """
         rows = []
         for t in self.theories:
             for e in t.elements:
@@ -275,10 +303,22 @@ class Model:
                     "definition": e.definition,
                     "contributions": self._mapping_text(e.mappings) or "none in the paper",
                     "where defined": e.location,
-                    "where mapped": "; ".join(dict.fromkeys(m.location for m in e.mappings)) or "",
-                    "reason (inferred) or note": " ".join(reasons) or (e.note or ""),
+                    "where related": self._locations(e.mappings),
+                    "reason or note": " ".join(reasons) or (e.note or ""),
                 })
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        return frame[["theory", "element", "contributions"]] if compact else frame
+
+    def crosswalk_detail(self) -> pd.DataFrame:
+        """The crosswalk's definitions, locations and reasons, in four columns for reading."""
+        full = self.crosswalk_table()
+        return pd.DataFrame({
+            "element": full["element"] + " (" + full["theory"].str.extract(r"\((.*)\)$")[0] + ")",
+            "definition": full["definition"],
+            "where in the paper": "defined: " + full["where defined"]
+                                  + full["where related"].map(lambda w: f"; related: {w}" if w else ""),
+            "reason or note": full["reason or note"],
+        })
 
     def crosswalk_matrix(self) -> pd.DataFrame:
         """Theory elements (rows) by contribution (columns): "stated", "inferred" or blank."""
@@ -292,18 +332,29 @@ class Model:
         frame.index.names = ["theory", "element"]
         return frame
 
-    def domains_table(self) -> pd.DataFrame:
+    def domains_table(self, compact: bool = False) -> pd.DataFrame:
         """One row per domain: what it covers (stated) and the contributions we relate to it (inferred)."""
-        return pd.DataFrame([
-            {"domain": d.label, "covers": ", ".join(d.covers), "description": d.description,
-             "where defined": d.location, "contributions": self._mapping_text(d.mappings),
-             "reason": " ".join(f"{self.contribution_node(m.contribution).label}: {m.reason}"
-                                for m in d.mappings if m.reason)}
-            for d in self.domains
-        ])
+        rows = []
+        for d in self.domains:
+            reasons = " ".join(f"{self.contribution_node(m.contribution).label}: {m.reason}"
+                               for m in d.mappings if m.reason)
+            if compact:
+                why = " ".join(f"{self.contribution_node(m.contribution).label} ({m.basis}): {m.reason or ''}"
+                               for m in d.mappings)
+                rows.append({"domain": f"{d.label}: {', '.join(d.covers)} ({d.location})",
+                             "description": d.description, "contributions and why": why.strip()})
+            else:
+                rows.append({"domain": d.label, "covers": ", ".join(d.covers), "description": d.description,
+                             "location": d.location, "contributions": self._mapping_text(d.mappings),
+                             "reason": reasons})
+        return pd.DataFrame(rows)
 
-    def concentration_reports(self) -> pd.DataFrame:
-        """Every concentration report, long: dimension, contribution, key, emphasis, basis, location, note."""
+    def concentration_reports(self, codebook: Codebook | None = None, compact: bool = False) -> pd.DataFrame:
+        """Every concentration report, long: dimension, contribution, key, emphasis, basis, location, note, reason.
+
+        ``compact=True`` (labels from ``codebook`` when given): contribution, level or stage,
+        emphasis (marked when inferred), where in the paper, note (with the reason if inferred).
+        """
         rows = []
         for dimension in ("levels", "stages"):
             for contribution, cells in self.concentration[dimension].items():
@@ -312,7 +363,17 @@ class Model:
                         rows.append({"dimension": dimension, "contribution": contribution, "key": key,
                                      "emphasis": r.emphasis, "basis": r.basis, "location": r.location,
                                      "note": r.note or "", "reason": r.reason or ""})
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        if not compact:
+            return frame
+        names = {**{k: v["label"] for k, v in (codebook.levels | codebook.stages).items()}} if codebook else {}
+        return pd.DataFrame({
+            "contribution": frame["contribution"].map(lambda c: self.contribution_node(c).label),
+            "level or stage": [names.get(k, k.capitalize()) for k in frame["key"]],
+            "emphasis": frame["emphasis"] + frame["basis"].map({"inferred": " (inferred)", "stated": ""}),
+            "where in the paper": frame["location"],
+            "note": (frame["note"] + frame["reason"].map(lambda r: f" Inferred: {r}" if r else "")).str.strip(),
+        })
 
     def concentration_cell(self, dimension: str, contribution: str, key: str) -> tuple[str, bool]:
         """The emphasis shown for one cell, and whether any report in it is inferred.
@@ -327,11 +388,12 @@ class Model:
             shown = next(e for e in _PRECEDENCE if e in emphases)
         return shown, any(r.basis == "inferred" for r in reports)
 
-    def concentration_matrix(self, codebook: Codebook | None = None) -> pd.DataFrame:
+    def concentration_matrix(self, codebook: Codebook | None = None, cite: bool = False) -> pd.DataFrame:
         """Contributions (rows) by level and stage (columns): the emphasis of each cell.
 
-        A cell whose reports disagree lists each emphasis with its location; a cell resting on an
-        inferred report is marked "(inferred)". Column labels come from ``codebook`` when given.
+        A cell whose reports disagree lists each emphasis (with its location when ``cite``); a cell
+        resting on an inferred report is marked "(inferred)". Column labels come from ``codebook``
+        when given.
         """
         level_label = {lvl: (codebook.levels[lvl]["label"] if codebook else lvl.capitalize()) for lvl in LEVELS}
         stage_label = {s: (codebook.stages[s]["label"] if codebook else s.capitalize()) for s in STAGES}
@@ -343,7 +405,8 @@ class Model:
                     reports = self.concentration[dimension][node.code][key]
                     shown, inferred = self.concentration_cell(dimension, node.code, key)
                     if shown == DISPUTED:
-                        text = f"{DISPUTED}: " + "; ".join(f"{r.emphasis} ({r.location})" for r in reports)
+                        text = f"{DISPUTED}: " + " / ".join(
+                            f"{r.emphasis} ({r.location})" if cite else r.emphasis for r in reports)
                     else:
                         text = shown + (" (inferred)" if inferred else "")
                     row[labels[key]] = text
@@ -760,6 +823,12 @@ class LinkWeights:
     n_participants: int
     n_documents_without_participant: int
     synthetic: bool
+
+    def compact_table(self) -> pd.DataFrame:
+        """The weights for reading: link, basis, weight, unit."""
+        return pd.DataFrame({"link": self.table["from"] + f" {ARROW} " + self.table["to"],
+                             "basis": self.table["basis"], "weight": self.table["weight"],
+                             "unit": self.table["unit"]})
 
     def weight(self, source: str, target: str) -> int | None:
         row = self.table[(self.table["source"] == source) & (self.table["target"] == target)]

@@ -391,7 +391,7 @@ def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.
     stage_labels = [codebook.stages[s]["label"] if codebook else s.capitalize() for s in STAGES]
     columns = [("levels", k, lab) for k, lab in zip(LEVELS, level_labels)] + \
               [("stages", k, lab) for k, lab in zip(STAGES, stage_labels)]
-    cell_w, cell_h, label_w, gap = 0.86, 0.44, 1.45, 0.14
+    cell_w, cell_h, label_w, gap = 0.94, 0.44, 1.45, 0.14
     top = 0.0  # top edge of the first row of cells
     fig, ax = _canvas(1.2, -cell_h * len(contributions) - 1.2)
 
