@@ -207,8 +207,10 @@ def test_other_required_fields(doc, codebook):
     assert "field 'nodes[5].id': node 'expertise': duplicate node id (first at nodes[0])" in message
     assert "field 'nodes[4].code': node 'analytical_insight': a contribution node needs the codebook id" in message
     assert "the codebook contribution 'analytical_insight' has no node" in message
-    assert "field 'links[6].reason': link 6 (expertise \u2192 representation): an inferred link needs a one-line reason" in message
-    assert "field 'links[0].basis': link 0 (expertise \u2192 analytical_insight): basis 'assumed' is not one of" in message
+    assert ("field 'links[6].reason': link 6 (expertise \u2192 representation): an inferred link needs a one-line "
+            "reason") in message
+    assert ("field 'links[0].basis': link 0 (expertise \u2192 analytical_insight): basis 'assumed' is not "
+            "one of") in message
     assert "field 'nodes[2].colour': node 'formal_authority': unknown key 'colour'" in message
 
 
@@ -237,6 +239,20 @@ def test_load_model_names_the_file_and_cross_checks_the_codebook(raw_copy):
     path.write_text("nodes: [unclosed\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match="model.yaml: not valid YAML at line 2"):
         load_model(path)
+
+
+def test_check_and_update_manifest_validate_the_model(raw_copy, capsys):
+    from ics_leadership import cli
+
+    assert cli.main(["check", "--raw-dir", str(raw_copy)]) == 0
+    assert "Raw data: model valid (12 nodes, 18 links: 15 stated, 3 inferred)" in capsys.readouterr().out
+    before = (raw_copy / "MANIFEST").read_bytes()
+    path = raw_copy / "model.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("target: legitimacy", "target: legitimcy", 1),
+                    encoding="utf-8")
+    assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 1
+    assert "unknown node 'legitimcy' (not in nodes)" in capsys.readouterr().err
+    assert (raw_copy / "MANIFEST").read_bytes() == before
 
 
 # --- drawing ------------------------------------------------------------------------------------------

@@ -268,8 +268,9 @@ class Model:
     def links_table(self, compact: bool = False) -> pd.DataFrame:
         """One row per link: source, target, from, to, basis, location, summary, via, note, reason."""
         if compact:
-            return pd.DataFrame([{"link": self.link_text(link), "basis": link.basis, "where in the paper": link.location,
-                                  "what it says": self._reading(link)} for link in self.links])
+            return pd.DataFrame([{"link": self.link_text(link), "basis": link.basis,
+                                  "where in the paper": link.location, "what it says": self._reading(link)}
+                                 for link in self.links])
         return pd.DataFrame([
             {"source": link.source, "target": link.target, "from": self.label(link.source),
              "to": self.label(link.target), "basis": link.basis, "location": link.location, "summary": link.summary,
@@ -841,7 +842,13 @@ def participants_by_contribution(coded: CodedData, codebook: Codebook) -> pd.Ser
     """How many distinct participants have at least one coding of each contribution.
 
     A coding counts for its contribution whether it uses the contribution's own code or one of its
-    activities. Documents with no participant (e.g. observation notes) are not counted.
+    activities. Documents with no participant (e.g. observation notes) are not counted, nor are
+    codes outside the codebook.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by the codebook's contribution ids, in codebook order; zero where none.
     """
     frame = coded.codings_with_attributes()
     known = set(codebook.codes)
@@ -877,6 +884,21 @@ def link_weights(model: Model, coded: CodedData, codebook: Codebook) -> LinkWeig
       number of segments coded with the source that overlap a segment of the contribution
       (:func:`co_coded_segments`); otherwise the link is left unweighted (blank), and ``message``
       says so.
+
+    Parameters
+    ----------
+    model
+        The validated model.
+    coded
+        Coded data, with codes already in the codebook's terms (see
+        :func:`ics_leadership.mapping.load_for_analysis`).
+    codebook
+        Tells which contribution each code belongs to.
+
+    Returns
+    -------
+    LinkWeights
+        One row per link in model order, the message to show, and whether the data are synthetic.
     """
     per_contribution = participants_by_contribution(coded, codebook)
     used_codes = set(coded.codings["code"].astype(str))

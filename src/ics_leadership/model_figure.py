@@ -27,7 +27,7 @@ from matplotlib.patches import FancyBboxPatch, Patch, Polygon, Rectangle
 
 from ics_leadership import figures
 from ics_leadership.codebook import STAGES, Codebook
-from ics_leadership.model import ARROW, DISPUTED, LAYERS, LinkWeights, Model
+from ics_leadership.model import DISPUTED, LAYERS, LinkWeights, Model
 from ics_leadership.schema import LEVELS
 
 # Geometry in inches (the axes use one data unit per inch).
@@ -170,7 +170,10 @@ def layout(model: Model) -> tuple[dict[str, Box], float]:
     return boxes, top
 
 
-def _ports(model: Model, boxes: dict[str, Box]) -> dict[tuple[str, str], tuple[tuple[float, float], tuple[float, float]]]:
+Point = tuple[float, float]
+
+
+def _ports(model: Model, boxes: dict[str, Box]) -> dict[tuple[str, str], tuple[Point, Point]]:
     """Start and end point of each link on the box edges, spread to avoid crossing at the boxes."""
     start: dict[tuple[str, str], float] = {}
     end: dict[tuple[str, str], float] = {}
@@ -294,7 +297,7 @@ def _distance(p: tuple[float, float], a: tuple[float, float], b: tuple[float, fl
 
 
 def _place_labels(ax: plt.Axes, requests: list[tuple[tuple[str, str], str]],
-                  segments: dict[tuple[str, str], tuple[tuple[float, float], tuple[float, float]]]) -> None:
+                  segments: dict[tuple[str, str], tuple[Point, Point]]) -> None:
     """Write each link's number on it, where it is farthest from other links and other numbers.
 
     Candidate positions run along the middle 70% of the link; the one with the largest clearance
@@ -433,8 +436,8 @@ def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.
               bbox_transform=ax.transData, ncol=len(handles), frameon=False, fontsize=FONT_SMALL - 0.5,
               handlelength=1.6, columnspacing=1.2, handletextpad=0.5, borderaxespad=0)
     if any_inferred:
-        ax.text(label_w, y_legend - 0.3, "\u2020 Rests on the compendium's reading of the paper, not a direct statement.",
-                ha="left", va="top", fontsize=FONT_SMALL - 0.5)
+        ax.text(label_w, y_legend - 0.3, "\u2020 Rests on the compendium's reading of the paper, not a direct "
+                "statement.", ha="left", va="top", fontsize=FONT_SMALL - 0.5)
     _fit(fig, ax)
     return fig
 

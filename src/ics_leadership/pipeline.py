@@ -98,6 +98,10 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
         f"Raw data: valid ({len(data.participants)} participants, {len(data.observations)} sites observed, "
         f"{len(data.study.facts)} study facts)"
     )
+    if data.model is not None:
+        summary = data.model.summary()
+        report(f"Raw data: model valid ({summary['n_nodes']} nodes, {summary['n_links']} links: "
+               f"{summary['n_stated']} stated, {summary['n_inferred']} inferred)")
     return data
 
 
