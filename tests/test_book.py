@@ -44,6 +44,16 @@ def test_home_page_numbers_come_from_the_notebook(built_book):
     assert re.search(r"checked against itself;\s*4\s+facts are stated in more than one way", text)
 
 
+def test_model_page_shows_figure_tables_and_glued_numbers(built_book):
+    text = _text(built_book / "book/_build/html/notebooks/03_model.html")
+    assert "The model has 12 boxes: 4 sources of influence, 4 primary contributions and 4 secondary effects" in text
+    assert "Of these, 15 are stated in the paper (solid arrows) and 3 are the compendium’s reading" in text.replace("'", "’")
+    assert "Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml" in text
+    assert "Theory crosswalk at a glance" in text
+    assert "Synthetic demonstration data" in text  # the evidence-weighted figure runs on the synthetic corpus
+    assert (built_book / "data/derived/figure1_model.svg").is_file()
+
+
 def test_data_page_has_dictionary_and_manifest(built_book):
     text = _text(built_book / "book/_build/html/notebooks/90_data.html")
     assert "profession_basis" in text and "Stable pseudonymous identifier" in text

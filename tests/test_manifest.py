@@ -13,8 +13,8 @@ from ics_leadership.errors import ManifestError
 
 def test_committed_manifest_matches_raw_files():
     verified = manifest.verify(RAW)
-    assert {"participants.csv", "observations.csv", "study.yaml", "codebook.yaml", "claims.yaml",
-            "synthetic_assumptions.yaml"} <= set(verified)
+    assert set(verified) == {"participants.csv", "observations.csv", "study.yaml", "codebook.yaml", "claims.yaml",
+                             "synthetic_assumptions.yaml", "coreq.yaml", "model.yaml"}
 
 
 def test_manifest_is_sha256sum_compatible():

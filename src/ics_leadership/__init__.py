@@ -10,6 +10,8 @@ One module per concern:
 - :mod:`~ics_leadership.manifest`     SHA-256 manifest of ``data/raw``
 - :mod:`~ics_leadership.sample`       Table 1 and the sample's composition
 - :mod:`~ics_leadership.consistency`  the paper's stated numbers against each other and the data
+- :mod:`~ics_leadership.model`        the conceptual model (Figure 1) as data; link weights from coded data
+- :mod:`~ics_leadership.model_figure` drawing the model and where each contribution concentrates
 - :mod:`~ics_leadership.figures`      accessible, deterministic figures
 - :mod:`~ics_leadership.derived`      deterministic, atomic writing of ``data/derived``
 - :mod:`~ics_leadership.pipeline`     running the notebooks with papermill and building the book

@@ -110,25 +110,31 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
     verified = manifest.verify(raw_dir)
     report(f"Raw data: {len(verified)} files match {paths.display_path(raw_dir / manifest.MANIFEST_NAME)}")
     data = raw.load_raw(raw_dir)
-    extra = validate_supporting_files(raw_dir)
+    extra = validate_supporting_files(raw_dir, data.codebook)
     report(
         f"Raw data: valid ({len(data.participants)} participants, {len(data.observations)} sites observed, "
         f"{len(data.study.facts)} study facts, {extra})"
     )
+    if data.model is not None:
+        summary = data.model.summary()
+        report(f"Raw data: model valid ({summary['n_nodes']} nodes, {summary['n_links']} links: "
+               f"{summary['n_stated']} stated, {summary['n_inferred']} inferred)")
     return data
 
 
-def validate_supporting_files(raw_dir: Path) -> str:
-    """Validate the codebook, claims ledger and synthetic assumptions; return a one-line summary."""
+def validate_supporting_files(raw_dir: Path, loaded_codebook=None) -> str:
+    """Validate the claims ledger, synthetic assumptions and COREQ checklist (and the codebook, unless
+    :func:`raw.load_raw` already loaded it); return a one-line summary."""
     from ics_leadership import claims, codebook, reporting, synthetic
     from ics_leadership.errors import DataValidationError
 
     problems = []
-    found = {}
-    try:
-        found["codebook"] = codebook.load_codebook(raw_dir / codebook.CODEBOOK_FILE)
-    except DataValidationError as exc:
-        problems.extend(exc.problems)
+    found = {"codebook": loaded_codebook} if loaded_codebook is not None else {}
+    if not found:
+        try:
+            found["codebook"] = codebook.load_codebook(raw_dir / codebook.CODEBOOK_FILE)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
     for name, load in (("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
                        ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE)),
                        ("coreq", lambda: reporting.load_coreq(raw_dir / reporting.COREQ_FILE))):

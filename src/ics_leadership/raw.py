@@ -71,6 +71,8 @@ class RawData:
     observations: pd.DataFrame
     study: StudyFacts
     directory: Path
+    codebook: Any = None  # ics_leadership.codebook.Codebook, when codebook.yaml is present
+    model: Any = None  # ics_leadership.model.Model, when model.yaml is present
 
 
 def format_value(value: Any) -> str:
@@ -177,6 +179,7 @@ def load_raw(raw_dir: Path | str | None = None) -> RawData:
             loaded[key] = loader(raw_dir / name)
         except DataValidationError as exc:
             problems.extend(exc.problems)
+    _load_framework(raw_dir, loaded, problems)
     if problems:
         raise DataValidationError(problems)
     _check_cross_file(loaded, raw_dir, problems)
@@ -192,3 +195,21 @@ def _check_cross_file(loaded: dict[str, Any], raw_dir: Path, problems: list[Prob
     for i, site in enumerate(loaded["observations"]["site"], start=1):
         if site not in sites:
             problems.append(Problem(shown, f"site '{site}' has no participants in participants.csv", row=i, field="site"))
+
+
+def _load_framework(raw_dir: Path, loaded: dict[str, Any], problems: list[Problem]) -> None:
+    """Validate the codebook and the conceptual model (checked against each other) when present."""
+    from ics_leadership.codebook import CODEBOOK_FILE, load_codebook
+    from ics_leadership.model import MODEL_FILE, load_model
+
+    if (raw_dir / CODEBOOK_FILE).is_file():
+        try:
+            loaded["codebook"] = load_codebook(raw_dir / CODEBOOK_FILE)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+            return
+    if (raw_dir / MODEL_FILE).is_file():
+        try:
+            loaded["model"] = load_model(raw_dir / MODEL_FILE, loaded.get("codebook"))
+        except DataValidationError as exc:
+            problems.extend(exc.problems)

@@ -1,0 +1,439 @@
+"""The conceptual model (data/raw/model.yaml, the paper's Figure 1): content, validation, drawing,
+evidence weights and notebook 03."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import RAW, ROOT
+from ics_leadership import figures, model_figure, pipeline
+from ics_leadership.codebook import load_codebook
+from ics_leadership.coded import load_coded
+from ics_leadership.errors import DataValidationError
+from ics_leadership.model import DISPUTED, link_weights, load_model, parse_model
+
+MODEL = RAW / "model.yaml"
+
+NODES = {
+    "source": {"expertise", "networks", "formal_authority", "informal_influence"},
+    "contribution": {"analytical_insight", "representation", "translating_communicating", "relational"},
+    "effect": {"shared_vision", "legitimacy", "engagement_commitment", "resource_sharing"},
+}
+
+#: Every link the paper states, from our own reading, with the passage that states it.
+STATED = {
+    # Discussion para 3: expertise underscores analytical insight; networks facilitate translation and
+    # communication; formal authority and informal influence together support relational and
+    # representational activities.
+    ("expertise", "analytical_insight"): "Discussion, para 3",
+    ("networks", "translating_communicating"): "Discussion, para 3",
+    ("formal_authority", "representation"): "Discussion, para 3",
+    ("formal_authority", "relational"): "Discussion, para 3",
+    ("informal_influence", "representation"): "Discussion, para 3",
+    ("informal_influence", "relational"): "Discussion, para 3",
+    # Discussion para 2: each contribution's primary effect and the secondary effect that follows.
+    ("analytical_insight", "engagement_commitment"): "Discussion, para 2",
+    ("representation", "legitimacy"): "Discussion, para 2",
+    ("translating_communicating", "shared_vision"): "Discussion, para 2",
+    ("translating_communicating", "engagement_commitment"): "Discussion, para 2",
+    ("relational", "resource_sharing"): "Discussion, para 2",
+    # Discussion para 4: representation and communication combine towards shared vision and legitimacy.
+    ("representation", "shared_vision"): "Discussion, para 4",
+    ("translating_communicating", "legitimacy"): "Discussion, para 4",
+    # Results: representation secures professional engagement and buy-in (third form).
+    ("representation", "engagement_commitment"): "Results, Representation, para 2",
+    # Discussion para 6: relational activities sustain commitment in later stages.
+    ("relational", "engagement_commitment"): "Discussion, para 6",
+}
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook(RAW / "codebook.yaml")
+
+
+@pytest.fixture(scope="module")
+def model(codebook):
+    return load_model(MODEL, codebook)
+
+
+@pytest.fixture
+def doc():
+    return yaml.safe_load(MODEL.read_text(encoding="utf-8"))
+
+
+def _errors(doc, codebook) -> str:
+    with pytest.raises(DataValidationError) as info:
+        parse_model(doc, "model.yaml", codebook)
+    return str(info.value)
+
+
+def _link_index(doc, source, target) -> int:
+    return next(i for i, link in enumerate(doc["links"]) if (link["source"], link["target"]) == (source, target))
+
+
+# --- content ------------------------------------------------------------------------------------------
+
+
+def test_exactly_the_twelve_nodes_in_three_layers(model, codebook):
+    assert len(model.nodes) == 12
+    for layer, ids in NODES.items():
+        assert {n.id for n in model.nodes_in(layer)} == ids
+    assert [n.code for n in model.nodes_in("contribution")] == codebook.contribution_ids
+    assert all(n.location and n.description for n in model.nodes)
+
+
+def test_every_stated_link_is_present_with_its_passage(model):
+    stated = {link.key: link for link in model.stated}
+    assert set(stated) == set(STATED)
+    for key, passage in STATED.items():
+        assert passage in stated[key].location, (key, stated[key].location)
+
+
+def test_inferred_links_carry_reasons_and_are_few(model):
+    inferred = {link.key: link for link in model.inferred}
+    assert set(inferred) == {("expertise", "representation"), ("networks", "relational"),
+                             ("analytical_insight", "shared_vision")}
+    assert all(link.reason and len(link.reason) > 40 for link in inferred.values())
+    summary = model.summary()
+    assert (summary["n_nodes"], summary["n_links"], summary["n_stated"], summary["n_inferred"]) == (12, 18, 15, 3)
+
+
+def test_theory_crosswalk_follows_discussion_para_7(model):
+    table = model.crosswalk_matrix()
+    sustain = table.loc[("Network leadership (McGuire)", "Foster and sustain commitment")]
+    assert sustain["Representation"] == "stated" and sustain["Translation and communication"] == "stated"
+    assert table.loc[("Network leadership (McGuire)", "Create conditions for resource sharing"),
+                     "Relational activities"] == "stated"
+    senge = table.xs("Systems leadership (Senge et al.)", level="theory")
+    assert len(senge) == 3 and (senge["Translation and communication"] == "stated").all()
+    roles = table.xs("Facilitative leadership (Ansell and Gash)", level="theory")
+    assert list(roles.index) == ["Steward", "Mediator", "Catalyst"]
+    assert (roles.loc["Steward"] == "").all()  # the paper does not call clinical leaders stewards
+    assert [d.id for d in model.domains] == ["structural", "procedural", "ideational"]
+    assert model.domains[1].covers == ("decision-making", "relationships", "resource sharing")
+
+
+def test_concentration_agrees_with_the_codebook_and_keeps_the_disagreement(model, codebook):
+    for node in model.nodes_in("contribution"):
+        for stage in ("early", "later"):
+            shown, _ = model.concentration_cell("stages", node.code, stage)
+            prominent = codebook.contribution(node.code).by_stage[stage]["emphasis"] == "prominent"
+            assert (shown == "concentrated") == prominent, (node.code, stage)
+    # Discussion para 6 credits senior leaders with representational legitimacy; Results, Representation
+    # para 1 says representation is more marked below the executive level. Both are kept.
+    assert model.concentration_cell("levels", "representation", "executive")[0] == DISPUTED
+    assert model.summary()["n_disputed_cells"] == 1
+    assert model.concentration_matrix(codebook).loc["Representation", "Executive"] == \
+        "reports differ: concentrated / less pronounced"
+    matrix = model.concentration_matrix(codebook, cite=True)
+    assert "Discussion, para 6" in matrix.loc["Representation", "Executive"]
+    assert "Results, Representation, para 1" in matrix.loc["Representation", "Executive"]
+    assert matrix.loc["Relational activities", "Later collaborative working"] == "concentrated"
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def test_unknown_node_in_a_link_names_link_and_field(doc, codebook):
+    doc["links"][3]["target"] = "relationships"
+    message = _errors(doc, codebook)
+    assert ("model.yaml, field 'links[3].target': link 3 (formal_authority \u2192 relationships): unknown node "
+            "'relationships' (not in nodes)") in message
+
+
+def test_cycle_is_named(doc, codebook):
+    doc["links"].append({"source": "legitimacy", "target": "representation", "basis": "inferred",
+                         "location": "nowhere", "summary": "back", "reason": "to make a cycle"})
+    message = _errors(doc, codebook)
+    assert ("field 'links[18]': link 18 (legitimacy \u2192 representation) closes a cycle: "
+            "representation \u2192 legitimacy \u2192 representation") in message
+    assert "goes from layer 'effect' to layer 'contribution'" in message
+
+
+def test_disconnected_node_is_named(doc, codebook):
+    doc["nodes"].append({"id": "trust", "layer": "effect", "label": "Trust", "description": "d", "location": "l"})
+    del doc["links"][_link_index(doc, "relational", "resource_sharing")]
+    message = _errors(doc, codebook)
+    assert "field 'nodes[12]': node 'trust' (effect): is not connected: no link starts or ends here" in message
+    assert "field 'nodes[11]': node 'resource_sharing' (effect): is not connected" in message
+
+
+def test_contribution_without_effect_is_named(doc, codebook):
+    doc["links"] = [link for link in doc["links"] if link["source"] != "relational"]
+    message = _errors(doc, codebook)
+    assert "node 'relational' (contribution): has no outgoing link to layer 'effect'" in message
+    assert "node 'resource_sharing' (effect): is not connected" in message
+
+
+@pytest.mark.parametrize("source, target, layers", [
+    ("expertise", "legitimacy", ("source", "effect")),                   # skips a layer
+    ("representation", "relational", ("contribution", "contribution")),  # within a layer
+    ("shared_vision", "expertise", ("effect", "source")),                # backwards
+])
+def test_wrong_layer_is_named(doc, codebook, source, target, layers):
+    doc["links"].append({"source": source, "target": target, "basis": "stated", "location": "x", "summary": "y"})
+    message = _errors(doc, codebook)
+    assert (f"field 'links[18]': link 18 ({source} \u2192 {target}): goes from layer '{layers[0]}' to layer "
+            f"'{layers[1]}'; links go from one layer to the next only") in message
+
+
+def test_missing_locations_are_named(doc, codebook):
+    del doc["nodes"][1]["location"]
+    doc["links"][2]["location"] = "  "
+    doc["theories"][0]["elements"][2]["mappings"][0].pop("location")
+    doc["concentration"]["stages"]["relational"]["later"][0].pop("location")
+    message = _errors(doc, codebook)
+    assert "field 'nodes[1].location': node 'networks': is missing or blank" in message
+    assert "field 'links[2].location': link 2 (formal_authority \u2192 representation): is missing or blank" in message
+    assert ("field 'theories[0].elements[2].mappings[0].location': theory 'network_leadership', element "
+            "'sustain_commitment': is missing or blank") in message
+    assert "field 'concentration.stages.relational.later[0].location'" in message
+
+
+def test_other_required_fields(doc, codebook):
+    doc["nodes"][5]["id"] = "expertise"                  # duplicate id
+    doc["nodes"][4].pop("code")                           # contribution without its codebook id
+    doc["links"][6].pop("reason")                         # inferred without a reason
+    doc["links"][0]["basis"] = "assumed"
+    doc["nodes"][2]["colour"] = "red"                     # typo-like unknown key
+    message = _errors(doc, codebook)
+    assert "field 'nodes[5].id': node 'expertise': duplicate node id (first at nodes[0])" in message
+    assert "field 'nodes[4].code': node 'analytical_insight': a contribution node needs the codebook id" in message
+    assert "the codebook contribution 'analytical_insight' has no node" in message
+    assert ("field 'links[6].reason': link 6 (expertise \u2192 representation): an inferred link needs a one-line "
+            "reason") in message
+    assert ("field 'links[0].basis': link 0 (expertise \u2192 analytical_insight): basis 'assumed' is not "
+            "one of") in message
+    assert "field 'nodes[2].colour': node 'formal_authority': unknown key 'colour'" in message
+
+
+def test_split_graph_is_reported(doc, codebook):
+    # Two separate pieces, each linked as its layers need: {expertise -> analytical insight -> engagement}
+    # and the rest. Keep only the links that keep the pieces apart.
+    keep = {("expertise", "analytical_insight"), ("analytical_insight", "engagement_commitment"),
+            ("networks", "translating_communicating"), ("formal_authority", "representation"),
+            ("formal_authority", "relational"), ("informal_influence", "representation"),
+            ("representation", "legitimacy"), ("translating_communicating", "shared_vision"),
+            ("relational", "resource_sharing"), ("translating_communicating", "legitimacy")}
+    doc["links"] = [link for link in doc["links"] if (link["source"], link["target"]) in keep]
+    message = _errors(doc, codebook)
+    assert ("field 'links': the model falls into 2 unconnected parts: "
+            "{expertise, analytical_insight, engagement_commitment}") in message
+
+
+def test_load_model_names_the_file_and_cross_checks_the_codebook(raw_copy):
+    path = raw_copy / "model.yaml"
+    text = path.read_text(encoding="utf-8").replace("code: relational", "code: relationships", 1)
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
+        load_model(path)  # finds codebook.yaml beside the model
+    assert "field 'nodes[7].code': node 'relational': code 'relationships' is not a contribution of the codebook" \
+        in str(info.value)
+    path.write_text("nodes: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="model.yaml: not valid YAML at line 2"):
+        load_model(path)
+
+
+def test_check_and_update_manifest_validate_the_model(raw_copy, capsys):
+    from ics_leadership import cli
+
+    assert cli.main(["check", "--raw-dir", str(raw_copy)]) == 0
+    assert "Raw data: model valid (12 nodes, 18 links: 15 stated, 3 inferred)" in capsys.readouterr().out
+    before = (raw_copy / "MANIFEST").read_bytes()
+    path = raw_copy / "model.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("target: legitimacy", "target: legitimcy", 1),
+                    encoding="utf-8")
+    assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 1
+    assert "unknown node 'legitimcy' (not in nodes)" in capsys.readouterr().err
+    assert (raw_copy / "MANIFEST").read_bytes() == before
+
+
+# --- drawing ------------------------------------------------------------------------------------------
+
+
+def _draw(model, directory: Path, weights=None):
+    figures.set_style()
+    fig = model_figure.draw_model(model, weights, title=figures.SYNTHETIC_LABEL if weights is not None else None)
+    return figures.save_figure(fig, directory, "figure1_model" + ("_weighted" if weights is not None else ""))
+
+
+def test_figure_files_are_identical_across_runs(model, tmp_path):
+    one, two = _draw(model, tmp_path / "one"), _draw(model, tmp_path / "two")
+    for ext in ("svg", "png"):
+        assert one[ext].read_bytes() == two[ext].read_bytes(), ext
+    svg = one["svg"].read_text(encoding="utf-8")
+    for node in model.nodes:  # text stays text, so every box label is in the SVG
+        for word in node.label.split():
+            assert word in svg
+    assert "Stated in the paper" in svg and "Inferred" in svg
+
+
+def test_layout_avoids_crossings_and_keeps_arrows_on_box_edges(model):
+    boxes, _ = model_figure.layout(model)
+    order = model_figure.node_order(model)
+    assert order["contribution"] == ["analytical_insight", "representation", "translating_communicating", "relational"]
+    ports = model_figure._ports(model, boxes)
+    for link in model.links:
+        (x0, y0), (x1, y1) = ports[link.key]
+        src, tgt = boxes[link.source], boxes[link.target]
+        assert x0 == pytest.approx(src.right) and x1 == pytest.approx(tgt.left)
+        assert abs(y0 - src.y) < model_figure.BOX_H / 2 and abs(y1 - tgt.y) < model_figure.BOX_H / 2
+
+
+def test_alt_text_lists_every_link(model):
+    alt = model_figure.alt_text(model)
+    for link in model.links:
+        assert f"{model.label(link.source)} to {model.label(link.target)}" in alt
+    assert "Links stated in the paper (15, solid arrows)" in alt
+    assert "Links inferred by the compendium (3, dashed arrows)" in alt
+
+
+# --- weights from coded data ---------------------------------------------------------------------------
+
+
+def _write_coded(folder: Path, extra_codings: str = "") -> Path:
+    """A tiny canonical coded-data folder, small enough to count by hand."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "documents.csv").write_text(
+        "document_id,participant_id,source_type,n_chars\n"
+        "I01,P01,interview,1000\n"
+        "I02,P02,interview,1000\n"
+        "I03,P03,interview,1000\n"
+        "F01,P01,follow-up interview,500\n"
+        "O01,,observation,800\n", encoding="utf-8")
+    (folder / "codings.csv").write_text(
+        "document_id,start,end,code,coder\n"
+        "I01,0,100,analytical_insight/evidence_and_data,JW\n"   # P01 analytical insight
+        "I01,150,300,representation/clinical_voice,JW\n"        # P01 representation
+        "I01,400,500,analytical_insight,JW\n"                   # P01 again: still one participant
+        "I02,0,120,analytical_insight/feasible_priorities,JW\n" # P02 analytical insight
+        "I02,200,260,relational/mediating_conflict,JW\n"        # P02 relational
+        "I02,300,400,relational,BR\n"                           # P02 relational, second coder
+        "I03,10,90,representation,JW\n"                         # P03 representation
+        "F01,0,50,analytical_insight/historical_tensions,JW\n"  # P01's follow-up
+        "O01,0,100,translating_communicating/framing,JW\n"      # observation: no participant
+        + extra_codings, encoding="utf-8")
+    (folder / "corpus.yaml").write_text("synthetic: true\ndescription: Hand-made test corpus\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def coded_dir(tmp_path_factory) -> Path:
+    return _write_coded(tmp_path_factory.mktemp("coded") / "coded")
+
+
+def test_weights_count_participants_per_contribution(model, codebook, coded_dir):
+    weights = link_weights(model, load_coded(coded_dir, codebook), codebook)
+    expected = {"analytical_insight": 2, "representation": 2, "translating_communicating": 0, "relational": 1}
+    for link in model.links_of_kind("contribution"):
+        assert weights.weight(link.source, link.target) == expected[link.source], link.key
+    for link in model.links_of_kind("source"):
+        assert weights.weight(link.source, link.target) is None
+    assert set(weights.table.loc[weights.table["weight"].notna(), "unit"]) == {"participants"}
+    assert not weights.sources_weighted
+    assert "cannot be weighted" in weights.message
+    assert weights.n_participants == 3 and weights.n_documents_without_participant == 1
+    assert weights.synthetic
+
+
+def test_source_links_weighted_by_co_coded_segments_when_sources_are_coded(doc, codebook, tmp_path):
+    doc["nodes"][0]["code"] = "source/expertise"
+    model = parse_model(doc, "model.yaml", codebook)
+    folder = _write_coded(tmp_path / "coded", extra_codings=(
+        "I01,50,120,source/expertise,JW\n"    # overlaps analytical insight [0, 100)
+        "I01,50,120,source/expertise,BR\n"    # same segment, second coder: counted once
+        "I01,600,650,source/expertise,JW\n"   # overlaps nothing
+        "I02,250,320,source/expertise,JW\n"   # overlaps relational only, not analytical insight [0, 120)
+        "I03,0,50,source/expertise,JW\n"      # overlaps representation [10, 90)
+        "I03,90,95,source/expertise,JW\n"     # touches representation's end: no shared character
+    ))
+    weights = link_weights(model, load_coded(folder, codebook, check_codes=False), codebook)
+    assert weights.weight("expertise", "analytical_insight") == 1
+    assert weights.weight("expertise", "representation") == 1
+    assert weights.weight("networks", "translating_communicating") is None
+    assert weights.sources_weighted
+    assert "Professional networks, Formal authority, Informal influence are not coded" in weights.message
+    assert weights.weight("analytical_insight", "engagement_commitment") == 2
+
+
+def test_weighted_figure_is_labelled_and_alt_text_carries_the_numbers(model, codebook, coded_dir, tmp_path):
+    weights = link_weights(model, load_coded(coded_dir, codebook), codebook)
+    saved = _draw(model, tmp_path, weights)
+    assert figures.SYNTHETIC_LABEL in saved["svg"].read_text(encoding="utf-8")
+    alt = model_figure.alt_text(model, weights)
+    assert "Relational activities to Resource sharing (1 participant)" in alt
+    assert "Analytical insight to Engagement and commitment (2 participants)" in alt
+    assert "Clinical expertise to Analytical insight (not weighted)" in alt
+
+
+# --- the notebook ---------------------------------------------------------------------------------------
+
+
+def _run_notebook(out: Path, coded: Path | None) -> Path:
+    """Execute notebooks/03_model.ipynb with this checkout's package on the kernel's path."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTHONPATH", str(ROOT / "src"))
+        return pipeline.execute_notebook(
+            ROOT / "notebooks" / "03_model.ipynb", out / "executed.ipynb",
+            parameters={"raw_dir": str(RAW), "derived_dir": str(out / "derived"),
+                        "coded_data": str(coded) if coded else None},
+        )
+
+
+def _outputs(executed: Path) -> tuple[str, dict[str, str]]:
+    html, glued = [], {}
+    for cell in nbformat.read(executed, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            html.append("".join(data.get("text/html", "")) + "".join(data.get("text/markdown", "")))
+            key = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if key:
+                glued[key] = data["application/papermill.record/text/plain"]
+    return "\n".join(html), glued
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory, coded_dir):
+    out = tmp_path_factory.mktemp("model_nb")
+    return _run_notebook(out, coded_dir), out / "derived"
+
+
+def test_notebook_runs_with_coded_data_and_labels_it_synthetic(synthetic_run, model):
+    executed, derived = synthetic_run
+    html, glued = _outputs(executed)
+    assert {k: glued[k] for k in ("n_nodes", "n_links", "n_stated", "n_inferred")} == {
+        "n_nodes": "12", "n_links": "18", "n_stated": "15", "n_inferred": "3"}
+    assert html.count("<figure") == 3
+    assert "<figcaption" in html and re.search(r'<figcaption[^>]*>Synthetic demonstration data\. ', html)
+    assert 'alt="Synthetic demonstration data. Diagram in three columns' in html
+    assert "<caption>Synthetic demonstration data. Evidence weight" in html
+    assert figures.SYNTHETIC_LABEL in (derived / "figure1_model_weighted.svg").read_text(encoding="utf-8")
+    weights = pd.read_csv(derived / "model_link_weights.csv")
+    assert weights.loc[weights["source"] == "representation", "weight"].tolist() == [2, 2, 2]
+    assert {p.name for p in derived.iterdir()} >= {
+        "figure1_model.svg", "figure1_model.png", "model_concentration.svg", "model_concentration.png",
+        "model_links.csv", "model_nodes.csv", "model_crosswalk.csv", "model_concentration.csv",
+    }
+
+
+def test_notebook_figure_matches_a_fresh_drawing_byte_for_byte(synthetic_run, model, tmp_path):
+    _, derived = synthetic_run
+    fresh = _draw(model, tmp_path)  # this process, against the notebook's kernel
+    for ext in ("svg", "png"):
+        assert fresh[ext].read_bytes() == (derived / f"figure1_model.{ext}").read_bytes(), ext
+
+
+def test_notebook_without_coded_data_says_so(tmp_path):
+    html, glued = _outputs(_run_notebook(tmp_path, None))
+    assert "No coded data were given" in html
+    assert figures.SYNTHETIC_LABEL not in html
+    assert html.count("<figure") == 2
+    assert glued["n_disputed_cells"] == "1"
+    assert not (tmp_path / "derived" / "model_link_weights.csv").exists()
