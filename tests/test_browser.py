@@ -124,8 +124,9 @@ def test_home_page_numbers_are_rendered(page, site):
 def test_model_figures_have_alt_text_listing_the_links(page, site):
     page.goto(f"{site}/notebooks/03_model.html", wait_until="networkidle")
     alts = page.evaluate("Array.from(document.querySelectorAll('main img')).map(i => i.getAttribute('alt') || '')")
-    assert len(alts) == 2  # Figure 1 and the concentration grid (no coded data in the default build)
+    assert len(alts) == 3  # Figure 1, the evidence-weighted model (synthetic corpus) and the concentration grid
     assert "Clinical expertise to Analytical insight" in alts[0]
+    assert sum(a.startswith("Synthetic demonstration data") for a in alts) == 1
     figure = page.locator("figure", has=page.locator("figcaption", has_text="Figure 1 of Waring et al. (2023)"))
     figure.scroll_into_view_if_needed()
     assert figure.is_visible()
