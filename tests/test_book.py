@@ -93,3 +93,35 @@ def test_changed_raw_file_stops_the_build_before_any_notebook(built_book):
     assert result.returncode == 1
     assert "data/raw/participants.csv has changed since the manifest was written" in result.stderr
     assert "[1/" not in result.stdout
+
+
+def test_every_chapter_is_built_with_its_title(built_book):
+    html = built_book / "book/_build/html"
+    titles = {
+        "background.html": "Background and theory", "notebooks/05_methods.html": "Methods",
+        "notebooks/10_codebook.html": "Codebook and framework matrix",
+        "notebooks/contribution_representation.html": "Representation",
+        "notebooks/contribution_relational.html": "Relational activities",
+        "notebooks/02_coding.html": "Theme coding summaries", "reproduction.html": "Reproduction notes",
+        "notebooks/95_coreq.html": "Reporting checklist (COREQ)", "data_availability.html": "Data availability and ethics",
+        "own_data.html": "Use your own data", "references.html": "References",
+    }
+    for page, title in titles.items():
+        assert re.search(rf"<h1>{re.escape(title)}", (html / page).read_text(encoding="utf-8")), page
+
+
+def test_methods_numbers_come_from_the_study_facts(built_book):
+    text = _text(built_book / "book/_build/html/notebooks/05_methods.html")
+    assert "After a desk review of all 44 STPs, the team chose 3" in text
+    assert "The study period is given as 2018–2019 or 2018–2021" in text
+    assert "reports 24 or 25 clinical leaders and a further 47 non-clinical leaders" in text
+    assert "28 meetings over 49 hours ( 22 hours at STP A, 22 at STP B and 5 at STP C)" in text
+
+
+def test_references_have_dois_and_citations_resolve(built_book):
+    text = _text(built_book / "book/_build/html/references.html")
+    for doi in ("10.1136/leader-2022-000709", "10.1093/intqhc/mzm042", "10.1371/journal.pone.0232076",
+                "10.1093/jopart/mum032", "10.1111/j.1540-6210.2006.00664.x"):
+        assert doi in text
+    coreq = (built_book / "book/_build/html/notebooks/95_coreq.html").read_text(encoding="utf-8")
+    assert "references.html#id" in coreq or "references.html#" in coreq  # {cite} links to the bibliography
