@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,12 +47,8 @@ def copy_compendium(target: Path) -> Path:
     return target
 
 
-def run_cli(root: Path, *args: str, timeout: int = 900) -> "subprocess.CompletedProcess[str]":
+def run_cli(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ics_leadership ARGS`` against the compendium copy at ``root``."""
-    import os
-    import subprocess
-    import sys
-
     env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root)}
     return subprocess.run([sys.executable, "-m", "ics_leadership", *args], cwd=root, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from scipy.stats import fisher_exact
 
 from ics_leadership import paths
 from ics_leadership.codebook import Codebook
 from ics_leadership.coded import CodedData
 from ics_leadership.errors import DataValidationError, Problem
-from ics_leadership.prevalence import participant_universe, prevalence
-from ics_leadership.schema import LEVELS
+from ics_leadership.prevalence import prevalence
+from ics_leadership.schema import LEVELS, read_yaml
 
 CLAIMS_FILE = "claims.yaml"
 SUPPORTED, NOT_SUPPORTED, NOT_TESTABLE = "supported", "not supported", "not testable"
@@ -68,12 +67,7 @@ def load_claims(path: Path | str | None = None, codebook: Codebook | None = None
     """Load and validate the claims ledger; returns the claims and the significance level."""
     path = Path(path or paths.raw_dir() / CLAIMS_FILE)
     shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        raise DataValidationError([Problem(shown, "not valid YAML")]) from None
+    doc = read_yaml(path) or {}
     problems: list[Problem] = []
     known = set(codebook.codes) if codebook else None
     claims, seen = [], set()

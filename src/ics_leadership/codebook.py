@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ics_leadership import paths
 from ics_leadership.errors import DataValidationError, Problem
-from ics_leadership.schema import LEVELS
+from ics_leadership.schema import LEVELS, read_yaml
 
 CODEBOOK_FILE = "codebook.yaml"
 STAGES = ("early", "later")
@@ -127,14 +126,7 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
     """Load and validate ``codebook.yaml``; problems name the YAML path of the offending field."""
     path = Path(path or paths.raw_dir() / CODEBOOK_FILE)
     shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise DataValidationError([Problem(shown, f"not valid YAML{where}")]) from None
+    doc = read_yaml(path)
     problems: list[Problem] = []
 
     def need_text(obj: Any, key: str, where: str) -> str:

@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ics_leadership import paths
 from ics_leadership.codebook import Codebook, load_codebook
 from ics_leadership.coded import CodedData, load_coded
 from ics_leadership.errors import DataValidationError, Problem
-from ics_leadership.schema import LEVELS, SOURCE_TYPES, STAGE_VALUES
+from ics_leadership.schema import LEVELS, SOURCE_TYPES, STAGE_VALUES, read_yaml
 
 IGNORE = "ignore"
 _DOC_KEYS = {"participant_id", "site", "level", "stage", "source_type", "sequence"}
@@ -48,14 +47,7 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
     """Read and validate a mapping file against the codebook."""
     path = Path(path)
     shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "mapping file not found")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise DataValidationError([Problem(shown, f"not valid YAML{where}")]) from None
+    doc = read_yaml(path) or {}
     if not isinstance(doc, dict):
         raise DataValidationError([Problem(shown, "expected a mapping with 'codes', 'documents', 'participants'")])
     codebook = codebook or load_codebook()

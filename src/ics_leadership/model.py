@@ -32,13 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ics_leadership import paths
 from ics_leadership.codebook import CODEBOOK_FILE, STAGES, Codebook, load_codebook
 from ics_leadership.coded import CodedData
 from ics_leadership.errors import DataValidationError, Problem
-from ics_leadership.schema import LEVELS
+from ics_leadership.schema import LEVELS, read_yaml
 
 MODEL_FILE = "model.yaml"
 LAYERS = ("source", "contribution", "effect")
@@ -440,16 +439,7 @@ def load_model(path: Path | str | None = None, codebook: Codebook | None = None)
     """
     path = Path(path) if path is not None else paths.raw_dir() / MODEL_FILE
     shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataValidationError([Problem(shown, f"not valid UTF-8 text ({exc.reason})")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise DataValidationError([Problem(shown, f"not valid YAML{where}")]) from None
+    doc = read_yaml(path)
     if codebook is None and (path.parent / CODEBOOK_FILE).is_file():
         codebook = load_codebook(path.parent / CODEBOOK_FILE)
     return dataclasses.replace(parse_model(doc, shown, codebook), path=path)

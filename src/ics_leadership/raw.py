@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ics_leadership import paths
 from ics_leadership.errors import DataValidationError, Problem
-from ics_leadership.schema import OBSERVATIONS, PARTICIPANTS, read_table
+from ics_leadership.schema import OBSERVATIONS, PARTICIPANTS, read_table, read_yaml
 
 STUDY_FILE = "study.yaml"
 _FACT_ID = re.compile(r"[a-z][a-z0-9_]*")
@@ -96,17 +95,7 @@ def load_study(path: Path | str | None = None) -> StudyFacts:
     """Load and validate ``study.yaml``: the citation and the study-level facts with locations."""
     path = Path(path or paths.raw_dir() / STUDY_FILE)
     shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataValidationError([Problem(shown, f"not valid UTF-8 text ({exc.reason})")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise DataValidationError([Problem(shown, f"not valid YAML{where}: {reason}")]) from None
+    doc = read_yaml(path)
 
     problems: list[Problem] = []
     if not isinstance(doc, dict):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from ics_leadership import paths
 from ics_leadership.errors import DataValidationError, Problem
+from ics_leadership.schema import read_yaml
 
 COREQ_FILE = "coreq.yaml"
 STATUSES = ("reported", "partly reported", "not reported")
@@ -19,12 +19,7 @@ def load_coreq(path: Path | str | None = None) -> pd.DataFrame:
     """Load and validate the checklist: items 1 to 32, each with a status, and a location unless not reported."""
     path = Path(path or paths.raw_dir() / COREQ_FILE)
     shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        raise DataValidationError([Problem(shown, "not valid YAML")]) from None
+    doc = read_yaml(path) or {}
     items = doc.get("items") or []
     problems: list[Problem] = []
     numbers = [i.get("number") for i in items if isinstance(i, dict)]

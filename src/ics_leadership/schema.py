@@ -12,8 +12,10 @@ import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+import yaml
 
 from ics_leadership.errors import DataValidationError, Problem
 from ics_leadership.paths import display_path
@@ -287,3 +289,26 @@ RAW_TABLES: dict[str, TableSchema] = {s.name: s for s in (PARTICIPANTS, OBSERVAT
 
 #: The canonical coded-data tables (a folder holding these is "coded data").
 CODED_TABLES: dict[str, TableSchema] = {"documents": DOCUMENTS, "codings": CODINGS, "participants": CODED_PARTICIPANTS}
+
+
+def read_yaml(path: Path | str) -> Any:
+    """Parse a YAML data file safely (no arbitrary objects), naming the file and line on failure.
+
+    Raises
+    ------
+    DataValidationError
+        When the file is missing, not UTF-8, or not valid YAML.
+    """
+    path = Path(path)
+    shown = display_path(path)
+    if not path.is_file():
+        raise DataValidationError([Problem(shown, "file not found")])
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise DataValidationError([Problem(shown, f"not valid UTF-8 text ({exc.reason})")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or "syntax error"
+        raise DataValidationError([Problem(shown, f"not valid YAML{where}: {reason}")]) from None
