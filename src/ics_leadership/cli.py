@@ -14,6 +14,7 @@ import yaml
 
 from ics_leadership import __version__, manifest, paths, pipeline
 from ics_leadership.errors import CompendiumError
+from ics_leadership.qda import cli as qda_cli
 
 DESCRIPTION = """\
 Reproducible compendium for Waring et al. (2023), "What can clinical leaders contribute to the
@@ -76,11 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Rewrite data/raw/MANIFEST from the files now in data/raw. Do this only after "
                                    "a deliberate, reviewed change to raw data; the raw files are validated first.")
     p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default: data/raw)")
+
+    qda_cli.add_parsers(sub)  # import, export-codebook
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in qda_cli.COMMANDS:
+        return qda_cli.run(args)
     try:
         if args.command == "check":
             pipeline.check_raw(args.raw_dir)
