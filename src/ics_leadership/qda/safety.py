@@ -251,7 +251,7 @@ def open_file(path: Path, budget: Budget, shown: str) -> CountingReader:
         raw = path.open("rb")
     except OSError as exc:
         raise ImportFormatError(f"{shown}: cannot be read ({exc.strerror})") from None
-    return CountingReader(raw, budget, "file", source=shown)
+    return CountingReader(raw, budget, "while reading", source=shown)
 
 
 # --- XML -----------------------------------------------------------------------------------------
