@@ -251,3 +251,18 @@ def test_import_is_deterministic(tmp_path):
     run_import(src, tmp_path / "b")
     for name in ("documents.csv", "codings.csv", "codebook.csv", "corpus.yaml", "import_report.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_many_selections_in_one_source(tmp_path):
+    """Selections are freed in batches while a long source is read; its inline text must survive."""
+    text = "word " * 2000
+    body = "".join(fx.selection(i, i + 4, fx.coding(fx.C_OTHER, n=i + 1), i + 1) for i in range(0, 2500 * 4, 4))
+    src = fx.write_qdpx(tmp_path / "long.qdpx", fx.project(
+        fx.text_source(fx.S1, "Long", body, content=text)
+        + fx.text_source(fx.S2, "Next", fx.selection(0, 4, fx.coding(fx.C_LEAF, n=1), 1), content="next")))
+    run_import(src, tmp_path / "out")
+    codings = rows(tmp_path / "out" / "codings.csv")
+    assert len(codings) == 2501
+    assert {r["excerpt"] for r in codings[:2500]} == {"word", "ord ", "rd w", "d wo", " wor"}
+    assert codings[-1]["document_id"] == "Next" and codings[-1]["excerpt"] == "next"
+    assert rows(tmp_path / "out" / "documents.csv")[0]["n_chars"] == str(len(text))

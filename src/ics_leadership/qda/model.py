@@ -37,7 +37,7 @@ class Code:
     key: str = ""  # the tool's identifier (REFI GUID, QualCoder cid, ...), for references
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """A selection as the tool recorded it, before its offsets are checked."""
 
@@ -81,8 +81,8 @@ class ImportResult:
 
     format: str
     documents: list[Document] = field(default_factory=list)
-    # (document_id, start, end, code key, coder key, excerpt, line, item)
-    codings: list[tuple[str, int, int, str, str, str, int | None, str]] = field(default_factory=list)
+    # (document_id, start, end, code key, coder key, excerpt)
+    codings: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
     codes: dict[str, Code] = field(default_factory=dict)  # by key
     coders: dict[str, str] = field(default_factory=dict)  # coder key -> display name
     participants: list[Participant] | None = None
@@ -198,7 +198,7 @@ def settle_spans(result: ImportResult, document_id: str, text: str | None, spans
         else:
             excerpt = (s.hint or "") if hint_is_excerpt else (recorded_excerpt(s.hint, s.end - s.start) or "")
         for code_key, coder_key in s.codings:
-            result.codings.append((document_id, s.start, s.end, code_key, coder_key, excerpt, s.line, s.item))
+            result.codings.append((document_id, s.start, s.end, code_key, coder_key, excerpt))
     return n_chars
 
 

@@ -134,7 +134,6 @@ class _Source:
     missing: str = ""  # why the text could not be read
     has_text_path: bool = False
     spans: list[Span] = field(default_factory=list)
-    whole: list[tuple[str, str]] = field(default_factory=list)  # codings of the whole source
     attributes: dict[str, str] = field(default_factory=dict)
 
 
@@ -159,18 +158,40 @@ def import_refi(path: Path, shown: str, limits: Limits) -> ImportResult:
         return _RefiReader(shown, locator, path.suffix.lower().lstrip(".") or "qde").run(stream, limits)
 
 
+#: Elements whose end the reader handles (any namespace: the root's is checked first). Codings,
+#: CodeRefs, descriptions and texts, most of the file, are read from their parent when it ends.
+_WATCHED = tuple(f"{{*}}{name}" for name in (
+    "Project", "CodeBook", "Users", "User", "Code", "Variables", "Variable", "Cases", "Case",
+    *_SOURCE_TAGS, "PlainTextSelection", *_SKIPPED_SELECTIONS, "Notes", "Links", "Sets", "Graphs"))
+
+
 class _RefiReader:
+    """Reads a project from end events only: when an element ends, its subtree is complete."""
+
     def __init__(self, where: str, locator: SourceLocator, container: str):
         self.where = where
         self.locator = locator
         self.container = container
         self.result = ImportResult(format="refi-qda")
-        self.code_stack: list[tuple[str, list[str]]] = []  # (key, path segments)
         self.code_paths: dict[tuple[str, ...], str] = {}  # path -> key of the code holding it
+        self.codebook_done = False
+        self.deferred: list[tuple[str, int | None, str]] = []  # code refs met before the codebook
         self.variables: dict[str, str] = {}
         self.cases: list[tuple[str, str, dict[str, str], list[str]]] = []
-        self.sources: list[_Source] = []
-        self.current: _Source | None = None
+        self.pending: list[Span] = []  # text selections of the source being read
+        self.pending_content: str | None = None  # its PlainTextContent, if pruned from the tree
+        self.n_sources = 0
+        self.taken: set[str] = set()
+        self.by_key: dict[str, Document] = {}
+        self._guids: dict[str | None, str] = {}
+        self._text_parent: etree._Element | None = None  # the element holding the current text selections
+
+    def guid(self, raw: str | None) -> str:
+        """:func:`norm_guid`, memoised: GUIDs repeat, and one string per GUID keeps memory flat."""
+        value = self._guids.get(raw)
+        if value is None:
+            value = self._guids[raw] = norm_guid(raw)
+        return value
 
     def at(self, element: etree._Element) -> str:
         line = element.sourceline
@@ -178,18 +199,32 @@ class _RefiReader:
 
     # -- main loop ------------------------------------------------------------------------------
     def run(self, stream, limits: Limits) -> ImportResult:
-        T: _Tags | None = None
-        for event, el in iterparse(stream, self.where, limits):
-            if T is None:
-                T = self._root(el)
-                continue
-            if event == "start":
-                self._start(el, T)
-            else:
-                self._end(el, T)
-        if T is None:
-            raise ImportFormatError(f"{self.where}: empty document")
+        handlers: dict[str, object] | None = None
+        for _event, el in iterparse(stream, self.where, limits, events=("end",), tag=_WATCHED):
+            if handlers is None:
+                handlers = self._handlers(self._root(el.getroottree().getroot()))
+            handler = handlers.get(el.tag)
+            if handler is not None:
+                handler(el)
+        if handlers is None:
+            raise ImportFormatError(f"{self.where}: not a REFI-QDA file (expected Project in namespace {NS_PROJECT})")
         return self._finish()
+
+    def _handlers(self, T: _Tags) -> dict:
+        self.T = T
+        self.source_tags = {getattr(T, name) for name in _SOURCE_TAGS}
+        return {
+            T.PlainTextSelection: self._selection,
+            T.Code: self._code,
+            T.User: self._user,
+            T.Variable: self._variable,
+            T.Case: self._case,
+            **{getattr(T, name): self._skipped_selection for name in _SKIPPED_SELECTIONS},
+            **{getattr(T, name): self._source for name in _SOURCE_TAGS},
+            **{getattr(T, name): _release for name in ("Notes", "Links", "Sets", "Graphs", "Users", "Variables",
+                                                       "Cases")},
+            T.CodeBook: self._codebook_end,
+        }
 
     def _root(self, el: etree._Element) -> _Tags:
         qname = etree.QName(el)
@@ -208,84 +243,97 @@ class _RefiReader:
         self.locator.base_path = el.get("basePath") or None  # to find files only; never written out
         return _Tags(qname.namespace)
 
-    def _start(self, el: etree._Element, T: _Tags) -> None:
-        tag = el.tag
-        if tag == T.Code:
-            self._code_start(el)
+    def _is_top_source(self, el: etree._Element | None) -> bool:
+        if el is None or el.tag not in self.source_tags:
+            return False
+        parent = el.getparent()
+        return parent is not None and parent.tag == self.T.Sources
+
+    # -- sources --------------------------------------------------------------------------------
+    def _source(self, el: etree._Element) -> None:
+        if not self._is_top_source(el):
             return
-        parent = el.getparent()
-        if tag in (T.TextSource, T.PDFSource, T.PictureSource, T.AudioSource, T.VideoSource) and parent.tag == T.Sources:
-            kind = etree.QName(tag).localname
-            key = norm_guid(el.get("guid"))
-            self.current = _Source(kind, key, el.get("name") or "", el.sourceline)
-            if kind == "TextSource" and el.get("plainTextPath"):
-                self._load_text(el.get("plainTextPath"), el)
-        elif tag == T.Representation and parent.tag == T.PDFSource and self.current is not None:
-            if el.get("plainTextPath"):
-                self._load_text(el.get("plainTextPath"), el)
+        T = self.T
+        kind = etree.QName(el).localname
+        src = _Source(kind, self.guid(el.get("guid")), el.get("name") or "", el.sourceline)
+        src.spans, self.pending = self.pending, []
+        stashed, self.pending_content = self.pending_content, None
+        self._text_parent = None
+        self.n_sources += 1
+        whole = [self._coding(child, el) for child in el.iterchildren(T.Coding)]
+        if kind not in ("TextSource", "PDFSource"):
+            what = kind.replace("Source", "").lower()
+            for _ in whole:
+                self.result.skip(f"coding of a whole {what} source", src.name, src.key, 1)
+            self.result.skip(f"{what} source (not text)", src.name, src.key)
+            _release(el)
+            return
+        holder = el if kind == "TextSource" else el.find(T.Representation)
+        if holder is not None:
+            if holder.get("plainTextPath"):
+                src.has_text_path = True
+                src.text, src.missing = self.locator.load(holder.get("plainTextPath"), self.at(holder))
+            else:
+                content = holder.find(T.PlainTextContent)
+                if content is not None:
+                    src.text = content.text or ""
+                elif stashed is not None:
+                    src.text = stashed
+        for value in el.iterchildren(T.VariableValue):
+            name, text = self._variable_value(value)
+            src.attributes[name] = text
+        self._settle(src, whole)
+        _release(el)
 
-    def _load_text(self, uri: str, el: etree._Element) -> None:
-        src = self.current
-        src.has_text_path = True
-        src.text, src.missing = self.locator.load(uri, self.at(el))
+    def _settle(self, src: _Source, whole: list[tuple[str, str]]) -> None:
+        """Check the spans of a finished text source and record its document and codings."""
+        result = self.result
+        doc_id = unique_name(src.name, self.taken, src.key or "document")
+        if doc_id != (src.name.strip() or src.key):
+            result.note("document renamed (name missing or used twice)", doc_id, src.key)
+        where = f"{self.where}, {src.kind} {safe_text(src.name or src.key)}"
+        if src.text is None and (src.has_text_path or src.spans):
+            result.skip("source text missing", doc_id, src.key,
+                        detail=(src.missing or "no PlainTextContent or plainTextPath")
+                        + "; codings kept, n_chars is the largest offset, excerpts from selection names")
+        n_chars = settle_spans(result, doc_id, src.text, src.spans, where)
+        for code_key, coder in whole:
+            if n_chars > 0:
+                result.codings.append((doc_id, 0, n_chars, code_key, coder, src.text or ""))
+            else:
+                result.skip("coding of a whole source of unknown length", doc_id, src.key, 1)
+        # Code references must be in the codebook (which comes before the sources in the schema).
+        codes = result.codes
+        refs = [(code, s.line, s.item) for s in src.spans for code, _ in s.codings if code not in codes]
+        refs += [(code, src.line, src.key) for code, _ in whole if code not in codes]
+        if refs:
+            if self.codebook_done:
+                self._unknown_code(*refs[0])
+            self.deferred.extend(refs)
+        doc = Document(doc_id, n_chars, key=src.key, attributes=dict(src.attributes))
+        self.by_key[src.key] = doc
+        result.documents.append(doc)
 
-    def _end(self, el: etree._Element, T: _Tags) -> None:
-        tag = el.tag
-        parent = el.getparent()
-        if tag == T.PlainTextSelection:
-            self._selection(el, parent, T)
-            _release(el)
-        elif tag == T.Coding:
-            if parent.tag in (T.TextSource, T.PDFSource, T.PictureSource, T.AudioSource, T.VideoSource):
-                self._whole_source_coding(el, parent, T)
-        elif tag == T.PlainTextContent:
-            src = self.current
-            grand = parent.getparent()
-            if src is not None and ((parent.tag == T.TextSource and grand is not None and grand.tag == T.Sources)
-                                    or (parent.tag == T.Representation and grand is not None and grand.tag == T.PDFSource)):
-                src.text, src.missing = el.text or "", ""
-            _release(el)
-        elif etree.QName(tag).localname in _SKIPPED_SELECTIONS:
-            self._skipped_selection(el, T)
-            _release(el)
-        elif tag == T.Code:
-            self.code_stack.pop()
-        elif tag == T.Description:
-            if parent.tag == T.Code:
-                self.result.codes[norm_guid(parent.get("guid"))].description = (el.text or "").strip()
-        elif tag == T.User:
-            name = (el.get("name") or el.get("id") or "").strip()
-            self.result.coders[norm_guid(el.get("guid"))] = name
-        elif tag == T.Variable:
-            self.variables[norm_guid(el.get("guid"))] = (el.get("name") or "").strip()
-            _release(el)
-        elif tag == T.Case:
-            self._case(el, T)
-            _release(el)
-        elif tag == T.VariableValue:
-            if self.current is not None and parent.tag in (T.TextSource, T.PDFSource) and parent.getparent().tag == T.Sources:
-                name, value = self._variable_value(el, T)
-                self.current.attributes[name] = value
-        elif self.current is not None and parent is not None and parent.tag == T.Sources and tag in (
-                T.TextSource, T.PDFSource, T.PictureSource, T.AudioSource, T.VideoSource):
-            self._source_end(self.current)
-            self.current = None
-            _release(el)
-        elif tag in (T.Notes, T.Links, T.Sets, T.Graphs, T.Users, T.Variables, T.Cases, T.CodeBook):
-            _release(el)
+    def _unknown_code(self, code: str, line: int | None, item: str) -> None:
+        at = f"{self.where}, line {line}" if line else self.where
+        raise ImportFormatError(f"{at}: a Coding of selection {norm_guid(item)} refers to code {code}, "
+                                f"which is not in the codebook")
 
     # -- codebook -------------------------------------------------------------------------------
-    def _code_start(self, el: etree._Element) -> None:
-        key = norm_guid(el.get("guid"))
+    def _code(self, el: etree._Element) -> None:
+        """A code ends after its children: its path comes from its Code ancestors' names."""
+        T = self.T
+        key = self.guid(el.get("guid"))
         name = el.get("name")
         if not key or name is None:
             raise ImportFormatError(f"{self.at(el)}: Code without guid or name")
-        if key in self.result.codes:
-            raise ImportFormatError(f"{self.at(el)}: Code {key} appears twice in the codebook")
-        parent_segments = self.code_stack[-1][1] if self.code_stack else []
-        own = [s.strip() for s in name.split("::") if s.strip()] or [key]
-        segments = parent_segments + own
         codes = self.result.codes
+        if key in codes:
+            raise ImportFormatError(f"{self.at(el)}: Code {key} appears twice in the codebook")
+        parent_segments: list[str] = []
+        for ancestor in el.iterancestors(T.Code):
+            parent_segments[:0] = _split_name(ancestor.get("name") or "", self.guid(ancestor.get("guid")))
+        segments = parent_segments + _split_name(name, key)
         # "Parent::Child" names: make sure each level exists, as a non-codable code if need be.
         for depth in range(len(parent_segments) + 1, len(segments)):
             prefix = tuple(segments[:depth])
@@ -295,75 +343,98 @@ class _RefiReader:
                 self.code_paths[prefix] = vkey
         path_key = tuple(segments)
         existing = self.code_paths.get(path_key)
-        codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
         if existing is not None and existing.startswith("virtual:"):
-            del codes[existing]  # the real code arrives after a "::" child named it
+            del codes[existing]  # the real code, after a "::" name (or a child) implied it
         elif existing is not None:
             segments = segments[:-1] + [f"{segments[-1]} [{key[:8]}]"]
-            self.result.note("two codes with the same path", item=key,
-                             detail=f"renamed to {'/'.join(segments)}")
+            self.result.note("two codes with the same path", item=key, detail=f"renamed to {'/'.join(segments)}")
             path_key = tuple(segments)
         self.code_paths[path_key] = key
-        codes[key] = Code("/".join(segments), "/".join(segments[:-1]), codable=codable, key=key)
-        if existing is not None and existing.startswith("virtual:"):
-            # children recorded under the virtual key keep pointing at the path, which is unchanged
-            pass
-        self.code_stack.append((key, segments))
+        codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
+        description = (el.findtext(T.Description) or "").strip()
+        codes[key] = Code("/".join(segments), "/".join(segments[:-1]), description, codable=codable, key=key)
+
+    def _codebook_end(self, el: etree._Element) -> None:
+        self.codebook_done = True
+        for code, line, item in self.deferred:
+            if code not in self.result.codes:
+                self._unknown_code(code, line, item)
+        self.deferred = []
+        _release(el)
+
+    def _user(self, el: etree._Element) -> None:
+        self.result.coders[self.guid(el.get("guid"))] = (el.get("name") or el.get("id") or "").strip()
 
     # -- selections -----------------------------------------------------------------------------
-    def _codings_of(self, el: etree._Element, T: _Tags) -> list[tuple[str, str]]:
-        out = []
-        for coding in el.iterchildren(T.Coding):
-            ref = coding.find(T.CodeRef)
-            target = norm_guid(ref.get("targetGUID")) if ref is not None else ""
-            if not target:
-                raise ImportFormatError(f"{self.at(coding)}: Coding without a CodeRef targetGUID")
-            coder = norm_guid(coding.get("creatingUser") or el.get("creatingUser"))
-            out.append((target, coder))
-        return out
+    def _coding(self, coding: etree._Element, selection: etree._Element) -> tuple[str, str]:
+        ref = coding[0] if len(coding) and coding[0].tag == self.T.CodeRef else coding.find(self.T.CodeRef)
+        target = ref.get("targetGUID") if ref is not None else None
+        if not target:
+            raise ImportFormatError(f"{self.at(coding)}: Coding without a CodeRef targetGUID")
+        guids = self._guids
+        user = coding.get("creatingUser") or selection.get("creatingUser")
+        return (guids.get(target) or self.guid(target), guids.get(user) or self.guid(user))
 
-    def _selection(self, el: etree._Element, parent: etree._Element, T: _Tags) -> None:
-        src = self.current
-        grand = parent.getparent()
-        in_text = src is not None and grand is not None and (
-            (parent.tag == T.TextSource and grand.tag == T.Sources)
-            or (parent.tag == T.Representation and grand.tag == T.PDFSource))
-        item = norm_guid(el.get("guid"))
-        codings = self._codings_of(el, T)
-        if not in_text:
+    def _selection(self, el: etree._Element) -> None:
+        # The hot path (one call per selection): kept lean on purpose.
+        T = self.T
+        guids = self._guids
+        codings = []
+        for child in el:
+            if child.tag == T.Coding:
+                ref = child[0] if len(child) and child[0].tag == T.CodeRef else child.find(T.CodeRef)
+                target = ref.get("targetGUID") if ref is not None else None
+                if not target:
+                    raise ImportFormatError(f"{self.at(child)}: Coding without a CodeRef targetGUID")
+                user = child.get("creatingUser") or el.get("creatingUser")
+                codings.append((guids.get(target) or self.guid(target), guids.get(user) or self.guid(user)))
+        parent = el.getparent()
+        if parent is not self._text_parent:
+            in_text = (parent.tag == T.TextSource and self._is_top_source(parent)) or (
+                parent.tag == T.Representation and self._is_top_source(parent.getparent()))
+            self._text_parent = parent if in_text else None
+        if parent is self._text_parent:
+            try:
+                start, end = int(el.get("startPosition")), int(el.get("endPosition"))
+            except (TypeError, ValueError):
+                raise ImportFormatError(f"{self.at(el)}: PlainTextSelection {norm_guid(el.get('guid'))} needs "
+                                        f"whole-number startPosition and endPosition") from None
+            self.pending.append(Span(start, end, codings, el.get("name"), el.get("guid") or "", el.sourceline))
+            if not len(self.pending) & 1023:
+                self._prune(parent, el)
+        else:
             where = etree.QName(parent).localname
             what = "selection in a note (memo)" if where == "Note" else f"text selection inside {where}"
-            self.result.skip(what, src.name if src else "", item, len(codings))
-            return
-        try:
-            start, end = int(el.get("startPosition")), int(el.get("endPosition"))
-        except (TypeError, ValueError):
-            raise ImportFormatError(f"{self.at(el)}: PlainTextSelection {item} needs whole-number "
-                                    f"startPosition and endPosition") from None
-        src.spans.append(Span(start, end, codings, hint=el.get("name"), item=item, line=el.sourceline))
+            owner = parent.getparent() if where == "TextDescription" else None
+            self.result.skip(what, owner.get("name") or "" if owner is not None else "",
+                             norm_guid(el.get("guid")), len(codings))
+            el.clear()
 
-    def _whole_source_coding(self, el: etree._Element, parent: etree._Element, T: _Tags) -> None:
-        ref = el.find(T.CodeRef)
-        target = norm_guid(ref.get("targetGUID")) if ref is not None else ""
-        if not target:
-            raise ImportFormatError(f"{self.at(el)}: Coding without a CodeRef targetGUID")
-        coder = norm_guid(el.get("creatingUser") or parent.get("creatingUser"))
-        if self.current is not None and self.current.kind in ("TextSource", "PDFSource"):
-            self.current.whole.append((target, coder))
-        else:
-            kind = etree.QName(parent).localname
-            self.result.skip(f"coding of a whole {kind.replace('Source', '').lower()} source",
-                             parent.get("name") or "", norm_guid(el.get("guid")), 1)
+    def _prune(self, parent: etree._Element, el: etree._Element) -> None:
+        """Free the selections read so far in one go (cheaper than clearing each), keeping the text."""
+        content = parent.find(self.T.PlainTextContent)
+        if content is not None:
+            self.pending_content = content.text or ""
+        del parent[:parent.index(el)]
 
-    def _skipped_selection(self, el: etree._Element, T: _Tags) -> None:
+    def _skipped_selection(self, el: etree._Element) -> None:
         what = _SKIPPED_SELECTIONS[etree.QName(el).localname]
-        n = len(list(el.iterchildren(T.Coding)))
-        self.result.skip(what, self.current.name if self.current else "", norm_guid(el.get("guid")), n)
+        source = el.getparent()
+        if source is not None and source.tag == self.T.Transcript:
+            source = source.getparent()
+        n = sum(1 for _ in el.iterchildren(self.T.Coding))
+        name = (source.get("name") or "") if source is not None else ""
+        self.result.skip(what, name, norm_guid(el.get("guid")), n)
+        el.clear()
 
     # -- cases and variables --------------------------------------------------------------------
-    def _variable_value(self, el: etree._Element, T: _Tags) -> tuple[str, str]:
-        ref = el.find(T.VariableRef)
-        key = norm_guid(ref.get("targetGUID")) if ref is not None else ""
+    def _variable(self, el: etree._Element) -> None:
+        self.variables[self.guid(el.get("guid"))] = (el.get("name") or "").strip()
+        _release(el)
+
+    def _variable_value(self, el: etree._Element) -> tuple[str, str]:
+        ref = el.find(self.T.VariableRef)
+        key = self.guid(ref.get("targetGUID")) if ref is not None else ""
         name = self.variables.get(key) or key or "variable"
         value = ""
         for child in el:
@@ -371,56 +442,23 @@ class _RefiReader:
                 value = (child.text or "").strip()
         return name, value
 
-    def _case(self, el: etree._Element, T: _Tags) -> None:
+    def _case(self, el: etree._Element) -> None:
         attrs: dict[str, str] = {}
         sources = []
         for child in el:
-            if child.tag == T.VariableValue:
-                name, value = self._variable_value(child, T)
+            if child.tag == self.T.VariableValue:
+                name, value = self._variable_value(child)
                 attrs[name] = value
-            elif child.tag == T.SourceRef:
-                sources.append(norm_guid(child.get("targetGUID")))
-        self.cases.append((norm_guid(el.get("guid")), (el.get("name") or "").strip(), attrs, sources))
-
-    # -- sources --------------------------------------------------------------------------------
-    def _source_end(self, src: _Source) -> None:
-        self.sources.append(src)
-        if src.kind in ("PictureSource", "AudioSource", "VideoSource"):
-            self.result.skip(f"{src.kind.replace('Source', '').lower()} source (not text)", src.name, src.key)
-            src.spans = []
+            elif child.tag == self.T.SourceRef:
+                sources.append(self.guid(child.get("targetGUID")))
+        self.cases.append((self.guid(el.get("guid")), (el.get("name") or "").strip(), attrs, sources))
+        _release(el)
 
     def _finish(self) -> ImportResult:
         result = self.result
-        taken: set[str] = set()
-        by_key: dict[str, Document] = {}
-        for src in self.sources:
-            if src.kind not in ("TextSource", "PDFSource"):
-                continue
-            doc_id = unique_name(src.name, taken, src.key or "document")
-            if doc_id != (src.name.strip() or src.key):
-                result.note("document renamed (name missing or used twice)", doc_id, src.key)
-            where = f"{self.where}, {src.kind} {safe_text(src.name or src.key)}"
-            if src.text is None:
-                if src.has_text_path or src.spans:
-                    result.skip("source text missing", doc_id, src.key,
-                                detail=(src.missing or "no PlainTextContent or plainTextPath")
-                                + "; codings kept, n_chars is the largest offset, excerpts from selection names")
-            n_chars = settle_spans(result, doc_id, src.text, src.spans, where)
-            for code_key, coder in src.whole:
-                if n_chars > 0:
-                    excerpt = src.text if src.text is not None else ""
-                    result.codings.append((doc_id, 0, n_chars, code_key, coder, excerpt, src.line, src.key))
-                else:
-                    result.skip("coding of a whole source of unknown length", doc_id, src.key, 1)
-            doc = Document(doc_id, n_chars, key=src.key, attributes=dict(src.attributes))
-            by_key[src.key] = doc
-            result.documents.append(doc)
-        # Codes referred to must be in the codebook.
-        for doc_id, start, end, code_key, coder, _excerpt, line, item in result.codings:
-            if code_key not in result.codes:
-                at = f"{self.where}, line {line}" if line else self.where
-                raise ImportFormatError(f"{at}: a Coding of selection {item} refers to code {code_key}, "
-                                        f"which is not in the codebook")
+        for code, line, item in self.deferred:  # a project without a codebook
+            if code not in result.codes:
+                self._unknown_code(code, line, item)
         if self.cases:
             people: list[Participant] = []
             ptaken: set[str] = set()
@@ -428,7 +466,7 @@ class _RefiReader:
                 pid = unique_name(name, ptaken, key or "case")
                 people.append(Participant(pid, key, attrs))
                 for source_key in sources:
-                    doc = by_key.get(source_key)
+                    doc = self.by_key.get(source_key)
                     if doc is None:
                         continue
                     if doc.participant_key is None:
@@ -437,8 +475,13 @@ class _RefiReader:
                         result.note("source in more than one case", doc.document_id, source_key,
                                     detail=f"participant_id is '{doc.participant_key}'; also in case '{pid}'")
             result.participants = people
-        result.meta["sources"] = len(self.sources)
+        result.meta["sources"] = self.n_sources
         return result
+
+
+def _split_name(name: str, key: str) -> list[str]:
+    """A code name as path segments: ATLAS.ti writes a hierarchy as "Parent::Child"."""
+    return [part.strip() for part in name.split("::") if part.strip()] or [key]
 
 
 def _release(el: etree._Element) -> None:

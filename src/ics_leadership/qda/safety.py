@@ -321,22 +321,23 @@ def _prolog_verdict(buf: bytes, eof: bool) -> str | None:
 
 
 def iterparse(stream: CountingReader | BinaryIO, where: str, limits: Limits,
-              events: tuple[str, ...] = ("start", "end")) -> Iterator[tuple[str, etree._Element]]:
+              events: tuple[str, ...] = ("start", "end"),
+              tag: tuple[str, ...] | None = None) -> Iterator[tuple[str, etree._Element]]:
     """Stream ``(event, element)`` pairs from untrusted XML, with every protection on.
 
+    ``tag`` restricts the events to those elements (lxml's filter, ``{*}Name`` wildcards allowed).
     Parse errors become :class:`ImportFormatError` naming ``where`` and the line.
     """
     parser_events = etree.iterparse(
-        _PrologGuard(stream, where, limits), events=events, resolve_entities=False, no_network=True,
+        _PrologGuard(stream, where, limits), events=events, tag=tag, resolve_entities=False, no_network=True,
         load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True, dtd_validation=False,
     )
-    first = True
     try:
         for event, element in parser_events:
-            if first:
-                first = False
-                _check_docinfo(element, where)
+            _check_docinfo(element, where)
             yield event, element
+            break
+        yield from parser_events
     except etree.XMLSyntaxError as exc:
         raise ImportFormatError(f"{where}: not well-formed XML ({_xml_reason(exc)})") from None
 

@@ -10,9 +10,12 @@ Files written into ``--out``:
   were read; never a ``basePath`` or any absolute path;
 - ``import_report.csv``: everything skipped or changed, and why.
 
-Everything is written to a temporary folder beside ``--out``, validated with
-:func:`ics_leadership.coded.load_coded` (``check_codes=False``), and only then renamed into place:
-a failed import leaves nothing behind.
+Everything is written to a temporary folder beside ``--out`` and only then renamed into place: a
+failed import leaves nothing behind. The tables are canonical by construction (unique document
+ids, spans checked against their documents, identical codings removed, attribute values checked
+against the schema's columns before they go into one) and :func:`check_tables` checks them again
+before anything is written, without pandas, so a large import stays fast and small in memory; the
+tests check every importer's output with :func:`ics_leadership.coded.load_coded`.
 """
 
 from __future__ import annotations
@@ -31,11 +34,8 @@ from typing import Any
 import yaml
 
 from ics_leadership import __version__
-from ics_leadership.coded import load_coded
-from ics_leadership.errors import DataValidationError
 from ics_leadership.qda.errors import OutputExistsError, QDAImportError
 from ics_leadership.qda.model import Code, ImportResult
-from ics_leadership.schema import CODED_PARTICIPANTS, DOCUMENTS, TableSchema
 
 REPORT_FILE = "import_report.csv"
 CODEBOOK_FILE = "codebook.csv"
@@ -155,9 +155,9 @@ def _with_parents(codes: dict[str, Code]) -> dict[str, Code]:
     return by_path
 
 
-def _attribute_columns(records: list[dict[str, str]], schema: TableSchema, fixed: set[str],
-                       result: ImportResult, table: str) -> dict[str, str]:
-    """Map attribute names to column names.
+def _attribute_columns(records: list[dict[str, str]], table: str, fixed: set[str],
+                       result: ImportResult) -> dict[str, str]:
+    """Map attribute names to column names of ``table`` ("documents" or "participants").
 
     An attribute named like a schema column (``site``, ``level``, ...; ignoring case) fills that
     column when every value is valid there; otherwise, like any other attribute, it is kept as an
@@ -168,6 +168,11 @@ def _attribute_columns(records: list[dict[str, str]], schema: TableSchema, fixed
         for name in rec:
             if name not in names:
                 names.append(name)
+    if not names:
+        return {}
+    from ics_leadership.schema import CODED_PARTICIPANTS, DOCUMENTS  # only when there are attributes
+
+    schema = DOCUMENTS if table == "documents" else CODED_PARTICIPANTS
     schema_cols = {c.name: c for c in schema.columns}
     mapping: dict[str, str] = {}
     taken = {n.lower() for n in fixed} | {n.lower() for n in schema_cols}
@@ -178,10 +183,10 @@ def _attribute_columns(records: list[dict[str, str]], schema: TableSchema, fixed
         if col is not None and canon not in fixed and canon not in used_schema:
             try:
                 for rec in records:
-                    if rec.get(name):
-                        col.parse(rec[name])
+                    if rec.get(name, "").strip():
+                        col.parse(rec[name].strip())
             except ValueError as exc:
-                result.note(f"attribute kept as an extra column of {table}", item=name,
+                result.note(f"attribute kept as an extra column of {table}.csv", item=name,
                             detail=f"not used as '{canon}': {exc}")
             else:
                 mapping[name] = canon
@@ -199,80 +204,148 @@ def _attribute_columns(records: list[dict[str, str]], schema: TableSchema, fixed
     return mapping
 
 
-def build_tables(result: ImportResult, anonymise: bool) -> dict[str, bytes]:
-    """The canonical files as bytes, by file name (corpus.yaml excepted)."""
-    codes = result.codes
-    used_coders = [c[4] for c in result.codings]
-    labels = coder_labels(result, used_coders, anonymise)
-    order = {d.document_id: i for i, d in enumerate(result.documents)}
+class Tables:
+    """The canonical tables of one import.
 
-    rows = {}
-    duplicates: Counter[str] = Counter()
-    for doc_id, start, end, code_key, coder_key, excerpt, _line, _item in result.codings:
-        key = (doc_id, start, end, codes[code_key].path, labels[coder_key])
-        if key in rows:
-            duplicates[doc_id] += 1
-            continue
-        rows[key] = excerpt
-    for doc_id, n in duplicates.items():
-        result.note("identical codings removed", doc_id, codings=n,
-                    detail="same document, span, code and coder (NVivo writes one selection per code)")
-    ordered = sorted(rows.items(), key=lambda kv: (order[kv[0][0]], kv[0][1], kv[0][2], kv[0][3], kv[0][4]))
-    codings_csv = _csv_bytes(["document_id", "start", "end", "code", "coder", "excerpt"],
-                             ([*k, excerpt] for k, excerpt in ordered))
+    Documents and participants are prepared on creation; codings are resolved (code path, coder
+    label), de-duplicated, checked and written one document at a time by :meth:`write`, consuming
+    the importer's rows as they go so that memory does not hold two copies of the largest table.
+    """
 
-    # documents
-    doc_attrs = [d.attributes for d in result.documents]
-    dmap = _attribute_columns(doc_attrs, DOCUMENTS, {"document_id", "participant_id", "n_chars"}, result,
-                              "documents.csv")
-    optional = [c for c in ("site", "level", "stage", "sequence") if c in dmap.values()]
-    extra = [c for c in dict.fromkeys(dmap.values()) if c not in optional and c != "source_type"]
-    header = ["document_id", "participant_id", "source_type", "n_chars", *optional, *extra]
-    drows = []
-    for d in result.documents:
-        values = {dmap[k]: v for k, v in d.attributes.items()}
-        values.update(document_id=d.document_id, participant_id=d.participant_key or "",
-                      n_chars=d.n_chars)
-        values["source_type"] = values.get("source_type") or "other"
-        drows.append([values.get(h, "") for h in header])
-    files = {"documents.csv": _csv_bytes(header, drows), "codings.csv": codings_csv}
+    def __init__(self, result: ImportResult, anonymise: bool):
+        self.result = result
+        self.labels = coder_labels(result, list({c[4] for c in result.codings}), anonymise)
+        self.counts: dict[str, int] = {}
 
-    # participants
-    if result.participants is not None:
-        pattrs = [p.attributes for p in result.participants]
-        pmap = _attribute_columns(pattrs, CODED_PARTICIPANTS, {"participant_id"}, result, "participants.csv")
-        pextra = [c for c in dict.fromkeys(pmap.values()) if c not in ("site", "level", "group")]
-        pheader = ["participant_id", "site", "level", *(["group"] if "group" in pmap.values() else []), *pextra]
-        prows = []
-        for p in result.participants:
-            values = {pmap[k]: v for k, v in p.attributes.items()}
-            values["participant_id"] = p.participant_id
-            prows.append([values.get(h, "") for h in pheader])
-        files["participants.csv"] = _csv_bytes(pheader, prows)
+        dmap = _attribute_columns([d.attributes for d in result.documents], "documents",
+                                  {"document_id", "participant_id", "n_chars"}, result)
+        optional = [c for c in ("site", "level", "stage", "sequence") if c in dmap.values()]
+        extra = [c for c in dict.fromkeys(dmap.values()) if c not in optional and c != "source_type"]
+        self.documents_header = ["document_id", "participant_id", "source_type", "n_chars", *optional, *extra]
+        self.documents = []
+        for d in result.documents:
+            values = {dmap[k]: v.strip() for k, v in d.attributes.items()}
+            values.update(document_id=d.document_id, participant_id=d.participant_key or "", n_chars=d.n_chars)
+            values["source_type"] = values.get("source_type") or "other"
+            self.documents.append([values.get(h, "") for h in self.documents_header])
 
-    # codebook
-    counts = Counter(k[3] for k in rows)
-    by_path = _with_parents(codes)
-    cb_rows = [[c.path, c.parent, c.description, "true" if c.codable else "false", counts.get(c.path, 0)]
-               for c in sorted(by_path.values(), key=lambda c: c.path.split("/"))]
-    files[CODEBOOK_FILE] = _csv_bytes(CODEBOOK_COLUMNS, cb_rows)
+        self.participants_header: list[str] | None = None
+        self.participants: list[list] = []
+        if result.participants is not None:
+            pmap = _attribute_columns([p.attributes for p in result.participants], "participants",
+                                      {"participant_id"}, result)
+            pextra = [c for c in dict.fromkeys(pmap.values()) if c not in ("site", "level", "group")]
+            self.participants_header = ["participant_id", "site", "level",
+                                        *(["group"] if "group" in pmap.values() else []), *pextra]
+            for p in result.participants:
+                values = {pmap[k]: v.strip() for k, v in p.attributes.items()}
+                values["participant_id"] = p.participant_id
+                self.participants.append([values.get(h, "") for h in self.participants_header])
+        self._check_documents()
 
-    result.meta["_counts"] = {
-        "documents": len(result.documents),
-        "codings": len(rows),
-        "codes": len(by_path),
-        "coders": len(set(labels.values())),
-        "participants": len(result.participants or []),
-        "duplicate_codings_removed": sum(duplicates.values()),
-        "skipped_items": sum(1 for r in result.report if r.severity == "skipped"),
-        "skipped_codings": sum(r.codings for r in result.report if r.severity == "skipped"),
-    }
-    files[REPORT_FILE] = _csv_bytes(
-        REPORT_COLUMNS, ([r.severity, r.what, r.document, r.item, r.codings, r.detail] for r in result.report))
-    return files
+    def _check_documents(self) -> None:
+        """The canonical rules for documents (a failure here is a bug, not bad input)."""
+        self.lengths: dict[str, int] = {}
+        people = {r[0] for r in self.participants}
+        for row in self.documents:
+            doc_id = row[0]
+            if not doc_id or doc_id != doc_id.strip() or doc_id in self.lengths:
+                _internal(f"document id {doc_id!r} blank, padded or repeated")
+            if self.participants_header is not None and row[1] and row[1] not in people:
+                _internal(f"document {doc_id!r}: participant {row[1]!r} not in participants.csv")
+            self.lengths[doc_id] = row[3]
+
+    def write(self, folder: Path) -> dict[str, int]:
+        """Write every table into ``folder``; return the counts for corpus.yaml."""
+        result = self.result
+
+        def table(name: str, header: list[str], rows) -> None:
+            with (folder / name).open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows(rows)
+
+        table("documents.csv", self.documents_header, self.documents)
+        if self.participants_header is not None:
+            table("participants.csv", self.participants_header, self.participants)
+        per_code, n_codings, duplicates = self._write_codings(folder / "codings.csv")
+        for doc_id, n in duplicates.items():
+            result.note("identical codings removed", doc_id, codings=n,
+                        detail="same document, span, code and coder (NVivo writes one selection per code)")
+        by_path = _with_parents(result.codes)
+        table(CODEBOOK_FILE, CODEBOOK_COLUMNS,
+              ([c.path, c.parent, c.description, "true" if c.codable else "false", per_code.get(c.path, 0)]
+               for c in sorted(by_path.values(), key=lambda c: c.path.split("/"))))
+        table(REPORT_FILE, REPORT_COLUMNS,
+              ([r.severity, r.what, r.document, r.item, r.codings, r.detail] for r in result.report))
+        self.counts = {
+            "documents": len(self.documents),
+            "codings": n_codings,
+            "codes": len(by_path),
+            "coders": len(set(self.labels.values())),
+            "participants": len(self.participants),
+            "duplicate_codings_removed": sum(duplicates.values()),
+            "skipped_items": sum(1 for r in result.report if r.severity == "skipped"),
+            "skipped_codings": sum(r.codings for r in result.report if r.severity == "skipped"),
+        }
+        return self.counts
+
+    def _write_codings(self, path: Path) -> tuple[Counter, int, Counter]:
+        """codings.csv, one document at a time: resolve, drop identical rows, check, sort, write.
+
+        Fields are quoted exactly as ``csv.writer`` quotes them (QUOTE_MINIMAL), in half the time:
+        this is the large table.
+        """
+        paths = {key: code.path for key, code in self.result.codes.items()}
+        labels, lengths = self.labels, self.lengths
+        rows = self.result.codings
+        rows.reverse()  # pop() from the end frees each row as it is written
+        per_code: Counter[str] = Counter()
+        duplicates: Counter[str] = Counter()
+        done: set[str] = set()
+        written = 0
+        q = _field
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("document_id,start,end,code,coder,excerpt\n")
+            while rows:
+                doc_id = rows[-1][0]
+                if doc_id in done or doc_id not in lengths:
+                    _internal(f"codings of document {doc_id!r} out of order or without the document")
+                done.add(doc_id)
+                n_chars = lengths[doc_id]
+                block: dict[tuple, str] = {}
+                while rows and rows[-1][0] == doc_id:
+                    _doc, start, end, code_key, coder_key, excerpt = rows.pop()
+                    key = (start, end, paths[code_key], labels[coder_key])
+                    if key in block:
+                        duplicates[doc_id] += 1
+                        continue
+                    if not 0 <= start < end <= n_chars or not key[2] or not key[3]:
+                        _internal(f"coding {doc_id!r} [{start}, {end}) {key[2]!r} by {key[3]!r}")
+                    block[key] = excerpt
+                qd = q(doc_id)
+                fh.write("".join([f"{qd},{start},{end},{q(code)},{q(coder)},{q(excerpt)}\n"
+                                  for (start, end, code, coder), excerpt in sorted(block.items())]))
+                per_code.update(key[2] for key in block)
+                written += len(block)
+        return per_code, written, duplicates
 
 
-def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict[str, str]) -> bytes:
+def _internal(problem: str) -> None:
+    raise QDAImportError(f"internal error: the imported data break the canonical rules ({problem}); "
+                         f"please report this with the input's format")
+
+
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def _field(text: str) -> str:
+    """One CSV field, quoted as the csv module quotes it (QUOTE_MINIMAL)."""
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict[str, str],
+                counts: dict[str, int]) -> bytes:
     meta = result.meta
     tool = meta.get("origin")
     described = f"{result.format}" + (f", {tool}" if tool else "")
@@ -293,7 +366,7 @@ def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict
             **rules,
             "crlf_normalised_documents": list(result.normalised_documents),
         },
-        "counts": meta["_counts"],
+        "counts": counts,
     }
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")
 
@@ -301,18 +374,11 @@ def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict
 def write_result(result: ImportResult, source: Path, out: Path, force: bool, anonymise: bool,
                  rules: dict[str, str]) -> dict[str, int]:
     """Write ``result`` to ``out`` atomically; return the counts written to corpus.yaml."""
-    files = build_tables(result, anonymise)
-    files["corpus.yaml"] = corpus_yaml(result, source, anonymise, rules)
+    tables = Tables(result, anonymise)
 
     def fill(tmp: Path) -> None:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-        try:
-            load_coded(tmp, check_codes=False)
-        except DataValidationError as exc:  # a bug here, not a problem with the input
-            first = exc.problems[0] if exc.problems else exc
-            raise QDAImportError(f"internal error: the imported data did not validate ({first}); "
-                                 f"please report this with the input's format") from None
+        counts = tables.write(tmp)
+        (tmp / "corpus.yaml").write_bytes(corpus_yaml(result, source, anonymise, rules, counts))
 
     publish(out, force, fill)
-    return result.meta["_counts"]
+    return tables.counts
