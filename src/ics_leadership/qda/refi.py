@@ -273,7 +273,7 @@ class _RefiReader:
             if holder.get("plainTextPath"):
                 src.has_text_path = True
                 src.text, src.missing = self.locator.load(holder.get("plainTextPath"), self.at(holder))
-            else:
+            if src.text is None:  # no path, or the file is missing: the inline text, if any
                 content = holder.find(T.PlainTextContent)
                 if content is not None:
                     src.text = content.text or ""
