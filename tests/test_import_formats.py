@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 import sqlite3
 from pathlib import Path
@@ -182,3 +183,12 @@ def test_canonical_csv_anonymised(tmp_path):
 def test_detect_by_suffix(tmp_path, name, expected):
     (tmp_path / name).write_text("<x/>", encoding="utf-8")
     assert detect_format(tmp_path / name) == expected
+
+
+def test_fast_csv_fields_match_the_csv_module(tmp_path):
+    from ics_leadership.qda.writer import _field
+
+    tricky = ["plain", "", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", " padded ", "é∕漢字", "tab\tx", '"']
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(tricky)
+    assert ",".join(_field(t) for t in tricky) + "\n" == buf.getvalue()

@@ -175,31 +175,37 @@ def settle_spans(result: ImportResult, document_id: str, text: str | None, spans
             result.note("offsets read with CR LF as one character", document_id,
                         detail="the text has CR LF line ends and the selections fit the LF reading better; "
                                "n_chars, offsets and excerpts refer to the text with LF line ends")
+    limit = len(text) if text is not None else None
+    n_chars = limit if limit is not None else max((s.end for s in spans), default=0)
+    append = result.codings.append
     for s in spans:
-        at = f"{where}, line {s.line}" if s.line else where
-        sel = f"selection {s.item}" if s.item else "selection"
-        if s.start < 0 or s.end < 0:
-            raise ImportFormatError(f"{at}: {sel} has a negative offset ({s.start}, {s.end})")
-        if s.end < s.start:
-            raise ImportFormatError(f"{at}: {sel} ends before it starts (start {s.start}, end {s.end}; reversed span)")
-        if text is not None and s.end > len(text):
-            raise ImportFormatError(f"{at}: {sel} [{s.start}, {s.end}) runs past the end of document "
-                                    f"'{document_id}' ({len(text)} characters)")
-    n_chars = len(text) if text is not None else max((s.end for s in spans), default=0)
-    for s in spans:
+        start, end = s.start, s.end
+        if start < 0 or end < start or (limit is not None and end > limit):
+            _bad_span(s, where, document_id, limit)
         if not s.codings:
             result.skip("selection without codes", document_id, s.item)
             continue
-        if s.end == s.start:
+        if end == start:
             result.skip("empty selection (zero length)", document_id, s.item, len(s.codings))
             continue
         if text is not None:
-            excerpt = text[s.start:s.end]
+            excerpt = text[start:end]
         else:
-            excerpt = (s.hint or "") if hint_is_excerpt else (recorded_excerpt(s.hint, s.end - s.start) or "")
+            excerpt = (s.hint or "") if hint_is_excerpt else (recorded_excerpt(s.hint, end - start) or "")
         for code_key, coder_key in s.codings:
-            result.codings.append((document_id, s.start, s.end, code_key, coder_key, excerpt))
+            append((document_id, start, end, code_key, coder_key, excerpt))
     return n_chars
+
+
+def _bad_span(s: Span, where: str, document_id: str, limit: int | None) -> None:
+    at = f"{where}, line {s.line}" if s.line else where
+    sel = f"selection {s.item}" if s.item else "selection"
+    if s.start < 0 or s.end < 0:
+        raise ImportFormatError(f"{at}: {sel} has a negative offset ({s.start}, {s.end})")
+    if s.end < s.start:
+        raise ImportFormatError(f"{at}: {sel} ends before it starts (start {s.start}, end {s.end}; reversed span)")
+    raise ImportFormatError(f"{at}: {sel} [{s.start}, {s.end}) runs past the end of document "
+                            f"'{document_id}' ({limit} characters)")
 
 
 def unique_name(name: str, taken: set[str], fallback: str) -> str:
