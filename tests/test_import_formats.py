@@ -185,10 +185,19 @@ def test_detect_by_suffix(tmp_path, name, expected):
     assert detect_format(tmp_path / name) == expected
 
 
-def test_fast_csv_fields_match_the_csv_module(tmp_path):
-    from ics_leadership.qda.writer import _field
+def test_csv_quoting_round_trips(tmp_path):
+    from ics_leadership.qda.writer import csv_line
 
-    tricky = ["plain", "", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", " padded ", "é∕漢字", "tab\tx", '"']
+    tricky = ["plain", "", "a,b", 'say "hi"', "line\nbreak", "cr\rhere", "crlf\r\n", " padded ", "é∕漢字", '"']
+    assert next(csv.reader(io.StringIO(csv_line(tricky), newline=""))) == tricky
+    plain = [t for t in tricky if "\r" not in t]  # where csv.writer is right, we write the same bytes
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(tricky)
-    assert ",".join(_field(t) for t in tricky) + "\n" == buf.getvalue()
+    csv.writer(buf, lineterminator="\n").writerow(plain)
+    assert csv_line(plain) == buf.getvalue()
+
+
+def test_lone_carriage_returns_survive(tmp_path):
+    text = "old Mac\rline ends"
+    src = fx.simple(tmp_path, body=fx.selection(0, len(text), fx.coding(fx.C_OTHER, n=1), 1), text=text.encode())
+    import_project(src, tmp_path / "out")
+    assert list(load_coded(tmp_path / "out", check_codes=False).codings["excerpt"]) == [text]

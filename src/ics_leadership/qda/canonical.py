@@ -21,7 +21,7 @@ from ics_leadership.coded import CORPUS_FILE, load_coded
 from ics_leadership.errors import DataValidationError
 from ics_leadership.qda.errors import ImportFormatError
 from ics_leadership.qda.model import Code
-from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _csv_bytes, _with_parents,
+from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _csv_bytes, _with_parents, csv_line,
                                        publish, scrub, sha256_of)
 
 TABLES = ("documents.csv", "codings.csv", "participants.csv")
@@ -82,11 +82,9 @@ def _anonymise(data: bytes) -> tuple[bytes, int]:
     col = header.index("coder")
     names = sorted({r[col].strip() for r in rows[1:] if len(r) == len(header) and r[col].strip()})
     label = {n: f"coder_{i}" for i, n in enumerate(names, start=1)}
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
+    out = [csv_line(header)]
     for r in rows[1:]:
         if len(r) == len(header) and r[col].strip():
             r = [*r[:col], label[r[col].strip()], *r[col + 1:]]
-        writer.writerow(r)
-    return buf.getvalue().encode("utf-8"), len(names)
+        out.append(csv_line(r))
+    return "".join(out).encode("utf-8"), len(names)
