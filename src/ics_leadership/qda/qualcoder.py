@@ -1,6 +1,7 @@
 """QualCoder projects: a ``NAME.qda`` folder holding the SQLite database ``data.qda``.
 
-The database is opened read-only (``file:...?mode=ro``, ``query_only``). Tables read:
+The database is opened read-only (``file:...?mode=ro``, ``query_only``, ``trusted_schema`` off) and
+only real tables are read (a view named like a QualCoder table is refused). Tables read:
 
 - ``source`` (id, name, fulltext): sources with text are documents; ``pos0``/``pos1`` count
   characters of ``fulltext``, end exclusive. Sources without text (pictures, audio, video) are
@@ -53,6 +54,7 @@ def import_qualcoder(path: Path, shown: str, limits: Limits) -> ImportResult:
         raise ImportFormatError(f"{where}: cannot be opened read-only ({exc})") from None
     try:
         conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA trusted_schema = OFF")  # no functions from a hostile schema's views or defaults
         return _Reader(conn, where).run()
     except sqlite3.DatabaseError as exc:
         raise ImportFormatError(f"{where}: damaged or not a QualCoder database ({exc})") from None
