@@ -139,7 +139,14 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None, an
         result = import_taguette(path, shown, limits)
         source = find_highlights(path) or path if path.is_dir() else path
     rules = dict(_RULES)
-    if result.meta.get("synthetic_offsets"):
-        rules["offsets"] = ("synthetic: the export has no offsets; each document is its highlights' contents "
-                            "in export order separated by a blank line, and spans point into that text")
+    if fmt == "qualcoder":
+        rules["excerpts"] = "the coded text, from the source's fulltext"
+        if path.is_dir():
+            result.meta["file"] = f"{path.name}/{source.name}"
+    if fmt == "taguette":
+        del rules["crlf"]
+        rules["excerpts"] = "the highlight's content, as Taguette exported it"
+        if result.meta.get("synthetic_offsets"):
+            rules["offsets"] = ("synthetic: the export has no offsets; each document is its highlights' contents "
+                                "in export order separated by a blank line, and spans point into that text")
     return writer.write_result(result, source, out, force, anonymise, rules)

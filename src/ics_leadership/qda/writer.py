@@ -387,13 +387,14 @@ def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict
     meta = result.meta
     tool = meta.get("origin")
     described = f"{result.format}" + (f", {tool}" if tool else "")
+    shown = meta.get("file") or source.name
     doc: dict[str, Any] = {
         "synthetic": False,
-        "description": scrub(f"Coded data imported from {source.name} ({described})"),
+        "description": scrub(f"Coded data imported from {shown} ({described})"),
         "source": {k: scrub(v) for k, v in {
             "format": result.format,
             "container": meta.get("container"),
-            "file": source.name,
+            "file": shown,
             "sha256": sha256_of(source) if source.is_file() else None,
             "tool": tool,
             "project": meta.get("project"),
