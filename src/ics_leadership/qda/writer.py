@@ -13,15 +13,14 @@ Files written into ``--out``:
 Everything is written to a temporary folder beside ``--out`` and only then renamed into place: a
 failed import leaves nothing behind. The tables are canonical by construction (unique document
 ids, spans checked against their documents, identical codings removed, attribute values checked
-against the schema's columns before they go into one) and :func:`check_tables` checks them again
-before anything is written, without pandas, so a large import stays fast and small in memory; the
-tests check every importer's output with :func:`ics_leadership.coded.load_coded`.
+against the schema's columns before they go into one), and :class:`Tables` checks the rules again as
+it writes, without pandas, so that a large import stays fast and small in memory; the tests check
+every importer's output with :func:`ics_leadership.coded.load_coded`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
