@@ -5,13 +5,15 @@ their codings, plus the sources' plain texts) as a .qdpx in a temporary folder, 
 a fresh subprocess and several times:
 
 - ours: ``ics_leadership.qda.import_project(qdpx, out)``, which writes the canonical CSVs, codebook,
-  corpus.yaml and report, validating the output with ``load_coded``;
+  corpus.yaml and report (the library call; the ``ics-leadership`` command adds the start-up of the
+  main CLI, which imports pandas for its other commands);
 - pyrefiqda: ``RefiProject.load(qdpx, extract_dir)`` (extracts the archive, parses the XML into
   pydantic models), then the same rows built from the models (code paths, coder names, excerpts
   from the extracted texts) and written as CSV, so both do the same job.
 
-Wall time is the median of the runs; peak memory is the largest maximum resident set size of the
-child process (``os.wait4``, i.e. getrusage of that child). This is a benchmark, not a test:
+Runs alternate between the two. Wall and CPU (user + system) time are medians; peak memory is the
+largest maximum resident set size, from getrusage(RUSAGE_CHILDREN) in a wrapper process that runs
+just that one child. CPU time is the steadier figure on a shared machine. A benchmark, not a test:
 
     PYTHONPATH=src .venv/bin/python bench/bench_import.py [--runs 3] [--selections 30000]
 """
