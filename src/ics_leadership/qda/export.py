@@ -43,7 +43,7 @@ def codebook_xml(codebook: Codebook) -> bytes:
                                      name=activity.id.split("/", 1)[1], isCodable="true")
             etree.SubElement(child, E + "Description").text = (
                 f"{activity.label}. {activity.definition} (Waring et al. 2023, {activity.location})")
-    return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + etree.tostring(root, encoding="utf-8", pretty_print=True)
 
 
 def export_codebook(out: Path | str, codebook_path: Path | str | None = None, force: bool = False) -> Path:
