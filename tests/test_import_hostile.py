@@ -253,3 +253,37 @@ def test_unknown_format_is_a_clean_error(tmp_path, capsys):
     src.write_bytes(b"\x00\x01binary")
     assert cli.main(["import", str(src), "--out", str(tmp_path / "out")]) == 1
     assert "use --format" in capsys.readouterr().err
+
+
+# --- other formats -------------------------------------------------------------------------------
+
+def test_hostile_xlsx_member(tmp_path, capsys):
+    src = fx.taguette_export(tmp_path, xlsx=True)
+    with zipfile.ZipFile(src, "a") as zf:
+        zf.writestr("../../evil.txt", b"x")
+    out = tmp_path / "out"
+    assert cli.main(["import", str(src), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "all_tags.xlsx: member '../../evil.txt'" in err and "zip-slip" in err
+    assert not out.exists()
+
+
+def test_qualcoder_category_cycle(tmp_path, capsys):
+    import sqlite3
+
+    project = fx.qualcoder_project(tmp_path)
+    with sqlite3.connect(project / "data.qda") as conn:
+        conn.execute("UPDATE code_cat SET supercatid = 2 WHERE catid = 1")
+    assert cli.main(["import", str(project), "--out", str(tmp_path / "out")]) == 1
+    assert "table code_cat: category" in capsys.readouterr().err
+
+
+def test_qualcoder_view_is_not_a_table(tmp_path, capsys):
+    import sqlite3
+
+    project = fx.qualcoder_project(tmp_path)
+    with sqlite3.connect(project / "data.qda") as conn:
+        conn.execute("ALTER TABLE code_text RENAME TO code_text_real")
+        conn.execute("CREATE VIEW code_text AS SELECT * FROM code_text_real")
+    assert cli.main(["import", str(project), "--out", str(tmp_path / "out")]) == 1
+    assert "table code_text is missing" in capsys.readouterr().err
