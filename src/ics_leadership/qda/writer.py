@@ -299,6 +299,7 @@ class Tables:
         done: set[str] = set()
         written = 0
         q = _field
+        quoted = {name: q(name) for name in (*paths.values(), *labels.values())}
         with path.open("w", encoding="utf-8", newline="") as fh:
             fh.write("document_id,start,end,code,coder,excerpt\n")
             while rows:
@@ -318,7 +319,7 @@ class Tables:
                         _internal(f"coding {doc_id!r} [{start}, {end}) {key[2]!r} by {key[3]!r}")
                     block[key] = excerpt
                 qd = q(doc_id)
-                fh.write("".join([f"{qd},{start},{end},{q(code)},{q(coder)},{q(excerpt)}\n"
+                fh.write("".join([f"{qd},{start},{end},{quoted[code]},{quoted[coder]},{q(excerpt)}\n"
                                   for (start, end, code, coder), excerpt in sorted(block.items())]))
                 per_code.update(key[2] for key in block)
                 written += len(block)
