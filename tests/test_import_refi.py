@@ -266,3 +266,15 @@ def test_many_selections_in_one_source(tmp_path):
     assert {r["excerpt"] for r in codings[:2500]} == {"word", "ord ", "rd w", "d wo", " wor"}
     assert codings[-1]["document_id"] == "Next" and codings[-1]["excerpt"] == "next"
     assert rows(tmp_path / "out" / "documents.csv")[0]["n_chars"] == str(len(text))
+
+
+def test_coding_of_a_whole_source(tmp_path):
+    """A Coding directly under a TextSource codes all of it; under a picture it is skipped."""
+    sources = (fx.text_source(fx.S1, "Interview 1", fx.coding(fx.C_OTHER, fx.U_BEN, n=1), path="internal://one.txt")
+               + f'<PictureSource guid="{fx.S2}" name="photo.jpg">{fx.coding(fx.C_OTHER, n=2)}</PictureSource>')
+    src = fx.write_qdpx(tmp_path / "whole.qdpx", fx.project(sources), {"Sources/one.txt": fx.TEXT1.encode()})
+    run_import(src, tmp_path / "out")
+    assert [(r["start"], r["end"], r["coder"], r["excerpt"]) for r in rows(tmp_path / "out" / "codings.csv")] == [
+        ("0", str(len(fx.TEXT1)), "Ben Coder", fx.TEXT1)]
+    report = [(r["what"], r["document"]) for r in rows(tmp_path / "out" / "import_report.csv")]
+    assert ("coding of a whole picture source", "photo.jpg") in report
