@@ -16,6 +16,7 @@ One module per concern:
 - :mod:`~ics_leadership.derived`      deterministic, atomic writing of ``data/derived``
 - :mod:`~ics_leadership.pipeline`     running the notebooks with papermill and building the book
 - :mod:`~ics_leadership.colophon`     what built the book
+- :mod:`~ics_leadership.qda`          importing coded data from QDA tools; exporting the codebook (.qdc)
 - :mod:`~ics_leadership.cli`          the ``ics-leadership`` command
 """
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import yaml
 
-from ics_leadership import __version__, manifest, paths, pipeline
+from ics_leadership import __version__, manifest, paths
 from ics_leadership.errors import CompendiumError
+from ics_leadership.qda import cli as qda_cli
 
 DESCRIPTION = """\
 Reproducible compendium for Waring et al. (2023), "What can clinical leaders contribute to the
@@ -102,11 +103,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")
     p.add_argument("--run-length", type=int, default=2, help="saturation run length (default 2)")
     p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
+
+    qda_cli.add_parsers(sub)  # import, export-codebook
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command in qda_cli.COMMANDS:
+        return qda_cli.run(args)
+    # Imported here, not at the top: the pipeline loads pandas and papermill, which the importer
+    # (above) does not need and which would double its start-up time and memory.
+    from ics_leadership import pipeline
+
     try:
         if args.command == "check":
             pipeline.check_raw(args.raw_dir)

@@ -1,0 +1,152 @@
+"""Import coded data from qualitative-analysis tools, and export the compendium's codebook.
+
+One module per concern:
+
+- :mod:`~ics_leadership.qda.safety`     safe zip and XML reading (caps, no XXE, no zip-slip)
+- :mod:`~ics_leadership.qda.model`      what importers produce; the offset (CRLF) rule
+- :mod:`~ics_leadership.qda.refi`       REFI-QDA ``.qdpx``/``.qde``/``.qdc`` (NVivo, ATLAS.ti, MAXQDA, ...)
+- :mod:`~ics_leadership.qda.qualcoder`  QualCoder ``.qda`` projects (SQLite)
+- :mod:`~ics_leadership.qda.taguette`   Taguette highlights (CSV/XLSX) and codebook exports
+- :mod:`~ics_leadership.qda.canonical`  the canonical CSVs themselves, validated and copied
+- :mod:`~ics_leadership.qda.writer`     atomic output, ``corpus.yaml`` and the import report
+- :mod:`~ics_leadership.qda.export`     the compendium codebook as a REFI-QDA ``.qdc``
+- :mod:`~ics_leadership.qda.cli`        the ``import`` and ``export-codebook`` commands
+
+:func:`import_project` is the entry point.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ics_leadership.qda.errors import ImportFormatError, OutputExistsError, QDAImportError, UnsafeInputError
+from ics_leadership.qda.safety import Limits
+
+FORMATS = ("refi", "qualcoder", "taguette", "csv")
+
+__all__ = ["FORMATS", "ImportFormatError", "Limits", "OutputExistsError", "QDAImportError", "UnsafeInputError",
+           "detect_format", "import_project"]
+
+_RULES = {
+    "offsets": "characters of each document's plain text, 0-based, end exclusive",
+    "crlf": ("when a text has CR LF line ends, offsets are read in the raw text unless reading CR LF as one "
+             "character explains the selections strictly better (fewer spans past the end, fewer boundaries "
+             "between a CR and its LF, fewer recorded excerpts that disagree); such documents are listed below"),
+    "excerpts": ("the coded text; where the source text is missing, the selection's name if it looks like "
+                 "the text (as long as the span, or cut short with an ellipsis), else blank"),
+}
+
+
+def detect_format(path: Path) -> str:
+    """Tell the format of ``path`` from its name, its contents' first bytes, or a CSV header."""
+    from ics_leadership.qda import taguette
+
+    path = Path(path)
+    if path.is_dir():
+        if (path / "documents.csv").is_file() and (path / "codings.csv").is_file():
+            return "csv"
+        if (path / "data.qda").is_file():
+            return "qualcoder"
+        if taguette.find_highlights(path) is not None:
+            return "taguette"
+        raise ImportFormatError(f"{path}: cannot tell the format of this folder (expected documents.csv and "
+                                f"codings.csv, QualCoder's data.qda, or a Taguette highlights export); use --format")
+    if not path.is_file():
+        raise ImportFormatError(f"{path}: not found")
+    suffix = path.suffix.lower()
+    if suffix in (".qdpx", ".qde", ".qdc"):
+        return "refi"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise ImportFormatError(f"{path}: cannot be read ({exc.strerror})") from None
+    if head.startswith(b"SQLite format 3"):
+        return "qualcoder"
+    if suffix == ".csv" and path.name.lower() in ("documents.csv", "codings.csv"):
+        return "csv"
+    if suffix in (".csv", ".xlsx") and taguette.is_highlights(path):
+        return "taguette"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "refi"
+    raise ImportFormatError(f"{path}: cannot tell the format from the name or contents; use --format "
+                            f"({', '.join(FORMATS)})")
+
+
+def import_project(path: Path | str, out: Path | str, fmt: str | None = None, anonymise: bool = False,
+                   force: bool = False, limits: Limits | None = None) -> dict[str, int]:
+    """Import a project into canonical coded data in ``out``.
+
+    Parameters
+    ----------
+    path
+        A ``.qdpx``, ``.qde`` or ``.qdc`` file; a QualCoder ``.qda`` folder (or its ``data.qda``);
+        a Taguette highlights export (CSV/XLSX, or the folder holding it and ``codebook.csv``); or
+        a folder of canonical CSVs.
+    out
+        Folder to create. It must not exist or be empty; with ``force`` a previous import there is
+        replaced. Nothing is written unless the import succeeds.
+    fmt
+        ``"refi"``, ``"qualcoder"``, ``"taguette"`` or ``"csv"``; detected from ``path`` if None.
+    anonymise
+        Write coders as ``coder_1``, ``coder_2``, ... instead of their names.
+    limits
+        Safety caps (defaults: 2 GiB uncompressed, 100:1 per archive member).
+
+    Returns
+    -------
+    dict
+        Counts written to ``corpus.yaml`` (documents, codings, codes, coders, participants, ...).
+
+    Raises
+    ------
+    QDAImportError
+        :class:`UnsafeInputError`, :class:`ImportFormatError` or :class:`OutputExistsError`, with a
+        one-line message naming the file and the member or element.
+    """
+    path, out = Path(path), Path(out)
+    limits = limits or Limits()
+    if not path.exists():
+        raise ImportFormatError(f"{path}: not found")
+    fmt = fmt or detect_format(path)
+    if fmt not in FORMATS:
+        raise ImportFormatError(f"unknown format '{fmt}' (one of: {', '.join(FORMATS)})")
+    shown = str(path)
+    if out.absolute() == path.absolute() or path.absolute() in out.absolute().parents:
+        raise OutputExistsError(f"{out}: the output folder may not be the input or inside it")
+    from ics_leadership.qda import writer
+
+    writer.check_out(out.absolute(), force)  # fail before the work, not after
+    if fmt == "csv":
+        from ics_leadership.qda.canonical import import_canonical
+
+        return import_canonical(path, shown, out, force, anonymise)
+    if fmt == "refi":
+        from ics_leadership.qda.refi import import_refi
+
+        if path.is_dir():
+            raise ImportFormatError(f"{path}: a folder; give the .qdpx or .qde file")
+        result = import_refi(path, shown, limits)
+        source = path
+    elif fmt == "qualcoder":
+        from ics_leadership.qda.qualcoder import database_of, import_qualcoder
+
+        result = import_qualcoder(path, shown, limits)
+        source = database_of(path)
+    else:
+        from ics_leadership.qda.taguette import find_highlights, import_taguette
+
+        result = import_taguette(path, shown, limits)
+        source = find_highlights(path) or path if path.is_dir() else path
+    rules = dict(_RULES)
+    if fmt == "qualcoder":
+        rules["excerpts"] = "the coded text, from the source's fulltext"
+        if path.is_dir():
+            result.meta["file"] = f"{path.name}/{source.name}"
+    if fmt == "taguette":
+        del rules["crlf"]
+        rules["excerpts"] = "the highlight's content, as Taguette exported it"
+        if result.meta.get("synthetic_offsets"):
+            rules["offsets"] = ("synthetic: the export has no offsets; each document is its highlights' contents "
+                                "in export order separated by a blank line, and spans point into that text")
+    return writer.write_result(result, source, out, force, anonymise, rules)

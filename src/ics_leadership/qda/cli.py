@@ -1,0 +1,118 @@
+"""The ``import`` and ``export-codebook`` subcommands.
+
+:func:`add_parsers` registers them on the main parser's subparsers; :func:`run` executes one and
+returns the exit status (0 success, 1 a problem with the input or output, reported in one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ics_leadership.errors import CompendiumError
+
+COMMANDS = ("import", "export-codebook")
+
+IMPORT_DESCRIPTION = """\
+Import coded data from a qualitative-analysis tool into canonical coded data: documents.csv,
+codings.csv (one row per code applied to a span by a coder), codebook.csv, participants.csv (when
+the project has cases), corpus.yaml (provenance, counts) and import_report.csv (what was skipped
+and why: picture, audio, video and PDF-region selections, empty selections, missing source files).
+
+Formats (detected from PATH unless --format is given):
+  refi       REFI-QDA .qdpx archive or bare .qde (NVivo, ATLAS.ti, MAXQDA, ...), or a .qdc codebook
+  qualcoder  a QualCoder project folder NAME.qda (or its data.qda), read-only
+  taguette   a Taguette highlights export (CSV or XLSX), with codebook.csv beside it
+  csv        a folder of canonical documents.csv and codings.csv: validated and copied
+
+Codes are written as their full path in the project's codebook ("Parent/Child"). To analyse them,
+map them onto the compendium's codes with a mapping file (see ics_leadership.mapping).
+Input is treated as untrusted: no XML entities or DTDs, archives are never extracted, and sizes
+are capped. Nothing is written under --out unless the import succeeds.
+"""
+
+IMPORT_EPILOG = """\
+examples:
+  ics-leadership import study.qdpx --out data/coded/study
+  ics-leadership import "Interviews.qda" --out data/coded/qc --anonymise-coders
+  ics-leadership import exports/all_tags.csv --format taguette --out data/coded/tg
+"""
+
+
+def add_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``import`` and ``export-codebook`` on the main command's subparsers."""
+    p = subparsers.add_parser(
+        "import", help="import coded data (REFI-QDA .qdpx/.qde, QualCoder, Taguette, canonical CSV)",
+        description=IMPORT_DESCRIPTION, epilog=IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("path", type=Path, metavar="PATH", help="project file or folder to import")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder to write (must not exist or be empty)")
+    p.add_argument("--format", choices=("refi", "qualcoder", "taguette", "csv"), default=None,
+                   help="input format (default: detected from PATH)")
+    p.add_argument("--anonymise-coders", action="store_true",
+                   help="write coders as coder_1, coder_2, ... (stable: ordered by user GUID or name)")
+    p.add_argument("--force", action="store_true", help="replace --out if it holds a previous import")
+    p.add_argument("--max-size", default="2GiB", metavar="SIZE",
+                   help="cap on uncompressed data read (default: 2GiB)")
+    p.add_argument("--max-ratio", type=float, default=100.0, metavar="N",
+                   help="cap on an archive member's compression ratio (default: 100, i.e. 100:1)")
+
+    p = subparsers.add_parser(
+        "export-codebook", help="write the compendium codebook as a REFI-QDA codebook (.qdc)",
+        description="Write data/raw/codebook.yaml as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA "
+                    "and others: contributions as top-level codes, activities as their children, definitions "
+                    "as descriptions, and the same GUIDs on every export. A project coded with it imports "
+                    "with codes equal to compendium code ids.")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.qdc", help="file to write")
+    p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: data/raw/codebook.yaml)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``args.command``; print a one-line error and return 1 on failure."""
+    try:
+        if args.command == "import":
+            return _import(args)
+        if args.command == "export-codebook":
+            from ics_leadership.qda.export import export_codebook
+
+            path = export_codebook(args.out, args.codebook, force=args.force)
+            print(f"Wrote {path}")
+            return 0
+        raise ValueError(f"not a qda command: {args.command}")
+    except CompendiumError as exc:
+        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, or an input we did not foresee: still no traceback for the user
+        if os.environ.get("ICS_LEADERSHIP_DEBUG"):
+            raise
+        print(f"error: {args.command} failed on {getattr(args, 'path', args.out)}: {type(exc).__name__}: "
+              f"{_one_line(str(exc))} (unexpected; set ICS_LEADERSHIP_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _one_line(text: str) -> str:
+    return " | ".join(part for part in text.splitlines() if part.strip())
+
+
+def _import(args: argparse.Namespace) -> int:
+    from ics_leadership.qda import Limits, import_project
+    from ics_leadership.qda.errors import QDAImportError
+    from ics_leadership.qda.safety import parse_size
+
+    try:
+        limits = Limits(max_total_bytes=parse_size(args.max_size), max_ratio=args.max_ratio)
+    except ValueError as exc:
+        raise QDAImportError(f"--max-size: {exc}") from None
+    counts = import_project(args.path, args.out, fmt=args.format, anonymise=args.anonymise_coders,
+                            force=args.force, limits=limits)
+    skipped = counts.get("skipped_items", 0)
+    print(f"Imported {counts['documents']} documents, {counts['codings']} codings, {counts['codes']} codes, "
+          f"{counts['coders']} coders into {args.out}"
+          + (f"; {skipped} items skipped (see import_report.csv)" if skipped else ""))
+    return 0

@@ -1,0 +1,424 @@
+"""Write an :class:`~ics_leadership.qda.model.ImportResult` as canonical coded data, atomically.
+
+Files written into ``--out``:
+
+- ``documents.csv``, ``codings.csv`` (and ``participants.csv`` when the project has cases), in the
+  columns of :mod:`ics_leadership.schema`;
+- ``codebook.csv``: the project's codes (``code`` path, ``parent``, ``description``, ``codable``,
+  and how many ``codings`` each has);
+- ``corpus.yaml``: where the data came from (``synthetic: false``, format, tool, counts) and how they
+  were read; never a ``basePath`` or any absolute path;
+- ``import_report.csv``: everything skipped or changed, and why.
+
+Everything is written to a temporary folder beside ``--out`` and only then renamed into place: a
+failed import leaves nothing behind. The tables are canonical by construction (unique document
+ids, spans checked against their documents, identical codings removed, attribute values checked
+against the schema's columns before they go into one), and :class:`Tables` checks the rules again as
+it writes, without pandas, so that a large import stays fast and small in memory; the tests check
+every importer's output with :func:`ics_leadership.coded.load_coded`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ics_leadership import __version__
+from ics_leadership.qda.errors import OutputExistsError, QDAImportError
+from ics_leadership.qda.model import Code, ImportResult
+
+REPORT_FILE = "import_report.csv"
+CODEBOOK_FILE = "codebook.csv"
+REPORT_COLUMNS = ["severity", "what", "document", "item", "codings", "detail"]
+CODEBOOK_COLUMNS = ["code", "parent", "description", "codable", "codings"]
+UNKNOWN_CODER = "unknown"
+
+_ABSOLUTE_PATH = re.compile(r"(?:^|[\s\"'(=])(?:/[^/\s]+){2,}|[A-Za-z]:[\\/]|\\\\[^\\\s]+\\")
+
+
+# --- output folder ---------------------------------------------------------------------------------
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse an output folder that exists with content, unless ``force`` and it is a previous import."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise OutputExistsError(f"{out}: exists and is not a folder; choose another --out")
+    if any(out.iterdir()):
+        if not force:
+            raise OutputExistsError(f"{out}: exists and is not empty; choose another --out, or add --force to "
+                                    f"replace a previous import")
+        if not (out / REPORT_FILE).is_file():
+            raise OutputExistsError(f"{out}: --force replaces only a folder written by a previous import "
+                                    f"(it has {REPORT_FILE}); this one has not")
+
+
+def _existing_ancestor(path: Path) -> Path:
+    for candidate in (path.parent, *path.parent.parents):
+        if candidate.is_dir():
+            return candidate
+    return Path.cwd()
+
+
+def publish(out: Path, force: bool, fill) -> None:
+    """Call ``fill(tmp_dir)`` and move the folder to ``out`` only if it returns without error."""
+    out = Path(out).absolute()
+    check_out(out, force)
+    tmp = Path(tempfile.mkdtemp(dir=_existing_ancestor(out), prefix=f".{out.name}.import-"))
+    try:
+        fill(tmp)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            check_out(out, force)  # still a previous import, after all this time
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+            os.replace(out, old / "previous")
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def csv_line(values) -> str:
+    """One CSV record ending in LF, quoted like ``csv.writer`` (QUOTE_MINIMAL) but also quoting a lone
+    CR, which ``csv.writer`` with an LF terminator leaves bare and ``csv.reader`` then splits on."""
+    return ",".join(_field(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in values) + "\n"
+
+
+def _csv_bytes(header: list[str], rows) -> bytes:
+    return "".join([csv_line(header), *(csv_line(r) for r in rows)]).encode("utf-8")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def scrub(value: Any) -> Any:
+    """Drop text that looks like an absolute path from metadata (never write where files live)."""
+    if isinstance(value, str) and _ABSOLUTE_PATH.search(value):
+        return "(withheld: contains a file path)"
+    return value
+
+
+# --- building the tables ---------------------------------------------------------------------------
+
+def coder_labels(result: ImportResult, used: list[str], anonymise: bool) -> dict[str, str]:
+    """Coder key -> name written to codings.csv.
+
+    With ``anonymise`` the labels are ``coder_1``, ``coder_2``, ... in the order of the coders' keys
+    (REFI-QDA user GUID, QualCoder owner, ...), so the same project gives the same labels every run.
+    """
+    keys = sorted(set(used))
+    if anonymise:
+        return {k: f"coder_{i}" for i, k in enumerate(keys, start=1)}
+    labels: dict[str, str] = {}
+    taken: set[str] = set()
+    for k in keys:
+        name = (result.coders.get(k) or "").strip() or (k or UNKNOWN_CODER)
+        base, n = name, 1
+        while name in taken:
+            n += 1
+            name = f"{base} ({n})"
+        if name != base:
+            result.note("two coders with the same name", item=k, detail=f"written as '{name}'")
+        if k and k not in result.coders and result.format == "refi-qda":
+            result.note("coder not in the project's Users", item=k, detail="written as the user GUID")
+        taken.add(name)
+        labels[k] = name
+    return labels
+
+
+def _with_parents(codes: dict[str, Code]) -> dict[str, Code]:
+    """Codes by path, adding any missing ancestor as a non-codable code."""
+    by_path = {c.path: c for c in codes.values()}
+    for c in list(by_path.values()):
+        parts = c.path.split("/")
+        for depth in range(1, len(parts)):
+            prefix = "/".join(parts[:depth])
+            if prefix not in by_path:
+                by_path[prefix] = Code(prefix, "/".join(parts[:depth - 1]), codable=False)
+    return by_path
+
+
+def _attribute_columns(records: list[dict[str, str]], table: str, fixed: set[str],
+                       result: ImportResult) -> dict[str, str]:
+    """Map attribute names to column names of ``table`` ("documents" or "participants").
+
+    An attribute named like a schema column (``site``, ``level``, ...; ignoring case) fills that
+    column when every value is valid there; otherwise, like any other attribute, it is kept as an
+    extra column (prefixed ``attr_`` where the name is taken).
+    """
+    names: list[str] = []
+    for rec in records:
+        for name in rec:
+            if name not in names:
+                names.append(name)
+    if not names:
+        return {}
+    from ics_leadership.schema import CODED_PARTICIPANTS, DOCUMENTS  # only when there are attributes
+
+    schema = DOCUMENTS if table == "documents" else CODED_PARTICIPANTS
+    schema_cols = {c.name: c for c in schema.columns}
+    mapping: dict[str, str] = {}
+    taken = {n.lower() for n in fixed} | {n.lower() for n in schema_cols}
+    used_schema: set[str] = set()
+    for name in names:
+        canon = re.sub(r"\s+", "_", name.strip().lower())
+        col = schema_cols.get(canon)
+        if col is not None and canon not in fixed and canon not in used_schema:
+            try:
+                for rec in records:
+                    if rec.get(name, "").strip():
+                        col.parse(rec[name].strip())
+            except ValueError as exc:
+                result.note(f"attribute kept as an extra column of {table}.csv", item=name,
+                            detail=f"not used as '{canon}': {exc}")
+            else:
+                mapping[name] = canon
+                used_schema.add(canon)
+                continue
+        out = name.strip() or "attribute"
+        if out.lower() in taken:
+            out = f"attr_{out}"
+        base, n = out, 1
+        while out.lower() in taken:
+            n += 1
+            out = f"{base}_{n}"
+        taken.add(out.lower())
+        mapping[name] = out
+    return mapping
+
+
+class Tables:
+    """The canonical tables of one import.
+
+    Documents and participants are prepared on creation; codings are resolved (code path, coder
+    label), de-duplicated, checked and written one document at a time by :meth:`write`, consuming
+    the importer's rows as they go so that memory does not hold two copies of the largest table.
+    """
+
+    def __init__(self, result: ImportResult, anonymise: bool):
+        self.result = result
+        self.labels = coder_labels(result, list({c[4] for c in result.codings}), anonymise)
+        self.counts: dict[str, int] = {}
+
+        dmap = _attribute_columns([d.attributes for d in result.documents], "documents",
+                                  {"document_id", "participant_id", "n_chars"}, result)
+        optional = [c for c in ("site", "level", "stage", "sequence") if c in dmap.values()]
+        extra = [c for c in dict.fromkeys(dmap.values()) if c not in optional and c != "source_type"]
+        self.documents_header = ["document_id", "participant_id", "source_type", "n_chars", *optional, *extra]
+        self.documents = []
+        for d in result.documents:
+            values = {dmap[k]: v.strip() for k, v in d.attributes.items()}
+            values.update(document_id=d.document_id, participant_id=d.participant_key or "", n_chars=d.n_chars)
+            values["source_type"] = values.get("source_type") or "other"
+            self.documents.append([values.get(h, "") for h in self.documents_header])
+
+        self.participants_header: list[str] | None = None
+        self.participants: list[list] = []
+        if result.participants is not None:
+            pmap = _attribute_columns([p.attributes for p in result.participants], "participants",
+                                      {"participant_id"}, result)
+            pextra = [c for c in dict.fromkeys(pmap.values()) if c not in ("site", "level", "group")]
+            self.participants_header = ["participant_id", "site", "level",
+                                        *(["group"] if "group" in pmap.values() else []), *pextra]
+            for p in result.participants:
+                values = {pmap[k]: v.strip() for k, v in p.attributes.items()}
+                values["participant_id"] = p.participant_id
+                self.participants.append([values.get(h, "") for h in self.participants_header])
+        self._check_documents()
+
+    def _check_documents(self) -> None:
+        """The canonical rules for documents (a failure here is a bug, not bad input)."""
+        self.lengths: dict[str, int] = {}
+        people = {r[0] for r in self.participants}
+        for row in self.documents:
+            doc_id = row[0]
+            if not doc_id or doc_id != doc_id.strip() or doc_id in self.lengths:
+                _internal(f"document id {doc_id!r} blank, padded or repeated")
+            if self.participants_header is not None and row[1] and row[1] not in people:
+                _internal(f"document {doc_id!r}: participant {row[1]!r} not in participants.csv")
+            self.lengths[doc_id] = row[3]
+
+    def write(self, folder: Path) -> dict[str, int]:
+        """Write every table into ``folder``; return the counts for corpus.yaml."""
+        result = self.result
+
+        def table(name: str, header: list[str], rows) -> None:
+            (folder / name).write_bytes(_csv_bytes(header, rows))
+
+        table("documents.csv", self.documents_header, self.documents)
+        if self.participants_header is not None:
+            table("participants.csv", self.participants_header, self.participants)
+        per_code, n_codings, duplicates = self._write_codings(folder / "codings.csv")
+        for doc_id, n in duplicates.items():
+            result.note("identical codings removed", doc_id, codings=n,
+                        detail="same document, span, code and coder (NVivo writes one selection per code)")
+        by_path = _with_parents(result.codes)
+        table(CODEBOOK_FILE, CODEBOOK_COLUMNS,
+              ([c.path, c.parent, c.description, "true" if c.codable else "false", per_code.get(c.path, 0)]
+               for c in sorted(by_path.values(), key=lambda c: c.path.split("/"))))
+        table(REPORT_FILE, REPORT_COLUMNS,
+              ([r.severity, r.what, r.document, r.item, r.codings, r.detail] for r in result.report))
+        self.counts = {
+            "documents": len(self.documents),
+            "codings": n_codings,
+            "codes": len(by_path),
+            "coders": len(set(self.labels.values())),
+            "participants": len(self.participants),
+            "duplicate_codings_removed": sum(duplicates.values()),
+            "skipped_items": sum(1 for r in result.report if r.severity == "skipped"),
+            "skipped_codings": sum(r.codings for r in result.report if r.severity == "skipped"),
+        }
+        return self.counts
+
+    def _write_codings(self, path: Path) -> tuple[Counter, int, Counter]:
+        """codings.csv, one document at a time: resolve, drop identical rows, check, sort, write.
+
+        Fields are quoted as :func:`csv_line` quotes them, inlined: this is the large table.
+        """
+        paths = {key: code.path for key, code in self.result.codes.items()}
+        labels, lengths = self.labels, self.lengths
+        rows = self.result.codings
+        rows.reverse()  # pop() from the end frees each row as it is written
+        per_code: Counter[str] = Counter()
+        duplicates: Counter[str] = Counter()
+        done: set[str] = set()
+        written = 0
+        q = _field
+        quoted = {name: q(name) for name in (*paths.values(), *labels.values())}
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            fh.write("document_id,start,end,code,coder,excerpt\n")
+            while rows:
+                doc_id = rows[-1][0]
+                if doc_id in done or doc_id not in lengths:
+                    _internal(f"codings of document {doc_id!r} out of order or without the document")
+                done.add(doc_id)
+                n_chars = lengths[doc_id]
+                block: dict[tuple, str] = {}
+                while rows and rows[-1][0] == doc_id:
+                    _doc, start, end, code_key, coder_key, excerpt = rows.pop()
+                    key = (start, end, paths[code_key], labels[coder_key])
+                    if key in block:
+                        duplicates[doc_id] += 1
+                        continue
+                    if not 0 <= start < end <= n_chars or not key[2] or not key[3]:
+                        _internal(f"coding {doc_id!r} [{start}, {end}) {key[2]!r} by {key[3]!r}")
+                    block[key] = excerpt
+                qd = q(doc_id)
+                fh.write("".join([f"{qd},{start},{end},{quoted[code]},{quoted[coder]},{q(excerpt)}\n"
+                                  for (start, end, code, coder), excerpt in sorted(block.items())]))
+                per_code.update(key[2] for key in block)
+                written += len(block)
+        return per_code, written, duplicates
+
+
+def _internal(problem: str) -> None:
+    raise QDAImportError(f"internal error: the imported data break the canonical rules ({problem}); "
+                         f"please report this with the input's format")
+
+
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+def _field(text: str) -> str:
+    """One CSV field, quoted when it holds a comma, a quote, a CR or an LF."""
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def _yaml_string(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's quoting, with every non-printable character escaped."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    if quoted.isprintable():
+        return quoted
+    return "".join(ch if ch.isprintable() else (f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+                   for ch in quoted)
+
+
+def _yaml_key(key: str) -> str:
+    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) and key.lower() not in _YAML_WORDS
+    return key if plain else _yaml_string(key)
+
+
+_YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def to_yaml(value: Any, indent: int = 0) -> str:
+    """Block-style YAML for nested dicts (lists of scalars inside), strings double-quoted.
+
+    JSON string literals are YAML double-quoted scalars, so this needs no YAML library (keeping the
+    import small and fast); ``yaml.safe_load`` reads it back as the same values.
+    """
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return " {}\n"
+        return "\n" + "".join(f"{pad}{_yaml_key(str(k))}:{to_yaml(v, indent + 2)}" for k, v in value.items())
+    if isinstance(value, list):
+        if not value:
+            return " []\n"
+        if any(isinstance(v, (dict, list)) for v in value):
+            raise TypeError("to_yaml writes lists of scalars only")
+        return "\n" + "".join(f"{pad}-{to_yaml(v)}" for v in value)
+    if value is None:
+        return " null\n"
+    if isinstance(value, bool):
+        return f" {'true' if value else 'false'}\n"
+    if isinstance(value, (int, float)):
+        return f" {value}\n"
+    return f" {_yaml_string(str(value))}\n"
+
+
+def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict[str, str],
+                counts: dict[str, int]) -> bytes:
+    meta = result.meta
+    tool = meta.get("origin")
+    described = f"{result.format}" + (f", {tool}" if tool else "")
+    shown = meta.get("file") or source.name
+    doc: dict[str, Any] = {
+        "synthetic": False,
+        "description": scrub(f"Coded data imported from {shown} ({described})"),
+        "source": {k: scrub(v) for k, v in {
+            "format": result.format,
+            "container": meta.get("container"),
+            "file": shown,
+            "sha256": sha256_of(source) if source.is_file() else None,
+            "tool": tool,
+            "project": meta.get("project"),
+        }.items() if v},
+        "import": {
+            "importer": f"ics-leadership {__version__}",
+            "coders_anonymised": anonymise,
+            **rules,
+            "crlf_normalised_documents": list(result.normalised_documents),
+        },
+        "counts": counts,
+    }
+    header = "# Provenance of this coded data, written by `ics-leadership import`.\n"
+    return (header + to_yaml(doc).lstrip("\n")).encode("utf-8")
+
+
+def write_result(result: ImportResult, source: Path, out: Path, force: bool, anonymise: bool,
+                 rules: dict[str, str]) -> dict[str, int]:
+    """Write ``result`` to ``out`` atomically; return the counts written to corpus.yaml."""
+    tables = Tables(result, anonymise)
+
+    def fill(tmp: Path) -> None:
+        counts = tables.write(tmp)
+        (tmp / "corpus.yaml").write_bytes(corpus_yaml(result, source, anonymise, rules, counts))
+
+    publish(out, force, fill)
+    return tables.counts
