@@ -17,6 +17,8 @@ One module per concern:
 
 from __future__ import annotations
 
+import gc
+
 from pathlib import Path
 
 from ics_leadership.qda.errors import ImportFormatError, OutputExistsError, QDAImportError, UnsafeInputError
@@ -114,6 +116,21 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None, an
     shown = str(path)
     if out.absolute() == path.absolute() or path.absolute() in out.absolute().parents:
         raise OutputExistsError(f"{out}: the output folder may not be the input or inside it")
+    # The importer allocates hundreds of thousands of short-lived, acyclic objects (elements, spans,
+    # tuples); pausing the cyclic garbage collector meanwhile saves about a tenth of the run time.
+    # Reference counting still frees everything as it goes.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(path, out, fmt, shown, anonymise, force, limits)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: bool, force: bool,
+         limits: Limits) -> dict[str, int]:
+    """The import itself (see :func:`import_project`)."""
     from ics_leadership.qda import writer
 
     writer.check_out(out.absolute(), force)  # fail before the work, not after

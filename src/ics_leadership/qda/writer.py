@@ -331,12 +331,14 @@ def _internal(problem: str) -> None:
                          f"please report this with the input's format")
 
 
-_NEEDS_QUOTES = re.compile(r'[",\r\n]')
 
 
 def _field(text: str) -> str:
     """One CSV field, quoted when it holds a comma, a quote, a CR or an LF."""
-    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+    # Four substring tests beat one regex search several times over on this hot path.
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _yaml_string(text: str) -> str:
