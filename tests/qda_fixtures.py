@@ -15,7 +15,8 @@ from xml.sax.saxutils import quoteattr
 
 NS = "urn:QDA-XML:project:1.0"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "qdpx"
-ATLAS = FIXTURES / "atlas_ti_8_standard_project.qdpx"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "atlas_ti"
+ATLAS = EXAMPLES / "atlas_ti_8_standard_project.qdpx"
 
 # GUIDs used across fixtures (upper case here; some fixtures write them in lower case on purpose).
 U_ANNA = "11111111-1111-4111-8111-111111111111"

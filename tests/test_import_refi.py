@@ -16,7 +16,7 @@ from ics_leadership.coded import load_coded
 from ics_leadership.mapping import load_for_analysis
 from ics_leadership.qda import import_project
 
-ATLAS_MAPPING = fx.FIXTURES / "atlas_mapping.yaml"
+ATLAS_MAPPING = fx.EXAMPLES / "mapping.yaml"
 
 
 def rows(path: Path) -> list[dict[str, str]]:
