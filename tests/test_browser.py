@@ -103,7 +103,7 @@ def test_table1_is_visible_with_every_role(page, site):
 
 def test_figures_have_alt_text(page, site):
     page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
-    alts = page.evaluate("Array.from(document.querySelectorAll('main img')).map(i => i.getAttribute('alt') || '')")
+    alts = page.evaluate("Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')")
     assert len(alts) == 2
     assert all(len(a) > 40 for a in alts)
 
