@@ -30,6 +30,19 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if _not_thebe(asset)]
 
 
+def _drop_unused_mathjax(app, pagename, templatename, context, doctree):
+    """Keep MathJax (loaded from a CDN) off pages without equations.
+
+    Jupyter Book asks Sphinx to put every asset on every page of a ``singlehtml`` build (used for
+    the PDF), including MathJax although no page has an equation; the request would fail offline.
+    """
+    if app.env.get_domain("math").has_equations():
+        return
+    if "script_files" in context:
+        context["script_files"] = [s for s in context["script_files"]
+                                   if "mathjax" not in str(getattr(s, "filename", "") or "").lower()]
+
+
 def _drop_thebe_config(app, doctree, docname):
     """Remove the inline Thebe configuration sphinx-thebe appends to every page (unused here)."""
     from docutils import nodes
@@ -52,6 +65,7 @@ def _launch_source_notebooks(app, pagename, templatename, context, doctree):
 
 def setup(app):
     app.connect("html-page-context", _drop_thebe)
+    app.connect("html-page-context", _drop_unused_mathjax)
     app.connect("doctree-resolved", _drop_thebe_config, priority=510)  # after sphinx-thebe's (500)
     # After sphinx-book-theme has added its launch buttons (priority 501).
     app.connect("html-page-context", _launch_source_notebooks, priority=510)
