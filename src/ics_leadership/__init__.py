@@ -14,6 +14,7 @@ One module per concern:
 - :mod:`~ics_leadership.derived`      deterministic, atomic writing of ``data/derived``
 - :mod:`~ics_leadership.pipeline`     running the notebooks with papermill and building the book
 - :mod:`~ics_leadership.colophon`     what built the book
+- :mod:`~ics_leadership.pdf`          the whole report as one PDF (headless chromium)
 - :mod:`~ics_leadership.cli`          the ``ics-leadership`` command
 """
 

@@ -184,8 +184,9 @@ def build_singlehtml(book: Path, scratch: Path) -> Path:
 
 def _citation(root: Path) -> str:
     study = yaml.safe_load((root / "data" / "raw" / "study.yaml").read_text(encoding="utf-8"))
-    c = study["citation"]
-    return (f"{', '.join(c['authors'])}. {c['title']} <i>{c['journal']}</i> {c['year']};{c['volume']}({c['issue']}):"
+    c = {key: html.escape(str(value)) for key, value in study["citation"].items() if not isinstance(value, list)}
+    authors = html.escape(", ".join(study["citation"]["authors"]))
+    return (f"{authors}. {c['title']} <i>{c['journal']}</i> {c['year']};{c['volume']}({c['issue']}):"
             f"{c['pages'].replace('-', '–')}. doi:{c['doi']} ({c['licence']}).")
 
 
