@@ -135,11 +135,14 @@ def test_no_serious_accessibility_violations(page, site, path):
 
     page.goto(f"{site}/{path}", wait_until="networkidle")
     page.add_script_tag(path=str(Path(axe_playwright_python.__file__).with_name("axe.min.js")))
+    # Colours must be read when a fade (opening a fold, switching mode) has finished, not halfway.
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     serious = []
     for mode in ("light", "dark"):
         page.evaluate("m => { document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }",
                       mode)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         serious += [
             f"{mode} mode: {v['id']} ({v['impact']}): {v['help']}; e.g. {v['nodes'][0]['target']} "

@@ -70,10 +70,15 @@ body { background: #fff !important; }
 .cell_output .output, .cell_output .output.text_html { overflow: visible !important; }
 /* Each chapter (and the study's own opening page) begins a new sheet. */
 .toctree-wrapper > section, #compendium-title-page + * { break-before: page; }
-h1, h2, h3, h4 { break-after: avoid; }
-h2 { font-size: 1.55rem; }
+h1, h2, h3, h4 { break-after: avoid; color: #111 !important; }
+/* Chapter titles (h2 once the pages are joined) stand out from their sections (h3). */
+article h1, .toctree-wrapper > section > h2 { font-size: 2rem !important; font-weight: 700 !important;
+    margin: 0 0 5mm 0 !important; padding-bottom: 2mm; border-bottom: 1.5px solid #777; }
+h3, article > section > section > h2 { font-size: 1.4rem !important; font-weight: 700 !important; }
+figcaption, caption { color: #222 !important; }
+figcaption { font-weight: 400 !important; }
 figure, img, .compendium-banner, .admonition { break-inside: avoid; }
-img { max-width: 100% !important; max-height: 150mm; width: auto; height: auto !important; }
+img { max-width: 100% !important; max-height: 120mm; width: auto; height: auto !important; }
 figure.compendium-figure { text-align: center; }
 figure.compendium-figure figcaption { text-align: left; }
 table { width: 100% !important; max-width: 100% !important; font-size: 8.5pt !important; }
