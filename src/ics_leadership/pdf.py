@@ -97,8 +97,9 @@ a { color: inherit !important; text-decoration: none !important; }
 #compendium-title-page .citation { font-size: 11pt; border-left: 3px solid #555;
                                    padding-left: 4mm; margin: 0 0 12mm 0; }
 #compendium-title-page .contents { font-size: 10.5pt; margin: 0 0 auto 0; }
-#compendium-title-page .contents h2 { font-size: 12pt; margin: 0 0 2mm 0; border: 0; }
-#compendium-title-page .contents h3 { font-size: 10.5pt; margin: 3mm 0 1mm 0; color: #444; }
+#compendium-title-page .contents h2 { font-size: 14pt !important; font-weight: 700 !important;
+                                      margin: 0 0 2mm 0 !important; border: 0; padding: 0; }
+#compendium-title-page .contents h3 { font-size: 11pt !important; margin: 3mm 0 1mm 0; color: #444 !important; }
 #compendium-title-page .contents ol { margin: 0; padding-left: 6mm; }
 #compendium-title-page .build { font-size: 9.5pt; color: #333; margin-top: 10mm; }
 """
