@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test check manifest lock clean help
+.PHONY: book pdf test check manifest lock clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -20,6 +20,10 @@ $(STAMP): requirements.lock pyproject.toml
 
 book: $(STAMP)  ## verify raw data, run the notebooks, build the HTML book into book/_build/html
 	$(BIN)/ics-leadership build
+
+pdf: $(STAMP)  ## the whole report as book/_build/pdf/compendium.pdf (runs the notebooks first if book/notebooks is missing)
+	@test -d book/notebooks || $(BIN)/ics-leadership build --no-book
+	$(BIN)/ics-leadership pdf
 
 test: $(STAMP)  ## run the test suite
 	$(BIN)/python -m pytest

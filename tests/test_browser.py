@@ -1,17 +1,30 @@
-"""The rendered book in a real headless browser (Debian's chromium driven by Playwright)."""
+"""The rendered book in a real headless browser (Debian's chromium driven by Playwright), and its PDF.
+
+Every page of the table of contents loads without errors from the book's own files only, its links
+resolve, its images have alt text, axe-core finds nothing serious, the search finds Table 1, and
+`ics-leadership pdf` (what `make pdf` runs) prints the whole report.
+"""
 
 from __future__ import annotations
 
 import functools
+import html
+import html.parser
 import http.server
+import json
 import os
+import re
 import shutil
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
@@ -20,6 +33,11 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Flags for a closed network and a root user (see README, "Browser tests").
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+#: The conceptual model's page (Figure 1), written on another branch.
+MODEL_PAGE = "notebooks/03_model"
+#: Where the launch buttons point (a placeholder that forks change, see README).
+BINDER = "https://mybinder.org/v2/gh/ics-leadership/compendium/main?urlpath=lab/tree/"
 
 
 def _need_browser() -> None:
@@ -31,10 +49,32 @@ def _need_browser() -> None:
     pytest.skip(message)
 
 
+def _toc_files() -> list[str]:
+    """Every page of the book in reading order, from its table of contents."""
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                yield entry["file"]
+            yield from walk(entry.get("sections"))
+
+    chapters = [ch for part in toc.get("parts", []) for ch in part["chapters"]] + toc.get("chapters", [])
+    return [toc["root"], *walk(chapters)]
+
+
+def _book_pages() -> list[str]:
+    return [f"{f}.html" for f in _toc_files()]
+
+
 @pytest.fixture(scope="module")
-def site(built_book):
+def html_dir(built_book) -> Path:
+    return built_book / "book" / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def site(html_dir):
     """Serve the built HTML on a loopback port for the duration of the module."""
-    html_dir = built_book / "book" / "_build" / "html"
     handler = functools.partial(_QuietHandler, directory=str(html_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -64,36 +104,72 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.problems = []
+    pg.requests = []
     pg.on("console", lambda m: m.type == "error" and pg.problems.append(f"console: {m.text}"))
     pg.on("pageerror", lambda e: pg.problems.append(f"page error: {e}"))
     pg.on("requestfailed", lambda r: pg.problems.append(f"failed request: {r.url}"))
+    pg.on("request", lambda r: pg.requests.append(r.url))
     yield pg
     context.close()
 
 
-def _book_pages() -> list[str]:
-    """Every page of the book, from its table of contents."""
-    import yaml
-
-    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
-
-    def walk(entries):
-        for entry in entries:
-            yield entry["file"]
-            yield from walk(entry.get("sections", []))
-
-    files = [toc["root"]] + [f for part in toc.get("parts", []) for f in walk(part["chapters"])]
-    return [f"{f}.html" for f in files]
-
+# --- every page ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("path", _book_pages())
-def test_page_loads_cleanly(page, site, path):
+def test_page_loads_cleanly_from_the_book_alone(page, site, path):
     response = page.goto(f"{site}/{path}", wait_until="networkidle")
     assert response.status == 200
     broken = page.evaluate("Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
     assert broken == []
     assert page.problems == []
+    # Offline by construction: nothing is fetched from anywhere but the book itself.
+    outside = [u for u in page.requests if not u.startswith((site, "data:", "blob:", "about:"))]
+    assert outside == []
 
+
+@pytest.mark.parametrize("path", _book_pages())
+def test_no_serious_accessibility_violations(page, site, path):
+    """axe-core (shipped inside the axe-playwright-python wheel) on every page, in both colour modes,
+    with the folded code cells opened so that they are checked too."""
+    import axe_playwright_python
+
+    page.goto(f"{site}/{path}", wait_until="networkidle")
+    page.add_script_tag(path=str(Path(axe_playwright_python.__file__).with_name("axe.min.js")))
+    # Colours must be read when a fade (opening a fold, switching mode) has finished, not halfway.
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; animation: none !important; }")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    serious = []
+    for mode in ("light", "dark"):
+        page.evaluate("m => { document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }",
+                      mode)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        serious += [
+            f"{mode} mode: {v['id']} ({v['impact']}): {v['help']}; e.g. {v['nodes'][0]['target']} "
+            f"{v['nodes'][0].get('failureSummary', '').splitlines()[-1:]}"
+            for v in results["violations"] if v["impact"] in ("serious", "critical")
+        ]
+    assert serious == [], "\n".join(serious)
+
+
+def test_every_image_in_the_content_has_alt_text(page, site):
+    """Every ``img`` in ``main`` has a meaningful alt; figures of results describe what they show."""
+    figures = 0
+    for path in _book_pages():
+        page.goto(f"{site}/{path}", wait_until="domcontentloaded")
+        images = page.evaluate("""Array.from(document.querySelectorAll('main img')).map(i => ({
+            alt: (i.getAttribute('alt') || '').trim(), figure: !!i.closest('article figure'),
+            src: i.getAttribute('src').slice(0, 60)}))""")
+        for image in images:
+            assert len(image["alt"]) >= 5 and not re.search(r"\.(png|svg|jpe?g)$|^image$", image["alt"], re.I), \
+                f"{path}: {image['src']} has alt {image['alt']!r}"
+            if image["figure"]:
+                figures += 1
+                assert len(image["alt"]) > 40, f"{path}: a figure's alt text says too little: {image['alt']!r}"
+    assert figures >= 2
+
+
+# --- particular pages ---------------------------------------------------------------------------
 
 def test_table1_is_visible_with_every_role(page, site):
     page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
@@ -107,11 +183,29 @@ def test_table1_is_visible_with_every_role(page, site):
             assert entry in text
 
 
-def test_figures_have_alt_text(page, site):
+def test_sample_figures_have_descriptive_alt_text(page, site):
     page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
-    alts = page.evaluate("Array.from(document.querySelectorAll('main img')).map(i => i.getAttribute('alt') || '')")
+    alts = page.evaluate("Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')")
     assert len(alts) == 2
     assert all(len(a) > 40 for a in alts)
+
+
+def test_figure1_conceptual_model_is_visible(page, site):
+    page.goto(f"{site}/{MODEL_PAGE}.html", wait_until="networkidle")
+    assert page.problems == []
+    figure = page.locator("main article figure",
+                          has=page.locator("figcaption", has_text="Figure 1 of Waring et al. (2023)")).first
+    figure.scroll_into_view_if_needed()
+    assert figure.is_visible()
+    image = figure.locator("img").first
+    assert image.is_visible()
+    assert image.evaluate("i => i.complete && i.naturalWidth > 0")
+    box = image.bounding_box()
+    assert box["width"] > 300 and box["height"] > 150
+    # The alt text walks through the model: every primary contribution is named.
+    alt = (image.get_attribute("alt") or "").lower()
+    for contribution in ("analytical insight", "representation", "translat", "relational"):
+        assert contribution in alt
 
 
 def test_home_page_numbers_are_rendered(page, site):
@@ -123,10 +217,149 @@ def test_home_page_numbers_are_rendered(page, site):
 
 def test_model_figures_have_alt_text_listing_the_links(page, site):
     page.goto(f"{site}/notebooks/03_model.html", wait_until="networkidle")
-    alts = page.evaluate("Array.from(document.querySelectorAll('main img')).map(i => i.getAttribute('alt') || '')")
+    alts = page.evaluate("Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')")
     assert len(alts) == 3  # Figure 1, the evidence-weighted model (synthetic corpus) and the concentration grid
     assert "Clinical expertise to Analytical insight" in alts[0]
     assert sum(a.startswith("Synthetic demonstration data") for a in alts) == 1
     figure = page.locator("figure", has=page.locator("figcaption", has_text="Figure 1 of Waring et al. (2023)"))
     figure.scroll_into_view_if_needed()
     assert figure.is_visible()
+
+
+def test_search_finds_table1(page, site):
+    page.goto(f"{site}/search.html?q=Table+1", wait_until="networkidle")
+    results = page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=15000)
+    hrefs = [urllib.parse.urlsplit(h).path for h in results.evaluate_all("els => els.map(a => a.href)")]
+    assert "/notebooks/01_sample.html" in hrefs
+    assert page.problems == []
+
+
+def test_notebook_pages_offer_binder_and_the_executed_notebook(page, site, html_dir):
+    notebooks = [f for f in _toc_files() if f.startswith("notebooks/")]
+    assert notebooks
+    for file in notebooks:
+        page.goto(f"{site}/{file}.html", wait_until="domcontentloaded")
+        launch = page.evaluate("Array.from(document.querySelectorAll('a[href*=\"mybinder.org\"]')).map(a => a.href)")
+        # The button opens the committed source notebook, not the generated executed copy.
+        assert launch == [f"{BINDER}{file}.ipynb"]
+        assert (ROOT / f"{file}.ipynb").is_file()
+        download = page.evaluate("Array.from(document.querySelectorAll('a[href$=\".ipynb\"]'))"
+                                 ".filter(a => !a.href.includes('mybinder')).map(a => a.href)")
+        assert download == [f"{site}/_sources/{file}.ipynb"]
+        executed = json.loads((html_dir / "_sources" / f"{file}.ipynb").read_text(encoding="utf-8"))
+        assert any(cell.get("outputs") for cell in executed["cells"]), f"{file}: the download has no outputs"
+
+
+# --- links --------------------------------------------------------------------------------------
+
+class _Anchors(html.parser.HTMLParser):
+    """The ``id`` and ``name`` attributes of a page: the targets a ``#fragment`` may name."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def test_internal_links_resolve(page, site):
+    """Crawl the book from every page: same-site links answer 200 and their #fragments exist."""
+    to_visit = [f"{site}/{p}" for p in _book_pages()]
+    visited: set[str] = set()
+    anchors: dict[str, set[str]] = {}
+    broken: list[str] = []
+
+    def targets(url: str) -> set[str] | None:
+        if url not in anchors:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    body = response.read().decode("utf-8", "replace")
+            except urllib.error.HTTPError:
+                anchors[url] = None
+                return None
+            parser = _Anchors()
+            if url.endswith(".html") or url.endswith("/"):
+                parser.feed(body)
+            anchors[url] = parser.ids
+        return anchors[url]
+
+    while to_visit:
+        url = to_visit.pop()
+        if url in visited:
+            continue
+        visited.add(url)
+        page.goto(url, wait_until="domcontentloaded")
+        hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
+                              ".map(a => [a.getAttribute('href'), a.href])")
+        for raw, absolute in hrefs:
+            if not absolute.startswith(site) or raw == "#" or raw.startswith("javascript:"):
+                continue
+            target, _, fragment = absolute.partition("#")
+            target = target.split("?")[0]
+            found = targets(target)
+            if found is None:
+                broken.append(f"{url}: {raw} (not found)")
+            elif fragment and urllib.parse.unquote(fragment) not in found:
+                broken.append(f"{url}: {raw} (no #{fragment} there)")
+            elif target.endswith(".html") and target not in visited:
+                to_visit.append(target)
+    assert broken == [], "\n".join(sorted(set(broken)))
+    assert len(visited) >= len(_book_pages())
+
+
+# --- the PDF ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pdf_build(built_book):
+    """`ics-leadership pdf` (what `make pdf` runs after the build) on the built copy."""
+    _need_browser()
+    result = run_cli(built_book, "pdf", timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return built_book / "book" / "_build" / "pdf" / "compendium.pdf", result.stdout
+
+
+def _page_title(html_file: Path) -> str:
+    """A page's title as the book renders it (its first heading)."""
+    text = html_file.read_text(encoding="utf-8")
+    heading = re.search(r"<h1>(.*?)</h1>", text, flags=re.S).group(1)
+    heading = re.sub(r'<a class="headerlink".*?</a>', "", heading)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", heading))).strip()
+
+
+def test_pdf_has_every_chapter_title_page_numbers_and_images(pdf_build, html_dir):
+    from pypdf import PdfReader
+
+    path, stdout = pdf_build
+    assert "warning" not in stdout  # nothing wider than the page
+    reader = PdfReader(path)
+    pages = [re.sub(r"\s+", " ", p.extract_text() or "") for p in reader.pages]
+    n = len(pages)
+    assert n >= 10
+    whole = " ".join(pages)
+
+    # A title page: the book's title, the paper's citation, and what built it.
+    title = yaml.safe_load((ROOT / "book" / "_config.yml").read_text())["title"]
+    assert title in pages[0]
+    assert "doi:10.1136/leader-2022-000709" in pages[0]
+    assert re.search(r"Built \d{4}-\d{2}-\d{2} from commit \S+", pages[0])
+
+    # Every chapter, by the title the HTML book gives it (also listed in the title page's contents).
+    for file in _toc_files():
+        chapter = _page_title(html_dir / f"{file}.html")
+        assert chapter in whole, f"{chapter!r} ({file}) is not in the PDF"
+        if file != _toc_files()[0]:
+            assert chapter in pages[0], f"{chapter!r} is not in the contents on the title page"
+
+    # Page numbers in every footer.
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {n}" in text
+
+    # Figures are there as images; code inputs are not.
+    images = sum(len(p.images) for p in reader.pages)
+    assert images >= 3
+    assert "import ics_leadership" not in whole and "from ics_leadership" not in whole
+    assert reader.metadata.title == title

@@ -17,6 +17,7 @@ One module per concern:
 - :mod:`~ics_leadership.pipeline`     running the notebooks with papermill and building the book
 - :mod:`~ics_leadership.colophon`     what built the book
 - :mod:`~ics_leadership.qda`          importing coded data from QDA tools; exporting the codebook (.qdc)
+- :mod:`~ics_leadership.pdf`          the whole report as one PDF (headless chromium)
 - :mod:`~ics_leadership.cli`          the ``ics-leadership`` command
 """
 

@@ -36,6 +36,7 @@ examples:
                                             write the synthetic demonstration corpus
   ics-leadership summarise data/derived/synthetic --out /tmp/summary
                                             theme coding summaries of coded data as CSV
+  ics-leadership pdf                        the whole report as book/_build/pdf/compendium.pdf
 
 exit status: 0 success, 1 a problem with the data, a notebook or the book (message says which), 2 usage error
 """
@@ -105,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
 
     qda_cli.add_parsers(sub)  # import, export-codebook
+    p = sub.add_parser("pdf", help="the whole report as one PDF (after `build`)",
+                       description="Render the book from the executed notebooks in book/notebooks (run `build` "
+                                   "first) as one page and print it with headless chromium (Debian's, or $CHROMIUM): "
+                                   "A4, title page, page numbers. Works offline; the previous PDF stays in place "
+                                   "if anything fails.")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the PDF (default: book/_build/pdf/compendium.pdf)")
     return parser
 
 
@@ -149,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
             out = synthetic.write(args.out, seed=args.seed, double_coded_share=args.double_coded_share,
                                   agreement=args.agreement)
             print(f"Wrote the synthetic demonstration corpus to {paths.display_path(out)}")
+        elif args.command == "pdf":
+            from ics_leadership import pdf
+
+            pdf.build_pdf(out=args.out.resolve() if args.out else None)
         elif args.command == "summarise":
             from ics_leadership import summarise
 

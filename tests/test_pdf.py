@@ -1,0 +1,65 @@
+"""The PDF command's parts that need no browser: clear errors, the title page, its contents."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+
+from conftest import ROOT
+from ics_leadership import cli, pdf
+from ics_leadership.errors import BookBuildError
+
+
+@pytest.fixture
+def book_copy(tmp_path):
+    """A compendium with the book's sources and raw data but no executed notebooks."""
+    shutil.copytree(ROOT / "book", tmp_path / "book",
+                    ignore=shutil.ignore_patterns("_build", "notebooks", ".build-*"))
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    return tmp_path
+
+
+def test_missing_executed_notebooks_say_what_to_run(book_copy, monkeypatch, capsys):
+    monkeypatch.setenv("ICS_LEADERSHIP_ROOT", str(book_copy))
+    assert cli.main(["pdf"]) == 1
+    err = capsys.readouterr().err
+    assert "executed notebooks missing (book/notebooks/01_sample.ipynb" in err
+    assert "run `ics-leadership build` first" in err
+    assert not (book_copy / "book" / "_build" / "pdf").exists()
+
+
+def test_no_chromium_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(pdf.CHROMIUM_ENV, "/no/such/chromium")
+    with pytest.raises(BookBuildError, match=r"no chromium found \(/no/such/chromium\).*apt-get install chromium"):
+        pdf.find_chromium()
+
+
+def test_chapters_follow_the_table_of_contents():
+    pages = pdf.chapters(ROOT / "book")
+    assert pages[0] == (None, "intro")
+    assert (("The study", "notebooks/01_sample") in pages) and (("About this compendium", "reproduce") in pages)
+    assert [file for _, file in pages].index("notebooks/01_sample") < [file for _, file in pages].index("reproduce")
+
+
+def test_title_page_has_title_citation_build_and_contents():
+    titles = {"notebooks/01_sample": "The sample", "reproduce": "Reproduce"}
+    page = pdf.title_page(ROOT, ROOT / "book", titles, built=datetime(2026, 3, 4, tzinfo=timezone.utc),
+                          commit="0123456789abcdef0123456789abcdef01234567")
+    assert "Clinical leaders in integrated care: a reproducible companion" in page
+    assert ("Waring J, Bishop S, Black G, Clarke J, Roe B. What can clinical leaders contribute to the governance "
+            "of integrated care systems? <i>BMJ Leader</i> 2023;7(4):279–284. doi:10.1136/leader-2022-000709") in page
+    assert "Built 2026-03-04 from commit 0123456789abcdef0123456789abcdef01234567." in page
+    assert "<h3>The study</h3><ol><li>The sample</li>" in page
+    assert "<li>Reproduce</li>" in page
+    # A page without a known title is listed by its file, never dropped.
+    assert "<li>notebooks/99_colophon</li>" in page
+
+
+def test_pdf_command_has_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["pdf", "--help"])
+    assert info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--out" in out and "book/_build/pdf/compendium.pdf" in out
