@@ -25,6 +25,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli
+from ics_leadership import pipeline
 from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
@@ -51,16 +52,9 @@ def _need_browser() -> None:
 
 def _toc_files() -> list[str]:
     """Every page of the book in reading order, from its table of contents."""
-    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    from ics_leadership.pdf import chapters
 
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                yield entry["file"]
-            yield from walk(entry.get("sections"))
-
-    chapters = [ch for part in toc.get("parts", []) for ch in part["chapters"]] + toc.get("chapters", [])
-    return [toc["root"], *walk(chapters)]
+    return [file for _, file in chapters(ROOT / "book")]
 
 
 def _book_pages() -> list[str]:
@@ -238,12 +232,14 @@ def test_search_finds_table1(page, site):
 def test_notebook_pages_offer_binder_and_the_executed_notebook(page, site, html_dir):
     notebooks = [f for f in _toc_files() if f.startswith("notebooks/")]
     assert notebooks
+    sources = {Path(s.output_name).stem: s.path for s in pipeline.load_config(ROOT / "pipeline.yaml").notebooks}
     for file in notebooks:
         page.goto(f"{site}/{file}.html", wait_until="domcontentloaded")
         launch = page.evaluate("Array.from(document.querySelectorAll('a[href*=\"mybinder.org\"]')).map(a => a.href)")
-        # The button opens the committed source notebook, not the generated executed copy.
-        assert launch == [f"{BINDER}{file}.ipynb"]
-        assert (ROOT / f"{file}.ipynb").is_file()
+        # The button opens the committed source notebook (one source may give several pages).
+        source = sources[file.removeprefix("notebooks/")]
+        assert launch == [f"{BINDER}{source}"]
+        assert (ROOT / source).is_file()
         download = page.evaluate("Array.from(document.querySelectorAll('a[href$=\".ipynb\"]'))"
                                  ".filter(a => !a.href.includes('mybinder')).map(a => a.href)")
         assert download == [f"{site}/_sources/{file}.ipynb"]

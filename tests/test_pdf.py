@@ -25,7 +25,7 @@ def test_missing_executed_notebooks_say_what_to_run(book_copy, monkeypatch, caps
     monkeypatch.setenv("ICS_LEADERSHIP_ROOT", str(book_copy))
     assert cli.main(["pdf"]) == 1
     err = capsys.readouterr().err
-    assert "executed notebooks missing (book/notebooks/01_sample.ipynb" in err
+    assert "executed notebooks missing (book/notebooks/05_methods.ipynb" in err
     assert "run `ics-leadership build` first" in err
     assert not (book_copy / "book" / "_build" / "pdf").exists()
 
@@ -39,19 +39,24 @@ def test_no_chromium_is_a_clear_error(monkeypatch):
 def test_chapters_follow_the_table_of_contents():
     pages = pdf.chapters(ROOT / "book")
     assert pages[0] == (None, "intro")
-    assert (("The study", "notebooks/01_sample") in pages) and (("About this compendium", "reproduce") in pages)
+    assert (("The study", "notebooks/01_sample") in pages) and (("Using the compendium", "reproduce") in pages)
+    # sections (the contribution pages) come after their chapter
+    files = [file for _, file in pages]
+    assert files.index("notebooks/10_codebook") < files.index("notebooks/contribution_relational") < files.index(
+        "notebooks/02_coding")
     assert [file for _, file in pages].index("notebooks/01_sample") < [file for _, file in pages].index("reproduce")
 
 
 def test_title_page_has_title_citation_build_and_contents():
-    titles = {"notebooks/01_sample": "The sample", "reproduce": "Reproduce"}
+    titles = {"background": "Background and theory", "notebooks/05_methods": "Methods",
+              "notebooks/01_sample": "The sample", "reproduce": "Reproduce"}
     page = pdf.title_page(ROOT, ROOT / "book", titles, built=datetime(2026, 3, 4, tzinfo=timezone.utc),
                           commit="0123456789abcdef0123456789abcdef01234567")
     assert "Clinical leaders in integrated care: a reproducible companion" in page
     assert ("Waring J, Bishop S, Black G, Clarke J, Roe B. What can clinical leaders contribute to the governance "
             "of integrated care systems? <i>BMJ Leader</i> 2023;7(4):279–284. doi:10.1136/leader-2022-000709") in page
     assert "Built 2026-03-04 from commit 0123456789abcdef0123456789abcdef01234567." in page
-    assert "<h3>The study</h3><ol><li>The sample</li>" in page
+    assert "<h3>The study</h3><ol><li>Background and theory</li><li>Methods</li><li>The sample</li>" in page
     assert "<li>Reproduce</li>" in page
     # A page without a known title is listed by its file, never dropped.
     assert "<li>notebooks/99_colophon</li>" in page

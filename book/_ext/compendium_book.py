@@ -53,14 +53,56 @@ def _drop_thebe_config(app, doctree, docname):
             node.parent.remove(node)
 
 
+def _source_of(app, pagename: str) -> str:
+    """The committed notebook a page was executed from (the pipeline records it in the metadata).
+
+    One source can give several pages (one per contribution), so the page name alone is not enough.
+    """
+    import json
+    from pathlib import Path
+
+    executed = Path(app.srcdir) / f"{pagename}.ipynb"
+    try:
+        meta = json.loads(executed.read_text(encoding="utf-8")).get("metadata", {})
+        return meta["compendium"]["source"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"{SOURCE_PREFIX}{pagename.removeprefix('notebooks/')}.ipynb"
+
+
 def _launch_source_notebooks(app, pagename, templatename, context, doctree):
-    """Point launch buttons at ``notebooks/X.ipynb`` (committed) instead of ``book/notebooks/X.ipynb``."""
+    """Point launch buttons at the committed source notebook instead of ``book/notebooks/X.ipynb``."""
     for group in context.get("header_buttons", []):
         if group.get("label") != "launch-buttons":
             continue
         for button in group.get("buttons", []):
             url = button.get("url", "")
-            button["url"] = url.replace(f"/{EXECUTED_PREFIX}", f"/{SOURCE_PREFIX}")
+            executed = f"/book/{pagename}.ipynb"
+            if executed in url:
+                button["url"] = url.replace(executed, f"/{_source_of(app, pagename)}")
+
+
+#: Markup of the theme and of docutils that assistive technology (and axe) cannot read, with its fix:
+#: the navigation toggles are <summary> elements holding only an icon, so they get a name; the
+#: bibliography claims role="list" but holds back-links directly, so the claim is dropped.
+_ACCESSIBILITY_FIXES = (
+    ('<summary><span class="toctree-toggle" role="presentation">',
+     '<summary aria-label="Show or hide the pages of this section"><span class="toctree-toggle" role="presentation">'),
+    ('<div role="list" class="citation-list">', '<div class="citation-list">'),
+)
+
+
+def _fix_accessibility(app, exception):
+    from pathlib import Path
+
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        fixed = text
+        for bad, good in _ACCESSIBILITY_FIXES:
+            fixed = fixed.replace(bad, good)
+        if fixed != text:
+            page.write_text(fixed, encoding="utf-8")
 
 
 def setup(app):
@@ -69,4 +111,5 @@ def setup(app):
     app.connect("doctree-resolved", _drop_thebe_config, priority=510)  # after sphinx-thebe's (500)
     # After sphinx-book-theme has added its launch buttons (priority 501).
     app.connect("html-page-context", _launch_source_notebooks, priority=510)
+    app.connect("build-finished", _fix_accessibility)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

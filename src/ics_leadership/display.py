@@ -44,6 +44,8 @@ def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: boo
     multiline
         Honour line breaks inside cells (for lists of roles).
     """
+    # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
+    frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
     styler = frame.style.set_caption(html.escape(_label(caption, synthetic))).format(
         formatter=_cell_text, escape="html", na_rep=""
     )

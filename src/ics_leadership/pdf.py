@@ -85,7 +85,7 @@ table { width: 100% !important; max-width: 100% !important; font-size: 8.5pt !im
 table caption { break-after: avoid; }
 thead { display: table-header-group; }
 tr, td, th { break-inside: avoid; }
-td { overflow-wrap: anywhere; }
+td { overflow-wrap: anywhere !important; min-width: 0 !important; }
 th { overflow-wrap: normal !important; word-break: normal !important; hyphens: auto; }
 pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 a { color: inherit !important; text-decoration: none !important; }
@@ -147,10 +147,15 @@ def find_chromium(explicit: str | None = None) -> str:
 def chapters(book: Path) -> list[tuple[str | None, str]]:
     """The book's pages in order as ``(part caption, file)``, read from ``_toc.yml``."""
     toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
+
+    def walk(entries: list[dict]) -> list[str]:
+        # A chapter's sections follow it, depth first, as in the book's navigation.
+        return [f for entry in entries for f in (entry["file"], *walk(entry.get("sections", [])))]
+
     pages: list[tuple[str | None, str]] = [(None, toc["root"])]
     for part in toc.get("parts", []):
-        pages += [(part.get("caption"), ch["file"]) for ch in part.get("chapters", [])]
-    pages += [(None, ch["file"]) for ch in toc.get("chapters", [])]
+        pages += [(part.get("caption"), f) for f in walk(part.get("chapters", []))]
+    pages += [(None, f) for f in walk(toc.get("chapters", []))]
     return pages
 
 

@@ -217,6 +217,17 @@ def execute_notebook(
     return output
 
 
+def record_source(executed: Path, source: str, parameters: dict[str, Any]) -> None:
+    """Note in the executed copy which committed notebook and parameters produced it.
+
+    The book's launch (Binder) buttons use it to open the source, since one source may give
+    several pages.
+    """
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    nb.setdefault("metadata", {})["compendium"] = {"source": source, "parameters": parameters}
+    executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def set_title(executed: Path, title: str) -> None:
     """Replace the first level-1 heading of an executed notebook (one source, several pages)."""
     nb = json.loads(executed.read_text(encoding="utf-8"))
@@ -294,6 +305,7 @@ def run_notebooks(
             start = time.perf_counter()
             executed = execute_notebook(source, staging / spec.output_name, params, cwd=source.parent,
                                         progress_bar=sys.stderr.isatty())
+            record_source(executed, spec.path, params)
             if spec.title:
                 set_title(executed, spec.title)
             report(f"      done in {time.perf_counter() - start:.1f} s")
