@@ -96,7 +96,9 @@ a { color: inherit !important; text-decoration: none !important; }
 #compendium-title-page .subtitle { font-size: 12pt; margin: 0 0 10mm 0; }
 #compendium-title-page .citation { font-size: 11pt; border-left: 3px solid #555;
                                    padding-left: 4mm; margin: 0 0 12mm 0; }
-#compendium-title-page .contents { font-size: 10.5pt; margin: 0 0 auto 0; }
+#compendium-title-page .contents { font-size: 10pt; margin: 0 0 auto 0; columns: 2; column-gap: 10mm; }
+#compendium-title-page .contents > h2 { column-span: all; }
+#compendium-title-page .contents h3 { break-after: avoid; }
 #compendium-title-page .contents h2 { font-size: 14pt !important; font-weight: 700 !important;
                                       margin: 0 0 2mm 0 !important; border: 0; padding: 0; }
 #compendium-title-page .contents h3 { font-size: 11pt !important; margin: 3mm 0 1mm 0; color: #444 !important; }
@@ -247,7 +249,7 @@ def _page_titles(page) -> dict[str, str]:
             const out = {};
             document.querySelectorAll('span[id^="document-"]').forEach(span => {
                 const sec = span.nextElementSibling;
-                const h = sec && sec.querySelector('h1, h2');
+                const h = sec && sec.querySelector('h1, h2, h3');
                 if (h) out[span.id.slice('document-'.length)] = h.textContent.replace(/#$/, '').trim();
             });
             const first = document.querySelector('article h1');
