@@ -41,4 +41,5 @@ lock:  ## re-resolve requirements.lock (needs the package index) and sync enviro
 	$(BIN)/python tools/sync_environment.py
 
 clean:  ## remove the built book, executed notebooks and derived data (not .venv)
-	rm -rf book/_build book/notebooks data/derived/*.csv data/derived/*.png data/derived/*.svg
+	rm -rf book/_build book/notebooks
+	find data/derived -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
