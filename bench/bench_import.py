@@ -6,7 +6,7 @@ a fresh subprocess and several times:
 
 - ours: ``ics_leadership.qda.import_project(qdpx, out)``, which writes the canonical CSVs, codebook,
   corpus.yaml and report (the library call; the ``ics-leadership`` command adds the start-up of the
-  main CLI, which imports pandas for its other commands);
+  main CLI and its argument parser for every subcommand);
 - pyrefiqda: ``RefiProject.load(qdpx, extract_dir)`` (extracts the archive, parses the XML into
   pydantic models), then the same rows built from the models (code paths, coder names, excerpts
   from the extracted texts) and written as CSV, so both do the same job.
@@ -210,7 +210,7 @@ def main() -> int:
               f"memory: {theirs[2] / ours[2]:.1f}x less peak RSS (target >= 3x)")
         cli = rows["ours (CLI)"]
         print(f"via the ics-leadership command: {theirs[0] / cli[0]:.1f}x wall, {theirs[1] / cli[1]:.1f}x CPU, "
-              f"{theirs[2] / cli[2]:.1f}x less memory (the main CLI imports pandas for its other commands)")
+              f"{theirs[2] / cli[2]:.1f}x less memory (includes the main CLI's start-up)")
         if ours[3] != theirs[3]:
             print(f"note: the two wrote different numbers of codings ({ours[3]} and {theirs[3]})")
     return 0

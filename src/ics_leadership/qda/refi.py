@@ -212,6 +212,7 @@ class _RefiReader:
 
     def _handlers(self, T: _Tags) -> dict:
         self.T = T
+        self._coding_tag, self._ref_tag = T.Coding, T.CodeRef  # read once per selection
         self.source_tags = {getattr(T, name) for name in _SOURCE_TAGS}
         return {
             T.PlainTextSelection: self._selection,
@@ -376,20 +377,25 @@ class _RefiReader:
         return (guids.get(target) or self.guid(target), guids.get(user) or self.guid(user))
 
     def _selection(self, el: etree._Element) -> None:
-        # The hot path (one call per selection): kept lean on purpose.
-        T = self.T
+        # The hot path (one call per selection): kept lean on purpose. A Coding's CodeRef is its
+        # first child by the schema, so it is read by position and only searched for otherwise.
+        coding_tag, ref_tag = self._coding_tag, self._ref_tag
         guids = self._guids
         codings = []
         for child in el:
-            if child.tag == T.Coding:
-                ref = child[0] if len(child) and child[0].tag == T.CodeRef else child.find(T.CodeRef)
+            if child.tag == coding_tag:
+                ref = child[0] if len(child) else None
                 target = ref.get("targetGUID") if ref is not None else None
+                if target is None or ref.tag != ref_tag:
+                    ref = child.find(ref_tag)
+                    target = ref.get("targetGUID") if ref is not None else None
                 if not target:
                     raise ImportFormatError(f"{self.at(child)}: Coding without a CodeRef targetGUID")
                 user = child.get("creatingUser") or el.get("creatingUser")
                 codings.append((guids.get(target) or self.guid(target), guids.get(user) or self.guid(user)))
         parent = el.getparent()
         if parent is not self._text_parent:
+            T = self.T
             in_text = (parent.tag == T.TextSource and self._is_top_source(parent)) or (
                 parent.tag == T.Representation and self._is_top_source(parent.getparent()))
             self._text_parent = parent if in_text else None
