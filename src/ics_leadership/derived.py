@@ -34,3 +34,17 @@ def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Pat
     """Write ``frame`` as UTF-8 CSV with LF line endings and a stable float format."""
     text = frame.to_csv(index=index, lineterminator="\n", float_format="%.6g")
     return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def move_into(staging: Path, target: Path) -> list[Path]:
+    """Move every file of ``staging`` into ``target`` (each an atomic rename), in name order.
+
+    Used after a multi-file step has fully succeeded in a staging folder, so that a failure
+    part-way never leaves a mix of old and new files in ``target``.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for path in sorted(staging.iterdir()):
+        os.replace(path, target / path.name)
+        moved.append(target / path.name)
+    return moved

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from ics_leadership import manifest, paths, raw
+from ics_leadership.derived import move_into
 from ics_leadership.errors import BookBuildError, NotebookExecutionError, PipelineConfigError
 
 Reporter = Callable[[str], None]
@@ -309,10 +310,7 @@ def run_notebooks(
             if spec.title:
                 set_title(executed, spec.title)
             report(f"      done in {time.perf_counter() - start:.1f} s")
-        target_dir.mkdir(parents=True, exist_ok=True)
-        for executed in sorted(staging.iterdir()):
-            os.replace(executed, target_dir / executed.name)
-            done.append(target_dir / executed.name)
+        done = move_into(staging, target_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return done

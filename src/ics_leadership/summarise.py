@@ -8,7 +8,6 @@ so a table cannot lose its label when it leaves the book.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ import pandas as pd
 from ics_leadership import agreement, association, claims, cooccurrence, prevalence, saturation
 from ics_leadership.codebook import Codebook, load_codebook
 from ics_leadership.coded import CodedData
-from ics_leadership.derived import write_csv
+from ics_leadership.derived import move_into, write_csv
 from ics_leadership.figures import SYNTHETIC_LABEL
 from ics_leadership.mapping import load_for_analysis
 
@@ -138,9 +137,7 @@ def write_summary(summary: CodingSummary, out_dir: Path | str) -> list[Path]:
     try:
         for name, table in summary.tables().items():
             write_csv(table, staging / f"{name}.csv")
-        for path in sorted(staging.iterdir()):
-            os.replace(path, out_dir / path.name)
-            written.append(out_dir / path.name)
+        written = move_into(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return written

@@ -22,7 +22,7 @@ from ics_leadership.errors import DataValidationError
 from ics_leadership.qda.errors import ImportFormatError
 from ics_leadership.qda.model import Code
 from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _csv_bytes, _with_parents, csv_line,
-                                       publish, scrub, sha256_of)
+                                       publish, scrub, sha256_file)
 
 TABLES = ("documents.csv", "codings.csv", "participants.csv")
 
@@ -64,7 +64,7 @@ def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: 
                "import": {"importer": f"ics-leadership {__version__}", "coders_anonymised": anonymise},
                "counts": summary}
         if path.is_file():
-            doc["source"]["sha256"] = sha256_of(path)
+            doc["source"]["sha256"] = sha256_file(path)
         files[CORPUS_FILE] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode("utf-8")
 
     def fill(tmp: Path) -> None:

@@ -20,7 +20,6 @@ every importer's output with :func:`ics_leadership.coded.load_coded`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ics_leadership import __version__
+from ics_leadership.manifest import sha256_file
 from ics_leadership.qda.errors import OutputExistsError, QDAImportError
 from ics_leadership.qda.model import Code, ImportResult
 
@@ -96,14 +96,6 @@ def csv_line(values) -> str:
 
 def _csv_bytes(header: list[str], rows) -> bytes:
     return "".join([csv_line(header), *(csv_line(r) for r in rows)]).encode("utf-8")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def scrub(value: Any) -> Any:
@@ -397,7 +389,7 @@ def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict
             "format": result.format,
             "container": meta.get("container"),
             "file": shown,
-            "sha256": sha256_of(source) if source.is_file() else None,
+            "sha256": sha256_file(source) if source.is_file() else None,
             "tool": tool,
             "project": meta.get("project"),
         }.items() if v},
