@@ -172,6 +172,8 @@ def execute_notebook(
     parameters: dict[str, Any] | None = None,
     cwd: Path | str | None = None,
     progress_bar: bool = False,
+    source_label: str | None = None,
+    title: str | None = None,
 ) -> Path:
     """Execute one notebook with papermill.
 
@@ -184,6 +186,11 @@ def execute_notebook(
     cwd
         Working directory of the kernel (default: the source notebook's folder, so relative
         paths in parameters mean the same as in JupyterLab).
+    source_label
+        If given, recorded with the parameters in the executed copy's metadata (the book's launch
+        buttons open that source, since one source may give several pages).
+    title
+        If given, replaces the first "# " heading of the executed copy.
 
     Raises
     ------
@@ -214,24 +221,38 @@ def execute_notebook(
         raise NotebookExecutionError(shown, cell, f"{exc.ename}: {exc.evalue}  [cell starts: {first_line.strip()}]") from None
     except Exception as exc:  # kernel could not start, notebook unreadable, ...
         raise NotebookExecutionError(shown, None, f"{type(exc).__name__}: {exc}") from None
-    _collapse_injected_parameters(output)
+    _finish_executed(output, source_label, parameters or {}, title)
     return output
 
 
-def record_source(executed: Path, source: str, parameters: dict[str, Any]) -> None:
-    """Note in the executed copy which committed notebook and parameters produced it.
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
-    The book's launch (Binder) buttons use it to open the source, since one source may give
-    several pages.
+
+def _save(path: Path, nb: dict) -> None:
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _finish_executed(executed: Path, source_label: str | None, parameters: dict[str, Any],
+                     title: str | None) -> None:
+    """Post-process an executed copy in one read and one write.
+
+    Papermill's injected-parameters cell is tagged ``hide-cell`` (the book shows it folded); the
+    source and parameters are recorded when ``source_label`` is given; the title is set when given.
     """
-    nb = json.loads(executed.read_text(encoding="utf-8"))
-    nb.setdefault("metadata", {})["compendium"] = {"source": source, "parameters": parameters}
-    executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    nb = _load(executed)
+    for cell in nb["cells"]:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "injected-parameters" in tags and "hide-cell" not in tags:
+            tags.append("hide-cell")
+    if source_label is not None:
+        nb.setdefault("metadata", {})["compendium"] = {"source": source_label, "parameters": parameters}
+    if title:
+        _retitle(nb, title, executed.name)
+    _save(executed, nb)
 
 
-def set_title(executed: Path, title: str) -> None:
-    """Replace the first level-1 heading of an executed notebook (one source, several pages)."""
-    nb = json.loads(executed.read_text(encoding="utf-8"))
+def _retitle(nb: dict, title: str, name: str) -> None:
     for cell in nb["cells"]:
         if cell.get("cell_type") != "markdown":
             continue
@@ -241,19 +262,15 @@ def set_title(executed: Path, title: str) -> None:
             if line.startswith("# "):
                 lines[i] = f"# {title}"
                 cell["source"] = "\n".join(lines)
-                executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
                 return
-    raise PipelineConfigError(f"{executed.name}: no '# ' heading to set the title '{title}' on")
+    raise PipelineConfigError(f"{name}: no '# ' heading to set the title '{title}' on")
 
 
-def _collapse_injected_parameters(executed: Path) -> None:
-    """Tag papermill's injected-parameters cell ``hide-cell``: the book shows it folded."""
-    nb = json.loads(executed.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-        if "injected-parameters" in tags and "hide-cell" not in tags:
-            tags.append("hide-cell")
-    executed.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+def set_title(executed: Path, title: str) -> None:
+    """Replace the first level-1 heading of an executed notebook (one source, several pages)."""
+    nb = _load(executed)
+    _retitle(nb, title, executed.name)
+    _save(executed, nb)
 
 
 def _source_cell_number(executed: Path, index: int) -> int:
@@ -265,7 +282,7 @@ def _source_cell_number(executed: Path, index: int) -> int:
     """
     added = {"injected-parameters", "papermill-error-cell-tag"}
     try:
-        cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+        cells = _load(executed)["cells"]
     except (OSError, ValueError, KeyError):
         return index + 1
     position = 0
@@ -304,11 +321,8 @@ def run_notebooks(
             label = spec.path if spec.output is None else f"{spec.path} -> {spec.output}"
             report(f"[{number}/{len(specs)}] {label}" + (f"  ({shown_params})" if shown_params else ""))
             start = time.perf_counter()
-            executed = execute_notebook(source, staging / spec.output_name, params, cwd=source.parent,
-                                        progress_bar=sys.stderr.isatty())
-            record_source(executed, spec.path, params)
-            if spec.title:
-                set_title(executed, spec.title)
+            execute_notebook(source, staging / spec.output_name, params, cwd=source.parent,
+                             progress_bar=sys.stderr.isatty(), source_label=spec.path, title=spec.title)
             report(f"      done in {time.perf_counter() - start:.1f} s")
         done = move_into(staging, target_dir)
     finally:
