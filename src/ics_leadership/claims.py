@@ -201,9 +201,13 @@ def _evaluate(claim: Claim, coded: CodedData, codings: pd.DataFrame, codebook: C
 
 
 def evaluate(claims: list[Claim], coded: CodedData, codings: pd.DataFrame, codebook: Codebook,
-             alpha: float = 0.05) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Evaluate every claim. Returns the ledger (one row per claim) and the evidence table of each."""
-    by_level = prevalence(coded, codings, codebook, by="level")
+             alpha: float = 0.05, by_level: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Evaluate every claim. Returns the ledger (one row per claim) and the evidence table of each.
+
+    ``by_level`` is the participant prevalence by level when the caller has it already.
+    """
+    if by_level is None:
+        by_level = prevalence(coded, codings, codebook, by="level")
     rows, evidence = [], {}
     for claim in claims:
         verdict, summary, table = _evaluate(claim, coded, codings, codebook, alpha, by_level)

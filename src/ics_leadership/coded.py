@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ics_leadership import paths
 from ics_leadership.codebook import Codebook, load_codebook
 from ics_leadership.errors import DataValidationError, Problem
-from ics_leadership.schema import CODED_PARTICIPANTS, CODINGS, DOCUMENTS, read_table
+from ics_leadership.schema import CODED_PARTICIPANTS, CODINGS, DOCUMENTS, read_table, read_yaml
 
 CORPUS_FILE = "corpus.yaml"
 
@@ -111,9 +110,9 @@ def _read_metadata(directory: Path, problems: list[Problem]) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
-        meta = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        problems.append(Problem(paths.display_path(path), "not valid YAML"))
+        meta = read_yaml(path) or {}
+    except DataValidationError as exc:
+        problems.extend(exc.problems)
         return {}
     if not isinstance(meta, dict):
         problems.append(Problem(paths.display_path(path), "expected a mapping"))

@@ -107,8 +107,8 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
 
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
     codings = prevalence.analysis_codings(coded, codebook, coder)
-    prev = pd.concat([prevalence.prevalence(coded, codings, codebook, by=b) for b in (None, "level", "site")],
-                     ignore_index=True)
+    by_group = {b: prevalence.prevalence(coded, codings, codebook, by=b) for b in (None, "level", "site")}
+    prev = pd.concat(by_group.values(), ignore_index=True)
     assoc, tables = association.contribution_by_level(coded, codings, codebook, permutations=permutations)
     acts = codebook.activity_ids
     overlap = cooccurrence.overlap_counts(codings, acts)
@@ -120,7 +120,7 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
     ids, seq = saturation.interview_sequence(codings, coded.documents)
     sat = saturation.saturation(seq, base_size, run_length, threshold)
     claim_list, alpha = claims.load_claims(claims_path, codebook)
-    ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, alpha)
+    ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, alpha, by_level=by_group["level"])
     return CodingSummary(coded=coded, codebook=codebook, coder=coder, codings=codings,
                          frequencies=prevalence.frequencies(codings, codebook), prevalence=prev,
                          association=assoc, contingency=tables, overlap=overlap, same_document=same_doc,
