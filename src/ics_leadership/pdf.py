@@ -188,17 +188,18 @@ def build_singlehtml(book: Path, scratch: Path) -> Path:
         raise BookBuildError("Jupyter Book could not render the book as one page for the PDF:\n"
                              + (tail or "\n".join(log.splitlines()[-30:])))
     out = scratch / "_build" / "singlehtml"
-    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
-    page = out / f"{toc['root']}.html"
+    page = out / f"{chapters(book)[0][1]}.html"  # the root page holds the whole book
     if not page.is_file():
         raise BookBuildError(f"Jupyter Book wrote no {page.name} in {out}")
     return page
 
 
 def _citation(root: Path) -> str:
-    study = yaml.safe_load((root / "data" / "raw" / "study.yaml").read_text(encoding="utf-8"))
-    c = {key: html.escape(str(value)) for key, value in study["citation"].items() if not isinstance(value, list)}
-    authors = html.escape(", ".join(study["citation"]["authors"]))
+    from ics_leadership.raw import STUDY_FILE, load_study
+
+    citation = load_study(root / "data" / "raw" / STUDY_FILE).citation  # validated, like every raw read
+    c = {key: html.escape(str(value)) for key, value in citation.items() if not isinstance(value, list)}
+    authors = html.escape(", ".join(citation["authors"]))
     return (f"{authors}. {c['title']} <i>{c['journal']}</i> {c['year']};{c['volume']}({c['issue']}):"
             f"{c['pages'].replace('-', '–')}. doi:{c['doi']} ({c['licence']}).")
 
