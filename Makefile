@@ -1,7 +1,9 @@
 # Two commands do everything: `make book` and `make test`.
 # Both create .venv from requirements.lock when it is missing or older than the lock.
 
-PYTHON ?= python3
+# The lock is resolved for CPython 3.11 (any 3.11.x): on 3.12 pip stops at a dependency it does not
+# pin (papermill asks for aiohttp there) and 3.10 lacks wheels. Prefer python3.11 when it is on PATH.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -12,7 +14,7 @@ help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@$(PYTHON) -c 'import sys; sys.exit("requirements.lock is for CPython 3.11.x; $(PYTHON) is " + sys.version.split()[0] + ". Install Python 3.11 and run: make PYTHON=python3.11 $(MAKECMDGOALS)") if sys.version_info[:2] != (3, 11) else None'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
