@@ -67,12 +67,20 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     Raises
     ------
     DataValidationError
-        Every problem found, each naming file, row and field.
+        Every problem found, each naming file, row and field; a file that is a symbolic link is
+        refused, not followed.
     """
     directory = Path(directory)
     if not directory.is_dir():
         raise DataValidationError([Problem(paths.display_path(directory), "coded-data folder not found")])
     problems: list[Problem] = []
+    # A link in a folder someone sent could point at any file on this machine: never followed.
+    for name in (DOCUMENTS.name, CODINGS.name, CODED_PARTICIPANTS.name, CORPUS_FILE):
+        if (directory / name).is_symlink():
+            problems.append(Problem(paths.display_path(directory / name),
+                                    "is a symbolic link, which is never followed (copy the file itself into the folder)"))
+    if problems:
+        raise DataValidationError(problems)
     tables: dict[str, pd.DataFrame | None] = {}
     for key, schema, required in (("documents", DOCUMENTS, True), ("codings", CODINGS, True),
                                   ("participants", CODED_PARTICIPANTS, False)):

@@ -9,6 +9,7 @@ pandas guessed.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from ics_leadership.csvio import long_fields
 from ics_leadership.errors import DataValidationError, Problem
 from ics_leadership.paths import display_path
 
@@ -122,7 +124,7 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
     if not path.is_file():
         raise DataValidationError([Problem(shown, "file not found")])
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
+        with path.open(newline="", encoding="utf-8") as fh, long_fields(os.fstat(fh.fileno()).st_size):
             reader = csv.reader(fh)
             header = next(reader, None)
             rows = list(reader)

@@ -39,6 +39,9 @@ _RULES = {
 }
 
 
+WITHHELD = "withheld (import --no-excerpts): the excerpt column is empty"
+
+
 def detect_format(path: Path) -> str:
     """Tell the format of ``path`` from its name, its contents' first bytes, or a CSV header."""
     from ics_leadership.qda import taguette
@@ -76,7 +79,8 @@ def detect_format(path: Path) -> str:
 
 
 def import_project(path: Path | str, out: Path | str, fmt: str | None = None, anonymise: bool = False,
-                   force: bool = False, limits: Limits | None = None) -> dict[str, int]:
+                   force: bool = False, limits: Limits | None = None, *, sources: Path | str | None = None,
+                   excerpts: bool = True) -> dict[str, int]:
     """Import a project into canonical coded data in ``out``.
 
     Parameters
@@ -94,11 +98,20 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None, an
         Write coders as ``coder_1``, ``coder_2``, ... instead of their names.
     limits
         Safety caps (defaults: 2 GiB uncompressed, 100:1 per archive member).
+    sources
+        Folder holding the files a REFI-QDA project names with ``relative://`` paths. They are read
+        from here only (never against the project's ``basePath``, never outside this folder); when
+        None they are not read and the report says so.
+    excerpts
+        False leaves the ``excerpt`` column of codings.csv empty (excerpts are the confidential
+        interview text); ``corpus.yaml`` records that they were withheld.
 
     Returns
     -------
     dict
-        Counts written to ``corpus.yaml`` (documents, codings, codes, coders, participants, ...).
+        Counts written to ``corpus.yaml`` (documents, codings, codes, coders, participants, ...),
+        plus ``relative_sources_not_read`` (not in ``corpus.yaml``) when REFI-QDA sources were
+        left unread for want of ``sources``.
 
     Raises
     ------
@@ -116,20 +129,27 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None, an
     shown = str(path)
     if out.absolute() == path.absolute() or path.absolute() in out.absolute().parents:
         raise OutputExistsError(f"{out}: the output folder may not be the input or inside it")
+    if sources is not None:
+        sources = Path(sources)
+        if fmt != "refi":
+            raise ImportFormatError(f"{sources}: --sources is for REFI-QDA projects (files named by relative:// "
+                                    f"paths); a {fmt} import reads no other files")
+        if not sources.is_dir():
+            raise ImportFormatError(f"{sources}: --sources must be an existing folder")
     # The importer allocates hundreds of thousands of short-lived, acyclic objects (elements, spans,
     # tuples); pausing the cyclic garbage collector meanwhile saves about a tenth of the run time.
     # Reference counting still frees everything as it goes.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(path, out, fmt, shown, anonymise, force, limits)
+        return _run(path, out, fmt, shown, anonymise, force, limits, sources, excerpts)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: bool, force: bool,
-         limits: Limits) -> dict[str, int]:
+         limits: Limits, sources: Path | None, excerpts: bool) -> dict[str, int]:
     """The import itself (see :func:`import_project`)."""
     from ics_leadership.qda import writer
 
@@ -137,13 +157,13 @@ def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: bool, force: bo
     if fmt == "csv":
         from ics_leadership.qda.canonical import import_canonical
 
-        return import_canonical(path, shown, out, force, anonymise)
+        return import_canonical(path, shown, out, force, anonymise, excerpts=excerpts, limits=limits)
     if fmt == "refi":
         from ics_leadership.qda.refi import import_refi
 
         if path.is_dir():
             raise ImportFormatError(f"{path}: a folder; give the .qdpx or .qde file")
-        result = import_refi(path, shown, limits)
+        result = import_refi(path, shown, limits, sources)
         source = path
     elif fmt == "qualcoder":
         from ics_leadership.qda.qualcoder import database_of, import_qualcoder
@@ -166,4 +186,15 @@ def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: bool, force: bo
         if result.meta.get("synthetic_offsets"):
             rules["offsets"] = ("synthetic: the export has no offsets; each document is its highlights' contents "
                                 "in export order separated by a blank line, and spans point into that text")
-    return writer.write_result(result, source, out, force, anonymise, rules)
+    not_read = result.meta.pop("relative_not_read", 0)
+    if fmt == "refi":
+        rules["relative_sources"] = (
+            "read from the folder given with --sources (its location is not recorded)" if sources is not None
+            else f"not read: {not_read} sources name files by relative:// paths; import again with --sources DIR"
+            if not_read else "none")
+    if not excerpts:
+        rules["excerpts"] = WITHHELD
+        result.codings[:] = [row[:5] + ("",) for row in result.codings]
+    rules["excerpts_withheld"] = not excerpts
+    counts = writer.write_result(result, source, out, force, anonymise, rules)
+    return {**counts, "relative_sources_not_read": not_read} if not_read else counts

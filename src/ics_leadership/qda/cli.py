@@ -29,13 +29,15 @@ Formats (detected from PATH unless --format is given):
 
 Codes are written as their full path in the project's codebook ("Parent/Child"). To analyse them,
 map them onto the compendium's codes with a mapping file (see ics_leadership.mapping).
-Input is treated as untrusted: no XML entities or DTDs, archives are never extracted, and sizes
-are capped. Nothing is written under --out unless the import succeeds.
+Input is treated as untrusted: no XML entities or DTDs, archives are never extracted, sizes are
+capped (--max-size, --max-ratio), and no file outside the project is read except from the folder
+given with --sources. Nothing is written under --out unless the import succeeds.
 """
 
 IMPORT_EPILOG = """\
 examples:
   ics-leadership import study.qdpx --out data/coded/study
+  ics-leadership import study.qde --sources exports/texts --no-excerpts --out data/coded/study
   ics-leadership import "Interviews.qda" --out data/coded/qc --anonymise-coders
   ics-leadership import exports/all_tags.csv --format taguette --out data/coded/tg
 """
@@ -54,10 +56,20 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--anonymise-coders", action="store_true",
                    help="write coders as coder_1, coder_2, ... (stable: ordered by user GUID or name)")
     p.add_argument("--force", action="store_true", help="replace --out if it holds a previous import")
+    p.add_argument("--sources", type=Path, default=None, metavar="DIR",
+                   help="folder holding the source files a REFI-QDA project names by relative:// paths (files "
+                        "kept outside the .qdpx); they are read from DIR only, never from the project's basePath, "
+                        "and nothing outside DIR is read (no '..', no links out). Without it such sources are not "
+                        "read: their codings are kept without excerpts and import_report.csv lists them")
+    p.add_argument("--no-excerpts", dest="excerpts", action="store_false",
+                   help="leave the excerpt column of codings.csv empty (excerpts are the interview text, often "
+                        "confidential); corpus.yaml records that they were withheld")
     p.add_argument("--max-size", default="2GiB", metavar="SIZE",
-                   help="cap on uncompressed data read (default: 2GiB)")
-    p.add_argument("--max-ratio", type=float, default=100.0, metavar="N",
-                   help="cap on an archive member's compression ratio (default: 100, i.e. 100:1)")
+                   help="cap on data read, uncompressed: archive members, source files, QualCoder texts "
+                        "(default: 2GiB; must be above 0)")
+    p.add_argument("--max-ratio", default="100", metavar="N",
+                   help="cap on an archive member's compression ratio (default: 100, i.e. 100:1; a finite "
+                        "number, at least 1)")
 
     p = subparsers.add_parser(
         "export-codebook", help="write the compendium codebook as a REFI-QDA codebook (.qdc)",
@@ -103,16 +115,26 @@ def _one_line(text: str) -> str:
 def _import(args: argparse.Namespace) -> int:
     from ics_leadership.qda import Limits, import_project
     from ics_leadership.qda.errors import QDAImportError
-    from ics_leadership.qda.safety import parse_size
+    from ics_leadership.qda.safety import parse_ratio, parse_size
 
-    try:
-        limits = Limits(max_total_bytes=parse_size(args.max_size), max_ratio=args.max_ratio)
-    except ValueError as exc:
-        raise QDAImportError(f"--max-size: {exc}") from None
+    # Checked before any work; a bad value is one line naming the option, exit 1 (as for a bad file).
+    caps = {}
+    for option, value, parse in (("--max-size", args.max_size, parse_size),
+                                 ("--max-ratio", args.max_ratio, parse_ratio)):
+        try:
+            caps[option] = parse(value)
+        except ValueError as exc:
+            raise QDAImportError(f"{option}: {exc}") from None
+    limits = Limits(max_total_bytes=caps["--max-size"], max_ratio=caps["--max-ratio"])
     counts = import_project(args.path, args.out, fmt=args.format, anonymise=args.anonymise_coders,
-                            force=args.force, limits=limits)
+                            force=args.force, limits=limits, sources=args.sources, excerpts=args.excerpts)
     skipped = counts.get("skipped_items", 0)
     print(f"Imported {counts['documents']} documents, {counts['codings']} codings, {counts['codes']} codes, "
           f"{counts['coders']} coders into {args.out}"
           + (f"; {skipped} items skipped (see import_report.csv)" if skipped else ""))
+    not_read = counts.get("relative_sources_not_read", 0)
+    if not_read:
+        print(f"note: {not_read} source{'s' if not_read > 1 else ''} name{'' if not_read > 1 else 's'} a file "
+              f"outside the project (relative://) and {'were' if not_read > 1 else 'was'} not read; give --sources "
+              f"DIR to read them", file=sys.stderr)
     return 0

@@ -7,8 +7,8 @@ What becomes what
 -----------------
 - ``TextSource`` -> a document, its text from ``PlainTextContent`` or ``plainTextPath``
   (``internal://`` under ``Sources/`` or ``sources/`` of the archive, or beside a bare ``.qde``;
-  ``relative://`` against the project's ``basePath`` or the project's folder, used only to find
-  the file and never written out).
+  ``relative://`` only from the folder the user names with ``--sources``, never against the
+  project's ``basePath``: see :class:`SourceLocator`).
 - ``PDFSource`` -> a document whose text is its ``Representation``; selections on the
   representation are text selections. PDF region selections (``PDFSelection``) are skipped.
 - Picture, audio and video selections, transcript selections and selections in notes are skipped
@@ -32,7 +32,8 @@ from lxml import etree
 
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
-from ics_leadership.qda.safety import Budget, Limits, SafeArchive, decode_text, iterparse, open_file
+from ics_leadership.qda.safety import (Budget, Limits, SafeArchive, decode_text, iterparse, open_file, open_regular,
+                                       relative_parts, resolve_inside)
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -66,61 +67,100 @@ class _Tags:
 
 
 class SourceLocator:
-    """Finds a source's plain text: in the archive, beside a bare ``.qde``, or under ``basePath``."""
+    """Finds a source's plain text, never outside the archive or a folder the user named.
 
-    def __init__(self, archive: SafeArchive | None, project_dir: Path, budget: Budget, shown: str):
+    - ``internal://PATH``: the member ``Sources/PATH`` (or ``sources/PATH``, or ``PATH``) of the
+      archive; for a bare ``.qde``, the file ``PATH`` in the ``Sources/`` folder beside it.
+    - ``relative://PATH``: the file ``PATH`` in the folder given with ``--sources`` (``sources_dir``)
+      and nowhere else. The project's ``basePath`` is ignored: it comes from the file, and
+      ``basePath="/"`` with ``relative://etc/passwd`` would otherwise read ``/etc/passwd``. Without
+      ``sources_dir`` such sources are not read, and the report says how to supply them.
+    - Any other scheme (``file://``, ``http://``) and paths without a scheme are not read.
+
+    Paths are percent-decoded once (REFI-QDA paths are URIs; the path as written is tried too when
+    it differs, for a file whose name holds a "%"). A path that is absolute, has ``..``, a drive
+    letter or a control character, or that leads out of its folder through a symbolic link, is
+    refused: for ``internal://``, which can never legitimately do so, the import stops with an
+    error; for ``relative://``, written against the exporting machine's folders, the source is
+    not read and the report says why.
+    """
+
+    def __init__(self, archive: SafeArchive | None, project_dir: Path, budget: Budget, shown: str,
+                 sources_dir: Path | None = None):
         self.archive = archive
         self.project_dir = project_dir
         self.budget = budget
         self.shown = shown
-        self.base_path: str | None = None
+        self.sources_dir = sources_dir
+        self.relative_not_read = 0  # relative:// sources left unread because no --sources was given
 
     def load(self, uri: str, where: str) -> tuple[str | None, str]:
         """Return ``(text, "")`` or ``(None, why it is missing)``."""
         scheme, sep, rest = uri.partition("://")
         if not sep:
             return None, f"plainTextPath {safe_text(uri)} has no internal:// or relative:// scheme"
-        rest = rest.replace("\\", "/")
-        parts = PurePosixPath(rest.lstrip("/")).parts
-        if ".." in parts or any(":" in p for p in parts):
-            raise UnsafeInputError(f"{where}: plainTextPath {safe_text(uri)} points outside the project")
-        rel = "/".join(parts)
-        if not rel:
-            return None, "plainTextPath is empty"
         scheme = scheme.lower()
+        if scheme not in ("internal", "relative"):
+            return None, f"{safe_text(scheme)}:// paths are not read (only internal:// and relative://)"
+        try:
+            parts = relative_parts(rest)
+        except ValueError as exc:
+            if scheme == "internal":
+                raise UnsafeInputError(f"{where}: plainTextPath {safe_text(uri)} points outside the project "
+                                       f"({exc})") from None
+            return None, f"relative path {safe_text(uri)} refused ({exc}); not read"
+        candidates = [parts]
+        try:
+            raw = relative_parts(rest, decode=False)
+            if raw != parts:
+                candidates.append(raw)
+        except ValueError:
+            pass
+        rel = "/".join(parts)
         if scheme == "internal":
-            if self.archive is not None:
+            return self._internal(candidates, rel, where)
+        if self.sources_dir is None:
+            self.relative_not_read += 1
+            return None, (f"{safe_text('relative://' + rel)} names a file outside the project, which is read only "
+                          f"from a folder you name: give --sources DIR (the folder holding {safe_text(rel)}) to read it")
+        for candidate in candidates:
+            try:
+                real = resolve_inside(self.sources_dir, candidate)
+            except ValueError as exc:
+                return None, f"{safe_text('relative://' + rel)} refused ({exc}; only files inside --sources are read)"
+            if real is not None:
+                return self._read_file(real, "/".join(candidate)), ""
+        return None, f"{safe_text('relative://' + rel)} not found in the --sources folder"
+
+    def _internal(self, candidates: list[tuple[str, ...]], rel: str, where: str) -> tuple[str | None, str]:
+        if self.archive is not None:
+            for parts in candidates:
                 for folder in ("sources/", ""):
-                    member = self.archive.find(folder + rel)
+                    member = self.archive.find(folder + "/".join(parts))
                     if member:
                         return decode_text(self.archive.read(member), f"{self.shown}: member {safe_text(member)}"), ""
-                return None, f"internal://{rel} is not in the archive"
-            for folder in ("Sources", "sources"):
-                text = self._read_inside(self.project_dir / folder, rel)
-                if text is not None:
-                    return text, ""
-            return None, f"internal://{rel} not found in Sources/ beside the project file"
-        if scheme == "relative":
-            roots = [Path(self.base_path)] if self.base_path else []
-            roots.append(self.project_dir)
-            for root in roots:
-                text = self._read_inside(root, rel)
-                if text is not None:
-                    return text, ""
-            return None, f"relative://{rel} not found under the project's basePath or folder"
-        return None, f"{scheme}:// paths are not read (only internal:// and relative://)"
+            return None, f"{safe_text('internal://' + rel)} is not in the archive"
+        project_dir = self.project_dir.resolve()
+        for name in ("Sources", "sources"):
+            folder = project_dir / name
+            if not folder.is_dir():
+                continue
+            if not folder.resolve().is_relative_to(project_dir):
+                raise UnsafeInputError(f"{where}: {name}/ beside the project file is a symbolic link out of its "
+                                       f"folder: refused")
+            for parts in candidates:
+                try:
+                    real = resolve_inside(folder, parts)
+                except ValueError as exc:
+                    raise UnsafeInputError(f"{where}: {safe_text('internal://' + rel)}: {exc} ({name}/ beside the "
+                                           f"project file): refused") from None
+                if real is not None:
+                    return self._read_file(real, f"{name}/{'/'.join(parts)}"), ""
+        return None, f"{safe_text('internal://' + rel)} not found in Sources/ beside the project file"
 
-    def _read_inside(self, root: Path, rel: str) -> str | None:
-        try:
-            if not root.is_dir():
-                return None
-            candidate = (root / rel).resolve()
-            if not candidate.is_relative_to(root.resolve()) or not candidate.is_file():
-                return None
-        except OSError:
-            return None
+    def _read_file(self, real: Path, rel: str) -> str:
         shown = f"{self.shown}: source file {safe_text(rel)}"
-        with open_file(candidate, self.budget, shown) as fh:
+        with open_regular(real, self.budget, shown) as fh:
             return decode_text(fh.read(), shown)
 
 
@@ -137,8 +177,12 @@ class _Source:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def import_refi(path: Path, shown: str, limits: Limits) -> ImportResult:
-    """Import a ``.qdpx`` archive, a bare ``.qde`` file or a ``.qdc`` codebook."""
+def import_refi(path: Path, shown: str, limits: Limits, sources: Path | None = None) -> ImportResult:
+    """Import a ``.qdpx`` archive, a bare ``.qde`` file or a ``.qdc`` codebook.
+
+    ``sources`` is the folder from which ``relative://`` source files are read (see
+    :class:`SourceLocator`); ``result.meta["relative_not_read"]`` counts those left unread without it.
+    """
     budget = Budget(limits, shown)
     with path.open("rb") as fh:
         is_zip = fh.read(2) == b"PK"
@@ -150,12 +194,15 @@ def import_refi(path: Path, shown: str, limits: Limits) -> ImportResult:
                 if len(qdes) != 1:
                     raise ImportFormatError(f"{shown}: no project.qde in the archive (is it a REFI-QDA .qdpx?)")
                 member = qdes[0]
-            locator = SourceLocator(archive, path.parent, budget, shown)
+            locator = SourceLocator(archive, path.parent, budget, shown, sources)
             with archive.open(member) as stream:
-                return _RefiReader(f"{shown}: member {safe_text(member)}", locator, "qdpx").run(stream, limits)
-    locator = SourceLocator(None, path.parent, budget, shown)
-    with open_file(path, budget, shown) as stream:
-        return _RefiReader(shown, locator, path.suffix.lower().lstrip(".") or "qde").run(stream, limits)
+                result = _RefiReader(f"{shown}: member {safe_text(member)}", locator, "qdpx").run(stream, limits)
+    else:
+        locator = SourceLocator(None, path.parent, budget, shown, sources)
+        with open_file(path, budget, shown) as stream:
+            result = _RefiReader(shown, locator, path.suffix.lower().lstrip(".") or "qde").run(stream, limits)
+    result.meta["relative_not_read"] = locator.relative_not_read
+    return result
 
 
 #: Elements whose end the reader handles (any namespace: the root's is checked first). Codings,
@@ -241,7 +288,7 @@ class _RefiReader:
             meta["origin"] = el.get("origin").strip()
         if el.get("name"):
             meta["project"] = el.get("name").strip()
-        self.locator.base_path = el.get("basePath") or None  # to find files only; never written out
+        # basePath is deliberately not used: it comes from the file (see SourceLocator).
         return _Tags(qname.namespace)
 
     def _is_top_source(self, el: etree._Element | None) -> bool:

@@ -9,13 +9,23 @@ no encryption, only stored or deflated data), and members are read as streams th
 they actually produce: the total for one import and the ratio of each member are capped while
 reading, not only from the sizes the headers declare.
 
-XML is parsed by lxml with entity resolution, network access and DTD loading switched off and
-libxml2's size limits on (``huge_tree=False``). A DOCTYPE with an internal subset or an external
-DTD is refused before parsing starts (no XXE, no "billion laughs"); REFI-QDA files never need one.
+XML is parsed by lxml with entity resolution, network access and DTD loading switched off. A
+DOCTYPE with an internal subset or an external DTD is refused before parsing starts (no XXE, no
+"billion laughs"); REFI-QDA files never need one. libxml2's own size limits are lifted
+(``huge_tree=True``: a 15 MB interview in one ``PlainTextContent`` is legitimate): with entities
+and DTDs refused, the limits that matter are this module's, which the user sets (``--max-size``,
+``--max-ratio``) and every message names.
+
+Files a project names (``relative://`` sources, ``Sources/`` beside a bare ``.qde``) are read only
+inside one folder: :func:`relative_parts` checks the path as written, :func:`resolve_inside` checks
+where it really leads (symbolic links followed), and :func:`open_regular` opens the result without
+following a link swapped in meanwhile.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import stat
 import zipfile
@@ -24,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -59,6 +70,13 @@ class Limits:
     max_members: int = 100_000
     max_prolog: int = 1 * MiB
 
+    def __post_init__(self) -> None:
+        # Checked here too, not only on the command line: nan or 0 would silently switch a cap off.
+        if not isinstance(self.max_total_bytes, int) or self.max_total_bytes <= 0:
+            raise ValueError(f"max_total_bytes must be a whole number of bytes above 0, not {self.max_total_bytes!r}")
+        if not (isinstance(self.max_ratio, (int, float)) and math.isfinite(self.max_ratio) and self.max_ratio >= 1):
+            raise ValueError(f"max_ratio must be a finite number of at least 1, not {self.max_ratio!r}")
+
 
 def format_size(n: float) -> str:
     for unit, size in (("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
@@ -68,13 +86,39 @@ def format_size(n: float) -> str:
 
 
 def parse_size(text: str) -> int:
-    """Read a size such as ``2GiB``, ``500MB`` or ``1048576`` (bytes)."""
+    """Read a size such as ``2GiB``, ``500MB`` or ``1048576`` (bytes); it must be at least 1 byte.
+
+    Raises
+    ------
+    ValueError
+        Not a size, or zero (a cap of 0 would refuse everything; negative sizes are not sizes).
+    """
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]i?B?|B)?\s*", text, flags=re.IGNORECASE)
     if not match:
         raise ValueError(f"'{text}' is not a size (examples: 2GiB, 500MiB, 1048576)")
     number, unit = float(match.group(1)), (match.group(2) or "B").upper()
     factor = {"B": 1, "K": KiB, "M": MiB, "G": GiB}[unit[0]]
-    return int(number * factor)
+    size = int(number * factor)
+    if size < 1:
+        raise ValueError(f"'{text}' is not above 0 bytes (examples: 2GiB, 500MiB, 1048576)")
+    return size
+
+
+def parse_ratio(text: str) -> float:
+    """Read a compression-ratio cap such as ``100`` (meaning 100:1): a finite number of at least 1.
+
+    Raises
+    ------
+    ValueError
+        Not a number, or nan, infinite, or below 1 (0 and negatives included).
+    """
+    try:
+        ratio = float(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number (example: 100, meaning 100:1)") from None
+    if not math.isfinite(ratio) or ratio < 1:
+        raise ValueError(f"'{text}' is not a finite number of at least 1 (example: 100, meaning 100:1)")
+    return ratio
 
 
 class Budget:
@@ -128,7 +172,7 @@ class CountingReader:
         if self._ratio_cap is not None and self._count > self._ratio_cap:
             raise UnsafeInputError(
                 f"{self._source}: {self._where}: expands more than {self._budget.limits.max_ratio:g}:1 "
-                f"(compression bomb?)")
+                f"(compression bomb? if the file is genuine, raise the limit with --max-ratio)")
 
     def close(self) -> None:
         self._raw.close()
@@ -212,7 +256,8 @@ class SafeArchive:
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
             raise UnsafeInputError(f"{what}: declares a compression ratio of {ratio:,.0f}:1 "
-                                   f"(limit {limits.max_ratio:g}:1; compression bomb?)")
+                                   f"(limit {limits.max_ratio:g}:1; compression bomb? if the file is genuine, raise "
+                                   f"the limit with --max-ratio)")
 
     def names(self) -> list[str]:
         return [i.filename for i in self._by_lower.values()]
@@ -252,6 +297,89 @@ def open_file(path: Path, budget: Budget, shown: str) -> CountingReader:
     except OSError as exc:
         raise ImportFormatError(f"{shown}: cannot be read ({exc.strerror})") from None
     return CountingReader(raw, budget, "while reading", source=shown)
+
+
+# --- files a project names -------------------------------------------------------------------------
+
+def relative_parts(written: str, decode: bool = True) -> tuple[str, ...]:
+    """The segments of a path written after ``internal://`` or ``relative://`` in a project.
+
+    REFI-QDA paths are URIs, so percent-encoding is decoded once (``decode``); backslashes are read
+    as "/", and the one "/" that begins a URI path (``relative:///texts/a.txt``) is dropped.
+
+    Raises
+    ------
+    ValueError
+        With the reason the path is refused: empty, a control character, absolute (``//``, a drive
+        letter), a ``:`` in a name (drive, alternate data stream) or a ``..`` segment.
+    """
+    text = written
+    if decode:
+        try:
+            text = unquote(written, errors="strict")
+        except UnicodeDecodeError:
+            raise ValueError("percent-encoded bytes that are not UTF-8") from None
+    if any(ord(c) < 32 or c == "\x7f" for c in text):
+        raise ValueError("control character in the path")
+    text = text.replace("\\", "/")
+    text = text[1:] if text.startswith("/") else text
+    if text.startswith("/") or _DRIVE.match(text):
+        raise ValueError("absolute path")
+    parts = tuple(p for p in text.split("/") if p not in ("", "."))
+    if ".." in parts:
+        raise ValueError("'..' leads out of the folder")
+    if any(":" in p for p in parts):
+        raise ValueError("':' in a name (a drive letter or an alternate data stream)")
+    if not parts:
+        raise ValueError("empty path")
+    return parts
+
+
+def resolve_inside(root: Path, parts: tuple[str, ...]) -> Path | None:
+    """The real path of the regular file ``root/parts``, which must lie inside ``root``.
+
+    Symbolic links are followed and the result compared with the real path of ``root``, so a link
+    that leads out of the folder is caught wherever it is.
+
+    Returns
+    -------
+    Path or None
+        None when there is no such file (or it is not a regular file: a folder, a FIFO, a device).
+
+    Raises
+    ------
+    ValueError
+        When the path resolves outside ``root``.
+    """
+    try:
+        real_root = root.resolve(strict=True)
+        real = real_root.joinpath(*parts).resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, unreadable, or a loop of links
+        return None
+    if not real.is_relative_to(real_root):
+        raise ValueError("a symbolic link leads out of the folder")
+    return real if real.is_file() else None
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def open_regular(path: Path, budget: Budget, shown: str) -> CountingReader:
+    """Open a regular file as a capped stream, refusing a symbolic link or anything but a file.
+
+    ``O_NOFOLLOW`` makes the check and the opening one step, so a link swapped in after a check
+    (or a FIFO that would block the read) is refused too.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except OSError as exc:
+        if path.is_symlink():
+            raise UnsafeInputError(f"{shown}: a symbolic link (never followed)") from None
+        raise ImportFormatError(f"{shown}: cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise UnsafeInputError(f"{shown}: not a regular file")
+    return CountingReader(os.fdopen(fd, "rb"), budget, "while reading", source=shown)
 
 
 # --- XML -----------------------------------------------------------------------------------------
@@ -330,7 +458,7 @@ def iterparse(stream: CountingReader | BinaryIO, where: str, limits: Limits,
     """
     parser_events = etree.iterparse(
         _PrologGuard(stream, where, limits), events=events, tag=tag, resolve_entities=False, no_network=True,
-        load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True, dtd_validation=False,
+        load_dtd=False, huge_tree=True, remove_comments=True, remove_pis=True, dtd_validation=False,
     )
     try:
         for event, element in parser_events:

@@ -27,6 +27,7 @@ import csv
 import io
 from pathlib import Path
 
+from ics_leadership.csvio import long_fields
 from ics_leadership.qda.errors import ImportFormatError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Span, settle_spans
 from ics_leadership.qda.safety import Budget, Limits, SafeArchive, decode_text, open_file
@@ -45,7 +46,8 @@ def read_table(path: Path, shown: str, budget: Budget) -> list[dict[str, str]]:
         with open_file(path, budget, shown) as fh:
             text = decode_text(fh.read(), shown)
         try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
+            with long_fields(len(text)):  # a highlight may exceed csv's default 131,072 characters
+                rows = list(csv.reader(io.StringIO(text, newline="")))
         except csv.Error as exc:
             raise ImportFormatError(f"{shown}: not a readable CSV file ({exc})") from None
     if not rows:
@@ -85,7 +87,7 @@ def is_highlights(path: Path) -> bool:
         return "codebook" not in path.name.lower()
     try:
         with path.open("r", encoding="utf-8-sig", newline="") as fh:
-            header = next(csv.reader([fh.readline()]), [])
+            header = next(csv.reader([fh.readline(64 * 1024)]), [])  # a header, not a whole file
     except (OSError, UnicodeDecodeError, csv.Error):
         return False
     names = {h.strip().lower() for h in header}
