@@ -96,7 +96,11 @@ INLINE = "Inline text held in PlainTextContent."
 
 
 def nested_and_paths(tmp: Path, base_dir: Path) -> Path:
-    """Nested codes, "::" names, internal:// (Sources/ and sources/), relative://, PlainTextContent."""
+    """Nested codes, "::" names, internal:// (Sources/ and sources/), relative://, PlainTextContent.
+
+    ``base_dir`` is also written as the project's basePath, which the importer must ignore: the
+    relative:// source is read only when ``base_dir`` is given with ``--sources``.
+    """
     (base_dir / "texts").mkdir(parents=True, exist_ok=True)
     (base_dir / "texts" / "third.txt").write_text(TEXT3, encoding="utf-8")
     sources = (

@@ -146,7 +146,7 @@ def test_anonymised_coders_are_stable(tmp_path):
 
 def test_nested_codes_flattened_names_and_every_kind_of_path(tmp_path):
     src = fx.nested_and_paths(tmp_path, tmp_path / "base")
-    meta = run_import(src, tmp_path / "out")
+    meta = run_import(src, tmp_path / "out", "--sources", str(tmp_path / "base"))
     codebook = {r["code"]: r for r in rows(tmp_path / "out" / "codebook.csv")}
     assert set(codebook) == {"Top", "Top/Mid", "Top/Mid/Leaf", "Voice", "Voice/Clinical", "Other"}
     assert codebook["Top/Mid/Leaf"]["parent"] == "Top/Mid"
@@ -160,23 +160,26 @@ def test_nested_codes_flattened_names_and_every_kind_of_path(tmp_path):
     assert excerpts[("Interview 1", "Top/Mid/Leaf", "Anna Analyst")] == fx.TEXT1[0:16]
     assert excerpts[("Interview 1", "Voice/Clinical", "Ben Coder")] == fx.TEXT1[0:16]  # coder from the Coding
     assert excerpts[("Interview 2", "Other", "Anna Analyst")] == fx.TEXT2[0:17]  # lower-case sources/
-    assert excerpts[("Interview 3", "Other", "Anna Analyst")] == fx.TEXT3[0:10]  # relative:// via basePath
+    assert excerpts[("Interview 3", "Other", "Anna Analyst")] == fx.TEXT3[0:10]  # relative:// via --sources
     assert excerpts[("Inline", "Top/Mid/Leaf", "Anna Analyst")] == fx.INLINE[0:6]
     assert str(tmp_path) not in (tmp_path / "out" / "corpus.yaml").read_text(encoding="utf-8")
     assert meta["counts"]["skipped_items"] == 0
 
 
-def test_relative_path_falls_back_to_the_project_folder(tmp_path):
+def test_relative_path_is_not_read_from_base_path_or_the_project_folder(tmp_path, capsys):
+    """basePath comes from the file, so it is never used; nor is the folder the project sits in."""
     src = fx.nested_and_paths(tmp_path, tmp_path / "base")
-    moved = tmp_path / "moved"
-    moved.mkdir()
-    (moved / "texts").mkdir()
-    (moved / "texts" / "third.txt").write_text(fx.TEXT3, encoding="utf-8")
-    target = moved / src.name
-    src.rename(target)
-    (tmp_path / "base" / "texts" / "third.txt").unlink()  # basePath no longer holds it
-    run_import(target, tmp_path / "out")
-    assert {r["document_id"]: r["n_chars"] for r in rows(tmp_path / "out" / "documents.csv")}["Interview 3"] == str(len(fx.TEXT3))
+    (tmp_path / "texts").mkdir()
+    (tmp_path / "texts" / "third.txt").write_text(fx.TEXT3, encoding="utf-8")  # beside the project too
+    meta = run_import(src, tmp_path / "out")
+    assert "note: 1 source names a file outside the project" in capsys.readouterr().err
+    docs = {r["document_id"]: r["n_chars"] for r in rows(tmp_path / "out" / "documents.csv")}
+    assert docs["Interview 3"] == "10"  # the largest offset: the text was not read
+    assert meta["import"]["relative_sources"].startswith("not read: 1 sources")
+    report = [r for r in rows(tmp_path / "out" / "import_report.csv") if r["document"] == "Interview 3"]
+    assert len(report) == 1 and report[0]["what"] == "source text missing"
+    assert "'relative://texts/third.txt'" in report[0]["detail"] and "give --sources DIR" in report[0]["detail"]
+    assert fx.TEXT3[:10] not in (tmp_path / "out" / "codings.csv").read_text(encoding="utf-8")
 
 
 def test_pdf_representation_selections_are_text(tmp_path):
@@ -247,8 +250,8 @@ def test_bare_qde_with_sources_beside_it(tmp_path):
 
 def test_import_is_deterministic(tmp_path):
     src = fx.nested_and_paths(tmp_path, tmp_path / "base")
-    run_import(src, tmp_path / "a")
-    run_import(src, tmp_path / "b")
+    run_import(src, tmp_path / "a", "--sources", str(tmp_path / "base"))
+    run_import(src, tmp_path / "b", "--sources", str(tmp_path / "base"))
     for name in ("documents.csv", "codings.csv", "codebook.csv", "corpus.yaml", "import_report.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
