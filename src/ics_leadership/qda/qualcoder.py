@@ -1,7 +1,12 @@
 """QualCoder projects: a ``NAME.qda`` folder holding the SQLite database ``data.qda``.
 
 The database is opened read-only (``file:...?mode=ro``, ``query_only``, ``trusted_schema`` off) and
-only real tables are read (a view named like a QualCoder table is refused). Tables read:
+only stored data are read: a view, a virtual table or a table with a generated (computed) column
+where a QualCoder table is expected is refused, since each computes its values when read (a 12 KB
+database can yield gigabytes of text that way). What is read is charged to the import's budget
+(``--max-size``) before it is fetched: each table's text is measured in SQL first, each source's
+``fulltext`` on its own, and SQLite itself refuses any one value longer than the budget.
+Tables read:
 
 - ``source`` (id, name, fulltext): sources with text are documents; ``pos0``/``pos1`` count
   characters of ``fulltext``, end exclusive. Sources without text (pictures, audio, video) are
@@ -18,15 +23,20 @@ only real tables are read (a view named like a QualCoder table is refused). Tabl
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
 from urllib.request import pathname2url
 
-from ics_leadership.qda.errors import ImportFormatError, safe_text
+from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
-from ics_leadership.qda.safety import Limits, format_size
+from ics_leadership.qda.safety import Budget, Limits, decode_text, format_size
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Tables the reader may read; each must be a plain table of stored columns.
+TABLES = ("source", "code_name", "code_text", "code_cat", "project", "code_image", "code_av", "cases", "case_text",
+          "attribute")
+REQUIRED = ("source", "code_name", "code_text")
 
 
 def database_of(path: Path) -> Path:
@@ -40,13 +50,10 @@ def import_qualcoder(path: Path, shown: str, limits: Limits) -> ImportResult:
     try:
         with db.open("rb") as fh:
             magic = fh.read(16)
-        size = db.stat().st_size
     except OSError as exc:
         raise ImportFormatError(f"{where}: cannot be read ({exc.strerror or exc})") from None
     if magic != SQLITE_MAGIC:
         raise ImportFormatError(f"{where}: not an SQLite database (expected QualCoder's data.qda)")
-    if size > limits.max_total_bytes:
-        raise ImportFormatError(f"{where}: larger than {format_size(limits.max_total_bytes)} (see --max-size)")
     uri = f"file:{pathname2url(str(db.absolute()))}?mode=ro"
     try:
         conn = sqlite3.connect(uri, uri=True)
@@ -55,37 +62,80 @@ def import_qualcoder(path: Path, shown: str, limits: Limits) -> ImportResult:
     try:
         conn.execute("PRAGMA query_only = ON")
         conn.execute("PRAGMA trusted_schema = OFF")  # no functions from a hostile schema's views or defaults
-        return _Reader(conn, where).run()
+        # No string or blob longer than the budget is ever built, stored or computed (SQLite checks
+        # a stored value's length before loading it).
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, min(limits.max_total_bytes, conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH)))
+        return _Reader(conn, where, Budget(limits, where)).run()
     except sqlite3.DatabaseError as exc:
         raise ImportFormatError(f"{where}: damaged or not a QualCoder database ({exc})") from None
     finally:
         conn.close()
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 class _Reader:
-    def __init__(self, conn: sqlite3.Connection, where: str):
+    def __init__(self, conn: sqlite3.Connection, where: str, budget: Budget):
         self.conn = conn
         self.where = where
+        self.budget = budget
         self.result = ImportResult(format="qualcoder")
-        self.tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        self.tables: set[str] = set()
+        self.columns: dict[str, list[str]] = {}
+        for kind, name, sql in conn.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"):
+            if name.lower() in TABLES:
+                self._check_table(kind, name, sql or "")
 
-    def query(self, table: str, sql: str, params: tuple = ()) -> list[tuple]:
+    def _check_table(self, kind: str, name: str, sql: str) -> None:
+        """Refuse anything that computes values when read where a QualCoder table is expected."""
+        if kind == "view":
+            raise UnsafeInputError(f"{self.where}: {safe_text(name)} is a view, not a table: refused (a QualCoder "
+                                   f"database has only tables; a view computes its rows when read)")
+        if re.match(r"\s*CREATE\s+VIRTUAL\b", sql, flags=re.IGNORECASE):
+            raise UnsafeInputError(f"{self.where}: table {safe_text(name)} is a virtual table: refused (its rows "
+                                   f"are computed when read)")
+        columns = []
+        for _cid, column, _type, _notnull, _default, _pk, hidden in self.conn.execute(
+                f"PRAGMA table_xinfo({_quoted(name)})"):
+            if hidden:  # 1 hidden (virtual tables), 2 generated virtual, 3 generated stored
+                raise UnsafeInputError(f"{self.where}: table {safe_text(name)}, column {safe_text(column)}: a "
+                                       f"generated or hidden column: refused (QualCoder stores its data; a generated "
+                                       f"column computes its values)")
+            columns.append(column.lower())
+        self.tables.add(name.lower())
+        self.columns[name.lower()] = columns
+
+    def query(self, table: str, sql: str, params: tuple = (), column: str = "") -> list[tuple]:
         try:
             return self.conn.execute(sql, params).fetchall()
+        except sqlite3.DataError as exc:  # SQLITE_LIMIT_LENGTH: a value longer than the budget
+            at = f"table {table}" + (f", column {column}" if column else "")
+            raise UnsafeInputError(
+                f"{self.where}: {at}: a value longer than {format_size(self.budget.limits.max_total_bytes)} "
+                f"({exc}; the limit: raise it with --max-size if the project is really this large)") from None
         except sqlite3.OperationalError as exc:
             raise ImportFormatError(f"{self.where}: table {table}: {exc} (not a QualCoder project?)") from None
 
+    def read(self, table: str, columns: tuple[str, ...], order: str) -> list[tuple]:
+        """Charge the bytes of ``columns`` to the budget, then fetch them (measured in SQL, fetched once)."""
+        size = " + ".join(f"coalesce(length(CAST({c} AS BLOB)), 0)" for c in columns)
+        (total,), = self.query(table, f"SELECT total({size}) FROM {table}")
+        self.budget.charge(int(total), f"table {table}")
+        return self.query(table, f"SELECT {', '.join(columns)} FROM {table} {order}")
+
     def run(self) -> ImportResult:
-        for table in ("source", "code_name", "code_text"):
+        for table in REQUIRED:
             if table not in self.tables:
                 raise ImportFormatError(f"{self.where}: table {table} is missing (not a QualCoder project?)")
         result = self.result
         result.meta["container"] = "qda"
-        if "project" in self.tables:
-            rows = self.query("project", "SELECT * FROM project LIMIT 1")
-            cols = [d[1] for d in self.conn.execute("PRAGMA table_info(project)")]
-            if rows and "about" in cols and rows[0][cols.index("about")]:
-                result.meta["origin"] = str(rows[0][cols.index("about")])
+        if "about" in self.columns.get("project", []):
+            rows = self.read("project", ("about",), "LIMIT 1")
+            if rows and rows[0][0]:
+                result.meta["origin"] = str(rows[0][0])
         self._codes()
         self._documents()
         return result
@@ -93,8 +143,8 @@ class _Reader:
     def _codes(self) -> None:
         cats: dict[int, tuple[str, int | None, str]] = {}
         if "code_cat" in self.tables:
-            for catid, name, supercatid, memo in self.query(
-                    "code_cat", "SELECT catid, name, supercatid, memo FROM code_cat ORDER BY catid"):
+            for catid, name, supercatid, memo in self.read(
+                    "code_cat", ("catid", "name", "supercatid", "memo"), "ORDER BY catid"):
                 cats[catid] = ((name or "").strip() or f"category {catid}", supercatid, (memo or "").strip())
 
         def cat_path(catid: int | None) -> list[str]:
@@ -115,17 +165,21 @@ class _Reader:
             segments = cat_path(catid)
             codes[f"cat:{catid}"] = Code("/".join(segments), "/".join(segments[:-1]), memo, codable=False,
                                          key=f"cat:{catid}")
-        for cid, name, catid, memo in self.query(
-                "code_name", "SELECT cid, name, catid, memo FROM code_name ORDER BY cid"):
+        for cid, name, catid, memo in self.read("code_name", ("cid", "name", "catid", "memo"), "ORDER BY cid"):
             segments = cat_path(catid) + [(name or "").strip() or f"code {cid}"]
             codes[str(cid)] = Code("/".join(segments), "/".join(segments[:-1]), (memo or "").strip(), key=str(cid))
 
     def _documents(self) -> None:
         result = self.result
-        sources = self.query("source", "SELECT id, name, fulltext FROM source ORDER BY id")
+        # Each text is measured (and charged) before any is fetched; then fetched one at a time.
+        sources = self.query("source", "SELECT rowid, id, name, length(CAST(fulltext AS BLOB)) FROM source "
+                             "ORDER BY id, rowid", column="fulltext")
+        for _rowid, fid, name, size in sources:
+            self.budget.charge(len(str(name or "")) + (size or 0),
+                               f"table source, source {safe_text(name or fid)}, column fulltext")
         spans: dict[int, list[Span]] = {}
-        for cid, fid, pos0, pos1, seltext, owner, rowid in self.query(
-                "code_text", "SELECT cid, fid, pos0, pos1, seltext, owner, rowid FROM code_text ORDER BY fid, pos0, pos1, rowid"):
+        for cid, fid, pos0, pos1, seltext, owner, rowid in self.read(
+                "code_text", ("cid", "fid", "pos0", "pos1", "seltext", "owner", "rowid"), "ORDER BY fid, pos0, pos1, rowid"):
             if str(cid) not in result.codes:
                 raise ImportFormatError(f"{self.where}: table code_text, row {rowid}: code {cid} is not in code_name")
             try:
@@ -143,9 +197,12 @@ class _Reader:
         taken: set[str] = set()
         by_fid: dict[int, Document] = {}
         known = set()
-        for fid, name, fulltext in sources:
+        for rowid, fid, name, _size in sources:
             known.add(fid)
             doc_name = (name or "").strip()
+            (fulltext,), = self.query("source", "SELECT fulltext FROM source WHERE rowid = ?", (rowid,), "fulltext")
+            if isinstance(fulltext, bytes):
+                fulltext = decode_text(fulltext, f"{self.where}: table source, source {safe_text(doc_name or fid)}")
             if fulltext is None:
                 what = "picture, audio or video source (not text)"
                 result.skip(what, doc_name, f"source {fid}", skipped_media.get(fid, 0) + len(spans.get(fid, [])))
@@ -164,8 +221,8 @@ class _Reader:
     def _cases(self, by_fid: dict[int, Document]) -> None:
         attrs: dict[tuple[str, int], dict[str, str]] = {}
         if "attribute" in self.tables:
-            for name, attr_type, value, ident in self.query(
-                    "attribute", "SELECT name, attr_type, value, id FROM attribute ORDER BY attrid"):
+            for name, attr_type, value, ident in self.read(
+                    "attribute", ("name", "attr_type", "value", "id"), "ORDER BY attrid"):
                 attrs.setdefault((str(attr_type), ident), {})[(name or "").strip()] = "" if value is None else str(value).strip()
         for fid, doc in by_fid.items():
             doc.attributes.update(attrs.get(("file", fid), {}))
@@ -173,7 +230,7 @@ class _Reader:
             return
         people, taken = [], set()
         pid_of: dict[int, str] = {}
-        for caseid, name in self.query("cases", "SELECT caseid, name FROM cases ORDER BY caseid"):
+        for caseid, name in self.read("cases", ("caseid", "name"), "ORDER BY caseid"):
             pid = unique_name((name or "").strip(), taken, f"case {caseid}")
             pid_of[caseid] = pid
             people.append(Participant(pid, str(caseid), attrs.get(("case", caseid), {})))
