@@ -286,4 +286,4 @@ def test_qualcoder_view_is_not_a_table(tmp_path, capsys):
         conn.execute("ALTER TABLE code_text RENAME TO code_text_real")
         conn.execute("CREATE VIEW code_text AS SELECT * FROM code_text_real")
     assert cli.main(["import", str(project), "--out", str(tmp_path / "out")]) == 1
-    assert "table code_text is missing" in capsys.readouterr().err
+    assert "data.qda: 'code_text' is a view, not a table: refused" in capsys.readouterr().err
