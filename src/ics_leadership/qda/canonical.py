@@ -133,8 +133,8 @@ def _without_excerpts(data: bytes) -> bytes:
     if "excerpt" not in header:
         return data
     col = header.index("excerpt")
-    return "".join(csv_line([*r[:col], "", *r[col + 1:]] if len(r) == len(header) else r)
-                   for r in [header, *rows[1:]]).encode("utf-8")
+    return "".join([csv_line(header), *(csv_line([*r[:col], "", *r[col + 1:]] if len(r) == len(header) else r)
+                                         for r in rows[1:])]).encode("utf-8")
 
 
 def _anonymise(data: bytes) -> tuple[bytes, int]:
