@@ -203,6 +203,11 @@ def test_internal_path_with_encoded_dots_is_refused(tmp_path, capsys):
     assert "points outside the project ('..' leads out of the folder)" in capsys.readouterr().err
 
 
+def test_empty_internal_path_is_only_missing(tmp_path):
+    import_ok(relative_project(tmp_path, "internal://", end=4), tmp_path / "out")
+    assert missing_detail(tmp_path / "out").startswith("plainTextPath is empty")
+
+
 # --- canonical CSV folders: no symbolic links ---------------------------------------------------
 
 @pytest.fixture

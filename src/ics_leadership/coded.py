@@ -77,8 +77,8 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     # A link in a folder someone sent could point at any file on this machine: never followed.
     for name in (DOCUMENTS.name, CODINGS.name, CODED_PARTICIPANTS.name, CORPUS_FILE):
         if (directory / name).is_symlink():
-            problems.append(Problem(paths.display_path(directory / name),
-                                    "is a symbolic link, which is never followed (copy the file itself into the folder)"))
+            problems.append(Problem(paths.display_path(directory / name), "is a symbolic link, which is never "
+                                    "followed (copy the file itself into the folder)"))
     if problems:
         raise DataValidationError(problems)
     tables: dict[str, pd.DataFrame | None] = {}

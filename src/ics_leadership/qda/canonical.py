@@ -54,8 +54,9 @@ def _check_files(folder: Path, limits: Limits) -> None:
                                    f"itself into the folder)")
         total += info.st_size
         if total > limits.max_total_bytes:
-            raise UnsafeInputError(f"{folder / name}: the files come to more than {format_size(limits.max_total_bytes)} "
-                                   f"(the limit; raise it with --max-size if the data are really this large)")
+            raise UnsafeInputError(f"{folder / name}: the files come to more than "
+                                   f"{format_size(limits.max_total_bytes)} (the limit; raise it with --max-size if "
+                                   f"the data are really this large)")
 
 
 def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: bool, *, excerpts: bool = True,

@@ -64,7 +64,8 @@ def import_qualcoder(path: Path, shown: str, limits: Limits) -> ImportResult:
         conn.execute("PRAGMA trusted_schema = OFF")  # no functions from a hostile schema's views or defaults
         # No string or blob longer than the budget is ever built, stored or computed (SQLite checks
         # a stored value's length before loading it).
-        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, min(limits.max_total_bytes, conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH)))
+        longest = min(limits.max_total_bytes, conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH))
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, longest)
         return _Reader(conn, where, Budget(limits, where)).run()
     except sqlite3.DatabaseError as exc:
         raise ImportFormatError(f"{where}: damaged or not a QualCoder database ({exc})") from None
@@ -179,7 +180,8 @@ class _Reader:
                                f"table source, source {safe_text(name or fid)}, column fulltext")
         spans: dict[int, list[Span]] = {}
         for cid, fid, pos0, pos1, seltext, owner, rowid in self.read(
-                "code_text", ("cid", "fid", "pos0", "pos1", "seltext", "owner", "rowid"), "ORDER BY fid, pos0, pos1, rowid"):
+                "code_text", ("cid", "fid", "pos0", "pos1", "seltext", "owner", "rowid"),
+                "ORDER BY fid, pos0, pos1, rowid"):
             if str(cid) not in result.codes:
                 raise ImportFormatError(f"{self.where}: table code_text, row {rowid}: code {cid} is not in code_name")
             try:

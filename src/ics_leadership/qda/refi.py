@@ -26,7 +26,7 @@ What becomes what
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from lxml import etree
 
@@ -102,6 +102,8 @@ class SourceLocator:
         scheme = scheme.lower()
         if scheme not in ("internal", "relative"):
             return None, f"{safe_text(scheme)}:// paths are not read (only internal:// and relative://)"
+        if not rest.strip("/\\"):
+            return None, "plainTextPath is empty"
         try:
             parts = relative_parts(rest)
         except ValueError as exc:
@@ -121,8 +123,9 @@ class SourceLocator:
             return self._internal(candidates, rel, where)
         if self.sources_dir is None:
             self.relative_not_read += 1
-            return None, (f"{safe_text('relative://' + rel)} names a file outside the project, which is read only "
-                          f"from a folder you name: give --sources DIR (the folder holding {safe_text(rel)}) to read it")
+            return None, (f"{safe_text('relative://' + rel)} names a file outside the project, which is read "
+                          f"only from a folder you name: give --sources DIR (the folder holding {safe_text(rel)}) "
+                          f"to read it")
         for candidate in candidates:
             try:
                 real = resolve_inside(self.sources_dir, candidate)
