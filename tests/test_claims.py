@@ -10,7 +10,7 @@ import pytest
 
 from coded_fixture import coding, doc, make_coded
 from conftest import ROOT
-from ics_leadership import claims, coded, prevalence
+from ics_leadership import claims, prevalence
 from ics_leadership.codebook import load_codebook
 from ics_leadership.errors import DataValidationError
 from ics_leadership.mapping import load_for_analysis, load_mapping
