@@ -108,6 +108,13 @@ def test_every_chapter_is_built_with_its_title(built_book):
     }
     for page, title in titles.items():
         assert re.search(rf"<h1>{re.escape(title)}", (html / page).read_text(encoding="utf-8")), page
+    # No verdict on the paper's claims from synthetic or demonstration data, and no "p = 0.000".
+    for page in html.rglob("*.html"):
+        text = _text(page)
+        assert "supported" not in text.lower(), page
+        assert not re.search(r"(?<![\d.])0\.000(?![\d])", text), page
+    for page in ("notebooks/02_coding.html", "notebooks/30_own_data.html", "notebooks/contribution_relational.html"):
+        assert "not evaluated: needs real coded data" in _text(html / page), page
 
 
 def test_methods_numbers_come_from_the_study_facts(built_book):

@@ -10,7 +10,7 @@ import pytest
 
 from coded_fixture import coding, doc, make_coded
 from conftest import ROOT
-from ics_leadership import cli, pipeline, synthetic
+from ics_leadership import claims, cli, pipeline, synthetic
 
 LABEL = "Synthetic demonstration data"
 TABLES = {"frequencies", "prevalence", "association", "cooccurrence", "agreement", "agreement_by_document",
@@ -50,6 +50,32 @@ def test_summarise_real_data_is_not_labelled_synthetic(tmp_path, real_fixture, c
     assert set(frame["data_source"]) == {"Real coded data"}
     agreement = pd.read_csv(tmp_path / "out" / "agreement.csv").set_index("code")
     assert agreement.loc["representation/clinical_voice", "documents"] == 1
+    # Two leaders per level: every claim about levels is inconclusive, with the reason and the counts.
+    ledger = pd.read_csv(tmp_path / "out" / "claims.csv", keep_default_na=False).set_index("id")
+    assert ledger.loc["C02", "status"] == "inconclusive"
+    assert ledger.loc["C02", "reason"] == "The smallest compared group (executive, 2 participants) is below the minimum of 5."
+    assert ledger.loc["C02", "group_sizes"] == "thematic + project: 4; executive: 2 (participants)"
+    assert ledger.loc["C02", "smallest_group"] == "2" and ledger.loc["C02", "min_group_size"] == "5"
+    # representation (j = 1) in D1, D3, D4, D6: thematic + project 3/4 vs executive 1/2;
+    # one-sided Fisher P(X >= 3) = (C(4,3) C(2,1) + C(4,4)) / C(6,4) = 9/15
+    assert ledger.loc["C02", "observed"] == "thematic + project 3/4 (75%); executive 1/2 (50%)"
+    assert ledger.loc["C02", "p_value"] == "0.600" and ledger.loc["C02", "effect_size"] == "0.25"
+    assert set(ledger["status"]) <= {"consistent", "not consistent", "inconclusive", "not testable on coded data"}
+    assert "claims.csv lists the paper's claims without verdicts" not in capsys.readouterr().out
+
+
+def test_summarise_gives_no_verdicts_on_the_synthetic_corpus(tmp_path, capsys):
+    corpus = synthetic.write(tmp_path / "syn")
+    assert cli.main(["summarise", str(corpus), "--out", str(tmp_path / "out")]) == 0
+    assert "note: claims.csv lists the paper's claims without verdicts: These are synthetic" in capsys.readouterr().out
+    text = (tmp_path / "out" / "claims.csv").read_text(encoding="utf-8")
+    assert "supported" not in text and "0.000" not in text
+    ledger = pd.read_csv(tmp_path / "out" / "claims.csv", keep_default_na=False)
+    assert list(ledger.columns) == ["data_source", *claims.COLUMNS]
+    assert ledger["status"].value_counts().to_dict() == {"not evaluated: needs real coded data": 13,
+                                                         "not testable on coded data": 3}
+    assert (ledger[claims.RESULT_COLUMNS] == "").all().all()
+    assert ledger.loc[1, "proposition"] == "Prevalence of representation is higher at thematic + project than at executive."
 
 
 def test_summarise_errors_are_clean(tmp_path, capsys):
@@ -84,7 +110,9 @@ def test_every_synthetic_table_and_figure_is_labelled(synthetic_run):
     executed, derived = synthetic_run
     html, _ = _outputs(executed)
     captions = re.findall(r"<caption[^>]*>(.*?)</caption>", html, flags=re.S)
-    assert len(captions) >= 10
+    assert len(captions) >= 9  # no evidence tables for the claims: no test runs on synthetic data
+    assert not any("Evidence for claim" in c for c in captions)
+    assert "no verdict is given. These are synthetic demonstration data" in executed.read_text(encoding="utf-8")
     assert all(c.strip().startswith(LABEL) for c in captions), [c for c in captions if not c.strip().startswith(LABEL)]
     figures_html = re.findall(r"<figure.*?</figure>", html, flags=re.S)
     assert len(figures_html) == 3

@@ -1,6 +1,6 @@
 """Map a project's own codes and documents onto the compendium's codebook and attributes.
 
-A mapping file (YAML) has up to three sections::
+A mapping file (YAML) has up to three sections, and an optional flag::
 
     codes:                      # project code path -> compendium code id, or "ignore"
       "Leadership/Evidence": analytical_insight/evidence_and_data
@@ -11,6 +11,8 @@ A mapping file (YAML) has up to three sections::
                        source_type: interview}
     participants:               # participant_id -> attributes
       P07: {site: North, level: thematic, group: clinical}
+    demonstration: true         # optional: the codes only stand in for the codebook's (an example);
+                                # the claims ledger then gives no verdicts (see ics_leadership.claims)
 
 Codes the mapping does not mention are never dropped silently: :func:`apply_mapping` returns a
 report listing every project code, how many codings it has, and what became of it
@@ -41,6 +43,7 @@ class Mapping:
     documents: dict[str, dict[str, object]]
     participants: dict[str, dict[str, object]]
     path: Path | None = None
+    demonstration: bool = False
 
 
 def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
@@ -53,9 +56,12 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
     codebook = codebook or load_codebook()
     valid = set(codebook.codes)
     problems: list[Problem] = []
-    unknown_sections = set(doc) - {"codes", "documents", "participants"}
+    unknown_sections = set(doc) - {"codes", "documents", "participants", "demonstration"}
     for name in sorted(unknown_sections):
         problems.append(Problem(shown, "unknown section", field=name))
+    demonstration = doc.get("demonstration", False)
+    if not isinstance(demonstration, bool):
+        problems.append(Problem(shown, f"expected true or false, got {demonstration!r}", field="demonstration"))
     codes = doc.get("codes") or {}
     if not isinstance(codes, dict):
         problems.append(Problem(shown, "expected project code -> compendium code", field="codes"))
@@ -87,7 +93,8 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
         sections[name] = {str(k): dict(v) for k, v in body.items() if isinstance(v, dict)}
     if problems:
         raise DataValidationError(problems)
-    return Mapping(codes={str(k): str(v) for k, v in codes.items()}, path=path, **sections)
+    return Mapping(codes={str(k): str(v) for k, v in codes.items()}, path=path, demonstration=demonstration,
+                   **sections)
 
 
 def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.DataFrame]:
@@ -135,7 +142,9 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
                     documents[col] = pd.array([None] * len(documents), dtype="string")
                 documents[col] = documents[col].fillna(documents["participant_id"].map(people[col]).astype("string"))
     mapped = CodedData(documents=documents, codings=codings, participants=participants,
-                       directory=coded.directory, metadata={**coded.metadata, "mapping": str(mapping.path or "")})
+                       directory=coded.directory, metadata={**coded.metadata, "mapping": str(mapping.path or ""),
+                                                            "demonstration": mapping.demonstration or
+                                                            bool(coded.metadata.get("demonstration"))})
     return mapped, report
 
 

@@ -119,8 +119,10 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
         notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
     ids, seq = saturation.interview_sequence(codings, coded.documents)
     sat = saturation.saturation(seq, base_size, run_length, threshold)
-    claim_list, alpha = claims.load_claims(claims_path, codebook)
-    ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, alpha, by_level=by_group["level"])
+    claim_list, rules = claims.load_claims(claims_path, codebook)
+    ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, rules, by_level=by_group["level"])
+    if (ledger["status"] == claims.NOT_EVALUATED).any():
+        notes.append(f"claims.csv lists the paper's claims without verdicts: {claims.why_not_evaluated(coded)}")
     return CodingSummary(coded=coded, codebook=codebook, coder=coder, codings=codings,
                          frequencies=prevalence.frequencies(codings, codebook), prevalence=prev,
                          association=assoc, contingency=tables, overlap=overlap, same_document=same_doc,
