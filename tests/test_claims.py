@@ -85,9 +85,14 @@ def test_statuses_on_real_data(real):
         "T11": "not consistent",   # project: relational 4/5 is below representation 5/5
         "T12": "not testable on coded data",
     }
-    assert table["p_value"].fillna("").to_dict() == {
+    assert table["p_shown"].fillna("").to_dict() == {
         "T01": "", "T02": "", "T03": "< 0.001", "T04": "0.004", "T05": "0.011", "T06": "0.084", "T07": "",
         "T08": "", "T09": "", "T10": "", "T11": "", "T12": ""}
+    # The number itself stays a number for whoever reads the CSV (1/3003, 1/252, 252/3003).
+    assert table.loc["T03", "p_value"] == pytest.approx(1 / 3003)
+    assert table.loc["T04", "p_value"] == pytest.approx(1 / 252)
+    assert table.loc["T06", "p_value"] == pytest.approx(252 / 3003)
+    assert table["p_value"].isna().sum() == 8
     effects = table["effect_size"].astype(float)
     assert effects.drop("T12").to_dict() == {
         "T01": 0.2, "T02": 0.0, "T03": 1.0, "T04": -1.0, "T05": 0.818, "T06": -0.5, "T07": 0.4, "T08": -0.8,
@@ -117,7 +122,7 @@ def test_descriptive_tests_use_the_minimum_group_size(tmp_path):
     assert set(table["status"].drop("T12")) == {"inconclusive"}
     assert table.loc["T01", "reason"] == "The smallest compared group (executive, 5 participants) is below the minimum of 6."
     assert table.loc["T10", "reason"] == "The smallest compared group (project, 5 participants) is below the minimum of 6."
-    assert table.loc["T03", "p_value"] == "< 0.001"  # still shown: inconclusive is not hidden evidence
+    assert table.loc["T03", "p_shown"] == "< 0.001"  # still shown: inconclusive is not hidden evidence
 
 
 def _not_evaluated(table, evidence, reason_starts):

@@ -59,7 +59,7 @@ def test_summarise_real_data_is_not_labelled_synthetic(tmp_path, real_fixture, c
     # representation (j = 1) in D1, D3, D4, D6: thematic + project 3/4 vs executive 1/2;
     # one-sided Fisher P(X >= 3) = (C(4,3) C(2,1) + C(4,4)) / C(6,4) = 9/15
     assert ledger.loc["C02", "observed"] == "thematic + project 3/4 (75%); executive 1/2 (50%)"
-    assert ledger.loc["C02", "p_value"] == "0.600" and ledger.loc["C02", "effect_size"] == "0.25"
+    assert ledger.loc["C02", "p_shown"] == "0.600" and float(ledger.loc["C02", "p_value"]) == pytest.approx(0.6) and ledger.loc["C02", "effect_size"] == "0.25"
     assert set(ledger["status"]) <= {"consistent", "not consistent", "inconclusive", "not testable on coded data"}
     assert "claims.csv lists the paper's claims without verdicts" not in capsys.readouterr().out
 

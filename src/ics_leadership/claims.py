@@ -113,7 +113,7 @@ EFFECT_MEASURES = {
 
 COLUMNS = ["id", "claim", "location", "proposition", "test", "status", "reason", "observed",
            "direction_observed", "effect_measure", "effect_size", "group_sizes", "smallest_group",
-           "p_value", "alpha", "min_group_size"]
+           "p_value", "p_shown", "alpha", "min_group_size"]
 RESULT_COLUMNS = COLUMNS[COLUMNS.index("observed"):]
 
 
@@ -518,11 +518,14 @@ def evaluate(claims: list[Claim], coded: CodedData, codings: pd.DataFrame, codeb
                      "direction_observed": out.direction, "effect_measure": EFFECT_MEASURES[claim.test["type"]],
                      "effect_size": round(out.effect, 3) if not math.isnan(out.effect) else pd.NA,
                      "group_sizes": "; ".join(f"{g}: {n}" for g, n in out.groups.items()) + f" ({out.unit})",
-                     "smallest_group": min(out.groups.values()), "p_value": format_p(out.p, rules.alpha),
+                     "smallest_group": min(out.groups.values()),
+                     # The number for machines, the text for readers (never "0.000").
+                     "p_value": out.p if not math.isnan(out.p) else pd.NA, "p_shown": format_p(out.p, rules.alpha),
                      "alpha": rules.alpha, "min_group_size": rules.min_group_size})
     ledger = pd.DataFrame(rows).reindex(columns=COLUMNS)
     # Typed the same on every kind of data, so an empty column is empty, not a column of NaN floats.
-    types = {"effect_size": "Float64", "alpha": "Float64", "smallest_group": "Int64", "min_group_size": "Int64"}
+    types = {"effect_size": "Float64", "p_value": "Float64", "alpha": "Float64", "smallest_group": "Int64",
+             "min_group_size": "Int64"}
     return ledger.astype({c: types.get(c, "string") for c in COLUMNS}), evidence
 
 
@@ -555,7 +558,7 @@ def for_display(ledger: pd.DataFrame) -> pd.DataFrame:
     (the paragraph states them); the reason of not-evaluated rows is the paragraph's, so it is not
     repeated on every row.
     """
-    shown = ledger.drop(columns=["alpha", "min_group_size"]).copy()
+    shown = ledger.drop(columns=["alpha", "min_group_size", "p_value"]).rename(columns={"p_shown": "p_value"})
     shown["reason"] = shown["reason"].where(shown["status"] != NOT_EVALUATED, "")
     keep = [c for c in shown.columns if shown[c].notna().any() and (shown[c].astype("string") != "").any()]
     return shown[keep]
