@@ -42,6 +42,6 @@ lock:  ## re-resolve requirements.lock (needs the package index) and sync enviro
 	    --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	$(BIN)/python tools/sync_environment.py
 
-clean:  ## remove the built book, executed notebooks and derived data (not .venv)
-	rm -rf book/_build book/notebooks
+clean:  ## remove the built book, executed notebooks, derived data and what an interrupted build left (not .venv, not data/coded)
+	rm -rf book/_build book/notebooks book/.build-* book/.staging-* book/.build.lock
 	find data/derived -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

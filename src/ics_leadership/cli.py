@@ -1,19 +1,23 @@
 """The ``ics-leadership`` command (also ``python -m ics_leadership``).
 
-Errors the user can fix are printed as plain messages (no traceback) with exit status 1;
-a wrong command line exits with status 2.
+One error policy for every subcommand: each problem is printed on its own line, naming the file
+and row and field (or member, element, notebook and cell), followed by a summary line; the exit
+status is 1 and there is no traceback unless ``--debug`` is given. A wrong command line exits
+with status 2. Output folders and files follow one rule (:mod:`ics_leadership.outputs`): nothing
+the command did not create is ever replaced.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 import yaml
 
 from ics_leadership import __version__, manifest, paths
-from ics_leadership.errors import CompendiumError
+from ics_leadership.errors import error_lines
 from ics_leadership.qda import cli as qda_cli
 
 DESCRIPTION = """\
@@ -29,16 +33,21 @@ EPILOG = """\
 examples:
   ics-leadership check                      verify and validate data/raw
   ics-leadership build                      everything: check, run all notebooks, build the book
-  ics-leadership run 01_sample -p derived_dir /tmp/out
-                                            run one notebook with a parameter changed
+  ics-leadership run 02_coding -p coded_data ../data/coded/study -p mapping ../data/coded/mapping.yaml
+                                            run one notebook on your own data, into data/coded/runs/02_coding
+                                            (paths in -p values are relative to notebooks/)
   ics-leadership update-manifest            after a deliberate edit of data/raw
-  ics-leadership synthesise --out data/derived/synthetic --seed 7
+  ics-leadership synthesise --out data/coded/synthetic --seed 7
                                             write the synthetic demonstration corpus
-  ics-leadership summarise data/derived/synthetic --out /tmp/summary
+  ics-leadership summarise data/coded/study --mapping data/coded/mapping.yaml --out data/coded/study-summary
                                             theme coding summaries of coded data as CSV
   ics-leadership pdf                        the whole report as book/_build/pdf/compendium.pdf
 
-exit status: 0 success, 1 a problem with the data, a notebook or the book (message says which), 2 usage error
+Output folders must be new or empty; --force replaces only the same command's earlier output
+(marked by a .ics-leadership-output file), never a folder it did not create.
+
+exit status: 0 success, 1 a problem with the data, a notebook or the book (message says which), 2 usage error;
+--debug (before or after COMMAND) shows the traceback of an unexpected error
 """
 
 
@@ -56,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="on an error, also show the traceback")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("check", help="verify data/raw against its manifest and validate every file",
@@ -70,12 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
     p.add_argument("--no-book", action="store_true", help="run the notebooks but do not build the book")
 
-    p = sub.add_parser("run", help="run one notebook, optionally with parameters",
-                       description="Execute one notebook from pipeline.yaml with papermill into the book's "
-                                   "executed folder. Parameters given with -p override those in pipeline.yaml.")
+    p = sub.add_parser("run", help="run one notebook, optionally with parameters, into its own folder",
+                       description="Execute one notebook from pipeline.yaml with papermill into an output folder "
+                                   "(--out): the executed notebook, and everything the notebook writes (its "
+                                   "derived_dir parameter points to DIR/derived). The book's pages and data/derived "
+                                   "are never touched, so a run on your own data cannot reach the book. Parameters "
+                                   "given with -p override those in pipeline.yaml; a name the notebook does not "
+                                   "declare is an error listing its parameters. The kernel runs in notebooks/, so "
+                                   "relative paths in -p values start there.")
     p.add_argument("notebook", help="notebook path or name, e.g. notebooks/01_sample.ipynb or 01_sample")
     p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
                    help="set a parameter (VALUE is read as YAML: 3, true, text); repeatable")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output folder, new or empty (default: data/coded/runs/NAME, git-ignored)")
+    p.add_argument("--force", action="store_true", help="replace an earlier run's output in DIR")
     p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
 
     p = sub.add_parser("update-manifest", help="record new SHA-256 checksums for data/raw (deliberate)",
@@ -87,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "facts, codebook, synthetic_assumptions.yaml) and write documents.csv, codings.csv, "
                                    "participants.csv and corpus.yaml. The same seed gives identical files. The corpus "
                                    "contains no text and no quotations.")
-    p.add_argument("--out", type=Path, required=True, help="output folder (replaced whole)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder, new or empty")
+    p.add_argument("--force", action="store_true", help="replace an earlier synthesise output in DIR")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the assumptions file's)")
     p.add_argument("--double-coded-share", type=float, default=None, help="share of documents coded twice (0-1)")
     p.add_argument("--agreement", type=float, default=None, help="probability the second coder agrees (0-1)")
@@ -98,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "agreement (kappa, Krippendorff's alpha), saturation and claims as CSV files. "
                                    "Every file's first column says whether the data are synthetic.")
     p.add_argument("coded_dir", type=Path, help="folder with documents.csv and codings.csv")
-    p.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="folder for the CSV files, new or empty (it gets a .gitignore: coded data are confidential)")
+    p.add_argument("--force", action="store_true", help="replace an earlier summarise output in DIR")
     p.add_argument("--mapping", type=Path, default=None, help="YAML mapping of project codes to compendium codes")
     p.add_argument("--coder", default=None, help="coder whose codings are counted (default: the one with most)")
     p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")
@@ -112,74 +133,95 @@ def build_parser() -> argparse.ArgumentParser:
                                    "A4, title page, page numbers. Works offline; the previous PDF stays in place "
                                    "if anything fails.")
     p.add_argument("--out", type=Path, default=None,
-                   help="where to write the PDF (default: book/_build/pdf/compendium.pdf)")
+                   help="where to write the PDF (default: book/_build/pdf/compendium.pdf, replaced on each run)")
+    p.add_argument("--force", action="store_true", help="replace the file given with --out if it exists")
+    for command in sub.choices.values():  # --debug also after the command; SUPPRESS keeps the main flag's value
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="on an error, also show the traceback")
     return parser
+
+
+#: What an interrupted command leaves behind, by command.
+_INTERRUPTED = {"build": "interrupted; the previous book is unchanged",
+                "check": "interrupted"}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print(_INTERRUPTED.get(args.command, "interrupted; nothing was written"), file=sys.stderr)
+        return 130
+    except Exception as exc:  # one policy for every error: lines naming what is wrong, no traceback
+        if args.debug:
+            traceback.print_exc()
+        for line in error_lines(exc, args.command, one_line=args.command in qda_cli.COMMANDS):
+            print(line, file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command in qda_cli.COMMANDS:
         return qda_cli.run(args)
     # Imported here, not at the top: the pipeline loads pandas and papermill, which the importer
     # (above) does not need and which would double its start-up time and memory.
-    from ics_leadership import pipeline
+    from ics_leadership import buildguard, pipeline
 
-    try:
-        if args.command == "check":
-            pipeline.check_raw(args.raw_dir)
-        elif args.command == "build":
-            root = paths.project_root()
+    if args.command == "check":
+        pipeline.check_raw(args.raw_dir)
+    elif args.command == "build":
+        root = paths.project_root()
+        with buildguard.sigterm_as_interrupt():
             if args.no_book:
                 pipeline.check_raw(root / "data" / "raw")
                 pipeline.run_notebooks(pipeline.load_config(args.config), root=root)
             else:
                 pipeline.build(root, args.config)
-        elif args.command == "run":
-            config = pipeline.load_config(args.config)
-            params = {name: _parse_value(value) for name, value in args.parameter}
-            done = pipeline.run_notebooks(config, only=[args.notebook], extra_parameters=params)
-            print(f"Executed copy: {paths.display_path(done[0])}")
-        elif args.command == "update-manifest":
-            from ics_leadership import raw
+    elif args.command == "run":
+        config = pipeline.load_config(args.config)
+        params = {name: _parse_value(value) for name, value in args.parameter}
+        with buildguard.sigterm_as_interrupt():
+            executed, written = pipeline.run_to_folder(config, args.notebook, args.out, params, force=args.force)
+        print(f"Executed copy: {paths.display_path(executed)}")
+        for name, folder in written.items():
+            print(f"Written by the notebook ({name}): {paths.display_path(folder)}")
+    elif args.command == "update-manifest":
+        from ics_leadership import raw
 
-            raw_dir = args.raw_dir or paths.raw_dir()
-            raw.load_raw(raw_dir)  # never record checksums of invalid data
-            path = manifest.write(raw_dir)
-            print(f"Wrote {paths.display_path(path)} ({len(manifest.read(raw_dir))} files)")
-        elif args.command == "synthesise":
-            from ics_leadership import synthetic
+        raw_dir = args.raw_dir or paths.raw_dir()
+        raw.load_raw(raw_dir)  # never record checksums of invalid data
+        path = manifest.write(raw_dir)
+        print(f"Wrote {paths.display_path(path)} ({len(manifest.read(raw_dir))} files)")
+    elif args.command == "synthesise":
+        from ics_leadership import synthetic
 
-            for name in ("double_coded_share", "agreement"):
-                value = getattr(args, name)
-                if value is not None and not 0 <= value <= 1:
-                    print(f"error: --{name.replace('_', '-')} must be between 0 and 1, got {value}", file=sys.stderr)
-                    return 2
-            out = synthetic.write(args.out, seed=args.seed, double_coded_share=args.double_coded_share,
-                                  agreement=args.agreement)
-            print(f"Wrote the synthetic demonstration corpus to {paths.display_path(out)}")
-        elif args.command == "pdf":
-            from ics_leadership import pdf
-
-            pdf.build_pdf(out=args.out.resolve() if args.out else None)
-        elif args.command == "summarise":
-            from ics_leadership import summarise
-
-            if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
-                print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1",
-                      file=sys.stderr)
+        for name in ("double_coded_share", "agreement"):
+            value = getattr(args, name)
+            if value is not None and not 0 <= value <= 1:
+                print(f"error: --{name.replace('_', '-')} must be between 0 and 1, got {value}", file=sys.stderr)
                 return 2
+        out = synthetic.write(args.out, force=args.force, seed=args.seed,
+                              double_coded_share=args.double_coded_share, agreement=args.agreement)
+        print(f"Wrote the synthetic demonstration corpus to {paths.display_path(out)}")
+    elif args.command == "pdf":
+        from ics_leadership import pdf
 
-            print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
-            result = summarise.summarise(args.coded_dir, args.mapping, args.coder, args.base_size,
-                                         args.run_length, args.threshold)
-            written = summarise.write_summary(result, args.out)
-            print(f"{result.data_source}: wrote {len(written)} tables to {paths.display_path(args.out)}")
-            for note in result.notes:
-                print(f"note: {note}")
-    except CompendiumError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        with buildguard.build_lock(paths.project_root()), buildguard.sigterm_as_interrupt():
+            pdf.build_pdf(out=args.out.resolve() if args.out else None, force=args.force)
+    elif args.command == "summarise":
+        from ics_leadership import summarise
+
+        if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
+            print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1",
+                  file=sys.stderr)
+            return 2
+        summarise.check_out(args.out, args.force)  # before the analysis, not after
+        print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
+        result = summarise.summarise(args.coded_dir, args.mapping, args.coder, args.base_size,
+                                     args.run_length, args.threshold)
+        written = summarise.write_summary(result, args.out, force=args.force)
+        print(f"{result.data_source}: wrote {len(written)} tables to {paths.display_path(args.out)}")
+        for note in result.notes:
+            print(f"note: {note}")
     return 0

@@ -102,10 +102,18 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
         codebook = codebook or load_codebook()
         known = set(codebook.codes)
         shown = paths.display_path(directory / CODINGS.name)
+        # One problem per unknown code (with its count), not one per row: a fresh import of a
+        # project's own codes would otherwise list every coding.
+        unknown: dict[str, list[int]] = {}
         for row, code in enumerate(codings["code"], start=1):
             if code not in known:
-                problems.append(Problem(shown, f"unknown code '{code}' (not in the codebook; map it first)",
-                                        row=row, field="code"))
+                unknown.setdefault(code, []).append(row)
+        for code, rows in unknown.items():
+            n = len(rows)
+            problems.append(Problem(shown, f"unknown code '{code}' ({n} coding{'s' if n != 1 else ''}; not in the "
+                                           f"codebook): map it to a compendium code with a mapping file "
+                                           f"(--mapping, or the notebooks' mapping parameter)",
+                                    row=rows[0], field="code"))
     if problems:
         raise DataValidationError(problems)
     documents = _resolve_attributes(documents, participants)

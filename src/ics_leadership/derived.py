@@ -14,6 +14,8 @@ from typing import IO
 
 import pandas as pd
 
+from ics_leadership.outputs import make_readable
+
 
 def atomic_write(path: Path | str, write: Callable[[IO[bytes]], None]) -> Path:
     """Call ``write`` with a binary file handle, then move the result to ``path``."""
@@ -23,6 +25,7 @@ def atomic_write(path: Path | str, write: Callable[[IO[bytes]], None]) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
+        make_readable(tmp)  # mkstemp's 0600 would make derived files private to the builder
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

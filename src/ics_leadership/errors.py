@@ -65,3 +65,48 @@ class NotebookExecutionError(CompendiumError):
 
 class BookBuildError(CompendiumError):
     """Jupyter Book (Sphinx) could not build the book."""
+
+
+class OutputError(CompendiumError):
+    """An output may not be written where asked (it would replace something the tool did not create)."""
+
+
+#: How many problems are listed before the rest are only counted.
+SHOWN_PROBLEMS = 50
+
+
+def error_lines(exc: BaseException, command: str, one_line: bool = False) -> list[str]:
+    """What the command line prints for ``exc``: one line per problem, then a summary line.
+
+    Parameters
+    ----------
+    exc
+        The error that stopped ``command``.
+    command
+        The subcommand's name, for the summary and for unexpected errors.
+    one_line
+        Join a message's lines into one (the importer's messages quote untrusted names; a hostile
+        name must not be able to forge extra lines).
+
+    Returns
+    -------
+    list of str
+        Lines without trailing newlines: ``error: ...`` for each problem, then the summary (for
+        :class:`DataValidationError`, which can hold many problems) or nothing more (one problem;
+        an unexpected error is one line naming its type).
+    """
+    if isinstance(exc, DataValidationError) and exc.problems:
+        n = len(exc.problems)
+        lines = [f"error: {p}" for p in exc.problems[:SHOWN_PROBLEMS]]
+        if n > SHOWN_PROBLEMS:
+            lines.append(f"error: ... and {n - SHOWN_PROBLEMS} more problems (not shown)")
+        lines.append(f"{command}: {n} problem{'s' if n != 1 else ''}; nothing was written")
+        return lines
+    if isinstance(exc, CompendiumError):
+        parts = [part for part in str(exc).splitlines() if part.strip()] or [type(exc).__name__]
+        if one_line:
+            return ["error: " + " | ".join(parts)]
+        return [f"error: {part}" for part in parts]
+    detail = " ".join(str(exc).split()) or "(no message)"
+    return [f"error: {command} stopped on an unexpected {type(exc).__name__}: {detail} (a bug, or input we did "
+            f"not foresee: please report it; --debug shows the traceback)"]

@@ -115,8 +115,8 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
         report_rows.append({"project code": code, "codings": int(n), "compendium code": "" if target == IGNORE else target,
                             "status": status})
     report = pd.DataFrame(report_rows, columns=["project code", "codings", "compendium code", "status"])
-    keep = codings["code"].map(lambda c: mapping.codes.get(c, IGNORE) != IGNORE)
-    codings = codings[keep].copy()
+    keep = codings["code"].map(lambda c: mapping.codes.get(c, IGNORE) != IGNORE).astype(bool)
+    codings = codings.loc[keep].copy()  # .loc: an empty mask must select rows, not columns
     codings["code"] = codings["code"].map(mapping.codes).astype("string")
     # A span coded with two project codes that map to one compendium code counts once.
     codings = codings.drop_duplicates(["document_id", "start", "end", "code", "coder"]).reset_index(drop=True)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import os
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ import yaml
 
 from ics_leadership import colophon, paths
 from ics_leadership.errors import BookBuildError
+from ics_leadership.outputs import check_file, publish_file
 
 Reporter = Callable[[str], None]
 
@@ -176,12 +176,13 @@ def build_singlehtml(book: Path, scratch: Path) -> Path:
 
     As for the HTML book, warnings are errors, so a broken reference fails the PDF too.
     """
+    from ics_leadership.buildguard import run_child
     from ics_leadership.pipeline import _jupyter_book
 
     cmd = [_jupyter_book(), "build", str(book), "--builder", "singlehtml", "--path-output", str(scratch),
            "-W", "-n", "--keep-going", "--all"]
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=book.parent)
+    result = run_child(cmd, env=env, cwd=book.parent)  # dies with us, never orphaned
     if result.returncode != 0:
         log = result.stdout + result.stderr
         tail = "\n".join(ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln or "Error" in ln)
@@ -319,14 +320,8 @@ def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]],
     return len(pdf), too_wide
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium: str | None = None,
-              report: Reporter | None = None) -> Path:
+              report: Reporter | None = None, force: bool = False) -> Path:
     """Build the whole report as a PDF from the executed notebooks in ``book/notebooks/``.
 
     Parameters
@@ -335,7 +330,8 @@ def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium:
         The compendium (default: :func:`ics_leadership.paths.project_root`).
     out
         Where to write the PDF (default ``book/_build/pdf/compendium.pdf``); relative paths are
-        taken from ``root``.
+        taken from ``root``. An existing file there is replaced only with ``force`` (the default
+        location is the build's own and is always replaced).
     chromium
         The chromium executable (default: ``$CHROMIUM``, else Debian's ``/usr/bin/chromium``).
 
@@ -355,6 +351,8 @@ def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium:
     book = root / "book"
     out = Path(out) if out is not None else DEFAULT_OUT
     out = out if out.is_absolute() else root / out
+    force = force or out == root / DEFAULT_OUT
+    check_file(out, force)  # before the slow work
     _check_executed(book)
     browser = find_chromium(chromium)
     config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
@@ -365,22 +363,18 @@ def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium:
     try:
         single = build_singlehtml(book, scratch)
         report(f"Printing it with headless chromium ({browser}) ...")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".pdf.part", dir=out.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        try:
-            root_file = chapters(book)[0][1]
+        root_file = chapters(book)[0][1]
+        printed: dict[str, object] = {}
 
-            def make_title(titles: dict[str, str]) -> str:
-                titles = {**titles, root_file: titles.get("__root__", root_file)}
-                return title_page(root, book, titles)
+        def make_title(titles: dict[str, str]) -> str:
+            titles = {**titles, root_file: titles.get("__root__", root_file)}
+            return title_page(root, book, titles)
 
-            size, too_wide = print_pdf(single, tmp, make_title, browser, config.get("title", ""))
-            tmp.chmod(0o666 & ~_umask())  # mkstemp makes it private; the PDF is for reading
-            os.replace(tmp, out)
-        finally:
-            tmp.unlink(missing_ok=True)
+        def write(tmp: Path) -> None:  # a temporary sibling with ordinary permissions, renamed when complete
+            printed["size"], printed["too_wide"] = print_pdf(single, tmp, make_title, browser, config.get("title", ""))
+
+        publish_file(out, write, force=force)
+        size, too_wide = printed["size"], printed["too_wide"]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for item in too_wide:

@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ics_leadership import manifest, paths, raw
+from ics_leadership import buildguard, manifest, outputs, paths, raw
 from ics_leadership.derived import move_into
 from ics_leadership.errors import BookBuildError, NotebookExecutionError, PipelineConfigError
 
@@ -295,6 +294,74 @@ def _source_cell_number(executed: Path, index: int) -> int:
     return index + 1
 
 
+def notebook_parameters(source: Path | str) -> list[str]:
+    """The names a notebook's cell tagged ``parameters`` assigns, in order.
+
+    papermill's :func:`~papermill.inspect_notebook` lists them, but skips tuple assignments
+    (``a, b = 1, 2``); the cell's own assignments, read with :mod:`ast`, fill that gap.
+    """
+    import ast
+
+    import papermill as pm
+
+    source = Path(source)
+    shown = paths.display_path(source)
+    try:
+        names = list(pm.inspect_notebook(str(source)))
+        nb = _load(source)
+    except Exception as exc:  # unreadable notebook: say which
+        raise PipelineConfigError(f"{shown}: cannot read its parameters ({type(exc).__name__}: {exc})") from None
+    for cell in nb.get("cells", []):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            try:
+                tree = ast.parse(text)
+            except SyntaxError:
+                break
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id not in names:
+                    names.append(node.id)
+            break
+    return names
+
+
+def check_parameters(source: Path | str, given: dict[str, Any], origin: str = "-p") -> None:
+    """Refuse parameters the notebook does not declare (a typo would otherwise run on the defaults).
+
+    Raises
+    ------
+    DataValidationError
+        One problem per unknown name, listing the notebook's parameters.
+    """
+    from ics_leadership.errors import DataValidationError, Problem
+
+    declared = notebook_parameters(source)
+    unknown = [name for name in given if name not in declared]
+    if unknown:
+        known = ", ".join(declared) or "none"
+        raise DataValidationError([Problem(paths.display_path(source), f"{origin} {name}: the notebook has no such "
+                                           f"parameter (its parameters: {known})") for name in unknown])
+
+
+def _execute_into(specs: list[NotebookSpec], root: Path, folder: Path, extra_parameters: dict[str, Any] | None,
+                  report: Reporter) -> list[Path]:
+    """Execute ``specs`` in order, writing the executed copies into ``folder``."""
+    done = []
+    for number, spec in enumerate(specs, start=1):
+        source = root / spec.path
+        params = {**spec.parameters, **(extra_parameters or {})}
+        check_parameters(source, spec.parameters, origin="pipeline.yaml parameter")
+        check_parameters(source, extra_parameters or {})
+        shown_params = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        label = spec.path if spec.output is None else f"{spec.path} -> {spec.output}"
+        report(f"[{number}/{len(specs)}] {label}" + (f"  ({shown_params})" if shown_params else ""))
+        start = time.perf_counter()
+        done.append(execute_notebook(source, folder / spec.output_name, params, cwd=source.parent,
+                                     progress_bar=sys.stderr.isatty(), source_label=spec.path, title=spec.title))
+        report(f"      done in {time.perf_counter() - start:.1f} s")
+    return done
+
+
 def run_notebooks(
     config: PipelineConfig,
     root: Path | None = None,
@@ -305,29 +372,94 @@ def run_notebooks(
     """Execute the configured notebooks in order into the book's executed folder.
 
     All notebooks run into a staging folder; the executed copies are moved into place only when
-    every one succeeded.
+    every one succeeded. Holds the build lock (:func:`ics_leadership.buildguard.build_lock`).
     """
     root = root or paths.project_root()
     specs = [config.find(n) for n in only] if only else list(config.notebooks)
     target_dir = root / config.executed_dir
-    target_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target_dir.parent))
-    done: list[Path] = []
-    try:
-        for number, spec in enumerate(specs, start=1):
-            source = root / spec.path
-            params = {**spec.parameters, **(extra_parameters or {})}
-            shown_params = ", ".join(f"{k}={v!r}" for k, v in params.items())
-            label = spec.path if spec.output is None else f"{spec.path} -> {spec.output}"
-            report(f"[{number}/{len(specs)}] {label}" + (f"  ({shown_params})" if shown_params else ""))
-            start = time.perf_counter()
-            execute_notebook(source, staging / spec.output_name, params, cwd=source.parent,
-                             progress_bar=sys.stderr.isatty(), source_label=spec.path, title=spec.title)
-            report(f"      done in {time.perf_counter() - start:.1f} s")
-        done = move_into(staging, target_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return done
+    with buildguard.build_lock(root, report=report):
+        target_dir.parent.mkdir(parents=True, exist_ok=True)
+        staging = outputs.new_dir(target_dir.parent, ".staging-")
+        try:
+            _execute_into(specs, root, staging, extra_parameters, report)
+            return move_into(staging, target_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+#: Parameters through which a notebook writes files: ``run --out`` points them into its folder.
+OUTPUT_PARAMETERS = {"derived_dir": "derived"}
+#: Where ``run`` writes by default, relative to the root (git-ignored, outside the book).
+RUNS_DIR = Path("data") / "coded" / "runs"
+
+
+def run_to_folder(config: PipelineConfig, name: str, out: Path | str | None = None,
+                  parameters: dict[str, Any] | None = None, force: bool = False, root: Path | None = None,
+                  report: Reporter = _print) -> tuple[Path, dict[str, Path]]:
+    """Execute one notebook into its own output folder, leaving the book and ``data/derived`` alone.
+
+    The executed copy is written to ``out`` and every parameter through which the notebook writes
+    (:data:`OUTPUT_PARAMETERS`: ``derived_dir``) points to a folder inside ``out``; the kernel
+    still runs in the notebook's folder, so the other relative paths mean what they mean in
+    JupyterLab. ``out`` is published like every output (:mod:`ics_leadership.outputs`): new or
+    empty, or with ``force`` an earlier run's folder; it gets a ``.gitignore``, since a run on
+    one's own data holds coded data.
+
+    Parameters
+    ----------
+    name
+        The notebook, as :meth:`PipelineConfig.find` accepts it.
+    out
+        Output folder (default ``data/coded/runs/<executed copy's name>``).
+    parameters
+        Values overriding pipeline.yaml's; each must be a parameter of the notebook, and not one
+        of :data:`OUTPUT_PARAMETERS` (``--out`` sets those).
+
+    Returns
+    -------
+    tuple
+        The executed copy, and the redirected output parameters with their folders.
+    """
+    from ics_leadership.errors import DataValidationError, Problem
+
+    root = root or paths.project_root()
+    spec = config.find(name)
+    source = root / spec.path
+    parameters = dict(parameters or {})
+    check_parameters(source, parameters)
+    taken = [k for k in parameters if k in OUTPUT_PARAMETERS]
+    if taken:
+        raise DataValidationError([Problem(paths.display_path(source), f"-p {k}: set by --out (the notebook writes "
+                                           f"there: DIR/{OUTPUT_PARAMETERS[k]}); give --out instead") for k in taken])
+    declared = notebook_parameters(source)
+    out = Path(out) if out is not None else root / RUNS_DIR / Path(spec.output_name).stem
+    final = out.absolute()
+    written = {k: final / sub for k, sub in OUTPUT_PARAMETERS.items() if k in declared}
+    executed = final / spec.output_name
+
+    def fill(tmp: Path) -> None:
+        redirected = {k: str(tmp / OUTPUT_PARAMETERS[k]) for k in written}
+        params = {**spec.parameters, **parameters, **redirected}
+        final_paths = {k: paths.display_path(v) for k, v in written.items()}
+        shown = ", ".join(f"{k}={v!r}" for k, v in {**spec.parameters, **parameters, **final_paths}.items())
+        report(f"Running {spec.path}" + (f"  ({shown})" if shown else "") + f" into {paths.display_path(out)}")
+        start = time.perf_counter()
+        execute_notebook(source, tmp / spec.output_name, params, cwd=source.parent,
+                         progress_bar=sys.stderr.isatty(), source_label=spec.path, title=spec.title)
+        _rename_in_notebook(tmp / spec.output_name, tmp, final)
+        report(f"      done in {time.perf_counter() - start:.1f} s")
+
+    with buildguard.build_lock(root, report=report):
+        outputs.publish_folder(out, fill, force=force, kind="run", gitignore=True)
+    return executed, written
+
+
+def _rename_in_notebook(executed: Path, tmp: Path, final: Path) -> None:
+    """Name the output folder's final path, not its temporary one, in the executed copy."""
+    text = executed.read_text(encoding="utf-8")
+    for old, new in ((str(tmp), str(final)), (json.dumps(str(tmp))[1:-1], json.dumps(str(final))[1:-1])):
+        text = text.replace(old, new)
+    executed.write_text(text, encoding="utf-8")
 
 
 def _jupyter_book() -> str:
@@ -338,11 +470,37 @@ def _jupyter_book() -> str:
     return found
 
 
-def build_book(root: Path | None = None, book_dir: str = "book", report: Reporter = _print) -> Path:
+def _book_source(book: Path, executed_rel: Path, executed: Path, scratch: Path) -> Path:
+    """A copy of the book's sources in ``scratch`` with ``executed`` as its executed notebooks.
+
+    The book is built from it, so that ``book/notebooks`` is replaced only once the book has built.
+    """
+    skip = {"_build", executed_rel.parts[0], buildguard.LOCK_FILE.name}
+    source = scratch / book.name
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder) == book
+        return {n for n in names if (top and n in skip) or n.startswith((".build-", ".staging-"))
+                or n in ("__pycache__", ".ipynb_checkpoints")}
+
+    shutil.copytree(book, source, ignore=ignore)
+    shutil.copytree(executed, source / executed_rel)
+    return source
+
+
+def build_book(root: Path | None = None, book_dir: str = "book", report: Reporter = _print,
+               executed: Path | None = None, executed_dir: str = "book/notebooks") -> Path:
     """Build the HTML book with Jupyter Book (execution off) and swap it into ``book/_build``.
 
     Warnings are errors, so a broken cross-reference or a missing glued value fails the build
     instead of shipping a page with a hole in it.
+
+    Parameters
+    ----------
+    executed
+        Freshly executed notebooks (a staging folder). The book is then built from a copy of its
+        sources holding them, and only when it has built are they moved to ``executed_dir``:
+        a failed build leaves both the previous book and its notebooks in place.
 
     Returns
     -------
@@ -351,35 +509,62 @@ def build_book(root: Path | None = None, book_dir: str = "book", report: Reporte
     """
     root = root or paths.project_root()
     book = root / book_dir
-    scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=book))
-    report("Building the book with Jupyter Book (notebook execution off) ...")
-    start = time.perf_counter()
-    cmd = [_jupyter_book(), "build", str(book), "--path-output", str(scratch), "-W", "-n", "--keep-going", "--all"]
-    env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    result = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root)
-    log = result.stdout + result.stderr
-    if result.returncode != 0:
+    scratch = outputs.new_dir(book, ".build-")
+    try:
+        source = book
+        if executed is not None:
+            source = _book_source(book, (root / executed_dir).relative_to(book), executed, scratch)
+        report("Building the book with Jupyter Book (notebook execution off) ...")
+        start = time.perf_counter()
+        cmd = [_jupyter_book(), "build", str(source), "--path-output", str(scratch), "-W", "-n", "--keep-going",
+               "--all"]
+        env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        result = buildguard.run_child(cmd, env=env, cwd=root)
+        log = result.stdout + result.stderr
+        if result.returncode != 0:
+            tail = "\n".join(line for line in log.splitlines() if "WARNING" in line or "ERROR" in line or "Error" in line)
+            tail = tail or "\n".join(log.splitlines()[-30:])
+            raise BookBuildError(f"Jupyter Book failed (the previous book in {book_dir}/_build is unchanged):\n{tail}")
+        _swap_in(scratch / "_build", book / "_build")
+        if executed is not None:
+            _swap_in(executed, root / executed_dir)
+    finally:
         shutil.rmtree(scratch, ignore_errors=True)
-        tail = "\n".join(line for line in log.splitlines() if "WARNING" in line or "ERROR" in line or "Error" in line)
-        tail = tail or "\n".join(log.splitlines()[-30:])
-        raise BookBuildError(f"Jupyter Book failed (the previous book in {book_dir}/_build is unchanged):\n{tail}")
     final = book / "_build"
-    old = book / f".build-old-{os.getpid()}"
-    if final.exists():
-        os.replace(final, old)
-    os.replace(scratch / "_build", final)
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(scratch, ignore_errors=True)
     (final / "build.log").write_text(log, encoding="utf-8")
     index = final / "html" / "index.html"
     report(f"Book built in {time.perf_counter() - start:.1f} s: {paths.display_path(index)}")
     return index
 
 
+def _swap_in(new: Path, target: Path) -> None:
+    """Replace the generated folder ``target`` by ``new``: the old one is moved aside, then deleted."""
+    old = target.parent / f".build-old-{target.name}-{os.getpid()}"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def build(root: Path | None = None, config_path: Path | None = None, report: Reporter = _print) -> Path:
-    """The whole pipeline: check raw data, run every notebook, build the book."""
+    """The whole pipeline: check raw data, run every notebook, build the book.
+
+    Holds the build lock throughout and first removes what a killed build left in ``book/``. The
+    executed notebooks stay in a staging folder until the book has built from them.
+    """
     root = root or paths.project_root()
-    check_raw(root / "data" / "raw", report=report)
-    config = load_config(config_path or root / "pipeline.yaml")
-    run_notebooks(config, root=root, report=report)
-    return build_book(root, config.book_dir, report=report)
+    with buildguard.build_lock(root, report=report):
+        for leftover in buildguard.remove_leftovers(root / "book"):
+            report(f"Removed {paths.display_path(leftover)}, left by an interrupted build")
+        check_raw(root / "data" / "raw", report=report)
+        config = load_config(config_path or root / "pipeline.yaml")
+        book = root / config.book_dir
+        book.mkdir(parents=True, exist_ok=True)
+        staging = outputs.new_dir(book, ".staging-")
+        try:
+            _execute_into(list(config.notebooks), root, staging, None, report)
+            return build_book(root, config.book_dir, report=report, executed=staging,
+                              executed_dir=config.executed_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -96,7 +96,12 @@ def prevalence(coded: CodedData, codings: pd.DataFrame, codebook: Codebook, by: 
                          "kind": "contribution" if is_contribution else "activity",
                          "by": by or "overall", "group": name, "participants": n, "expressing": k,
                          "proportion": k / n if n else float("nan"), "ci_low": low, "ci_high": high})
-    return pd.DataFrame(rows)
+    # Named columns even when there are no groups (no participant has a level): callers select them.
+    return pd.DataFrame(rows, columns=PREVALENCE_COLUMNS)
+
+
+PREVALENCE_COLUMNS = ["code", "label", "kind", "by", "group", "participants", "expressing", "proportion",
+                      "ci_low", "ci_high"]
 
 
 def _ordered(values, by: str | None) -> list:

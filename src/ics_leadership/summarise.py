@@ -8,17 +8,16 @@ so a table cannot lose its label when it leaves the book.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ics_leadership import agreement, association, claims, cooccurrence, prevalence, saturation
+from ics_leadership import agreement, association, claims, cooccurrence, outputs, paths, prevalence, saturation
 from ics_leadership.codebook import Codebook, load_codebook
 from ics_leadership.coded import CodedData
-from ics_leadership.derived import move_into, write_csv
+from ics_leadership.derived import write_csv
+from ics_leadership.errors import DataValidationError, Problem
 from ics_leadership.figures import SYNTHETIC_LABEL
 from ics_leadership.mapping import load_for_analysis
 
@@ -96,15 +95,9 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
     """
     codebook = codebook or load_codebook()
     coded, report = load_for_analysis(coded_dir, mapping, codebook)
-    notes = []
-    if coded.codings.empty:
-        from ics_leadership.errors import DataValidationError, Problem
-
-        raise DataValidationError([Problem(str(coded_dir), "no codings left to analyse (check the mapping report)")])
+    notes = _check_codings(coded, report, coded_dir, mapping)
     coder = coder or prevalence.primary_coder(coded)
     if coder not in set(coded.codings["coder"]):
-        from ics_leadership.errors import DataValidationError, Problem
-
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
     codings = prevalence.analysis_codings(coded, codebook, coder)
     by_group = {b: prevalence.prevalence(coded, codings, codebook, by=b) for b in (None, "level", "site")}
@@ -130,16 +123,60 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
                          saturation=sat, claims=ledger, evidence=evidence, mapping_report=report, notes=notes)
 
 
-def write_summary(summary: CodingSummary, out_dir: Path | str) -> list[Path]:
-    """Write every table as ``<name>.csv`` into ``out_dir``; all or nothing."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".summary-", dir=out_dir))
-    written = []
-    try:
+def _check_codings(coded: CodedData, report: pd.DataFrame | None, coded_dir: Path | str,
+                   mapping: Path | str | None) -> list[str]:
+    """Stop when nothing is left to analyse, saying why; return notes on what the mapping left out."""
+    shown = paths.display_path(Path(coded_dir) / "codings.csv")
+    project_codings = len(coded.codings) if report is None else int(report["codings"].sum())
+    if project_codings == 0:
+        raise DataValidationError([Problem(shown, "the project has 0 codings, so there is nothing to summarise "
+                                                  "(a codebook-only export? code some documents first)")])
+    unmapped = [] if report is None else [(r["project code"], int(r["codings"]))
+                                          for _, r in report.iterrows() if r["status"] == "unmapped"]
+    where = paths.display_path(mapping) if mapping is not None else "the mapping"
+    if coded.codings.empty:
+        problems = [Problem(where, f"project code '{code}' ({n} coding{'s' if n != 1 else ''}) is not mapped: add "
+                                   f"it under 'codes' with a compendium code (or 'ignore')", field="codes")
+                    for code, n in unmapped]
+        problems.append(Problem(where, f"none of the project's {project_codings} codings maps to a compendium "
+                                       f"code, so there is nothing to summarise (see --mapping)"))
+        raise DataValidationError(problems)
+    if not unmapped:
+        return []
+    listed = ", ".join(f"'{code}' ({n})" for code, n in unmapped)
+    return [f"{len(unmapped)} project code(s) not in {where} were left out, with their codings: {listed}; "
+            f"map them (or set them to 'ignore') under 'codes'"]
+
+
+#: The command whose output :func:`write_summary` writes (named in the folder's marker).
+KIND = "summarise"
+
+
+def _earlier_summary(folder: Path) -> bool:
+    """A folder written by ``summarise`` before output folders were marked: only its CSV tables."""
+    names = {p.name for p in folder.iterdir()}
+    return bool(names) and all(n.endswith(".csv") for n in names) and "frequencies.csv" in names
+
+
+def check_out(out_dir: Path | str, force: bool = False) -> None:
+    """Refuse ``out_dir`` before the analysis runs (see :func:`ics_leadership.outputs.check_folder`)."""
+    outputs.check_folder(out_dir, KIND, force, _earlier_summary)
+
+
+def write_summary(summary: CodingSummary, out_dir: Path | str, force: bool = False) -> list[Path]:
+    """Write every table as ``<name>.csv`` into the new folder ``out_dir``; all or nothing.
+
+    ``out_dir`` must be new or empty; with ``force``, an earlier summary there is replaced (never a
+    folder ``summarise`` did not write). A ``.gitignore`` keeps the tables out of git: they come
+    from coded data, which may be confidential.
+    """
+    names = []
+
+    def fill(folder: Path) -> None:
         for name, table in summary.tables().items():
-            write_csv(table, staging / f"{name}.csv")
-        written = move_into(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return written
+            write_csv(table, folder / f"{name}.csv")
+            names.append(f"{name}.csv")
+
+    out_dir = outputs.publish_folder(out_dir, fill, force=force, kind=KIND, gitignore=True,
+                                     legacy=_earlier_summary)
+    return [Path(out_dir) / name for name in names]

@@ -13,7 +13,6 @@ labels, and excerpts are empty. Nothing here is, or imitates, a quotation.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ics_leadership import __version__, paths
+from ics_leadership import __version__, outputs, paths
 from ics_leadership.codebook import Codebook, load_codebook
 from ics_leadership.derived import atomic_write, write_csv
 from ics_leadership.errors import DataValidationError, Problem
@@ -293,24 +292,41 @@ def generate(seed: int | None = None, double_coded_share: float | None = None, a
     return {"documents": documents, "codings": codings, "participants": participants, "metadata": metadata}
 
 
-def write(out_dir: Path | str, **kwargs: Any) -> Path:
-    """Generate the corpus and write it as canonical coded data into ``out_dir`` (replaced whole)."""
-    import os
-    import shutil
+#: The command whose output :func:`write` writes (named in the folder's marker).
+KIND = "synthesise"
+_FILES = {"documents.csv", "codings.csv", "participants.csv", "corpus.yaml"}
 
-    out_dir = Path(out_dir)
-    corpus = generate(**kwargs)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+
+def _earlier_corpus(folder: Path) -> bool:
+    """A corpus written before output folders were marked: exactly its four files, saying it is synthetic."""
+    names = {p.name for p in folder.iterdir()}
+    if names != _FILES:
+        return False
     try:
+        return yaml.safe_load((folder / "corpus.yaml").read_text(encoding="utf-8")).get("synthetic") is True
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):
+        return False
+
+
+def check_out(out_dir: Path | str, force: bool = False) -> None:
+    """Refuse ``out_dir`` before generating (see :func:`ics_leadership.outputs.check_folder`)."""
+    outputs.check_folder(out_dir, KIND, force, _earlier_corpus)
+
+
+def write(out_dir: Path | str, force: bool = False, **kwargs: Any) -> Path:
+    """Generate the corpus and write it as canonical coded data into the new folder ``out_dir``.
+
+    ``out_dir`` must be new or empty; with ``force`` an earlier corpus written here is replaced, never
+    a folder this function did not write. Other keyword arguments go to :func:`generate`.
+    """
+    check_out(out_dir, force)
+    corpus = generate(**kwargs)
+    text = yaml.safe_dump(corpus["metadata"], sort_keys=True, allow_unicode=True)
+
+    def fill(tmp: Path) -> None:
         write_csv(corpus["documents"], tmp / "documents.csv")
         write_csv(corpus["codings"], tmp / "codings.csv")
         write_csv(corpus["participants"], tmp / "participants.csv")
-        text = yaml.safe_dump(corpus["metadata"], sort_keys=True, allow_unicode=True)
         atomic_write(tmp / "corpus.yaml", lambda fh: fh.write(text.encode("utf-8")))
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+
+    return Path(outputs.publish_folder(out_dir, fill, force=force, kind=KIND, legacy=_earlier_corpus))

@@ -1,17 +1,14 @@
 """The ``import`` and ``export-codebook`` subcommands.
 
-:func:`add_parsers` registers them on the main parser's subparsers; :func:`run` executes one and
-returns the exit status (0 success, 1 a problem with the input or output, reported in one line).
+:func:`add_parsers` registers them on the main parser's subparsers; :func:`run` executes one. The
+main command prints any error in one line and exits with 1 (:func:`ics_leadership.errors.error_lines`).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
-
-from ics_leadership.errors import CompendiumError
 
 COMMANDS = ("import", "export-codebook")
 
@@ -31,7 +28,9 @@ Codes are written as their full path in the project's codebook ("Parent/Child").
 map them onto the compendium's codes with a mapping file (see ics_leadership.mapping).
 Input is treated as untrusted: no XML entities or DTDs, archives are never extracted, sizes are
 capped (--max-size, --max-ratio), and no file outside the project is read except from the folder
-given with --sources. Nothing is written under --out unless the import succeeds.
+given with --sources. Nothing is written under --out unless the import succeeds. --out must be new
+or empty (--force replaces only an earlier import); it gets a .gitignore holding "*", since coded
+data are confidential: keep them under data/coded/, which git ignores.
 """
 
 IMPORT_EPILOG = """\
@@ -40,6 +39,7 @@ examples:
   ics-leadership import study.qde --sources exports/texts --no-excerpts --out data/coded/study
   ics-leadership import "Interviews.qda" --out data/coded/qc --anonymise-coders
   ics-leadership import exports/all_tags.csv --format taguette --out data/coded/tg
+  ics-leadership export-codebook --out data/coded/codebook.qdc
 """
 
 
@@ -83,33 +83,17 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``args.command``; print a one-line error and return 1 on failure."""
-    try:
-        if args.command == "import":
-            return _import(args)
-        if args.command == "export-codebook":
-            from ics_leadership.qda.export import export_codebook
+    """Run ``args.command`` and return 0; errors propagate to :func:`ics_leadership.cli.main`, which
+    prints them as one line (exit status 1)."""
+    if args.command == "import":
+        return _import(args)
+    if args.command == "export-codebook":
+        from ics_leadership.qda.export import export_codebook
 
-            path = export_codebook(args.out, args.codebook, force=args.force)
-            print(f"Wrote {path}")
-            return 0
-        raise ValueError(f"not a qda command: {args.command}")
-    except CompendiumError as exc:
-        print(f"error: {_one_line(str(exc))}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted; nothing was written", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug, or an input we did not foresee: still no traceback for the user
-        if os.environ.get("ICS_LEADERSHIP_DEBUG"):
-            raise
-        print(f"error: {args.command} failed on {getattr(args, 'path', args.out)}: {type(exc).__name__}: "
-              f"{_one_line(str(exc))} (unexpected; set ICS_LEADERSHIP_DEBUG=1 for details)", file=sys.stderr)
-        return 1
-
-
-def _one_line(text: str) -> str:
-    return " | ".join(part for part in text.splitlines() if part.strip())
+        path = export_codebook(args.out, args.codebook, force=args.force)
+        print(f"Wrote {path}")
+        return 0
+    raise ValueError(f"not a qda command: {args.command}")
 
 
 def _import(args: argparse.Namespace) -> int:

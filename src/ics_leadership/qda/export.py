@@ -16,7 +16,8 @@ from lxml import etree
 
 from ics_leadership import __version__
 from ics_leadership.codebook import Codebook, load_codebook
-from ics_leadership.derived import atomic_write
+from ics_leadership.errors import OutputError
+from ics_leadership.outputs import publish_file
 from ics_leadership.qda.errors import OutputExistsError
 from ics_leadership.qda.refi import NS_CODEBOOK
 
@@ -55,9 +56,12 @@ def export_codebook(out: Path | str, codebook_path: Path | str | None = None, fo
         ``out`` exists and ``force`` is not set.
     """
     out = Path(out)
-    if out.exists() and not force:
-        raise OutputExistsError(f"{out}: exists; add --force to replace it")
     if out.is_dir():
         raise OutputExistsError(f"{out}: is a folder; give a file name such as codebook.qdc")
+    if (out.exists() or out.is_symlink()) and not force:
+        raise OutputExistsError(f"{out}: exists; add --force to replace it")
     data = codebook_xml(load_codebook(codebook_path))
-    return atomic_write(out, lambda fh: fh.write(data))
+    try:
+        return publish_file(out, lambda tmp: tmp.write_bytes(data), force=force)
+    except OutputError as exc:
+        raise OutputExistsError(str(exc)) from None

@@ -21,16 +21,15 @@ every importer's output with :func:`ics_leadership.coded.load_coded`.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from ics_leadership import __version__
+from ics_leadership.errors import OutputError
 from ics_leadership.manifest import sha256_file
+from ics_leadership.outputs import check_folder, publish_folder
 from ics_leadership.qda.errors import OutputExistsError, QDAImportError
 from ics_leadership.qda.model import Code, ImportResult
 
@@ -45,47 +44,33 @@ _ABSOLUTE_PATH = re.compile(r"(?:^|[\s\"'(=])(?:/[^/\s]+){2,}|[A-Za-z]:[\\/]|\\\
 
 # --- output folder ---------------------------------------------------------------------------------
 
+#: The command named in the marker of the folders :func:`publish` writes.
+KIND = "import"
+
+
+def _earlier_import(folder: Path) -> bool:
+    """An import written before output folders were marked: it has import_report.csv."""
+    return (folder / REPORT_FILE).is_file()
+
+
 def check_out(out: Path, force: bool) -> None:
-    """Refuse an output folder that exists with content, unless ``force`` and it is a previous import."""
-    if not out.exists() and not out.is_symlink():
-        return
-    if not out.is_dir() or out.is_symlink():
-        raise OutputExistsError(f"{out}: exists and is not a folder; choose another --out")
-    if any(out.iterdir()):
-        if not force:
-            raise OutputExistsError(f"{out}: exists and is not empty; choose another --out, or add --force to "
-                                    f"replace a previous import")
-        if not (out / REPORT_FILE).is_file():
-            raise OutputExistsError(f"{out}: --force replaces only a folder written by a previous import "
-                                    f"(it has {REPORT_FILE}); this one has not")
-
-
-def _existing_ancestor(path: Path) -> Path:
-    for candidate in (path.parent, *path.parent.parents):
-        if candidate.is_dir():
-            return candidate
-    return Path.cwd()
+    """Refuse an output folder that exists with content, unless ``force`` and it is a previous import
+    (the rule of :mod:`ics_leadership.outputs`)."""
+    try:
+        check_folder(out, KIND, force, _earlier_import)
+    except OutputError as exc:
+        raise OutputExistsError(str(exc)) from None
 
 
 def publish(out: Path, force: bool, fill) -> None:
-    """Call ``fill(tmp_dir)`` and move the folder to ``out`` only if it returns without error."""
-    out = Path(out).absolute()
-    check_out(out, force)
-    tmp = Path(tempfile.mkdtemp(dir=_existing_ancestor(out), prefix=f".{out.name}.import-"))
+    """Call ``fill(tmp_dir)`` and move the folder to ``out`` only if it returns without error.
+
+    The folder gets the output marker and a ``.gitignore`` (``*``): imported data are confidential.
+    """
     try:
-        fill(tmp)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists():
-            check_out(out, force)  # still a previous import, after all this time
-            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-            os.replace(out, old / "previous")
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        publish_folder(out, fill, force=force, kind=KIND, gitignore=True, legacy=_earlier_import)
+    except OutputError as exc:
+        raise OutputExistsError(str(exc)) from None
 
 
 def csv_line(values) -> str:
