@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
@@ -53,12 +54,28 @@ def test_parameter_values_are_typed():
     assert cli._parse_value("../data/raw") == "../data/raw"
 
 
-def test_run_with_a_parameter_writes_where_told(tmp_path):
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_run_writes_into_its_own_folder_and_leaves_the_book_alone(tmp_path):
+    """`run` on changed parameters never reaches book/notebooks or data/derived (byte-identical after)."""
     root = copy_compendium(tmp_path / "compendium")
-    result = run_cli(root, "run", "01_sample", "-p", "derived_dir", str(tmp_path / "out"))
+    (root / "book" / "notebooks").mkdir()
+    (root / "book" / "notebooks" / "01_sample.ipynb").write_text('{"the book": "page"}')
+    (root / "data" / "derived" / "table1.csv").write_text("the book's table\n")
+    before = {name: _tree(root / name) for name in ("book/notebooks", "data/derived")}
+    out = tmp_path / "my run"
+    result = run_cli(root, "run", "01_sample", "-p", "verify_manifest", "false", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    assert "[1/1] notebooks/01_sample.ipynb" in result.stdout
-    assert f"derived_dir='{tmp_path / 'out'}'" in result.stdout
-    assert (tmp_path / "out" / "table1.csv").is_file()
-    assert (root / "book" / "notebooks" / "01_sample.ipynb").is_file()
-    assert not list((root / "data" / "derived").iterdir())  # the default output folder was left alone
+    assert f"derived_dir='{out / 'derived'}'" in result.stdout and "verify_manifest=False" in result.stdout
+    assert {name: _tree(root / name) for name in before} == before
+    assert (out / "01_sample.ipynb").is_file() and (out / "derived" / "table1.csv").is_file()
+    assert (out / ".gitignore").read_text() == "*\n"
+    executed = (out / "01_sample.ipynb").read_text()
+    assert str(out / "derived") in executed and ".ics-tmp-" not in executed  # the final folder, not the temporary
+    # again: refused without --force, replaced with it
+    again = run_cli(root, "run", "01_sample", "--out", str(out))
+    assert again.returncode == 1 and "holds a previous run; add --force" in again.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compendium", "my run"]

@@ -58,7 +58,7 @@ def test_valid_coded_data_resolves_attributes_from_participants(tmp_path):
     "codings, expected",
     [
         ([coding("D9", 0, 10, VOICE)], "codings.csv, row 1 (line 2), field 'document_id': unknown document 'D9'"),
-        ([coding("D1", 0, 10, "leadership")], "field 'code': unknown code 'leadership' (not in the codebook; map it first)"),
+        ([coding("D1", 0, 10, "leadership")], "field 'code': unknown code 'leadership' (1 coding; not in the codebook): map it"),
         ([coding("D1", 30, 30, VOICE)], "field 'end': end (30) is not after start (30)"),
         ([coding("D1", 40, 20, VOICE)], "field 'end': end (20) is not after start (40)"),
         ([coding("D1", 90, 101, VOICE)], "field 'end': span [90, 101) goes beyond the end of document 'D1' (100 characters)"),
