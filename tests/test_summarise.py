@@ -133,3 +133,84 @@ def test_notebook_runs_on_real_coded_data_without_the_label(tmp_path, real_fixtu
     assert LABEL not in html and LABEL not in plain
     assert not (tmp_path / "derived" / "synthetic").exists()
     assert "<caption" in html
+
+
+# --- the README's own workflow: import, then summarise through a mapping ---------------------------
+
+ATLAS = ROOT / "examples" / "atlas_ti" / "atlas_ti_8_standard_project.qdpx"
+
+
+@pytest.fixture(scope="module")
+def atlas_import(tmp_path_factory):
+    out = tmp_path_factory.mktemp("atlas") / "coded"
+    assert cli.main(["import", str(ATLAS), "--out", str(out)]) == 0
+    return out
+
+
+def _mapping(path, codes: dict) -> str:
+    path.write_text("codes:\n" + "".join(f'  "{k}": {v}\n' for k, v in codes.items()), encoding="utf-8")
+    return str(path)
+
+
+def test_a_mapping_with_only_codes_on_a_fresh_import(tmp_path, atlas_import, capsys):
+    """No participants, levels or groups: the tables are written, the level-based claims say why they cannot be tested."""
+    mapping = _mapping(tmp_path / "m.yaml", {"Coke/diet Coke": "analytical_insight/evidence_and_data",
+                                             "happiness": "relational/alliance_building"})
+    assert cli.main(["summarise", str(atlas_import), "--mapping", mapping, "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert "Real coded data: wrote 10 tables" in out
+    # listed once each, with counts, pointing at the mapping (the import has 9 codings: 3 mapped)
+    assert ("note: 4 project code(s) not in " + mapping + " were left out, with their codings: 'Feelings' (1), "
+            "'bacon and eggs' (2), 'cornflakes' (2), 'waste of time' (1); map them") in out
+    frequencies = pd.read_csv(tmp_path / "s" / "frequencies.csv").set_index("code")
+    assert frequencies.loc["relational/alliance_building", "segments"] == 2
+    assert frequencies.loc["analytical_insight/evidence_and_data", "segments"] == 1
+    assert (tmp_path / "s" / ".gitignore").read_text() == "*\n"
+
+
+def test_unknown_codes_without_a_mapping_are_listed_once_each(atlas_import, tmp_path, capsys):
+    assert cli.main(["summarise", str(atlas_import), "--out", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 7  # 6 distinct codes, then the summary
+    assert err[0].endswith("codings.csv, row 1 (line 2), field 'code': unknown code 'Coke/diet Coke' (1 coding; not "
+                           "in the codebook): map it to a compendium code with a mapping file (--mapping, or the "
+                           "notebooks' mapping parameter)")
+    assert sum("'happiness' (2 codings" in line for line in err) == 1
+    assert err[-1] == "summarise: 6 problems; nothing was written"
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_codebook_only_project_says_it_has_no_codings(tmp_path, capsys):
+    qdc, coded = tmp_path / "codebook.qdc", tmp_path / "coded"
+    assert cli.main(["export-codebook", "--out", str(qdc)]) == 0
+    assert cli.main(["import", str(qdc), "--out", str(coded)]) == 0
+    capsys.readouterr()
+    mapping = _mapping(tmp_path / "m.yaml", {"representation": "representation"})
+    for extra in ([], ["--mapping", mapping]):
+        assert cli.main(["summarise", str(coded), *extra, "--out", str(tmp_path / "s")]) == 1
+        err = capsys.readouterr().err
+        assert "codings.csv: the project has 0 codings, so there is nothing to summarise" in err
+        assert "check the mapping report" not in err and "Traceback" not in err
+        assert err.endswith("summarise: 1 problem; nothing was written\n")
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_mapping_that_maps_nothing_names_each_unmapped_code(atlas_import, tmp_path, capsys):
+    mapping = _mapping(tmp_path / "m.yaml", {"waste of time": "ignore"})
+    assert cli.main(["summarise", str(atlas_import), "--mapping", mapping, "--out", str(tmp_path / "s")]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert f"error: {mapping}, field 'codes': project code 'happiness' (2 codings) is not mapped: add it under " \
+           f"'codes' with a compendium code (or 'ignore')" in err
+    assert err[-2] == (f"error: {mapping}: none of the project's 9 codings maps to a compendium code, so there is "
+                       f"nothing to summarise (see --mapping)")
+    assert err[-1] == "summarise: 6 problems; nothing was written"
+
+
+def test_summarise_replaces_only_its_own_output(tmp_path, real_fixture, capsys):
+    out = tmp_path / "s"
+    assert cli.main(["summarise", str(real_fixture), "--out", str(out)]) == 0
+    assert cli.main(["summarise", str(real_fixture), "--out", str(out)]) == 1
+    assert "holds a previous summarise; add --force" in capsys.readouterr().err
+    assert cli.main(["summarise", str(real_fixture), "--out", str(out), "--force"]) == 0
+    assert cli.main(["summarise", str(real_fixture), "--out", str(real_fixture), "--force"]) == 1
+    assert "only a folder written by a previous summarise" in capsys.readouterr().err
