@@ -68,3 +68,17 @@ def test_pdf_command_has_help(capsys):
     assert info.value.code == 0
     out = capsys.readouterr().out
     assert "--out" in out and "book/_build/pdf/compendium.pdf" in out
+
+
+def test_an_existing_file_is_replaced_only_with_force(book_copy, monkeypatch, capsys):
+    monkeypatch.setenv("ICS_LEADERSHIP_ROOT", str(book_copy))
+    mine = book_copy / "mine.pdf"
+    mine.write_bytes(b"my own report")
+    assert cli.main(["pdf", "--out", str(mine)]) == 1
+    assert capsys.readouterr().err == f"error: {mine}: exists; add --force to replace it, or choose another --out\n"
+    assert cli.main(["pdf", "--out", str(book_copy)]) == 1
+    assert "is a folder; give a file name for --out" in capsys.readouterr().err
+    # with --force the command goes on (and here stops at the missing notebooks), the file untouched
+    assert cli.main(["pdf", "--out", str(mine), "--force"]) == 1
+    assert "executed notebooks missing" in capsys.readouterr().err
+    assert mine.read_bytes() == b"my own report"
