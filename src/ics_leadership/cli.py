@@ -207,7 +207,9 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "pdf":
         from ics_leadership import pdf
 
-        with buildguard.build_lock(paths.project_root()), buildguard.sigterm_as_interrupt():
+        root = paths.project_root()
+        with buildguard.build_lock(root), buildguard.sigterm_as_interrupt():
+            pipeline.remove_leftovers(root)
             pdf.build_pdf(out=args.out.resolve() if args.out else None, force=args.force)
     elif args.command == "summarise":
         from ics_leadership import summarise

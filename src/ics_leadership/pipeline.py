@@ -378,6 +378,7 @@ def run_notebooks(
     specs = [config.find(n) for n in only] if only else list(config.notebooks)
     target_dir = root / config.executed_dir
     with buildguard.build_lock(root, report=report):
+        remove_leftovers(root, report)
         target_dir.parent.mkdir(parents=True, exist_ok=True)
         staging = outputs.new_dir(target_dir.parent, ".staging-")
         try:
@@ -547,6 +548,12 @@ def _swap_in(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def remove_leftovers(root: Path, report: Reporter = _print) -> None:
+    """Remove what a killed build, run or PDF left in ``book/`` (call it holding the build lock)."""
+    for leftover in buildguard.remove_leftovers(root / "book"):
+        report(f"Removed {paths.display_path(leftover)}, left by an interrupted build")
+
+
 def build(root: Path | None = None, config_path: Path | None = None, report: Reporter = _print) -> Path:
     """The whole pipeline: check raw data, run every notebook, build the book.
 
@@ -555,8 +562,7 @@ def build(root: Path | None = None, config_path: Path | None = None, report: Rep
     """
     root = root or paths.project_root()
     with buildguard.build_lock(root, report=report):
-        for leftover in buildguard.remove_leftovers(root / "book"):
-            report(f"Removed {paths.display_path(leftover)}, left by an interrupted build")
+        remove_leftovers(root, report)
         check_raw(root / "data" / "raw", report=report)
         config = load_config(config_path or root / "pipeline.yaml")
         book = root / config.book_dir
