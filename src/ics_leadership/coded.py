@@ -7,7 +7,9 @@ document, participant or code; a span that ends before it starts or runs past it
 duplicate codings), naming file, row and field for every problem.
 
 ``corpus.yaml`` describes where the data came from. When it says ``synthetic: true`` the data are
-the synthetic demonstration corpus, and everything computed from them must say so.
+the synthetic demonstration corpus, and everything computed from them must say so. Its
+``format_version`` (absent: 1) says how code paths and text cells are written
+(:mod:`ics_leadership.csvformat`, :mod:`ics_leadership.codepath`); code paths are kept as written.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from ics_leadership import paths
+from ics_leadership import codepath, paths
 from ics_leadership.codebook import Codebook, load_codebook
+from ics_leadership.csvformat import read_version
 from ics_leadership.errors import DataValidationError, Problem
 from ics_leadership.schema import CODED_PARTICIPANTS, CODINGS, DOCUMENTS, read_table, read_yaml
 
@@ -39,6 +42,11 @@ class CodedData:
     @property
     def synthetic(self) -> bool:
         return bool(self.metadata.get("synthetic", False))
+
+    @property
+    def format_version(self) -> int:
+        """1 for folders written before code-path escapes and protected cells (no ``format_version``)."""
+        return int(self.metadata.get("format_version", 1))
 
     @property
     def description(self) -> str:
@@ -81,6 +89,12 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
                                     "followed (copy the file itself into the folder)"))
     if problems:
         raise DataValidationError(problems)
+    metadata = _read_metadata(directory, problems)  # first: its format_version says how to read the tables
+    try:
+        version = read_version(metadata, paths.display_path(directory / CORPUS_FILE))
+    except DataValidationError as exc:
+        problems.extend(exc.problems)
+        version = 1
     tables: dict[str, pd.DataFrame | None] = {}
     for key, schema, required in (("documents", DOCUMENTS, True), ("codings", CODINGS, True),
                                   ("participants", CODED_PARTICIPANTS, False)):
@@ -89,15 +103,16 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
             tables[key] = None
             continue
         try:
-            tables[key] = read_table(path, schema)
+            tables[key] = read_table(path, schema, version)
         except DataValidationError as exc:
             problems.extend(exc.problems)
     if problems:
         raise DataValidationError(problems)
-    metadata = _read_metadata(directory, problems)
 
     documents, codings, participants = tables["documents"], tables["codings"], tables["participants"]
     _check_references(directory, documents, codings, participants, problems)
+    if version >= 2:
+        _check_code_paths(directory, codings, problems)
     if check_codes:
         codebook = codebook or load_codebook()
         known = set(codebook.codes)
@@ -119,6 +134,17 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     documents = _resolve_attributes(documents, participants)
     return CodedData(documents=documents, codings=codings, participants=participants, directory=directory,
                      metadata=metadata)
+
+
+def _check_code_paths(directory: Path, codings: pd.DataFrame, problems: list[Problem]) -> None:
+    """In format version 2 a backslash in a code path must be an escape (see :mod:`ics_leadership.codepath`)."""
+    shown = paths.display_path(directory / CODINGS.name)
+    for row, code in enumerate(codings["code"], start=1):
+        if "\\" in code:
+            try:
+                codepath.split(code)
+            except ValueError as exc:
+                problems.append(Problem(shown, str(exc), row=row, field="code"))
 
 
 def _read_metadata(directory: Path, problems: list[Problem]) -> dict[str, Any]:

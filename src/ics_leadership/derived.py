@@ -14,6 +14,7 @@ from typing import IO
 
 import pandas as pd
 
+from ics_leadership.csvformat import protect
 from ics_leadership.outputs import make_readable
 
 
@@ -34,9 +35,36 @@ def atomic_write(path: Path | str, write: Callable[[IO[bytes]], None]) -> Path:
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Path:
-    """Write ``frame`` as UTF-8 CSV with LF line endings and a stable float format."""
-    text = frame.to_csv(index=index, lineterminator="\n", float_format="%.6g")
+    """Write ``frame`` as UTF-8 CSV with LF line endings and a stable float format.
+
+    Text cells (and text labels of the columns and index) are spreadsheet-safe: one that a spreadsheet
+    would run as a formula gets a leading ``'`` (:func:`ics_leadership.csvformat.protect`). Number
+    columns are written as numbers.
+    """
+    text = _spreadsheet_safe(frame).to_csv(index=index, lineterminator="\n", float_format="%.6g")
     return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text value protected; the same object when nothing needs it (the usual case)."""
+
+    def safe(value):
+        return protect(value) if isinstance(value, str) else value
+
+    def needs(values) -> bool:
+        return any(isinstance(v, str) and protect(v) != v for v in values)
+
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and needs(frame[c])]
+    relabel = needs(frame.columns) or needs(frame.index)
+    if not text_cols and not relabel:
+        return frame
+    out = frame.copy()
+    for c in text_cols:
+        out[c] = out[c].map(safe, na_action="ignore")
+    if relabel:
+        out.columns = out.columns.map(safe)
+        out.index = out.index.map(safe)
+    return out
 
 
 def move_into(staging: Path, target: Path) -> list[Path]:

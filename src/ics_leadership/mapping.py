@@ -1,11 +1,12 @@
-"""Map a project's own codes and documents onto the compendium's codebook and attributes.
+r"""Map a project's own codes and documents onto the compendium's codebook and attributes.
 
-A mapping file (YAML) has up to three sections, and an optional flag::
+A mapping file (YAML) has up to three sections, a format version and an optional flag::
 
+    format_version: 2
     codes:                      # project code path -> compendium code id, or "ignore"
       "Leadership/Evidence": analytical_insight/evidence_and_data
       "Leadership/Voice": representation/clinical_voice
-      "Admin/To check": ignore
+      'Admin/To check\/fix': ignore   # the code "To check/fix" under "Admin"
     documents:                  # document_id -> attributes to set (any of these keys)
       "Interview 07": {participant_id: P07, site: North, level: thematic, stage: early,
                        source_type: interview}
@@ -13,6 +14,12 @@ A mapping file (YAML) has up to three sections, and an optional flag::
       P07: {site: North, level: thematic, group: clinical}
     demonstration: true         # optional: the codes only stand in for the codebook's (an example);
                                 # the claims ledger then gives no verdicts (see ics_leadership.claims)
+
+Keys of ``codes`` are project code paths as ``codebook.csv`` writes them: levels joined with "/",
+and inside a name ``\/`` for "/" and ``\\`` for a backslash (:mod:`ics_leadership.codepath`; in
+YAML, single quotes keep backslashes as typed). A mapping without ``format_version`` is read as
+version 1: every "/" in a key separates levels and a backslash is an ordinary character. A key
+matches a code when both name the same levels, whatever version each was written in.
 
 Codes the mapping does not mention are never dropped silently: :func:`apply_mapping` returns a
 report listing every project code, how many codings it has, and what became of it
@@ -26,9 +33,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ics_leadership import paths
+from ics_leadership import codepath, paths
 from ics_leadership.codebook import Codebook, load_codebook
 from ics_leadership.coded import CodedData, load_coded
+from ics_leadership.csvformat import FIELD as VERSION_FIELD
+from ics_leadership.csvformat import read_version
 from ics_leadership.errors import DataValidationError, Problem
 from ics_leadership.schema import LEVELS, SOURCE_TYPES, STAGE_VALUES, read_yaml
 
@@ -44,6 +53,7 @@ class Mapping:
     participants: dict[str, dict[str, object]]
     path: Path | None = None
     demonstration: bool = False
+    format_version: int = 1  # how the keys of ``codes`` are written (see :mod:`ics_leadership.codepath`)
 
 
 def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
@@ -56,7 +66,12 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
     codebook = codebook or load_codebook()
     valid = set(codebook.codes)
     problems: list[Problem] = []
-    unknown_sections = set(doc) - {"codes", "documents", "participants", "demonstration"}
+    try:
+        version = read_version(doc, shown)
+    except DataValidationError as exc:
+        problems.extend(exc.problems)
+        version = 1
+    unknown_sections = set(doc) - {"codes", "documents", "participants", "demonstration", VERSION_FIELD}
     for name in sorted(unknown_sections):
         problems.append(Problem(shown, "unknown section", field=name))
     demonstration = doc.get("demonstration", False)
@@ -70,6 +85,10 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
         if target != IGNORE and target not in valid:
             problems.append(Problem(shown, f"'{target}' is not a compendium code (or '{IGNORE}')",
                                     field=f"codes.{source}"))
+        try:
+            codepath.split(str(source), version)
+        except ValueError as exc:
+            problems.append(Problem(shown, str(exc), field=f"codes.{source}"))
     sections = {}
     for name, allowed in (("documents", _DOC_KEYS), ("participants", _PERSON_KEYS)):
         body = doc.get(name) or {}
@@ -94,7 +113,7 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
     if problems:
         raise DataValidationError(problems)
     return Mapping(codes={str(k): str(v) for k, v in codes.items()}, path=path, demonstration=demonstration,
-                   **sections)
+                   format_version=version, **sections)
 
 
 def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.DataFrame]:
@@ -106,18 +125,22 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
     codings = coded.codings.copy()
     counts = codings["code"].value_counts()
     report_rows = []
+    targets: dict[str, str] = {}
+    # Keys and codes compared as the levels they name, each read in its own format version.
+    by_levels = {tuple(codepath.split(k, mapping.format_version)): v for k, v in mapping.codes.items()}
     for code, n in sorted(counts.items()):
-        if code in mapping.codes:
-            target = mapping.codes[code]
+        target = by_levels.get(tuple(codepath.split(code, coded.format_version)))
+        if target is not None:
             status = "ignored by the mapping" if target == IGNORE else "mapped"
+            targets[code] = target
         else:
-            target, status = "", "unmapped"
+            target, status = "", _unmapped(code, coded.format_version, mapping)
         report_rows.append({"project code": code, "codings": int(n), "compendium code": "" if target == IGNORE else target,
                             "status": status})
     report = pd.DataFrame(report_rows, columns=["project code", "codings", "compendium code", "status"])
-    keep = codings["code"].map(lambda c: mapping.codes.get(c, IGNORE) != IGNORE).astype(bool)
+    keep = codings["code"].map(lambda c: targets.get(c, IGNORE) != IGNORE).astype(bool)
     codings = codings.loc[keep].copy()  # .loc: an empty mask must select rows, not columns
-    codings["code"] = codings["code"].map(mapping.codes).astype("string")
+    codings["code"] = codings["code"].map(targets).astype("string")
     # A span coded with two project codes that map to one compendium code counts once.
     codings = codings.drop_duplicates(["document_id", "start", "end", "code", "coder"]).reset_index(drop=True)
 
@@ -146,6 +169,15 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
                                                             "demonstration": mapping.demonstration or
                                                             bool(coded.metadata.get("demonstration"))})
     return mapped, report
+
+
+def _unmapped(code: str, version: int, mapping: Mapping) -> str:
+    """The status of an unmapped code, with a hint when a version-1 key could only be meant for it."""
+    names = codepath.split(code, version)
+    if mapping.format_version < 2 and any("/" in n for n in names) and "/".join(names) in mapping.codes:
+        return ("unmapped (the mapping has no format_version, so the '/' in its key separates levels; "
+                "add format_version: 2 and write '\\/' inside a name)")
+    return "unmapped"
 
 
 def load_for_analysis(directory: Path | str, mapping_path: Path | str | None = None,

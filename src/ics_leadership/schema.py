@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from ics_leadership.csvio import long_fields
+from ics_leadership.csvformat import unprotect
 from ics_leadership.errors import DataValidationError, Problem
 from ics_leadership.paths import display_path
 
@@ -42,6 +43,7 @@ class Column:
     pattern: str | None = None
     minimum: float | None = None
     optional_column: bool = False  # the column itself may be absent from the file (read as blank)
+    verbatim: bool = False  # text kept exactly, surrounding blanks too (format version 2 onwards)
 
     def parse(self, text: str) -> object:
         """Convert one cell, raising ``ValueError`` with a message fit for the user."""
@@ -106,8 +108,13 @@ class TableSchema:
         return pd.DataFrame(rows)
 
 
-def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
+def read_table(path: Path | str, schema: TableSchema, format_version: int = 1) -> pd.DataFrame:
     """Read ``path`` and validate it against ``schema``.
+
+    ``format_version`` 2 (canonical coded data whose ``corpus.yaml`` says so) removes the one ``'``
+    that protects a text cell or column name from spreadsheets (:func:`ics_leadership.csvformat.unprotect`)
+    and keeps ``verbatim`` columns (the excerpt) exactly as written; other cells are stripped of
+    surrounding blanks first, as always.
 
     Returns
     -------
@@ -134,7 +141,7 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
         raise DataValidationError([Problem(shown, f"not a readable CSV file ({exc})")]) from None
     if header is None:
         raise DataValidationError([Problem(shown, "file is empty; expected a header row")])
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    header = [cell_text(h.lstrip("\ufeff"), None, format_version) for h in header]
 
     problems: list[Problem] = []
     missing = [c.name for c in schema.columns if c.name not in header and not c.optional_column]
@@ -160,7 +167,7 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
             problems.append(Problem(shown, f"has {len(raw)} fields, the header has {len(header)}", row=i))
             continue
         for col in schema.columns:
-            text = raw[index[col.name]].strip() if col.name in index else ""
+            text = cell_text(raw[index[col.name]], col, format_version) if col.name in index else ""
             value: object = None
             if text == "":
                 if col.required:
@@ -184,10 +191,25 @@ def read_table(path: Path | str, schema: TableSchema) -> pd.DataFrame:
     if schema.extra_columns_allowed:  # extra columns are attributes: kept as text
         for name in header:
             if name not in schema.column_names:
-                values = [r[header.index(name)].strip() if len(r) == len(header) else "" for r in rows
+                values = [cell_text(r[header.index(name)], None, format_version) if len(r) == len(header) else ""
+                          for r in rows
                           if any(cell.strip() for cell in r)]
                 frame[name] = pd.array([v or None for v in values], dtype="string")
     return frame
+
+
+def cell_text(raw: str, column: Column | None, format_version: int = 1) -> str:
+    """One cell as the loader reads it (``column`` None: an extra column, which holds text).
+
+    Surrounding blanks are stripped (in version 2 not from a ``verbatim`` column); in version 2 a
+    text cell then loses the ``'`` that protected it from spreadsheets.
+    """
+    if format_version < 2:
+        return raw.strip()
+    if column is None:
+        return unprotect(raw.strip())
+    text = raw if column.verbatim else raw.strip()
+    return unprotect(text) if column.dtype == "string" else text
 
 
 _PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
@@ -268,7 +290,7 @@ CODINGS = TableSchema(
         Column("code", "string", "Compendium code id (see the codebook), or a project code mapped to one."),
         Column("coder", "string", "Who applied the code (name or stable label)."),
         Column("excerpt", "string", "The coded text, where it may be shared; blank otherwise.", required=False,
-               optional_column=True),
+               optional_column=True, verbatim=True),
     ),
 )
 

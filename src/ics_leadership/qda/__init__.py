@@ -9,6 +9,7 @@ One module per concern:
 - :mod:`~ics_leadership.qda.taguette`   Taguette highlights (CSV/XLSX) and codebook exports
 - :mod:`~ics_leadership.qda.canonical`  the canonical CSVs themselves, validated and copied
 - :mod:`~ics_leadership.qda.writer`     atomic output, ``corpus.yaml`` and the import report
+- :mod:`~ics_leadership.qda.privacy`    pseudonyms (``--anonymise``), the key file, privacy warnings
 - :mod:`~ics_leadership.qda.export`     the compendium codebook as a REFI-QDA ``.qdc``
 - :mod:`~ics_leadership.qda.cli`        the ``import`` and ``export-codebook`` commands
 
@@ -21,6 +22,7 @@ import gc
 
 from pathlib import Path
 
+from ics_leadership.qda import privacy
 from ics_leadership.qda.errors import ImportFormatError, OutputExistsError, QDAImportError, UnsafeInputError
 from ics_leadership.qda.safety import Limits
 
@@ -36,6 +38,9 @@ _RULES = {
              "between a CR and its LF, fewer recorded excerpts that disagree); such documents are listed below"),
     "excerpts": ("the coded text; where the source text is missing, the selection's name if it looks like "
                  "the text (as long as the span, or cut short with an ellipsis), else blank"),
+    "code_paths": ("a code's ancestors and its name joined with '/'; a '/' inside a name is written '\\/' "
+                   "and a backslash '\\\\'"),
+    "text_cells": "a text cell that starts with = + - @, a tab, a CR or ' is written with one ' in front",
 }
 
 
@@ -78,9 +83,10 @@ def detect_format(path: Path) -> str:
                             f"({', '.join(FORMATS)})")
 
 
-def import_project(path: Path | str, out: Path | str, fmt: str | None = None, anonymise: bool = False,
-                   force: bool = False, limits: Limits | None = None, *, sources: Path | str | None = None,
-                   excerpts: bool = True) -> dict[str, int]:
+def import_project(path: Path | str, out: Path | str, fmt: str | None = None,
+                   anonymise: bool | str | tuple[str, ...] = False, force: bool = False,
+                   limits: Limits | None = None, *, sources: Path | str | None = None,
+                   excerpts: bool = True, anonymise_key: Path | str | None = None) -> dict[str, int]:
     """Import a project into canonical coded data in ``out``.
 
     Parameters
@@ -95,7 +101,12 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None, an
     fmt
         ``"refi"``, ``"qualcoder"``, ``"taguette"`` or ``"csv"``; detected from ``path`` if None.
     anonymise
-        Write coders as ``coder_1``, ``coder_2``, ... instead of their names.
+        ``True``: write coders, documents and participants as pseudonyms (``coder_1``, ``document_1``,
+        ``participant_1``, ...); or name some of them (``"coders"``, ``("coders", "documents")``).
+        Pseudonyms follow the tool's identifiers, so the same project gives the same ones.
+    anonymise_key
+        A new file, outside ``out``, to receive the pseudonym -> original key (CSV); none is written
+        without it.
     limits
         Safety caps (defaults: 2 GiB uncompressed, 100:1 per archive member).
     sources
@@ -136,20 +147,26 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None, an
                                     f"paths); a {fmt} import reads no other files")
         if not sources.is_dir():
             raise ImportFormatError(f"{sources}: --sources must be an existing folder")
+    try:
+        anonymise = privacy.kinds(anonymise)
+    except ValueError as exc:
+        raise ImportFormatError(f"anonymise: {exc}") from None
+    key = Path(anonymise_key) if anonymise_key is not None else None
+    privacy.check_key_path(key, out, anonymise)  # fail before the work, not after
     # The importer allocates hundreds of thousands of short-lived, acyclic objects (elements, spans,
     # tuples); pausing the cyclic garbage collector meanwhile saves about a tenth of the run time.
     # Reference counting still frees everything as it goes.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(path, out, fmt, shown, anonymise, force, limits, sources, excerpts)
+        return _run(path, out, fmt, shown, anonymise, force, limits, sources, excerpts, key)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: bool, force: bool,
-         limits: Limits, sources: Path | None, excerpts: bool) -> dict[str, int]:
+def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: tuple[str, ...], force: bool,
+         limits: Limits, sources: Path | None, excerpts: bool, key: Path | None) -> dict[str, int]:
     """The import itself (see :func:`import_project`)."""
     from ics_leadership.qda import writer
 
@@ -157,7 +174,7 @@ def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: bool, force: bo
     if fmt == "csv":
         from ics_leadership.qda.canonical import import_canonical
 
-        return import_canonical(path, shown, out, force, anonymise, excerpts=excerpts, limits=limits)
+        return import_canonical(path, shown, out, force, anonymise, key, excerpts=excerpts, limits=limits)
     if fmt == "refi":
         from ics_leadership.qda.refi import import_refi
 
@@ -196,5 +213,6 @@ def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: bool, force: bo
         rules["excerpts"] = WITHHELD
         result.codings[:] = [row[:5] + ("",) for row in result.codings]
     rules["excerpts_withheld"] = not excerpts
-    counts = writer.write_result(result, source, out, force, anonymise, rules)
+    privacy.warn(result)
+    counts = writer.write_result(result, source, out, force, anonymise, rules, key)
     return {**counts, "relative_sources_not_read": not_read} if not_read else counts

@@ -1,11 +1,17 @@
 """Canonical coded data (``documents.csv``, ``codings.csv``, ...) passed through after validation.
 
 The folder is validated with :func:`ics_leadership.coded.load_coded` (``check_codes=False``) and its
-files are copied byte for byte; ``codebook.csv`` is derived from the codes used (a code's parents
-are the "/"-separated levels of its path), and ``corpus.yaml`` is copied or, if absent, written.
-With ``--anonymise-coders`` the ``coder`` column is rewritten to ``coder_1``, ``coder_2``, ...
-(in the order of the coders' names). With ``--no-excerpts`` the ``excerpt`` column is emptied and
-``corpus.yaml`` says so (``import: excerpts_withheld: true``).
+tables are written again in the current format version: every value as the loader read it (its
+``format_version``, absent: 1, says how), code paths in the escaped form of
+:mod:`ics_leadership.codepath` and text cells spreadsheet-safe. A version-2 folder written by this
+tool comes out byte for byte the same. ``codebook.csv`` is derived from the codes used (a code's
+parents are the levels of its path), and ``corpus.yaml`` is copied (with ``format_version: 2`` added
+when it had none) or, if absent, written.
+
+With ``--anonymise`` coders, documents and participants are written as pseudonyms (in the order of
+their names and ids); with ``--anonymise-coders`` only coders (see :mod:`ics_leadership.qda.privacy`).
+With ``--no-excerpts`` the ``excerpt`` column is emptied and ``corpus.yaml`` says so
+(``import: excerpts_withheld: true``).
 
 None of the files is followed if it is a symbolic link (a link in a folder someone sent could
 point at any file on the machine), and together they must fit in ``--max-size``.
@@ -21,18 +27,24 @@ from pathlib import Path
 
 import yaml
 
-from ics_leadership import __version__
+from ics_leadership import __version__, codepath
 from ics_leadership.coded import CORPUS_FILE, load_coded
+from ics_leadership.csvformat import FORMAT_VERSION
 from ics_leadership.csvio import long_fields
 from ics_leadership.errors import DataValidationError
-from ics_leadership.qda import WITHHELD
+from ics_leadership.qda import WITHHELD, privacy
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
 from ics_leadership.qda.model import Code
 from ics_leadership.qda.safety import Budget, Limits, format_size, open_regular
-from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _csv_bytes, _with_parents, csv_line,
-                                       publish, scrub, sha256_file)
+from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _codebook_order, _csv_bytes,
+                                       _with_parents, publish, scrub, sha256_file)
+from ics_leadership.schema import CODED_TABLES, cell_text
 
 TABLES = ("documents.csv", "codings.csv", "participants.csv")
+#: Columns holding an id that a pseudonym replaces, by table.
+_RENAMED = {"documents.csv": {"document_id": "documents", "participant_id": "participants"},
+            "codings.csv": {"document_id": "documents", "coder": "coders"},
+            "participants.csv": {"participant_id": "participants"}}
 
 
 def folder_of(path: Path) -> Path:
@@ -59,8 +71,8 @@ def _check_files(folder: Path, limits: Limits) -> None:
                                    f"the data are really this large)")
 
 
-def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: bool, *, excerpts: bool = True,
-                     limits: Limits | None = None) -> dict[str, int]:
+def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: tuple[str, ...] = (),
+                     key: Path | None = None, *, excerpts: bool = True, limits: Limits | None = None) -> dict[str, int]:
     folder = folder_of(path)
     limits = limits or Limits()
     _check_files(folder, limits)
@@ -71,48 +83,52 @@ def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: 
         more = len(exc.problems) - 1
         tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more > 0 else ""
         raise ImportFormatError(f"{shown}: not valid canonical coded data: {first}{tail}") from None
+    version = coded.format_version
+    pseudonyms = _pseudonyms(coded, privacy.kinds(anonymise))
     budget = Budget(limits, shown)
-    files = {name: _read(folder / name, budget) for name in TABLES if (folder / name).is_file()}
-    report = []
-    if anonymise:
-        files["codings.csv"], n = _anonymise(files["codings.csv"])
-        report.append(["note", "coders anonymised", "", "", 0, f"{n} coders written as coder_1 ... coder_{n}"])
-    if not excerpts:
-        files["codings.csv"] = _without_excerpts(files["codings.csv"])
-    counts = Counter(coded.codings["code"])
-    codes = {c: Code(c, c.rsplit("/", 1)[0] if "/" in c else "") for c in counts}
+    schemas = {s.name: s for s in CODED_TABLES.values()}
+    files = {name: _recode(_read(folder / name, budget), schemas[name], version, pseudonyms, excerpts)
+             for name in TABLES if (folder / name).is_file()}
+    report = [["note", f"{kind} anonymised", "", "", 0,
+               f"{len(labels)} {kind} written as {privacy.PREFIX[kind]}_1 ... {privacy.PREFIX[kind]}_{len(labels)}"]
+              for kind, labels in pseudonyms.by_kind.items()]
+    if version < FORMAT_VERSION:
+        report.append(["note", f"read as format version {version}", "", "", 0,
+                       "corpus.yaml has no format_version: every '/' in a code path separates levels and no "
+                       "cell is unprotected; written as format version 2"])
+    for doc_id in coded.documents["document_id"]:
+        found = privacy.exposure(doc_id)
+        if found:
+            report.append(["warning", f"privacy: document name contains {found}", doc_id, "", 0,
+                           "rename the document in the data, or import with --anonymise"])
+    counts = Counter(codepath.convert(c, version) for c in coded.codings["code"])
+    codes = {c: Code(c, codepath.parent(c)) for c in counts}
     by_path = _with_parents(codes)
     files["codebook.csv"] = _csv_bytes(CODEBOOK_COLUMNS, (
         [c.path, c.parent, "", "true" if c.path in counts else "false", counts.get(c.path, 0)]
-        for c in sorted(by_path.values(), key=lambda c: c.path.split("/"))))
-    files[REPORT_FILE] = _csv_bytes(REPORT_COLUMNS, report)
+        for c in sorted(by_path.values(), key=_codebook_order)))
+    files[REPORT_FILE] = _csv_bytes(REPORT_COLUMNS, map(pseudonyms.report_row, report) if pseudonyms else report)
     summary = {"documents": len(coded.documents), "codings": len(coded.codings), "codes": len(by_path),
                "coders": int(coded.codings["coder"].nunique()),
                "participants": 0 if coded.participants is None else len(coded.participants)}
-    if (folder / CORPUS_FILE).is_file():
-        files[CORPUS_FILE] = _read(folder / CORPUS_FILE, budget)
-        if not excerpts:  # say so in the copy (its comments are lost; its values are kept)
-            meta = dict(coded.metadata)
-            meta["import"] = {**(meta.get("import") if isinstance(meta.get("import"), dict) else {}),
-                              "excerpts": WITHHELD, "excerpts_withheld": True}
-            files[CORPUS_FILE] = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).encode("utf-8")
-    else:
-        doc = {"synthetic": False,
-               "description": scrub(f"Coded data imported from {folder.name} (canonical CSV)"),
-               "source": {"format": "canonical-csv", "file": folder.name},
-               "import": {"importer": f"ics-leadership {__version__}", "coders_anonymised": anonymise,
-                          **({} if excerpts else {"excerpts": WITHHELD}), "excerpts_withheld": not excerpts},
-               "counts": summary}
-        if path.is_file():
-            doc["source"]["sha256"] = sha256_file(path)
-        files[CORPUS_FILE] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode("utf-8")
+    copied = _read(folder / CORPUS_FILE, budget) if (folder / CORPUS_FILE).is_file() else None
+    files[CORPUS_FILE] = _corpus_yaml(folder, path, copied, coded.metadata, version, pseudonyms, summary, excerpts)
 
     def fill(tmp: Path) -> None:
         for name, data in files.items():
             (tmp / name).write_bytes(data)
         load_coded(tmp, check_codes=False)
+        if key is not None:
+            privacy.write_key(key, _csv_bytes(privacy.KEY_COLUMNS, pseudonyms.key_rows()))
+            written.append(key)
 
-    publish(out, force, fill)
+    written: list[Path] = []
+    try:
+        publish(out, force, fill)
+    except BaseException:
+        for done in written:  # the key of an import that did not happen
+            done.unlink(missing_ok=True)
+        raise
     return summary
 
 
@@ -127,26 +143,69 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def _without_excerpts(data: bytes) -> bytes:
-    """codings.csv with every excerpt emptied (the column is kept)."""
-    rows = _csv_rows(data)
-    header = [h.strip() for h in rows[0]]
-    if "excerpt" not in header:
-        return data
-    col = header.index("excerpt")
-    return "".join([csv_line(header), *(csv_line([*r[:col], "", *r[col + 1:]] if len(r) == len(header) else r)
-                                         for r in rows[1:])]).encode("utf-8")
+def _pseudonyms(coded, what: tuple[str, ...]) -> privacy.Pseudonyms:
+    found = privacy.Pseudonyms()
+    ids = {
+        "coders": list(coded.codings["coder"]),
+        "documents": list(coded.documents["document_id"]),
+        "participants": [*([] if coded.participants is None else coded.participants["participant_id"]),
+                         *coded.documents["participant_id"].dropna()],
+    }
+    for kind in what:
+        found.add(kind, privacy.pseudonyms(kind, ((name, name) for name in ids[kind])))
+    return found
 
 
-def _anonymise(data: bytes) -> tuple[bytes, int]:
+def _recode(data: bytes, schema, version: int, pseudonyms: privacy.Pseudonyms, excerpts: bool) -> bytes:
+    """A table written again in the current format: values as the loader reads them, ids renamed,
+    excerpts emptied unless ``excerpts`` (the column is kept)."""
     rows = _csv_rows(data)
-    header = [h.strip() for h in rows[0]]
-    col = header.index("coder")
-    names = sorted({r[col].strip() for r in rows[1:] if len(r) == len(header) and r[col].strip()})
-    label = {n: f"coder_{i}" for i, n in enumerate(names, start=1)}
-    out = [csv_line(header)]
-    for r in rows[1:]:
-        if len(r) == len(header) and r[col].strip():
-            r = [*r[:col], label[r[col].strip()], *r[col + 1:]]
-        out.append(csv_line(r))
-    return "".join(out).encode("utf-8"), len(names)
+    columns = {c.name: c for c in schema.columns}
+    header = [cell_text(h, None, version) for h in rows[0]]
+    kinds = [(_RENAMED[schema.name].get(h) if pseudonyms else None) for h in header]
+    cols = [columns.get(h) for h in header]
+    is_code = [schema.name == "codings.csv" and h == "code" for h in header]
+    dropped = [schema.name == "codings.csv" and h == "excerpt" and not excerpts for h in header]
+    out = []
+    for raw in rows[1:]:
+        if not any(cell.strip() for cell in raw):
+            continue  # blank lines, as the loader skips them
+        values = []
+        for cell, col, kind, code, drop in zip(raw, cols, kinds, is_code, dropped):
+            value = "" if drop else cell_text(cell, col, version)
+            if code:
+                value = codepath.convert(value, version)
+            elif kind and value:
+                value = pseudonyms.get(kind, value)
+            values.append(value)
+        out.append(values)
+    return _csv_bytes(header, out)
+
+
+def _corpus_yaml(folder: Path, path: Path, copied: bytes | None, metadata: dict, version: int,
+                 pseudonyms: privacy.Pseudonyms, summary: dict[str, int], excerpts: bool) -> bytes:
+    """corpus.yaml of the output: the input's when it is current and nothing changed, else rewritten."""
+    if copied is not None and version == FORMAT_VERSION and not pseudonyms and excerpts:
+        return copied
+    if copied is not None:  # its comments are lost; its values are kept
+        doc = {"format_version": FORMAT_VERSION, **{k: v for k, v in metadata.items() if k != "format_version"}}
+    else:
+        doc = {"format_version": FORMAT_VERSION, "synthetic": False,
+               "description": scrub(f"Coded data imported from {folder.name} (canonical CSV)"),
+               "source": {"format": "canonical-csv", "file": folder.name},
+               "import": {"importer": f"ics-leadership {__version__}"},
+               "counts": summary}
+        if path.is_file():
+            doc["source"]["sha256"] = sha256_file(path)
+    record = doc.get("import") if isinstance(doc.get("import"), dict) else {}
+    if pseudonyms or copied is None:
+        record = {**record, "coders_anonymised": "coders" in pseudonyms.kinds, "anonymised": pseudonyms.kinds}
+    if not excerpts:
+        record = {**record, "excerpts": WITHHELD}
+    if not excerpts or copied is None:
+        record = {**record, "excerpts_withheld": not excerpts}
+    if record:
+        doc["import"] = record
+    if pseudonyms:
+        doc = pseudonyms.redact_all(doc)
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True).encode("utf-8")

@@ -24,8 +24,14 @@ Formats (detected from PATH unless --format is given):
   taguette   a Taguette highlights export (CSV or XLSX), with codebook.csv beside it
   csv        a folder of canonical documents.csv and codings.csv: validated and copied
 
-Codes are written as their full path in the project's codebook ("Parent/Child"). To analyse them,
-map them onto the compendium's codes with a mapping file (see ics_leadership.mapping).
+Codes are written as their full path in the project's codebook ("Parent/Child"; a "/" inside a
+name is written "\\/" and a backslash "\\\\", so "yes/no" stays one code). To analyse them, map
+them onto the compendium's codes with a mapping file (see ics_leadership.mapping).
+Confidential data: --anonymise writes documents, cases and coders as pseudonyms (document_1,
+participant_1, coder_1, ...; the same ones on every import of the project), and --no-excerpts
+leaves the coded text out. The key from pseudonyms to names is written only with --anonymise-key,
+to a new file outside --out. Document names and code descriptions holding a file path or a user
+name are reported as privacy warnings.
 Input is treated as untrusted: no XML entities or DTDs, archives are never extracted, sizes are
 capped (--max-size, --max-ratio), and no file outside the project is read except from the folder
 given with --sources. Nothing is written under --out unless the import succeeds. --out must be new
@@ -38,6 +44,7 @@ examples:
   ics-leadership import study.qdpx --out data/coded/study
   ics-leadership import study.qde --sources exports/texts --no-excerpts --out data/coded/study
   ics-leadership import "Interviews.qda" --out data/coded/qc --anonymise-coders
+  ics-leadership import study.qdpx --out data/coded/shared --anonymise --anonymise-key ~/private/study-key.csv
   ics-leadership import exports/all_tags.csv --format taguette --out data/coded/tg
   ics-leadership export-codebook --out data/coded/codebook.qdc
 """
@@ -53,8 +60,14 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="folder to write (must not exist or be empty)")
     p.add_argument("--format", choices=("refi", "qualcoder", "taguette", "csv"), default=None,
                    help="input format (default: detected from PATH)")
+    p.add_argument("--anonymise", action="store_true",
+                   help="write documents, cases and coders as document_1, participant_1, coder_1, ... (stable: "
+                        "ordered by the tool's ids); excerpts are kept (see --no-excerpts)")
     p.add_argument("--anonymise-coders", action="store_true",
-                   help="write coders as coder_1, coder_2, ... (stable: ordered by user GUID or name)")
+                   help="write coders only as coder_1, coder_2, ... (stable: ordered by user GUID or name)")
+    p.add_argument("--anonymise-key", type=Path, default=None, metavar="FILE",
+                   help="also write the pseudonym -> original key as CSV to FILE (a new file outside --out); "
+                        "without it no key is written")
     p.add_argument("--force", action="store_true", help="replace --out if it holds a previous import")
     p.add_argument("--sources", type=Path, default=None, metavar="DIR",
                    help="folder holding the source files a REFI-QDA project names by relative:// paths (files "
@@ -110,8 +123,14 @@ def _import(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise QDAImportError(f"{option}: {exc}") from None
     limits = Limits(max_total_bytes=caps["--max-size"], max_ratio=caps["--max-ratio"])
-    counts = import_project(args.path, args.out, fmt=args.format, anonymise=args.anonymise_coders,
-                            force=args.force, limits=limits, sources=args.sources, excerpts=args.excerpts)
+    anonymise = True if args.anonymise else ("coders" if args.anonymise_coders else False)
+    counts = import_project(args.path, args.out, fmt=args.format, anonymise=anonymise, force=args.force,
+                            limits=limits, sources=args.sources, excerpts=args.excerpts,
+                            anonymise_key=args.anonymise_key)
+    from ics_leadership.qda.writer import read_warnings
+
+    for line in read_warnings(args.out):
+        print(f"warning: {line}", file=sys.stderr)
     skipped = counts.get("skipped_items", 0)
     print(f"Imported {counts['documents']} documents, {counts['codings']} codings, {counts['codes']} codes, "
           f"{counts['coders']} coders into {args.out}"

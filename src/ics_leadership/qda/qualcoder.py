@@ -14,8 +14,8 @@ Tables read:
 - ``code_text`` (cid, fid, pos0, pos1, seltext, owner): one row per coding; ``owner`` is the coder;
   ``seltext`` is checked against the text (the CRLF rule of :mod:`ics_leadership.qda.model`).
 - ``code_name`` (cid, name, catid, memo) and ``code_cat`` (catid, name, supercatid, memo): a code's
-  path is its categories from the top down, then its name, joined with "/"; categories are listed
-  in the codebook as non-codable.
+  path is its categories from the top down, then its name, joined with "/" (names escaped as
+  :mod:`ics_leadership.codepath` says); categories are listed in the codebook as non-codable.
 - ``cases``, ``case_text`` and ``attribute`` (when present): a case is a participant, the files it
   covers get it as ``participant_id``; case attributes go to participants.csv, file attributes to
   documents.csv.
@@ -28,6 +28,7 @@ import sqlite3
 from pathlib import Path
 from urllib.request import pathname2url
 
+from ics_leadership import codepath
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
 from ics_leadership.qda.safety import Budget, Limits, decode_text, format_size
@@ -164,11 +165,12 @@ class _Reader:
         codes = self.result.codes
         for catid, (_name, _super, memo) in cats.items():
             segments = cat_path(catid)
-            codes[f"cat:{catid}"] = Code("/".join(segments), "/".join(segments[:-1]), memo, codable=False,
-                                         key=f"cat:{catid}")
+            codes[f"cat:{catid}"] = Code(codepath.join(segments), codepath.join(segments[:-1]), memo,
+                                         codable=False, key=f"cat:{catid}")
         for cid, name, catid, memo in self.read("code_name", ("cid", "name", "catid", "memo"), "ORDER BY cid"):
             segments = cat_path(catid) + [(name or "").strip() or f"code {cid}"]
-            codes[str(cid)] = Code("/".join(segments), "/".join(segments[:-1]), (memo or "").strip(), key=str(cid))
+            codes[str(cid)] = Code(codepath.join(segments), codepath.join(segments[:-1]), (memo or "").strip(),
+                                   key=str(cid))
 
     def _documents(self) -> None:
         result = self.result

@@ -16,8 +16,9 @@ What becomes what
 - ``Coding`` -> one row per coding; the coder is the coding's ``creatingUser`` (else the
   selection's) resolved to the ``User`` name. Identical rows (NVivo writes one selection per code,
   sometimes twice) are removed by the writer.
-- ``Code`` -> its full path, parents joined with "/"; names ATLAS.ti flattened as "Parent::Child"
-  are split into the path too.
+- ``Code`` -> its full path, parents joined with "/" (a "/" or "\\" inside a name is escaped as
+  :mod:`ics_leadership.codepath` says, so "yes/no" stays one code); names ATLAS.ti flattened as
+  "Parent::Child" are split into the path too.
 - ``Case`` -> a participant (its ``VariableValue``\\ s as attributes); the sources it refers to with
   ``SourceRef`` get it as ``participant_id``. Source ``VariableValue``\\ s become document attributes.
 - GUIDs are compared ignoring case and braces.
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ics_leadership import codepath
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
 from ics_leadership.qda.safety import (Budget, Limits, SafeArchive, decode_text, iterparse, open_file, open_regular,
@@ -389,8 +391,8 @@ class _RefiReader:
         for depth in range(len(parent_segments) + 1, len(segments)):
             prefix = tuple(segments[:depth])
             if prefix not in self.code_paths:
-                vkey = "virtual:" + "/".join(prefix)
-                codes[vkey] = Code("/".join(prefix), "/".join(prefix[:-1]), codable=False, key=vkey)
+                vkey = "virtual:" + codepath.join(prefix)
+                codes[vkey] = Code(codepath.join(prefix), codepath.join(prefix[:-1]), codable=False, key=vkey)
                 self.code_paths[prefix] = vkey
         path_key = tuple(segments)
         existing = self.code_paths.get(path_key)
@@ -398,12 +400,13 @@ class _RefiReader:
             del codes[existing]  # the real code, after a "::" name (or a child) implied it
         elif existing is not None:
             segments = segments[:-1] + [f"{segments[-1]} [{key[:8]}]"]
-            self.result.note("two codes with the same path", item=key, detail=f"renamed to {'/'.join(segments)}")
+            self.result.note("two codes with the same path", item=key, detail=f"renamed to {codepath.join(segments)}")
             path_key = tuple(segments)
         self.code_paths[path_key] = key
         codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
         description = (el.findtext(T.Description) or "").strip()
-        codes[key] = Code("/".join(segments), "/".join(segments[:-1]), description, codable=codable, key=key)
+        codes[key] = Code(codepath.join(segments), codepath.join(segments[:-1]), description, codable=codable,
+                          key=key)
 
     def _codebook_end(self, el: etree._Element) -> None:
         self.codebook_done = True

@@ -18,7 +18,8 @@ between them, are not. ``corpus.yaml`` says ``offsets: synthetic`` when this app
 
 The coder is taken from a ``coder`` (or ``user``, ``owner``) column when there is one; Taguette's
 own export has none, so the coder is ``unknown``. A tag's path is its ``parent``'s path (from the
-codebook), "/", its name; without a parent, the tag as Taguette names it.
+codebook), "/", its name; without a parent, its name alone. A "/" inside a tag is part of its name
+(escaped as :mod:`ics_leadership.codepath` says), never a level.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import csv
 import io
 from pathlib import Path
 
+from ics_leadership import codepath
 from ics_leadership.csvio import long_fields
 from ics_leadership.qda.errors import ImportFormatError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Span, settle_spans
@@ -151,10 +153,10 @@ def import_taguette(path: Path, shown: str, limits: Limits) -> ImportResult:
             highlights[doc][hid] = entry
         if tag:
             if tag not in result.codes:
-                result.codes[tag] = Code(paths.get(tag, tag), key=tag)
+                result.codes[tag] = Code(paths.get(tag) or codepath.join([tag]), key=tag)
             entry[1].append((tag, coder))
     for code in result.codes.values():
-        code.parent = code.path.rsplit("/", 1)[0] if "/" in code.path else ""
+        code.parent = codepath.parent(code.path)
 
     for doc, items in highlights.items():
         spans, pos = [], 0
@@ -194,7 +196,7 @@ def _read_codebook(folder: Path, shown: str, budget: Budget, result: ImportResul
                 raise ImportFormatError(f"{where}: tag {safe_text(up)} is its own ancestor")
             seen.add(up)
             chain.append(up)
-        return "/".join(reversed(chain))
+        return codepath.join(reversed(chain))
 
     paths = {tag: path_of(tag) for tag in parent}
     for r in rows:

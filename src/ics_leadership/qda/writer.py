@@ -1,4 +1,4 @@
-"""Write an :class:`~ics_leadership.qda.model.ImportResult` as canonical coded data, atomically.
+r"""Write an :class:`~ics_leadership.qda.model.ImportResult` as canonical coded data, atomically.
 
 Files written into ``--out``:
 
@@ -6,9 +6,14 @@ Files written into ``--out``:
   columns of :mod:`ics_leadership.schema`;
 - ``codebook.csv``: the project's codes (``code`` path, ``parent``, ``description``, ``codable``,
   and how many ``codings`` each has);
-- ``corpus.yaml``: where the data came from (``synthetic: false``, format, tool, counts) and how they
-  were read; never a ``basePath`` or any absolute path;
-- ``import_report.csv``: everything skipped or changed, and why.
+- ``corpus.yaml``: the ``format_version`` of the files, where the data came from (``synthetic: false``,
+  format, tool, counts) and how they were read; never a ``basePath`` or any absolute path;
+- ``import_report.csv``: everything skipped or changed, and why; warnings (``privacy: ...``).
+
+Code paths are written as :mod:`ics_leadership.codepath` says ("/" between levels, ``\/`` and
+``\\`` inside a name), and every text cell as :func:`ics_leadership.csvformat.protect` says (a cell a
+spreadsheet would run as a formula starts with ``'``): format version 2. With ``--anonymise``
+documents, participants and coders are written as pseudonyms (:mod:`ics_leadership.qda.privacy`).
 
 Everything is written to a temporary folder beside ``--out`` and only then renamed into place: a
 failed import leaves nothing behind. The tables are canonical by construction (unique document
@@ -26,19 +31,23 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ics_leadership import __version__
+from ics_leadership import __version__, codepath
+from ics_leadership.csvformat import FORMAT_VERSION, protect
 from ics_leadership.errors import OutputError
 from ics_leadership.manifest import sha256_file
 from ics_leadership.outputs import check_folder, publish_folder
+from ics_leadership.qda import privacy
 from ics_leadership.qda.errors import OutputExistsError, QDAImportError
 from ics_leadership.qda.model import Code, ImportResult
 
 REPORT_FILE = "import_report.csv"
+KEY_COLUMNS = privacy.KEY_COLUMNS
 CODEBOOK_FILE = "codebook.csv"
 REPORT_COLUMNS = ["severity", "what", "document", "item", "codings", "detail"]
 CODEBOOK_COLUMNS = ["code", "parent", "description", "codable", "codings"]
 UNKNOWN_CODER = "unknown"
 
+_TRIGGERS = frozenset("=+-@\t\r'")  # first characters protect() may change: checked before calling it
 _ABSOLUTE_PATH = re.compile(r"(?:^|[\s\"'(=])(?:/[^/\s]+){2,}|[A-Za-z]:[\\/]|\\\\[^\\\s]+\\")
 
 
@@ -122,12 +131,16 @@ def _with_parents(codes: dict[str, Code]) -> dict[str, Code]:
     """Codes by path, adding any missing ancestor as a non-codable code."""
     by_path = {c.path: c for c in codes.values()}
     for c in list(by_path.values()):
-        parts = c.path.split("/")
-        for depth in range(1, len(parts)):
-            prefix = "/".join(parts[:depth])
+        up = ""
+        for prefix in codepath.ancestors(c.path):
             if prefix not in by_path:
-                by_path[prefix] = Code(prefix, "/".join(parts[:depth - 1]), codable=False)
+                by_path[prefix] = Code(prefix, up, codable=False)
+            up = prefix
     return by_path
+
+
+def _codebook_order(code: Code) -> list[str]:
+    return codepath.split(code.path)
 
 
 def _attribute_columns(records: list[dict[str, str]], table: str, fixed: set[str],
@@ -187,10 +200,15 @@ class Tables:
     the importer's rows as they go so that memory does not hold two copies of the largest table.
     """
 
-    def __init__(self, result: ImportResult, anonymise: bool):
+    def __init__(self, result: ImportResult, anonymise: bool | str | tuple[str, ...] = ()):
         self.result = result
-        self.labels = coder_labels(result, list({c[4] for c in result.codings}), anonymise)
+        what = privacy.kinds(anonymise)
+        self.labels = coder_labels(result, list({c[4] for c in result.codings}), "coders" in what)
         self.counts: dict[str, int] = {}
+        self.pseudonyms = _pseudonyms(result, what, self.labels)
+        doc_label = self.pseudonyms.by_kind.get("documents", {})
+        person = self.pseudonyms.by_kind.get("participants", {})
+        self.doc_ids = {d.document_id: doc_label.get(d.document_id, d.document_id) for d in result.documents}
 
         dmap = _attribute_columns([d.attributes for d in result.documents], "documents",
                                   {"document_id", "participant_id", "n_chars"}, result)
@@ -200,7 +218,8 @@ class Tables:
         self.documents = []
         for d in result.documents:
             values = {dmap[k]: v.strip() for k, v in d.attributes.items()}
-            values.update(document_id=d.document_id, participant_id=d.participant_key or "", n_chars=d.n_chars)
+            values.update(document_id=self.doc_ids[d.document_id], n_chars=d.n_chars,
+                          participant_id=person.get(d.participant_key, d.participant_key) or "")
             values["source_type"] = values.get("source_type") or "other"
             self.documents.append([values.get(h, "") for h in self.documents_header])
 
@@ -214,7 +233,7 @@ class Tables:
                                         *(["group"] if "group" in pmap.values() else []), *pextra]
             for p in result.participants:
                 values = {pmap[k]: v.strip() for k, v in p.attributes.items()}
-                values["participant_id"] = p.participant_id
+                values["participant_id"] = person.get(p.participant_id, p.participant_id)
                 self.participants.append([values.get(h, "") for h in self.participants_header])
         self._check_documents()
 
@@ -247,9 +266,9 @@ class Tables:
         by_path = _with_parents(result.codes)
         table(CODEBOOK_FILE, CODEBOOK_COLUMNS,
               ([c.path, c.parent, c.description, "true" if c.codable else "false", per_code.get(c.path, 0)]
-               for c in sorted(by_path.values(), key=lambda c: c.path.split("/"))))
-        table(REPORT_FILE, REPORT_COLUMNS,
-              ([r.severity, r.what, r.document, r.item, r.codings, r.detail] for r in result.report))
+               for c in sorted(by_path.values(), key=_codebook_order)))
+        rows = ([r.severity, r.what, r.document, r.item, r.codings, r.detail] for r in result.report)
+        table(REPORT_FILE, REPORT_COLUMNS, map(self.pseudonyms.report_row, rows) if self.pseudonyms else rows)
         self.counts = {
             "documents": len(self.documents),
             "codings": n_codings,
@@ -268,7 +287,7 @@ class Tables:
         Fields are quoted as :func:`csv_line` quotes them, inlined: this is the large table.
         """
         paths = {key: code.path for key, code in self.result.codes.items()}
-        labels, lengths = self.labels, self.lengths
+        labels, lengths, doc_ids = self.labels, self.lengths, self.doc_ids
         rows = self.result.codings
         rows.reverse()  # pop() from the end frees each row as it is written
         per_code: Counter[str] = Counter()
@@ -281,10 +300,11 @@ class Tables:
             fh.write("document_id,start,end,code,coder,excerpt\n")
             while rows:
                 doc_id = rows[-1][0]
-                if doc_id in done or doc_id not in lengths:
+                shown = doc_ids.get(doc_id)
+                if doc_id in done or shown not in lengths:
                     _internal(f"codings of document {doc_id!r} out of order or without the document")
                 done.add(doc_id)
-                n_chars = lengths[doc_id]
+                n_chars = lengths[shown]
                 block: dict[tuple, str] = {}
                 while rows and rows[-1][0] == doc_id:
                     _doc, start, end, code_key, coder_key, excerpt = rows.pop()
@@ -295,12 +315,32 @@ class Tables:
                     if not 0 <= start < end <= n_chars or not key[2] or not key[3]:
                         _internal(f"coding {doc_id!r} [{start}, {end}) {key[2]!r} by {key[3]!r}")
                     block[key] = excerpt
-                qd = q(doc_id)
+                qd = q(shown)
                 fh.write("".join([f"{qd},{start},{end},{quoted[code]},{quoted[coder]},{q(excerpt)}\n"
                                   for (start, end, code, coder), excerpt in sorted(block.items())]))
                 per_code.update(key[2] for key in block)
                 written += len(block)
         return per_code, written, duplicates
+
+
+def _pseudonyms(result: ImportResult, what: tuple[str, ...], coder_label: dict[str, str]) -> privacy.Pseudonyms:
+    """The pseudonyms of an import: by the tool's keys (GUIDs, ids), so the same project gives the same ones."""
+    found = privacy.Pseudonyms()
+    if "coders" in what:
+        names: dict[str, str] = {}
+        for k, label in coder_label.items():
+            name = (result.coders.get(k) or "").strip() or k or UNKNOWN_CODER
+            names[name if name not in names else f"{name} ({k})"] = label
+        found.add("coders", names)
+    if "documents" in what:
+        found.add("documents", privacy.pseudonyms("documents", ((d.key, d.document_id) for d in result.documents)))
+    if "participants" in what:
+        people = [(p.key, p.participant_id) for p in result.participants or []]
+        known = {p for _, p in people}
+        people += [(d.participant_key, d.participant_key) for d in result.documents
+                   if d.participant_key and d.participant_key not in known]
+        found.add("participants", privacy.pseudonyms("participants", people))
+    return found
 
 
 def _internal(problem: str) -> None:
@@ -311,7 +351,10 @@ def _internal(problem: str) -> None:
 
 
 def _field(text: str) -> str:
-    """One CSV field, quoted when it holds a comma, a quote, a CR or an LF."""
+    """One CSV text field: spreadsheet-safe (:func:`~ics_leadership.csvformat.protect`), then quoted
+    when it holds a comma, a quote, a CR or an LF."""
+    if text[:1] in _TRIGGERS:
+        text = protect(text)
     # Four substring tests beat one regex search several times over on this hot path.
     if '"' in text or "," in text or "\n" in text or "\r" in text:
         return '"' + text.replace('"', '""') + '"'
@@ -361,13 +404,14 @@ def to_yaml(value: Any, indent: int = 0) -> str:
     return f" {_yaml_string(str(value))}\n"
 
 
-def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict[str, str],
+def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudonyms, rules: dict[str, str],
                 counts: dict[str, int]) -> bytes:
     meta = result.meta
     tool = meta.get("origin")
     described = f"{result.format}" + (f", {tool}" if tool else "")
     shown = meta.get("file") or source.name
     doc: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
         "synthetic": False,
         "description": scrub(f"Coded data imported from {shown} ({described})"),
         "source": {k: scrub(v) for k, v in {
@@ -380,24 +424,62 @@ def corpus_yaml(result: ImportResult, source: Path, anonymise: bool, rules: dict
         }.items() if v},
         "import": {
             "importer": f"ics-leadership {__version__}",
-            "coders_anonymised": anonymise,
+            "coders_anonymised": "coders" in pseudonyms.kinds,
+            "anonymised": pseudonyms.kinds,
             **rules,
             "crlf_normalised_documents": list(result.normalised_documents),
         },
         "counts": counts,
     }
+    if pseudonyms:
+        doc = pseudonyms.redact_all(doc)
     header = "# Provenance of this coded data, written by `ics-leadership import`.\n"
     return (header + to_yaml(doc).lstrip("\n")).encode("utf-8")
 
 
-def write_result(result: ImportResult, source: Path, out: Path, force: bool, anonymise: bool,
-                 rules: dict[str, str]) -> dict[str, int]:
-    """Write ``result`` to ``out`` atomically; return the counts written to corpus.yaml."""
+def read_warnings(out: Path) -> list[str]:
+    """The ``warning`` rows of ``out``'s import report, one line each, for the terminal."""
+    import csv
+
+    from ics_leadership.csvformat import unprotect
+    from ics_leadership.qda.errors import safe_text
+
+    path = Path(out) / REPORT_FILE
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = [dict(zip(REPORT_COLUMNS, map(unprotect, r))) for r in list(csv.reader(fh))[1:]]
+    lines = []
+    for r in rows:
+        if r.get("severity") == "warning":
+            where = [safe_text(r[k]) for k in ("document", "item") if r.get(k)]
+            lines.append(" ".join([f"{safe_text(r['what'])[1:-1]}:", *where])
+                         + (f" ({safe_text(r['detail'])[1:-1]})" if r.get("detail") else ""))
+    return lines
+
+
+def write_result(result: ImportResult, source: Path, out: Path, force: bool, anonymise: bool | tuple[str, ...],
+                 rules: dict[str, str], key: Path | None = None) -> dict[str, int]:
+    """Write ``result`` to ``out`` atomically; return the counts written to corpus.yaml.
+
+    ``anonymise`` is what to write as pseudonyms (see :func:`ics_leadership.qda.privacy.kinds`); ``key``
+    a file to create with the pseudonym -> original key, written only if the whole import succeeds.
+    """
     tables = Tables(result, anonymise)
+    privacy.check_key_path(key, out, tables.pseudonyms.kinds)
+    written: list[Path] = []
 
     def fill(tmp: Path) -> None:
         counts = tables.write(tmp)
-        (tmp / "corpus.yaml").write_bytes(corpus_yaml(result, source, anonymise, rules, counts))
+        (tmp / "corpus.yaml").write_bytes(corpus_yaml(result, source, tables.pseudonyms, rules, counts))
+        if key is not None:
+            privacy.write_key(key, _csv_bytes(KEY_COLUMNS, tables.pseudonyms.key_rows()))
+            written.append(key)
 
-    publish(out, force, fill)
+    try:
+        publish(out, force, fill)
+    except BaseException:
+        for path in written:  # the key of an import that did not happen
+            path.unlink(missing_ok=True)
+        raise
     return tables.counts
