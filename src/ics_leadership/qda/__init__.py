@@ -40,7 +40,8 @@ _RULES = {
                  "the text (as long as the span, or cut short with an ellipsis), else blank"),
     "code_paths": ("a code's ancestors and its name joined with '/'; a '/' inside a name is written '\\/' "
                    "and a backslash '\\\\'"),
-    "text_cells": "a text cell that starts with = + - @, a tab, a CR or ' is written with one ' in front",
+    "text_cells": ("a text cell that starts with = + - @, a tab, a CR or ' is written with one ' in front "
+                   "(not a cell that is just a number, such as -3), so that spreadsheets show it as text"),
 }
 
 

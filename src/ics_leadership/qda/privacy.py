@@ -117,7 +117,7 @@ class Pseudonyms:
         if document:
             named = self.by_kind.get("documents", {}).get(document)
             document = named if named is not None else (
-                "(withheld: not a document)" if "documents" in self.by_kind else self.redact(document))
+                "(withheld by --anonymise)" if "documents" in self.by_kind else self.redact(document))
         return [severity, what, document, self.redact(item), n, self.redact(detail)]
 
     def key_rows(self) -> list[list[str]]:
