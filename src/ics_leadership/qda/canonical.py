@@ -37,7 +37,7 @@ from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
 from ics_leadership.qda.model import Code
 from ics_leadership.qda.safety import Budget, Limits, format_size, open_regular
 from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _codebook_order, _csv_bytes,
-                                       _with_parents, publish, scrub, sha256_file)
+                                       _with_parents, publish_with_key, scrub, sha256_file)
 from ics_leadership.schema import CODED_TABLES, cell_text
 
 TABLES = ("documents.csv", "codings.csv", "participants.csv")
@@ -118,17 +118,8 @@ def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: 
         for name, data in files.items():
             (tmp / name).write_bytes(data)
         load_coded(tmp, check_codes=False)
-        if key is not None:
-            privacy.write_key(key, _csv_bytes(privacy.KEY_COLUMNS, pseudonyms.key_rows()))
-            written.append(key)
 
-    written: list[Path] = []
-    try:
-        publish(out, force, fill)
-    except BaseException:
-        for done in written:  # the key of an import that did not happen
-            done.unlink(missing_ok=True)
-        raise
+    publish_with_key(out, force, fill, key, pseudonyms)
     return summary
 
 

@@ -22,7 +22,8 @@ Formats (detected from PATH unless --format is given):
   refi       REFI-QDA .qdpx archive or bare .qde (NVivo, ATLAS.ti, MAXQDA, ...), or a .qdc codebook
   qualcoder  a QualCoder project folder NAME.qda (or its data.qda), read-only
   taguette   a Taguette highlights export (CSV or XLSX), with codebook.csv beside it
-  csv        a folder of canonical documents.csv and codings.csv: validated and copied
+  csv        a folder of canonical documents.csv and codings.csv: validated and written again
+             in the current format (format_version 2)
 
 Codes are written as their full path in the project's codebook ("Parent/Child"; a "/" inside a
 name is written "\\/" and a backslash "\\\\", so "yes/no" stays one code). To analyse them, map

@@ -25,6 +25,7 @@ every importer's output with :func:`ics_leadership.coded.load_coded`.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections import Counter
@@ -32,16 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from ics_leadership import __version__, codepath
-from ics_leadership.csvformat import FORMAT_VERSION, protect
+from ics_leadership.csvformat import FORMAT_VERSION, protect, unprotect
 from ics_leadership.errors import OutputError
 from ics_leadership.manifest import sha256_file
 from ics_leadership.outputs import check_folder, publish_folder
 from ics_leadership.qda import privacy
-from ics_leadership.qda.errors import OutputExistsError, QDAImportError
+from ics_leadership.qda.errors import OutputExistsError, QDAImportError, safe_text
 from ics_leadership.qda.model import Code, ImportResult
 
 REPORT_FILE = "import_report.csv"
-KEY_COLUMNS = privacy.KEY_COLUMNS
 CODEBOOK_FILE = "codebook.csv"
 REPORT_COLUMNS = ["severity", "what", "document", "item", "codings", "detail"]
 CODEBOOK_COLUMNS = ["code", "parent", "description", "codable", "codings"]
@@ -439,11 +439,6 @@ def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudony
 
 def read_warnings(out: Path) -> list[str]:
     """The ``warning`` rows of ``out``'s import report, one line each, for the terminal."""
-    import csv
-
-    from ics_leadership.csvformat import unprotect
-    from ics_leadership.qda.errors import safe_text
-
     path = Path(out) / REPORT_FILE
     if not path.is_file():
         return []
@@ -466,20 +461,32 @@ def write_result(result: ImportResult, source: Path, out: Path, force: bool, ano
     a file to create with the pseudonym -> original key, written only if the whole import succeeds.
     """
     tables = Tables(result, anonymise)
-    privacy.check_key_path(key, out, tables.pseudonyms.kinds)
-    written: list[Path] = []
 
     def fill(tmp: Path) -> None:
         counts = tables.write(tmp)
         (tmp / "corpus.yaml").write_bytes(corpus_yaml(result, source, tables.pseudonyms, rules, counts))
+
+    publish_with_key(out, force, fill, key, tables.pseudonyms)
+    return tables.counts
+
+
+def publish_with_key(out: Path, force: bool, fill, key: Path | None, pseudonyms: privacy.Pseudonyms) -> None:
+    """:func:`publish`, and create the pseudonym key file ``key`` (if given) when the output is complete.
+
+    The key is created (never replaced) once ``fill`` has succeeded, and removed again if the
+    output cannot be moved into place: a key without its import would be a stray copy of the names.
+    """
+    created: list[Path] = []
+
+    def fill_and_key(tmp: Path) -> None:
+        fill(tmp)
         if key is not None:
-            privacy.write_key(key, _csv_bytes(KEY_COLUMNS, tables.pseudonyms.key_rows()))
-            written.append(key)
+            privacy.write_key(key, _csv_bytes(privacy.KEY_COLUMNS, pseudonyms.key_rows()))
+            created.append(key)
 
     try:
-        publish(out, force, fill)
+        publish(out, force, fill_and_key)
     except BaseException:
-        for path in written:  # the key of an import that did not happen
+        for path in created:
             path.unlink(missing_ok=True)
         raise
-    return tables.counts
