@@ -6,6 +6,8 @@ One module per concern:
 - :mod:`~ics_leadership.paths`        where the compendium's folders are
 - :mod:`~ics_leadership.errors`       the exceptions a user can act on
 - :mod:`~ics_leadership.schema`       declared columns of the raw tables; row/field validation
+- :mod:`~ics_leadership.codepath`     code paths: levels joined with "/", escapes inside a name
+- :mod:`~ics_leadership.csvformat`    the coded-data format version; spreadsheet-safe CSV cells
 - :mod:`~ics_leadership.raw`          loading and validating ``data/raw``
 - :mod:`~ics_leadership.manifest`     SHA-256 manifest of ``data/raw``
 - :mod:`~ics_leadership.sample`       Table 1 and the sample's composition
