@@ -3,7 +3,8 @@
 One module per concern:
 
 - :mod:`~ics_leadership.qda.safety`     safe zip and XML reading (caps, no XXE, no zip-slip)
-- :mod:`~ics_leadership.qda.model`      what importers produce; the offset (CRLF) rule
+- :mod:`~ics_leadership.qda.model`      what importers produce; checking spans
+- :mod:`~ics_leadership.qda.offsets`    how a tool counted offsets (UTF-16 or code points, CR LF), decided per document
 - :mod:`~ics_leadership.qda.refi`       REFI-QDA ``.qdpx``/``.qde``/``.qdc`` (NVivo, ATLAS.ti, MAXQDA, ...)
 - :mod:`~ics_leadership.qda.qualcoder`  QualCoder ``.qda`` projects (SQLite)
 - :mod:`~ics_leadership.qda.taguette`   Taguette highlights (CSV/XLSX) and codebook exports
@@ -19,7 +20,6 @@ One module per concern:
 from __future__ import annotations
 
 import gc
-
 from pathlib import Path
 
 from ics_leadership.qda import privacy
@@ -32,10 +32,18 @@ __all__ = ["FORMATS", "ImportFormatError", "Limits", "OutputExistsError", "QDAIm
            "detect_format", "import_project"]
 
 _RULES = {
-    "offsets": "characters of each document's plain text, 0-based, end exclusive",
-    "crlf": ("when a text has CR LF line ends, offsets are read in the raw text unless reading CR LF as one "
-             "character explains the selections strictly better (fewer spans past the end, fewer boundaries "
-             "between a CR and its LF, fewer recorded excerpts that disagree); such documents are listed below"),
+    "offsets": ("code points of each document's plain text exactly as stored (a CR LF is two), 0-based, end "
+                "exclusive; n_chars is the text's length in code points"),
+    "offset_reading": ("per document, the tool's offsets are read as code points or UTF-16 code units, each with CR "
+                       "LF as one or two, and converted to code points. Where the readings differ, a reading that "
+                       "places a selection past the end is set aside; then the readings matching most of the "
+                       "excerpts the tool recorded (selection names that are the text, QualCoder's seltext) are "
+                       "kept; then the one putting clearly fewest selection boundaries inside words decides (at "
+                       "least 20 informative boundaries; boundaries next to scripts written without spaces carry "
+                       "no evidence); else the exporting tool's known convention (NVivo: UTF-16, CR LF as two); "
+                       "else code points, with a warning. import_report.csv says which reading each document used "
+                       "and why, and warns where more than 10% of boundaries still fall inside words; documents "
+                       "whose text is missing keep their offsets as exported (reading unknown, with a warning)"),
     "excerpts": ("the coded text; where the source text is missing, the selection's name if it looks like "
                  "the text (as long as the span, or cut short with an ellipsis), else blank"),
     "code_paths": ("a code's ancestors and its name joined with '/'; a '/' inside a name is written '\\/' "
@@ -117,13 +125,13 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None,
     excerpts
         False leaves the ``excerpt`` column of codings.csv empty (excerpts are the confidential
         interview text); ``corpus.yaml`` records that they were withheld.
-
     Returns
     -------
     dict
-        Counts written to ``corpus.yaml`` (documents, codings, codes, coders, participants, ...),
-        plus ``relative_sources_not_read`` (not in ``corpus.yaml``) when REFI-QDA sources were
-        left unread for want of ``sources``.
+        Counts written to ``corpus.yaml`` (documents, codings, codes, coders, participants, ...,
+        ``warnings``: the report's rows of severity ``warning``, such as offsets read without
+        evidence or a document's text missing; the command prints them), plus ``relative_sources_not_read`` (not in
+        ``corpus.yaml``) when REFI-QDA sources were left unread for want of ``sources``.
 
     Raises
     ------
@@ -199,7 +207,8 @@ def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: tuple[str, ...]
         if path.is_dir():
             result.meta["file"] = f"{path.name}/{source.name}"
     if fmt == "taguette":
-        del rules["crlf"]
+        del rules["offset_reading"]
+        rules["offsets"] = "as exported (the export has no text to read them against)"
         rules["excerpts"] = "the highlight's content, as Taguette exported it"
         if result.meta.get("synthetic_offsets"):
             rules["offsets"] = ("synthetic: the export has no offsets; each document is its highlights' contents "

@@ -16,7 +16,8 @@ IMPORT_DESCRIPTION = """\
 Import coded data from a qualitative-analysis tool into canonical coded data: documents.csv,
 codings.csv (one row per code applied to a span by a coder), codebook.csv, participants.csv (when
 the project has cases), corpus.yaml (provenance, counts) and import_report.csv (what was skipped
-and why: picture, audio, video and PDF-region selections, empty selections, missing source files).
+or may be wrong, and why: picture, audio, video and PDF-region selections, empty selections, missing
+source files, how each document's offsets were read).
 
 Formats (detected from PATH unless --format is given):
   refi       REFI-QDA .qdpx archive or bare .qde (NVivo, ATLAS.ti, MAXQDA, ...), or a .qdc codebook
@@ -33,6 +34,15 @@ participant_1, coder_1, ...; the same ones on every import of the project), and 
 leaves the coded text out. The key from pseudonyms to names is written only with --anonymise-key,
 to a new file outside --out. Document names and code descriptions holding a file path or a user
 name are reported as privacy warnings.
+
+Offsets: tools count positions differently (NVivo: UTF-16 code units, a CR LF as two; others code
+points, or a CR LF as one). For each document the importer decides from the selections themselves
+(the excerpts the tool recorded, or the reading that puts clearly fewest selection boundaries inside
+words), else from the exporting tool, else reads code points with a warning; it writes offsets,
+n_chars and excerpts in code points of the text as stored. import_report.csv gives each document's
+reading and why; warnings (reading chosen without evidence, many boundaries inside words, source
+text missing) are also printed, one line each, naming the documents.
+
 Input is treated as untrusted: no XML entities or DTDs, archives are never extracted, sizes are
 capped (--max-size, --max-ratio), and no file outside the project is read except from the folder
 given with --sources. Nothing is written under --out unless the import succeeds. --out must be new
@@ -132,10 +142,11 @@ def _import(args: argparse.Namespace) -> int:
 
     for line in read_warnings(args.out):
         print(f"warning: {line}", file=sys.stderr)
-    skipped = counts.get("skipped_items", 0)
+    skipped, warned = counts.get("skipped_items", 0), counts.get("warnings", 0)
+    told = [f"{skipped} items skipped" if skipped else "", f"{warned} warnings" if warned else ""]
+    told = ", ".join(t for t in told if t)
     print(f"Imported {counts['documents']} documents, {counts['codings']} codings, {counts['codes']} codes, "
-          f"{counts['coders']} coders into {args.out}"
-          + (f"; {skipped} items skipped (see import_report.csv)" if skipped else ""))
+          f"{counts['coders']} coders into {args.out}" + (f"; {told} (see import_report.csv)" if told else ""))
     not_read = counts.get("relative_sources_not_read", 0)
     if not_read:
         print(f"note: {not_read} source{'s' if not_read > 1 else ''} name{'' if not_read > 1 else 's'} a file "

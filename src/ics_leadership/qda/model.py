@@ -4,26 +4,23 @@ An importer turns a project into an :class:`ImportResult`: documents, codings (o
 to a span by a coder), the project's codebook, participants (when the project has cases), and a
 report of everything left out. :mod:`ics_leadership.qda.writer` turns that into canonical CSVs.
 
-Offsets and line ends (the CRLF rule)
--------------------------------------
-REFI-QDA offsets count characters of the source's plain text. Some tools count a CR LF line end as
-one character although the text file has two. For a text containing CR LF, :func:`settle_spans`
-scores both readings (raw text, and text with every CR LF read as LF) by the evidence against
-them: spans that run past the end, span boundaries that fall between a CR and its LF, and
-excerpts recorded by the tool (a selection's name, QualCoder's ``seltext``) that do not match the
-text at the span. The LF reading is used only when it has strictly less evidence against it; then
-``n_chars``, offsets and excerpts all refer to the LF text and the report says so.
+Offsets
+-------
+Tools count offsets in different ways (UTF-16 code units or code points, CR LF as one or two).
+:func:`settle_spans` has :mod:`ics_leadership.qda.offsets` decide, per document, which way the
+offsets follow, converts them to code points of the text as stored, and records the reading used
+(one report row per document, and a summary in ``corpus.yaml``). ``n_chars``, offsets and excerpts
+always refer to code points of the document's plain text exactly as stored.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ics_leadership.qda import offsets
 from ics_leadership.qda.errors import ImportFormatError
-
-ELLIPSES = ("\u2026", "...")
+from ics_leadership.qda.offsets import Decision, Prior, recorded_excerpt
 
 
 @dataclass
@@ -44,7 +41,7 @@ class Span:
     start: int
     end: int
     codings: list[tuple[str, str]]  # (code key, coder key)
-    hint: str | None = None  # text the tool recorded for the span, to check offsets against
+    hint: str | None = None  # text the tool recorded for the span (the excerpt, where the text is missing)
     item: str = ""  # the selection's identifier, for messages and the report
     line: int | None = None  # line in the project file, for messages
 
@@ -67,7 +64,7 @@ class Participant:
 
 @dataclass
 class ReportRow:
-    severity: str  # "skipped" (data left out) or "note" (data changed or worth knowing)
+    severity: str  # "skipped" (data left out), "warning" (may be wrong: check) or "note" (worth knowing)
     what: str
     document: str = ""
     item: str = ""
@@ -88,7 +85,7 @@ class ImportResult:
     participants: list[Participant] | None = None
     report: list[ReportRow] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
-    normalised_documents: list[str] = field(default_factory=list)
+    readings: list[tuple[str, str, str]] = field(default_factory=list)  # (document, reading, basis)
 
     def skip(self, what: str, document: str = "", item: str = "", codings: int = 0, detail: str = "") -> None:
         self.report.append(ReportRow("skipped", what, document, item, codings, detail))
@@ -96,92 +93,65 @@ class ImportResult:
     def note(self, what: str, document: str = "", item: str = "", codings: int = 0, detail: str = "") -> None:
         self.report.append(ReportRow("note", what, document, item, codings, detail))
 
+    def warn(self, what: str, document: str = "", item: str = "", codings: int = 0, detail: str = "") -> None:
+        self.report.append(ReportRow("warning", what, document, item, codings, detail))
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def recorded_excerpt(hint: str | None, length: int) -> str | None:
-    """The tool's record of a span's text, if it looks like the text rather than a label.
-
-    ATLAS.ti names a quotation by its first 100 characters and an ellipsis, unless the user
-    renamed it ("damage done by fatty foods", "Quotation 6:1"). A name is taken as the excerpt
-    only when it is exactly as long as the span, or shorter and ends with an ellipsis.
-    """
-    if not hint:
-        return None
-    if len(hint) == length:
-        return hint
-    if hint.endswith(ELLIPSES) and len(hint.rstrip("\u2026.")) <= length:
-        return hint
-    return None
-
-
-def _agrees(text: str, span: Span) -> bool | None:
-    """Whether the recorded excerpt matches the text at the span (None: nothing to compare)."""
-    hint = recorded_excerpt(span.hint, span.end - span.start)
-    if hint is None and span.hint and span.hint.endswith(ELLIPSES):
-        hint = span.hint  # a truncated excerpt may be shorter than a drifted span
-    if hint is None or not (0 <= span.start <= span.end <= len(text)):
-        return None
-    seg = _squash(text[span.start:span.end])
-    if hint.endswith(ELLIPSES):
-        return seg.startswith(_squash(hint.rstrip("\u2026").rstrip(".")))
-    return seg == _squash(hint)
-
-
-def _evidence_against(text: str, spans: list[Span], raw: bool) -> int:
-    bad = 0
-    for s in spans:
-        if s.end > len(text):
-            bad += 1
-            continue
-        if raw:
-            for pos in (s.start, s.end):
-                if 0 < pos < len(text) and text[pos - 1] == "\r" and text[pos] == "\n":
-                    bad += 1
-        if _agrees(text, s) is False:
-            bad += 1
-    return bad
-
-
-def choose_text(text: str, spans: list[Span]) -> tuple[str, bool]:
-    """Apply the CRLF rule (see the module docstring); return the text to use and whether it is LF."""
-    if "\r\n" not in text:
-        return text, False
-    lf = text.replace("\r\n", "\n")
-    if _evidence_against(lf, spans, raw=False) < _evidence_against(text, spans, raw=True):
-        return lf, True
-    return text, False
+    def record_reading(self, document_id: str, decision: Decision) -> None:
+        """One report row saying how the document's offsets were read (and a second for a warning)."""
+        self.readings.append((document_id, decision.reading, decision.basis))
+        if decision.warning:
+            self.warn(decision.warning, document_id, detail=decision.detail)
+        elif decision.reading == offsets.NONE:
+            self.note("offsets: no selections", document_id, detail=decision.detail)
+        elif decision.basis == offsets.AGREE:
+            self.note("offsets: every reading agrees", document_id, detail=decision.detail)
+        else:
+            label = next(r.label for r in offsets.READINGS if r.id == decision.reading)
+            self.note(f"offsets read as {label}", document_id, detail=decision.detail)
+        inside = decision.inside_warning
+        if inside:
+            self.warn("many selection boundaries inside words", document_id, detail=inside)
 
 
 def settle_spans(result: ImportResult, document_id: str, text: str | None, spans: list[Span],
-                 where: str, hint_is_excerpt: bool = False) -> int:
-    """Check a document's spans, add its codings to ``result`` and return its ``n_chars``.
+                 where: str, hint_is_excerpt: bool = False, prior: Prior | None = None,
+                 synthetic: bool = False) -> int:
+    """Check a document's spans, read their offsets, add its codings to ``result``; return ``n_chars``.
 
-    With ``text`` None (the source file is missing) the length is the largest offset seen and
-    excerpts come from the tool's record where it looks like the text (:func:`recorded_excerpt`),
-    or always with ``hint_is_excerpt`` (the tool recorded the coded text itself).
+    With ``text``, the offsets are read as :func:`ics_leadership.qda.offsets.decide` decides (from
+    the boundaries, then ``prior``, by default the one for the project's ``origin``) and converted
+    to code points of ``text``; ``n_chars`` is ``len(text)``. With ``text`` None (the source text is
+    missing) the offsets are kept as exported, the length is the largest offset seen and excerpts
+    come from the tool's record where it looks like the text (:func:`recorded_excerpt`), or always
+    with ``hint_is_excerpt`` (the tool recorded the coded text itself); ``synthetic`` says the
+    importer built the offsets itself (Taguette without offsets). The reading used is recorded in
+    the report (a warning where nothing decided, or the text is missing) and in ``result.readings``.
 
     Raises
     ------
     ImportFormatError
-        A span that ends before it starts, starts before 0, or runs past the end of the text.
+        A span that ends before it starts, starts before 0, or that no reading places inside the text.
     """
-    if text is not None:
-        text, normalised = choose_text(text, spans)
-        if normalised:
-            result.normalised_documents.append(document_id)
-            result.note("offsets read with CR LF as one character", document_id,
-                        detail="the text has CR LF line ends and the selections fit the LF reading better; "
-                               "n_chars, offsets and excerpts refer to the text with LF line ends")
-    limit = len(text) if text is not None else None
-    n_chars = limit if limit is not None else max((s.end for s in spans), default=0)
-    append = result.codings.append
     for s in spans:
-        start, end = s.start, s.end
-        if start < 0 or end < start or (limit is not None and end > limit):
-            _bad_span(s, where, document_id, limit)
+        if s.start < 0 or s.end < s.start:
+            _bad_span(s, where, document_id, None)
+    starts = [s.start for s in spans]
+    ends = [s.end for s in spans]
+    if text is None:
+        decision = offsets.synthetic() if synthetic else offsets.missing_text(len(spans))
+        n_chars = max(ends, default=0)
+    else:
+        if prior is None:
+            prior = offsets.prior_for(result.meta.get("origin"))
+        decision = offsets.decide(text, starts, ends, prior, [s.hint for s in spans])
+        if decision.outside is not None:
+            _bad_span(spans[decision.outside], where, document_id, len(text), decision.units)
+        n_chars = len(text)
+        if decision.starts is not None:
+            starts, ends = decision.starts, decision.ends
+    result.record_reading(document_id, decision)
+    append = result.codings.append
+    for s, start, end in zip(spans, starts, ends):
         if not s.codings:
             result.skip("selection without codes", document_id, s.item)
             continue
@@ -197,15 +167,16 @@ def settle_spans(result: ImportResult, document_id: str, text: str | None, spans
     return n_chars
 
 
-def _bad_span(s: Span, where: str, document_id: str, limit: int | None) -> None:
+def _bad_span(s: Span, where: str, document_id: str, limit: int | None, units: int | None = None) -> None:
     at = f"{where}, line {s.line}" if s.line else where
     sel = f"selection {s.item}" if s.item else "selection"
     if s.start < 0 or s.end < 0:
         raise ImportFormatError(f"{at}: {sel} has a negative offset ({s.start}, {s.end})")
     if s.end < s.start:
         raise ImportFormatError(f"{at}: {sel} ends before it starts (start {s.start}, end {s.end}; reversed span)")
+    also = f"; {units} UTF-16 code units" if units is not None and units != limit else ""
     raise ImportFormatError(f"{at}: {sel} [{s.start}, {s.end}) runs past the end of document "
-                            f"'{document_id}' ({limit} characters)")
+                            f"'{document_id}' ({limit} characters{also})")
 
 
 def unique_name(name: str, taken: set[str], fallback: str) -> str:

@@ -8,11 +8,14 @@ database can yield gigabytes of text that way). What is read is charged to the i
 ``fulltext`` on its own, and SQLite itself refuses any one value longer than the budget.
 Tables read:
 
-- ``source`` (id, name, fulltext): sources with text are documents; ``pos0``/``pos1`` count
-  characters of ``fulltext``, end exclusive. Sources without text (pictures, audio, video) are
-  skipped, and so are their codings (``code_image``, ``code_av``), with counts in the report.
+- ``source`` (id, name, fulltext): sources with text are documents; ``pos0``/``pos1`` index
+  ``fulltext`` as a Python string (code points, CR LF as two), end exclusive: the offset reading
+  :data:`ics_leadership.qda.offsets.QUALCODER_DATABASE`, unless the selections clearly say
+  otherwise. Sources without text (pictures, audio, video) are skipped, and so are their codings
+  (``code_image``, ``code_av``), with counts in the report.
 - ``code_text`` (cid, fid, pos0, pos1, seltext, owner): one row per coding; ``owner`` is the coder;
-  ``seltext`` is checked against the text (the CRLF rule of :mod:`ics_leadership.qda.model`).
+  the excerpt is the text at the span; ``seltext`` only serves as evidence of how the offsets count
+  (:mod:`ics_leadership.qda.offsets`).
 - ``code_name`` (cid, name, catid, memo) and ``code_cat`` (catid, name, supercatid, memo): a code's
   path is its categories from the top down, then its name, joined with "/" (names escaped as
   :mod:`ics_leadership.codepath` says); categories are listed in the codebook as non-codable.
@@ -31,6 +34,7 @@ from urllib.request import pathname2url
 from ics_leadership import codepath
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
+from ics_leadership.qda.offsets import QUALCODER_DATABASE
 from ics_leadership.qda.safety import Budget, Limits, decode_text, format_size
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -213,7 +217,7 @@ class _Reader:
                 continue
             doc_id = unique_name(doc_name, taken, f"source {fid}")
             where = f"{self.where}: source {safe_text(doc_id)}"
-            n_chars = settle_spans(result, doc_id, str(fulltext), spans.get(fid, []), where)
+            n_chars = settle_spans(result, doc_id, str(fulltext), spans.get(fid, []), where, prior=QUALCODER_DATABASE)
             doc = Document(doc_id, n_chars, key=str(fid))
             by_fid[fid] = doc
             result.documents.append(doc)

@@ -170,7 +170,8 @@ def import_taguette(path: Path, shown: str, limits: Limits) -> ImportResult:
                 start, end = pos, pos + len(content)
                 pos = end + len(SEPARATOR)
             spans.append(Span(start, end, codings, hint=content, item=f"highlight {hid}", line=line))
-        n_chars = settle_spans(result, doc, None, spans, f"{shown}, document {safe_text(doc)}", hint_is_excerpt=True)
+        n_chars = settle_spans(result, doc, None, spans, f"{shown}, document {safe_text(doc)}", hint_is_excerpt=True,
+                               synthetic=not with_offsets)
         result.documents.append(Document(doc, n_chars, key=doc))
     return result
 

@@ -7,8 +7,12 @@ Files written into ``--out``:
 - ``codebook.csv``: the project's codes (``code`` path, ``parent``, ``description``, ``codable``,
   and how many ``codings`` each has);
 - ``corpus.yaml``: the ``format_version`` of the files, where the data came from (``synthetic: false``,
-  format, tool, counts) and how they were read; never a ``basePath`` or any absolute path;
-- ``import_report.csv``: everything skipped or changed, and why; warnings (``privacy: ...``).
+  format, tool, counts) and how they were read (the rules, documents per offset reading and per way
+  it was decided, one line per kind of warning); never a ``basePath`` or any absolute path;
+- ``import_report.csv``: everything skipped, changed or worth checking, and why: severity ``skipped``
+  (data left out), ``warning`` (may be wrong: check; e.g. ``privacy: ...``, offsets read without
+  evidence) or ``note``; one row per document says how its offsets were read
+  (:mod:`ics_leadership.qda.offsets`).
 
 Code paths are written as :mod:`ics_leadership.codepath` says ("/" between levels, ``\/`` and
 ``\\`` inside a name), and every text cell as :func:`ics_leadership.csvformat.protect` says (a cell a
@@ -278,6 +282,7 @@ class Tables:
             "duplicate_codings_removed": sum(duplicates.values()),
             "skipped_items": sum(1 for r in result.report if r.severity == "skipped"),
             "skipped_codings": sum(r.codings for r in result.report if r.severity == "skipped"),
+            "warnings": sum(1 for r in result.report if r.severity == "warning"),
         }
         return self.counts
 
@@ -404,8 +409,15 @@ def to_yaml(value: Any, indent: int = 0) -> str:
     return f" {_yaml_string(str(value))}\n"
 
 
+def reading_summary(result: ImportResult) -> dict[str, dict[str, int]]:
+    """Documents per offset reading used, and per way it was decided (for corpus.yaml)."""
+    readings = Counter(reading for _doc, reading, _basis in result.readings)
+    bases = Counter(basis for _doc, _reading, basis in result.readings)
+    return {"offset_readings": dict(sorted(readings.items())), "offset_reading_basis": dict(sorted(bases.items()))}
+
+
 def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudonyms, rules: dict[str, str],
-                counts: dict[str, int]) -> bytes:
+                counts: dict[str, int], warnings: list[str] | None = None) -> bytes:
     meta = result.meta
     tool = meta.get("origin")
     described = f"{result.format}" + (f", {tool}" if tool else "")
@@ -427,7 +439,8 @@ def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudony
             "coders_anonymised": "coders" in pseudonyms.kinds,
             "anonymised": pseudonyms.kinds,
             **rules,
-            "crlf_normalised_documents": list(result.normalised_documents),
+            **reading_summary(result),
+            "warnings": warnings or [],
         },
         "counts": counts,
     }
@@ -438,18 +451,39 @@ def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudony
 
 
 def read_warnings(out: Path) -> list[str]:
-    """The ``warning`` rows of ``out``'s import report, one line each, for the terminal."""
+    """The ``warning`` rows of ``out``'s import report as lines for the terminal (see :func:`warning_lines`)."""
     path = Path(out) / REPORT_FILE
     if not path.is_file():
         return []
     with path.open(encoding="utf-8", newline="") as fh:
         rows = [dict(zip(REPORT_COLUMNS, map(unprotect, r))) for r in list(csv.reader(fh))[1:]]
+    return warning_lines([(r["what"], r["document"], r["item"], r["detail"]) for r in rows
+                          if r.get("severity") == "warning"])
+
+
+def warning_lines(rows: list[tuple[str, str, str, str]], limit: int = 10) -> list[str]:
+    """One line per kind of warning (rows of what, document, item, detail, as written).
+
+    A kind met once is shown with its document or item and its detail; a kind met in several rows
+    (offsets read by default in many documents, say) as one line naming them (the first ``limit``).
+    """
+    kinds: dict[str, list[tuple[str, str, str, str]]] = {}
+    for row in rows:
+        kinds.setdefault(row[0], []).append(row)
     lines = []
-    for r in rows:
-        if r.get("severity") == "warning":
-            where = [safe_text(r[k]) for k in ("document", "item") if r.get(k)]
-            lines.append(" ".join([f"{safe_text(r['what'])[1:-1]}:", *where])
-                         + (f" ({safe_text(r['detail'])[1:-1]})" if r.get("detail") else ""))
+    for what, group in kinds.items():
+        head = f"{safe_text(what)[1:-1]}:"
+        if len(group) == 1:
+            _what, document, item, detail = group[0]
+            where = [safe_text(v) for v in (document, item) if v]
+            lines.append(" ".join([head, *where]) + (f" ({safe_text(detail)[1:-1]})" if detail else ""))
+            continue
+        names = list(dict.fromkeys(safe_text(document or item, 60) for _w, document, item, _d in group
+                                   if document or item))
+        noun = "documents" if all(document for _w, document, _i, _d in group) else "items"
+        more = f" and {len(names) - limit} more" if len(names) > limit else ""
+        lines.append(f"{head} {len(names)} {noun}: {', '.join(names[:limit])}{more} (see import_report.csv)"
+                     if names else f"{head} {len(group)} times (see import_report.csv)")
     return lines
 
 
@@ -464,7 +498,8 @@ def write_result(result: ImportResult, source: Path, out: Path, force: bool, ano
 
     def fill(tmp: Path) -> None:
         counts = tables.write(tmp)
-        (tmp / "corpus.yaml").write_bytes(corpus_yaml(result, source, tables.pseudonyms, rules, counts))
+        warned = read_warnings(tmp)  # as written: with pseudonyms where the import gives them
+        (tmp / "corpus.yaml").write_bytes(corpus_yaml(result, source, tables.pseudonyms, rules, counts, warned))
 
     publish_with_key(out, force, fill, key, tables.pseudonyms)
     return tables.counts
