@@ -26,9 +26,14 @@ def test_help(command, capsys):
 
 def test_summary_line(tmp_path, capsys):
     assert cli.main(["import", str(fx.ATLAS), "--out", str(tmp_path / "out")]) == 0
-    assert capsys.readouterr().out.strip() == (
+    captured = capsys.readouterr()
+    assert captured.out.strip() == (
         f"Imported 8 documents, 9 codings, 14 codes, 1 coders into {tmp_path / 'out'}; "
-        f"20 items skipped (see import_report.csv)")
+        f"20 items skipped, 5 warnings (see import_report.csv)")
+    # One line per kind of warning, naming the documents.
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("warning: offsets kept as exported (source text missing; reading unknown): "
+                                   "5 documents: '1994 Diet Coke-Diet Coke Break.docx', ")
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -54,6 +54,8 @@ def test_qualcoder_project(tmp_path):
     assert people["Dr A"]["site"] == "East" and people["Dr A"]["level"] == "executive"
     report = rows(out / "import_report.csv")
     assert [(r["what"], r["document"], r["codings"]) for r in report] == [
+        ("offsets read as code points, CR LF as two", "Board meeting notes", "0"),  # CR LF as one: past the end
+        ("offsets: every reading agrees", "Memo", "0"),
         ("picture, audio or video source (not text)", "photo.jpg", "1")]
     assert meta(out)["source"]["tool"] == "QualCoder 3.5"
     assert len(coded.participants) == 2

@@ -14,7 +14,7 @@ import qda_fixtures as fx
 from ics_leadership import cli
 from ics_leadership.coded import load_coded
 from ics_leadership.mapping import load_for_analysis
-from ics_leadership.qda import import_project
+from ics_leadership.qda import QDAImportWarning, import_project
 
 ATLAS_MAPPING = fx.EXAMPLES / "mapping.yaml"
 
@@ -41,7 +41,8 @@ def atlas_tree():
 @pytest.fixture(scope="module")
 def atlas_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("atlas") / "out"
-    import_project(fx.ATLAS, out)
+    with pytest.warns(QDAImportWarning, match=r"source text missing; reading unknown\): 5 documents"):
+        import_project(fx.ATLAS, out)
     return out
 
 
@@ -75,7 +76,12 @@ def test_atlas_sample_import(atlas_out):
     assert meta["source"]["format"] == "refi-qda"
     assert meta["source"]["tool"].startswith("ATLAS.ti 8.4.0")
     assert meta["counts"] == {"documents": 8, "codings": 9, "codes": 14, "coders": 1, "participants": 0,
-                              "duplicate_codings_removed": 0, "skipped_items": 20, "skipped_codings": 7}
+                              "duplicate_codings_removed": 0, "skipped_items": 20, "skipped_codings": 7,
+                              "warnings": 5}
+    # The sample keeps no plain texts: offsets stay as exported, unchecked, and the import says so.
+    assert meta["import"]["offset_readings"] == {"none": 3, "unknown": 5}
+    assert meta["import"]["warnings"][0].startswith(
+        "offsets kept as exported (source text missing; reading unknown): 5 documents: '1994 Diet Coke")
     text = (atlas_out / "corpus.yaml").read_text(encoding="utf-8")
     assert "basePath" not in text and "/Users/" not in text and "sebpe" not in text
 
@@ -101,6 +107,9 @@ def test_atlas_sample_import(atlas_out):
     assert len(by_what["video selection"]) == 2
     assert len(by_what["source text missing"]) == 8  # the sample's Sources/ folder is empty
     assert len(by_what["selection without codes"]) == 1
+    unknown = by_what["offsets kept as exported (source text missing; reading unknown)"]
+    assert {r["severity"] for r in unknown} == {"warning"} and len(unknown) == 5
+    assert "Simon.docx" in {r["document"] for r in unknown}
 
 
 def test_atlas_codings_offsets_and_excerpts(atlas_out):
@@ -188,7 +197,8 @@ def test_pdf_representation_selections_are_text(tmp_path):
     assert [(r["document_id"], r["start"], r["end"], r["code"], r["excerpt"]) for r in codings] == [
         ("Report.pdf", "0", "8", "Other", "Page one"), ("Report.pdf", "21", "29", "Top/Mid/Leaf", "Page two")]
     report = rows(tmp_path / "out" / "import_report.csv")
-    assert [(r["what"], r["codings"]) for r in report] == [("PDF region selection", "1")]
+    assert [(r["what"], r["codings"]) for r in report] == [("PDF region selection", "1"),
+                                                          ("offsets: every reading agrees", "0")]
 
 
 def test_nvivo_duplicate_selections(tmp_path):
@@ -199,18 +209,24 @@ def test_nvivo_duplicate_selections(tmp_path):
     assert any(r["what"] == "identical codings removed" for r in rows(tmp_path / "out" / "import_report.csv"))
 
 
-def test_crlf_drift_is_detected_and_normalised(tmp_path):
+def test_crlf_drift_is_detected_from_the_recorded_excerpts(tmp_path):
+    """Offsets counting each CR LF as one, with selection names that are the text: the names decide,
+    and the offsets are converted to the text as stored (CR LF kept as two characters)."""
     meta = run_import(fx.crlf_drift(tmp_path), tmp_path / "out")
-    lf = fx.CRLF_TEXT.replace("\r\n", "\n")
-    assert meta["import"]["crlf_normalised_documents"] == ["CRLF doc"]
-    assert rows(tmp_path / "out" / "documents.csv")[0]["n_chars"] == str(len(lf))
-    assert [r["excerpt"] for r in rows(tmp_path / "out" / "codings.csv")] == ["has the quote", "Third"]
-    assert any(r["what"].startswith("offsets read with CR LF") for r in rows(tmp_path / "out" / "import_report.csv"))
+    assert meta["import"]["offset_readings"] == {"code_points_crlf_one": 1}
+    assert meta["import"]["offset_reading_basis"] == {"recorded excerpts": 1}
+    assert rows(tmp_path / "out" / "documents.csv")[0]["n_chars"] == str(len(fx.CRLF_TEXT))
+    codings = rows(tmp_path / "out" / "codings.csv")
+    assert [r["excerpt"] for r in codings] == ["has the quote", "Third"]
+    start = fx.CRLF_TEXT.index("has the quote")
+    assert (codings[0]["start"], codings[0]["end"]) == (str(start), str(start + 13))
+    report = rows(tmp_path / "out" / "import_report.csv")
+    assert [(r["severity"], r["what"]) for r in report] == [("note", "offsets read as code points, CR LF as one")]
 
 
 def test_crlf_offsets_in_the_raw_text_are_left_alone(tmp_path):
     meta = run_import(fx.crlf_drift(tmp_path, lf_offsets=False), tmp_path / "out")
-    assert meta["import"]["crlf_normalised_documents"] == []
+    assert meta["import"]["offset_readings"] == {"code_points": 1}
     assert rows(tmp_path / "out" / "documents.csv")[0]["n_chars"] == str(len(fx.CRLF_TEXT))
     assert [r["excerpt"] for r in rows(tmp_path / "out" / "codings.csv")] == ["has the quote", "Third"]
 
