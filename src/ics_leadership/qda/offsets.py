@@ -25,7 +25,8 @@ Readings
 Deciding (:func:`decide`)
 -------------------------
 1. **Readings that coincide need no decision.** Without characters beyond U+FFFF and without CR LF
-   all four readings are the same (the fast path: one ``isascii``/``max`` and one substring test).
+   all four readings are the same (the fast path: ``isascii`` or a UTF-16 length, and one substring
+   test; the offsets are used as they are).
    Readings that put every selection boundary at the same place also count as one.
 2. **Feasible readings.** A reading that would place a selection past the end of the text is not
    used while another reading places them all; when none does, the import fails naming the
@@ -44,7 +45,8 @@ Deciding (:func:`decide`)
    - *inside a word*: the character after it is a combining mark (Unicode category M: a mark belongs
      to the letter before it), or it lies between two letters or digits (categories L and N; a mark
      on the left counts as the letter it follows).
-   - otherwise informative and not inside a word (the start and the end of the text count here).
+   - otherwise informative and not inside a word (the start and the end of the text count as
+     bordered by a space).
 
    A reading's score is its share of informative boundaries inside words. The best reading decides
    when it has at least :data:`MIN_INFORMATIVE` informative boundaries and is *clearly best*: its
@@ -74,6 +76,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 #: The score decides only with at least this many informative boundaries (under the best reading).
 MIN_INFORMATIVE = 20
@@ -186,7 +189,7 @@ def _matches(text: str, start: int, end: int, hint: str) -> bool:
 
 # --- characters ------------------------------------------------------------------------------------
 
-_OTHER, _WORD, _MARK, _UNSPACED = 0, 1, 2, 3
+_OTHER, _WORD, _MARK, _UNSPACED, _CR, _LF = 0, 1, 2, 3, 4, 5  # classes of characters
 
 _UNSPACED_RANGES = sorted([
     (0x0E00, 0x0E7F), (0x0E80, 0x0EFF), (0x0F00, 0x0FFF), (0x1000, 0x109F),  # Thai, Lao, Tibetan, Myanmar
@@ -205,8 +208,10 @@ _UNSPACED_RANGES = sorted([
 ])
 _RANGE_STARTS = [start for start, _ in _UNSPACED_RANGES]
 
-# Class of each character seen, filled as characters are met (ASCII up front: the common case).
-_CLASS: dict[str, int] = {chr(i): (_WORD if chr(i).isalnum() else _OTHER) for i in range(128)}
+# Class of each character (by code point), filled as characters are met; ASCII up front.
+_TABLE: dict[int, int] = {i: (_WORD if chr(i).isalnum() else _OTHER) for i in range(128)}
+_TABLE[13], _TABLE[10] = _CR, _LF
+_ASCII_TABLE = bytes(_TABLE[i] for i in range(128)) + bytes(128)  # for bytes.translate
 
 
 def _classify(ch: str) -> int:
@@ -217,8 +222,35 @@ def _classify(ch: str) -> int:
     else:
         major = unicodedata.category(ch)[0]
         cls = _MARK if major == "M" else _WORD if major in "LN" else _OTHER
-    _CLASS[ch] = cls
+    _TABLE[code] = cls
     return cls
+
+
+def _classes(chars: str) -> bytes:
+    """The class of each character of ``chars``, one byte each."""
+    if chars.isascii():
+        return chars.encode("ascii").translate(_ASCII_TABLE)
+    for code in {ord(ch) for ch in set(chars)} - _TABLE.keys():
+        _classify(chr(code))
+    return chars.translate(_TABLE).encode("latin-1")
+
+
+def _pair_table(test) -> bytes:
+    """A bytes.translate table over pair codes 8 * left class + right class: 1 where ``test`` holds."""
+    return bytes(1 if code < 48 and test(code >> 3, code & 7) else 0 for code in range(256))
+
+
+def _is_informative(left: int, right: int) -> bool:
+    return left != _UNSPACED and right != _UNSPACED
+
+
+def _is_inside(left: int, right: int) -> bool:
+    return _is_informative(left, right) and (
+        right == _MARK or (right == _WORD and left in (_WORD, _MARK)) or (left == _CR and right == _LF))
+
+
+_INFORMATIVE = _pair_table(_is_informative)
+_INSIDE = _pair_table(_is_inside)
 
 
 @dataclass
@@ -244,28 +276,21 @@ class Score:
 
 
 def _count(text: str, bounds: list[int], score: Score) -> None:
-    """Add the boundaries at code-point indices ``bounds`` to ``score`` (see the module docstring)."""
-    n = len(text)
-    get = _CLASS.get
-    informative = inside = 0
-    for i in bounds:
-        if 0 < i < n:
-            a, b = text[i - 1], text[i]
-            ca = get(a)
-            if ca is None:
-                ca = _classify(a)
-            cb = get(b)
-            if cb is None:
-                cb = _classify(b)
-            if ca == _UNSPACED or cb == _UNSPACED:
-                continue
-            informative += 1
-            if cb == _MARK or (cb == _WORD and ca != _OTHER) or (b == "\n" and a == "\r"):
-                inside += 1
-        else:
-            informative += 1
-    score.informative += informative
-    score.inside += inside
+    """Add the boundaries at code-point indices ``bounds`` (0 to ``len(text)``) to ``score``.
+
+    Each boundary is classified by the characters either side of it (the text's start and end count
+    as a space), with C-level string operations only: a document costs a few string copies and
+    lookups, not a Python loop per selection.
+    """
+    if not bounds:
+        return
+    padded = "".join((" ", text, " "))  # padded[i]: the character before boundary i; padded[i + 1]: after
+    left = _classes("".join(itemgetter(*bounds)(padded)))
+    right = _classes("".join(itemgetter(*map((1).__add__, bounds))(padded)))
+    # One byte per boundary: 8 * left class + right class (at most 45, so no byte carries over).
+    codes = (int.from_bytes(left, "little") * 8 + int.from_bytes(right, "little")).to_bytes(len(left), "little")
+    score.informative += codes.translate(_INFORMATIVE).count(1)
+    score.inside += codes.translate(_INSIDE).count(1)
 
 
 # --- conversion ------------------------------------------------------------------------------------
@@ -362,13 +387,13 @@ def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
         return Decision(NONE, NO_SELECTIONS, "reading: none; no text selections")
     n = len(text)
     has_crlf = "\r\n" in text
-    has_astral = not text.isascii() and max(text) > "\uffff"
+    # Characters beyond U+FFFF are two UTF-16 code units (encoding is several times faster than max()).
+    has_astral = not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) != 2 * n
     if not (has_crlf or has_astral):  # the fast path: every reading is the same
         if max(ends) > n:
             return Decision(UNKNOWN, "", "", outside=_first_outside(ends, n), units=n)
         score = Score(CODE_POINTS, members=[CODE_POINTS])
-        _count(text, starts, score)
-        _count(text, ends, score)
+        _count(text, starts + ends, score)
         return Decision(CODE_POINTS.id, AGREE,
                         "reading: code_points; every reading agrees (no characters beyond U+FFFF, no CR LF)",
                         score=score)
@@ -393,8 +418,7 @@ def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
         score = groups[key] = Score(reading, members=[reading])
         score.informative += bad_starts + bad_ends  # boundaries splitting a surrogate pair
         score.inside += bad_starts + bad_ends
-        _count(text, new_starts, score)
-        _count(text, new_ends, score)
+        _count(text, new_starts + new_ends, score)
         if hints:
             score.matched = sum(1 for h, a, b in zip(hints, new_starts, new_ends) if h and _matches(text, a, b, h))
         converted[key] = (new_starts, new_ends)
