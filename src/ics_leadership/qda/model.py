@@ -16,6 +16,7 @@ always refer to code points of the document's plain text exactly as stored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter, lt
 from typing import Any
 
 from ics_leadership.qda import offsets
@@ -113,6 +114,9 @@ class ImportResult:
             self.warn("many selection boundaries inside words", document_id, detail=inside)
 
 
+_START, _END = attrgetter("start"), attrgetter("end")
+
+
 def settle_spans(result: ImportResult, document_id: str, text: str | None, spans: list[Span],
                  where: str, hint_is_excerpt: bool = False, prior: Prior | None = None,
                  synthetic: bool = False) -> int:
@@ -132,18 +136,17 @@ def settle_spans(result: ImportResult, document_id: str, text: str | None, spans
     ImportFormatError
         A span that ends before it starts, starts before 0, or that no reading places inside the text.
     """
-    for s in spans:
-        if s.start < 0 or s.end < s.start:
-            _bad_span(s, where, document_id, None)
-    starts = [s.start for s in spans]
-    ends = [s.end for s in spans]
+    starts = list(map(_START, spans))
+    ends = list(map(_END, spans))
+    if (starts and min(starts) < 0) or any(map(lt, ends, starts)):  # checked in C; the culprit, in order
+        _bad_span(next(s for s in spans if s.start < 0 or s.end < s.start), where, document_id, None)
     if text is None:
         decision = offsets.synthetic() if synthetic else offsets.missing_text(len(spans))
         n_chars = max(ends, default=0)
     else:
         if prior is None:
             prior = offsets.prior_for(result.meta.get("origin"))
-        decision = offsets.decide(text, starts, ends, prior, [s.hint for s in spans])
+        decision = offsets.decide(text, starts, ends, prior, (s.hint for s in spans))
         if decision.outside is not None:
             _bad_span(spans[decision.outside], where, document_id, len(text), decision.units)
         n_chars = len(text)

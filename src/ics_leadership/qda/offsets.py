@@ -75,6 +75,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -284,9 +285,9 @@ def _count(text: str, bounds: list[int], score: Score) -> None:
     """
     if not bounds:
         return
-    padded = "".join((" ", text, " "))  # padded[i]: the character before boundary i; padded[i + 1]: after
-    left = _classes("".join(itemgetter(*bounds)(padded)))
-    right = _classes("".join(itemgetter(*map((1).__add__, bounds))(padded)))
+    pick = itemgetter(*bounds)
+    left = _classes("".join(pick(" " + text)))  # the character before each boundary
+    right = _classes("".join(pick(text + " ")))  # and after it
     # One byte per boundary: 8 * left class + right class (at most 45, so no byte carries over).
     codes = (int.from_bytes(left, "little") * 8 + int.from_bytes(right, "little")).to_bytes(len(left), "little")
     score.informative += codes.translate(_INFORMATIVE).count(1)
@@ -375,10 +376,11 @@ def synthetic() -> Decision:
 
 
 def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
-           hints: list[str | None] | None = None) -> Decision:
+           hints: Iterable[str | None] | None = None) -> Decision:
     """Decide how the offsets ``starts``/``ends`` (checked: 0 <= start <= end) count ``text``.
 
-    ``hints`` are the texts the tool recorded for the selections (None where it recorded none).
+    ``hints`` are the texts the tool recorded for the selections (None where it recorded none),
+    read only when the readings differ.
 
     See the module docstring. On return, ``outside`` is set (and nothing else is meaningful) when no
     reading places every selection inside the text.
@@ -386,7 +388,7 @@ def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
     if not starts:
         return Decision(NONE, NO_SELECTIONS, "reading: none; no text selections")
     n = len(text)
-    has_crlf = "\r\n" in text
+    has_crlf = "\r" in text and "\r\n" in text  # one character is found much faster than two
     # Characters beyond U+FFFF are two UTF-16 code units (encoding is several times faster than max()).
     has_astral = not text.isascii() and len(text.encode("utf-16-le", "surrogatepass")) != 2 * n
     if not (has_crlf or has_astral):  # the fast path: every reading is the same
@@ -399,6 +401,7 @@ def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
                         score=score)
 
     specials = [(m.start(), m.end() - m.start() == 2) for m in _SPECIAL.finditer(text)]
+    hints = list(hints) if hints is not None else []
     groups: dict[tuple, Score] = {}
     converted: dict[tuple, tuple[list[int], list[int]]] = {}
     infeasible: list[tuple[Reading, int, int]] = []
