@@ -153,8 +153,11 @@ def test_few_selections_no_origin_code_points_with_a_warning(tmp_path, capsys):
     assert [(r["severity"], r["what"], r["document"]) for r in report] == [("warning", what, "Rövid"),
                                                                           ("warning", inside, "Rövid")]
     assert "3 of 4 informative selection boundaries (75.0%)" in report[1]["detail"]
-    lines = [f"{what}: 1 document: 'Rövid'", f"{inside}: 1 document: 'Rövid'"]
-    assert meta["import"]["warnings"] == lines
+    # On the terminal and in corpus.yaml, one line per warning, naming the document and saying why.
+    lines = meta["import"]["warnings"]
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{what}: 'Rövid' (reading: code_points (code points, CR LF as two); neither the ")
+    assert lines[1].startswith(f"{inside}: 'Rövid' (reading: code_points; 3 of 4 informative selection ")
     captured = capsys.readouterr()
     assert captured.err == "".join(f"warning: {line}\n" for line in lines)
     assert captured.out.rstrip().endswith("; 2 warnings (see import_report.csv)")
@@ -240,7 +243,19 @@ def test_many_boundaries_inside_words_warn(tmp_path, capsys):
     assert "fall inside words, more than 10%" in warned[0]["detail"]
     assert meta["counts"]["warnings"] == 1
     err = capsys.readouterr().err
-    assert err == "warning: many selection boundaries inside words: 1 document: 'Bájtok'\n"
+    assert err.count("\n") == 1
+    assert err.startswith("warning: many selection boundaries inside words: 'Bájtok' (reading: code_points; 27 of 46 ")
+
+
+def test_one_line_per_kind_of_warning_naming_the_documents(tmp_path, capsys):
+    """Several documents with the same warning: one line on the terminal, naming them."""
+    docs = [(f"Rövid {k}", FEW, FEW_SPANS, "code_points") for k in range(1, 13)]
+    meta, _codings, report, _docs = run(build(tmp_path, docs), tmp_path / "out")
+    assert sum(r["severity"] == "warning" for r in report) == 12 == meta["counts"]["warnings"]
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["warning: offsets read as code points, CR LF as two by default (no evidence decided): 12 documents: "
+                   + ", ".join(f"'Rövid {k}'" for k in range(1, 11)) + " and 2 more (see import_report.csv)"]
+    assert meta["import"]["warnings"] == [err[0].removeprefix("warning: ")]
 
 
 def test_missing_text_keeps_offsets_as_exported(tmp_path):

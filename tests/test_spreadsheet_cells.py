@@ -146,4 +146,5 @@ def test_import_report_is_spreadsheet_safe(tmp_path):
     qde = fx.project(fx.text_source(fx.S1, "-dup", body, path="internal://one.txt"))
     import_project(fx.write_qdpx(tmp_path / "dup.qdpx", qde, {"Sources/one.txt": b"text here"}), out)
     report = (out / "import_report.csv").read_text(encoding="utf-8").splitlines()
-    assert report[1].startswith("note,identical codings removed,'-dup,,1,")
+    assert report[1].startswith("note,offsets: every reading agrees,'-dup,,0,")  # how its offsets were read
+    assert report[2].startswith("note,identical codings removed,'-dup,,1,")

@@ -42,8 +42,9 @@ _RULES = {
                        "least 20 informative boundaries; boundaries next to scripts written without spaces carry "
                        "no evidence); else the exporting tool's known convention (NVivo: UTF-16, CR LF as two); "
                        "else code points, with a warning. import_report.csv says which reading each document used "
-                       "and why, and warns where more than 10% of boundaries still fall inside words; documents "
-                       "whose text is missing keep their offsets as exported (reading unknown, with a warning)"),
+                       "and why, and warns where more than 10% of boundaries (two at least) still fall inside "
+                       "words; documents whose text is missing keep their offsets as exported (reading unknown, "
+                       "with a warning)"),
     "excerpts": ("the coded text; where the source text is missing, the selection's name if it looks like "
                  "the text (as long as the span, or cut short with an ellipsis), else blank"),
     "code_paths": ("a code's ancestors and its name joined with '/'; a '/' inside a name is written '\\/' "

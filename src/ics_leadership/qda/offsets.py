@@ -59,8 +59,8 @@ Deciding (:func:`decide`)
    selection, the next feasible reading in the order of :data:`READINGS` is used.
 
 Whatever decided, when the reading used still puts more than :data:`WARN_INSIDE_SHARE` of the
-informative boundaries inside words, the import warns (the text may not be the coded text, or the
-tool counts in yet another way, e.g. bytes).
+informative boundaries inside words (and at least :data:`WARN_INSIDE_MIN` of them), the import warns
+(the text may not be the coded text, or the tool counts in yet another way, e.g. bytes).
 
 Scripts written without spaces (boundaries next to them carry no evidence), as code-point ranges:
 Thai, Lao, Tibetan, Myanmar (and its extensions), Khmer (and symbols), Tai Le, New Tai Lue, Tai Tham,
@@ -85,8 +85,10 @@ MIN_INFORMATIVE = 20
 CLEAR_MARGIN = 0.05
 #: ... and at least this many fewer boundaries inside words (one misplaced boundary is not evidence).
 MIN_EXTRA_INSIDE = 2
-#: Warn when the reading used puts more than this share of informative boundaries inside words.
+#: Warn when the reading used puts more than this share of informative boundaries inside words ...
 WARN_INSIDE_SHARE = 0.10
+#: ... and at least this many (one selection of part of a word, in a short document, is no cause).
+WARN_INSIDE_MIN = 2
 
 # How a reading was decided (corpus.yaml counts documents per basis).
 AGREE, FEASIBLE, EXCERPTS, SCORE, ORIGIN, DEFAULT, MISSING_TEXT, NO_SELECTIONS, SYNTHETIC = (
@@ -354,7 +356,7 @@ class Decision:
     def inside_warning(self) -> str | None:
         """Detail of the "boundaries inside words" warning, or None."""
         s = self.score
-        if s is None or not s.informative or s.share <= WARN_INSIDE_SHARE:
+        if s is None or s.inside < WARN_INSIDE_MIN or s.share <= WARN_INSIDE_SHARE:
             return None
         return (f"reading: {self.reading}; {s.inside} of {s.informative} informative selection boundaries "
                 f"({s.share:.1%}) fall inside words, more than {WARN_INSIDE_SHARE:.0%}: check this document's "
