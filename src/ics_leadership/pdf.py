@@ -240,8 +240,8 @@ def title_page(root: Path, book: Path, titles: dict[str, str],
         '<p class="subtitle">A reproducible companion to</p>'
         f'<p class="citation">{_citation(root)}</p>'
         f'<div class="contents"><h2>Contents</h2>{"".join(parts)}</div>'
-        f'<p class="build">Built from {e(source.describe())}, '
-        f'dated {source.date:%Y-%m-%d} ({e(source.basis)}).<br>'
+        f'<p class="build">Built from {e(source.describe(), quote=False)}, '
+        f'dated {source.date:%Y-%m-%d} ({e(source.basis, quote=False)}).<br>'
         "Tables, figures and numbers are computed from the compendium's data when it is built. "
         "Synthetic data, where shown, is labelled as such.</p>"
         "</section>"
