@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -77,11 +77,13 @@ def scrub_notebook(nb: dict, portable: Iterable[tuple[str, str]] = ()) -> dict:
 def _replace_paths(node: dict | list, portable: list[tuple[str, str]]) -> None:
     """Rewrite ``folder/`` prefixes in every string under ``node`` except images, in place."""
     for key, value in list(node.items() if isinstance(node, dict) else enumerate(node)):
+        if str(key).startswith("image/"):
+            continue
         if isinstance(value, str):
             for folder, replacement in portable:
                 value = value.replace(folder + "/", replacement + "/" if replacement else "")
             node[key] = value
-        elif isinstance(value, (dict, list)) and not str(key).startswith("image/"):
+        elif isinstance(value, (dict, list)):
             _replace_paths(value, portable)
 
 
@@ -196,17 +198,20 @@ def normalise_pdf(data: bytes, when: datetime) -> bytes:
         raise ValueError(f"PDF /{match.group(1).decode()} entry {old!r} is too short to hold a date")
 
     data = _PDF_DATE.sub(date, data)
-    ids = list(_PDF_ID.finditer(data))
-    if not ids:
+    if not _PDF_ID.search(data):
         return data
-    blank = _PDF_ID.sub(lambda m: re.sub(rb"[0-9A-Fa-f]", b"0", m.group(0)), data)
-    digest = hashlib.md5(blank, usedforsecurity=False).hexdigest().upper().encode("ascii")
+    digest = hashlib.md5(_set_id(data, lambda n: b"0" * n), usedforsecurity=False).hexdigest().upper().encode()
+    return _set_id(data, lambda n: (digest * (1 + n // len(digest)))[:n])
 
-    def identifier(match: re.Match) -> bytes:
+
+def _set_id(data: bytes, value: Callable[[int], bytes]) -> bytes:
+    """``data`` with both hexadecimal strings of the trailer's ``/ID`` replaced by ``value(length)``."""
+
+    def put(match: re.Match) -> bytes:
         out = bytearray(match.group(0))
         for group in (1, 2):
             start, end = match.start(group) - match.start(0), match.end(group) - match.start(0)
-            out[start:end] = (digest * (1 + (end - start) // len(digest)))[: end - start]
+            out[start:end] = value(end - start)
         return bytes(out)
 
-    return _PDF_ID.sub(identifier, data)
+    return _PDF_ID.sub(put, data)
