@@ -9,6 +9,7 @@ import copy
 import hashlib
 import io
 import os
+import re
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -114,6 +115,29 @@ def test_only_whole_paths_count_and_parameters_are_the_users():
     given = cell('coded_data = "/root/coded"\nread /root/coded/corpus.yaml')
     assert reproducible.private_paths_in(given, ["/root"], allowed=["/root/coded", 3, None]) == []
     assert reproducible.private_paths_in(given, ["/root"], allowed=["/root/other"]) == ["cell 1: /root"]
+
+
+def test_a_notebook_showing_an_object_or_the_home_folder_stops_with_its_cell(tmp_path):
+    import nbformat
+
+    from ics_leadership import pipeline
+    from ics_leadership.errors import NotebookExecutionError
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import os\nprint(os.environ['HOME'])"),
+                nbformat.v4.new_code_cell("object()")]
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "leaky.ipynb")
+    out = tmp_path / "out" / "leaky.ipynb"
+    with pytest.raises(NotebookExecutionError) as info:
+        pipeline.execute_notebook(tmp_path / "leaky.ipynb", out, parameters={"x": 2}, source_label="leaky.ipynb")
+    message = str(info.value)
+    # Cells counted in the executed copy (papermill's injected parameters are cell 2).
+    assert message.startswith("leaky.ipynb failed: the executed copy would publish this machine's paths")
+    assert f"cell 3: {os.environ['HOME']}" in message
+    assert re.search(r"cell 4: <object at 0x[0-9a-f]+>", message)  # IPython's text form of object()
+    assert not out.exists()  # not left for anyone to publish
 
 
 def test_private_markers_skip_the_file_system_root(monkeypatch):

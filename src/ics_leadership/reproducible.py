@@ -32,8 +32,9 @@ RUN_METADATA = ("input_path", "output_path", "start_time", "end_time", "duration
 #: Cell-level papermill metadata of the same kind.
 CELL_RUN_METADATA = ("start_time", "end_time", "duration")
 
-#: A Python object's default text form, which holds its memory address (differs on every run).
-ADDRESS_REPR = re.compile(r"<[\w.]+ (?:object )?at 0x[0-9a-fA-F]+>")
+#: A Python object's default text form, which holds its memory address (differs on every run):
+#: ``<object object at 0x7f...>``, ``<function f at 0x7f...>``, also HTML-escaped.
+ADDRESS_REPR = re.compile(r"(?:<|&lt;)[^<>&\n]{1,200}? at 0x[0-9a-fA-F]{4,}(?:>|&gt;)")
 
 
 def scrub_notebook(nb: dict, portable: Iterable[tuple[str, str]] = ()) -> dict:
