@@ -201,7 +201,7 @@ def test_source_date_epoch_wins_and_must_be_a_number(repo, monkeypatch):
         1709251200, "set by SOURCE_DATE_EPOCH", datetime(2024, 3, 1, tzinfo=timezone.utc))
     assert source.commit == _git(repo, "rev-parse", "HEAD")  # the commit is still named
     assert colophon.source_date_env(repo) == {"SOURCE_DATE_EPOCH": "1709251200"}
-    for bad in ("yesterday", "-5", "1.5"):
+    for bad in ("yesterday", "-5", "1.5", "²"):
         monkeypatch.setenv(colophon.SOURCE_DATE_ENV, bad)
         with pytest.raises(PipelineConfigError, match=f"SOURCE_DATE_EPOCH must be a whole number.*'{bad}'"):
             colophon.build_source(repo)

@@ -91,7 +91,7 @@ def _epoch_from_env() -> int | None:
     value = os.environ.get(SOURCE_DATE_ENV)
     if value is None or value == "":
         return None
-    if not value.isdigit():  # the specification: a non-negative decimal integer, else an error
+    if not (value.isascii() and value.isdigit()):  # the specification: a non-negative decimal integer
         raise PipelineConfigError(f"{SOURCE_DATE_ENV} must be a whole number of seconds since 1970, got {value!r}")
     return int(value)
 
