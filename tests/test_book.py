@@ -64,6 +64,7 @@ def test_data_page_has_dictionary_and_manifest(built_book):
 def test_colophon_records_the_build(built_book):
     text = _text(built_book / "book/_build/html/notebooks/99_colophon.html")
     assert "unknown (not a git checkout)" in text  # the copy is not a git checkout
+    assert "2024-03-01 00:00, set by SOURCE_DATE_EPOCH" in text  # not the clock's date (see conftest)
     assert "jupyter-book" in text and "1.0.4" in text
 
 

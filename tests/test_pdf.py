@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import ROOT
-from ics_leadership import cli, pdf
+from ics_leadership import cli, colophon, pdf
 from ics_leadership.errors import BookBuildError
 
 
@@ -50,12 +50,14 @@ def test_chapters_follow_the_table_of_contents():
 def test_title_page_has_title_citation_build_and_contents():
     titles = {"background": "Background and theory", "notebooks/05_methods": "Methods",
               "notebooks/01_sample": "The sample", "reproduce": "Reproduce"}
-    page = pdf.title_page(ROOT, ROOT / "book", titles, built=datetime(2026, 3, 4, tzinfo=timezone.utc),
-                          commit="0123456789abcdef0123456789abcdef01234567")
+    when = int(datetime(2026, 3, 4, 12, 30, tzinfo=timezone.utc).timestamp())
+    source = colophon.BuildSource("0123456789abcdef0123456789abcdef01234567", False, when, "the commit's date")
+    page = pdf.title_page(ROOT, ROOT / "book", titles, source)
     assert "Clinical leaders in integrated care: a reproducible companion" in page
     assert ("Waring J, Bishop S, Black G, Clarke J, Roe B. What can clinical leaders contribute to the governance "
             "of integrated care systems? <i>BMJ Leader</i> 2023;7(4):279–284. doi:10.1136/leader-2022-000709") in page
-    assert "Built 2026-03-04 from commit 0123456789abcdef0123456789abcdef01234567." in page
+    assert ("Built from commit 0123456789abcdef0123456789abcdef01234567, dated 2026-03-04 "
+            "(the commit's date).") in page
     assert "<h3>The study</h3><ol><li>Background and theory</li><li>Methods</li><li>The sample</li>" in page
     assert "<li>Reproduce</li>" in page
     # A page without a known title is listed by its file, never dropped.

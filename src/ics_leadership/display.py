@@ -7,11 +7,14 @@ text, in JupyterLab and in the rendered book alike.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 from IPython.display import HTML
+from pandas.io.formats.style import Styler
 
 from ics_leadership.figures import SYNTHETIC_LABEL
 
@@ -27,8 +30,37 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+class Table(Styler):
+    """A pandas Styler whose plain-text form is the table itself.
+
+    A bare Styler's text form is ``<pandas.io.formats.style.Styler at 0x7f...>``: it tells a reader
+    of the text nothing and carries a memory address, different on every run, into the executed
+    notebook.
+    """
+
+    def __repr__(self) -> str:
+        text = self.data.to_string(index=not all(self.hide_index_), na_rep="",
+                                   float_format=lambda v: _cell_text(float(v)))
+        caption = html.unescape(self.caption) if isinstance(self.caption, str) else ""
+        return f"{caption}\n{text}" if caption else text
+
+
+#: Table ids given so far in this kernel: a table shown twice gets a second, distinct id.
+_ids_given: Counter[str] = Counter()
+
+
+def _table_id(frame: pd.DataFrame, caption: str) -> str:
+    """An HTML id from the table's caption and content, so it is the same on every build.
+
+    pandas would pick a random one, making every build's HTML differ.
+    """
+    digest = hashlib.sha256(f"{caption}\0{frame.to_csv()}".encode()).hexdigest()[:10]
+    _ids_given[digest] += 1
+    return f"tbl-{digest}" if _ids_given[digest] == 1 else f"tbl-{digest}-{_ids_given[digest]}"
+
+
 def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: bool = False,
-          multiline: bool = False) -> "pd.io.formats.style.Styler":
+          multiline: bool = False) -> Table:
     """A table with a caption, ready to display.
 
     Parameters
@@ -46,7 +78,8 @@ def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: boo
     """
     # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
     frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
-    styler = frame.style.set_caption(html.escape(_label(caption, synthetic))).format(
+    caption = _label(caption, synthetic)
+    styler = Table(frame, uuid=_table_id(frame, caption)).set_caption(html.escape(caption)).format(
         formatter=_cell_text, escape="html", na_rep=""
     )
     styler = styler.set_table_attributes('class="compendium-table"')

@@ -3,10 +3,13 @@
 Jupyter Book renders the book (from the executed notebooks already in ``book/notebooks/``) as a
 single HTML page (``--builder singlehtml``) in a temporary folder. Debian's chromium, driven
 headless by Playwright, opens that page from disk with every request leaving the folder refused,
-puts a title page in front (title, the paper's citation, date and commit of the build, contents),
+puts a title page in front (title, the paper's citation, the commit built and its date, contents),
 and prints it: A4, page numbers ("Page X of Y") in the footer, backgrounds kept. Code inputs,
 sidebars, buttons and toggles are hidden by print CSS; each chapter starts on a new page and
 figures and table rows are not split across pages.
+
+Dates come from the commit, not the clock (``SOURCE_DATE_EPOCH``, see :mod:`ics_leadership.colophon`),
+and chromium's creation date is replaced by it, so two builds of one commit give the same bytes.
 
 The PDF is written to a temporary file beside its target and moved into place only when complete,
 so a failure leaves the previous PDF as it was.
@@ -20,12 +23,11 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
 
-from ics_leadership import colophon, paths
+from ics_leadership import colophon, paths, reproducible
 from ics_leadership.errors import BookBuildError
 from ics_leadership.outputs import check_file, publish_file
 
@@ -181,7 +183,7 @@ def build_singlehtml(book: Path, scratch: Path) -> Path:
 
     cmd = [_jupyter_book(), "build", str(book), "--builder", "singlehtml", "--path-output", str(scratch),
            "-W", "-n", "--keep-going", "--all"]
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **colophon.source_date_env(book.parent)}
     result = run_child(cmd, env=env, cwd=book.parent)  # dies with us, never orphaned
     if result.returncode != 0:
         log = result.stdout + result.stderr
@@ -205,18 +207,19 @@ def _citation(root: Path) -> str:
             f"{c['pages'].replace('-', '–')}. doi:{c['doi']} ({c['licence']}).")
 
 
-def title_page(root: Path, book: Path, titles: dict[str, str], built: datetime | None = None,
-               commit: str | None = None) -> str:
-    """The HTML of the title page: title, citation, contents, and the build's date and commit.
+def title_page(root: Path, book: Path, titles: dict[str, str],
+               source: colophon.BuildSource | None = None) -> str:
+    """The HTML of the title page: title, citation, contents, and the build's commit and date.
 
     Parameters
     ----------
     titles
         Page title by ``_toc.yml`` file, as rendered (so the contents match the chapters).
+    source
+        The commit and date to show (default: :func:`ics_leadership.colophon.build_source`).
     """
     config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
-    built = built or datetime.now(timezone.utc)
-    commit = commit or colophon.commit(root)
+    source = source or colophon.build_source(root)
     parts: list[str] = []
     current: object = object()
     for caption, file in chapters(book)[1:]:
@@ -237,7 +240,8 @@ def title_page(root: Path, book: Path, titles: dict[str, str], built: datetime |
         '<p class="subtitle">A reproducible companion to</p>'
         f'<p class="citation">{_citation(root)}</p>'
         f'<div class="contents"><h2>Contents</h2>{"".join(parts)}</div>'
-        f'<p class="build">Built {built:%Y-%m-%d} from commit {e(commit)}.<br>'
+        f'<p class="build">Built from {e(source.describe(), quote=False)}, '
+        f'dated {source.date:%Y-%m-%d} ({e(source.basis, quote=False)}).<br>'
         "Tables, figures and numbers are computed from the compendium's data when it is built. "
         "Synthetic data, where shown, is labelled as such.</p>"
         "</section>"
@@ -263,8 +267,10 @@ def _page_titles(page) -> dict[str, str]:
 
 
 def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]], str], chromium: str,
-              header_title: str) -> tuple[int, list[str]]:
+              header_title: str, source: colophon.BuildSource) -> tuple[int, list[str]]:
     """Open ``page_path`` in headless chromium, add the title page, and print it to ``out``.
+
+    The PDF is dated by ``source`` (not the clock), so one commit always gives the same bytes.
 
     Returns
     -------
@@ -286,7 +292,8 @@ def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]],
             route.abort()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS), headless=True)
+        browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS), headless=True,
+                                    env={**os.environ, colophon.SOURCE_DATE_ENV: str(source.epoch)})
         try:
             # Lay the page out at the printable width, so what overflows here overflows on paper.
             context = browser.new_context(viewport=PRINTABLE_PX)
@@ -307,7 +314,7 @@ def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]],
             page.evaluate("document.fonts.ready")
             too_wide = page.evaluate(OVERFLOW_JS)
             pdf = page.pdf(
-                path=str(out), format="A4", margin=MARGINS, print_background=True,
+                format="A4", margin=MARGINS, print_background=True,
                 display_header_footer=True, footer_template=FOOTER,
                 header_template=HEADER.format(title=html.escape(header_title)),
                 outline=True, tagged=True,
@@ -317,6 +324,11 @@ def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]],
     if refused:
         raise BookBuildError("the single-page book asked for resources outside it (refused, the PDF must build "
                              f"offline): {', '.join(sorted(set(refused))[:5])}")
+    try:
+        pdf = reproducible.normalise_pdf(pdf, source.date)  # chromium stamps the clock's time
+    except ValueError as exc:
+        raise BookBuildError(f"chromium wrote a PDF this compendium cannot date reproducibly: {exc}") from None
+    out.write_bytes(pdf)
     return len(pdf), too_wide
 
 
@@ -364,14 +376,16 @@ def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium:
         single = build_singlehtml(book, scratch)
         report(f"Printing it with headless chromium ({browser}) ...")
         root_file = chapters(book)[0][1]
+        source = colophon.build_source(root)
         printed: dict[str, object] = {}
 
         def make_title(titles: dict[str, str]) -> str:
             titles = {**titles, root_file: titles.get("__root__", root_file)}
-            return title_page(root, book, titles)
+            return title_page(root, book, titles, source)
 
         def write(tmp: Path) -> None:  # a temporary sibling with ordinary permissions, renamed when complete
-            printed["size"], printed["too_wide"] = print_pdf(single, tmp, make_title, browser, config.get("title", ""))
+            printed["size"], printed["too_wide"] = print_pdf(single, tmp, make_title, browser,
+                                                                 config.get("title", ""), source)
 
         publish_file(out, write, force=force)
         size, too_wide = printed["size"], printed["too_wide"]

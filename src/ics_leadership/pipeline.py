@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ics_leadership import buildguard, manifest, outputs, paths, raw
+from ics_leadership import buildguard, colophon, manifest, outputs, paths, raw, reproducible
 from ics_leadership.derived import move_into
 from ics_leadership.errors import BookBuildError, NotebookExecutionError, PipelineConfigError
 
@@ -233,13 +233,24 @@ def _save(path: Path, nb: dict) -> None:
 
 
 def _finish_executed(executed: Path, source_label: str | None, parameters: dict[str, Any],
-                     title: str | None) -> None:
+                     title: str | None, root: Path | None = None) -> None:
     """Post-process an executed copy in one read and one write.
 
     Papermill's injected-parameters cell is tagged ``hide-cell`` (the book shows it folded); the
-    source and parameters are recorded when ``source_label`` is given; the title is set when given.
+    source and parameters are recorded when ``source_label`` is given; the title is set when given;
+    the run's timings and paths are removed, outputs name files relative to ``root`` (default: the
+    project), and cell ids are made stable (:func:`ics_leadership.reproducible.scrub_notebook`).
+
+    Raises
+    ------
+    NotebookExecutionError
+        The copy still names the project, the folder it was written to or the home folder (other
+        than through a parameter), or holds an object's memory address: it would reach readers,
+        and differ between builds. The copy is removed.
     """
-    nb = _load(executed)
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=nbformat.NO_CONVERT)
     for cell in nb["cells"]:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if "injected-parameters" in tags and "hide-cell" not in tags:
@@ -248,7 +259,17 @@ def _finish_executed(executed: Path, source_label: str | None, parameters: dict[
         nb.setdefault("metadata", {})["compendium"] = {"source": source_label, "parameters": parameters}
     if title:
         _retitle(nb, title, executed.name)
-    _save(executed, nb)
+    root = root or paths.project_root()
+    reproducible.scrub_notebook(nb, reproducible.machine_paths(root))
+    private = reproducible.private_markers(root, executed.parent)
+    leaks = reproducible.private_paths_in(nb, private, allowed=parameters.values())
+    if leaks:
+        executed.unlink()  # ours, and not fit to publish
+        raise NotebookExecutionError(
+            source_label or executed.name, None,
+            "the executed copy would publish this machine's paths or memory addresses (" + "; ".join(leaks[:5])
+            + "): print paths relative to the project, and display values, not objects")
+    nbformat.write(nb, executed)
 
 
 def _retitle(nb: dict, title: str, name: str) -> None:
@@ -519,7 +540,8 @@ def build_book(root: Path | None = None, book_dir: str = "book", report: Reporte
         start = time.perf_counter()
         cmd = [_jupyter_book(), "build", str(source), "--path-output", str(scratch), "-W", "-n", "--keep-going",
                "--all"]
-        env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+               **colophon.source_date_env(root)}  # Sphinx dates pages by it (reproducible builds)
         result = buildguard.run_child(cmd, env=env, cwd=root)
         log = result.stdout + result.stderr
         if result.returncode != 0:
