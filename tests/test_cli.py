@@ -102,12 +102,13 @@ def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):
     assert cli.main(["check"]) == 1
     err = capsys.readouterr().err
     assert err == ("error: check stopped on an unexpected KeyError: 'group' (a bug, or input we did not foresee: "
-                   "please report it; --debug shows the traceback)\n")
+                   "please report it; --debug shows the traceback)\n"
+                   "check: 1 problem; nothing was written\n")
     for argv in (["--debug", "check"], ["check", "--debug"]):
         assert cli.main(argv) == 1
         err = capsys.readouterr().err
         assert err.startswith("Traceback (most recent call last):") and "KeyError: 'group'" in err
-        assert err.endswith("--debug shows the traceback)\n")
+        assert err.endswith("--debug shows the traceback)\ncheck: 1 problem; nothing was written\n")
 
 
 def test_every_problem_on_its_own_line_then_a_summary(raw_copy, capsys):

@@ -182,7 +182,7 @@ def test_bare_qde_link_out_of_sources_is_refused(tmp_path, outside, capsys):
     member.symlink_to(outside / "secret.txt")
     assert cli.main(["import", str(src), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "project.qde, line 2: 'internal://one.txt'" in err
+    assert err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n") and "project.qde, line 2: 'internal://one.txt'" in err
     assert "a symbolic link leads out of the folder (Sources/ beside the project file): refused" in err
     assert not (tmp_path / "out").exists()
 
@@ -230,7 +230,7 @@ def test_symlinked_canonical_file_is_refused(tmp_path, canonical, capsys, name):
     assert cli.main(["import", str(linked), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert err == f"error: {linked / name}: a symbolic link, which is never followed (copy the file itself into " \
-                  f"the folder)\n"
+                  f"the folder)\nimport: 1 problem; nothing was written\n"
     assert not (tmp_path / "out").exists()
 
 
@@ -268,7 +268,7 @@ def test_qualcoder_generated_fulltext_is_refused(tmp_path, capsys, kind):
     assert (project / "data.qda").stat().st_size < 64 * 1024
     assert cli.main(["import", str(project), "--out", str(tmp_path / "out"), "--max-size", "10MiB"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1
+    assert err.startswith("error: ") and err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n")
     assert "Hostile.qda: data.qda: table 'source', column 'fulltext': a generated or hidden column: refused" in err
     assert not (tmp_path / "out").exists()
 
@@ -335,7 +335,7 @@ def test_taguette_highlight_longer_than_csv_default_limit(tmp_path):
 def test_bad_limits_are_one_line_errors(tmp_path, capsys, option, value):
     assert cli.main(["import", str(fx.ATLAS), "--out", str(tmp_path / "out"), option, value]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {option}: '{value}' is not ") and err.count("\n") == 1, err
+    assert err.startswith(f"error: {option}: '{value}' is not ") and err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n"), err
     assert not (tmp_path / "out").exists()
 
 

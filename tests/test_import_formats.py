@@ -170,7 +170,7 @@ def test_canonical_csv_is_validated(tmp_path, capsys):
     (bad / "codings.csv").write_text(text, encoding="utf-8")
     assert cli.main(["import", str(bad), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not valid canonical coded data" in err and "codings.csv, row 1" in err
+    assert err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n") and "not valid canonical coded data" in err and "codings.csv, row 1" in err
     assert not (tmp_path / "out").exists()
 
 

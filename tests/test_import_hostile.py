@@ -26,7 +26,7 @@ def fails_cleanly(src: Path, tmp_path: Path, capsys, *fragments: str, extra: tup
     before = set(tmp_path.iterdir())
     assert cli.main(["import", str(src), "--out", str(out), *extra]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert err.startswith("error: ") and err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n"), err
     assert "Traceback" not in err
     assert src.name in err, err
     for fragment in fragments:

@@ -224,7 +224,7 @@ def test_no_reading_fits_the_text(tmp_path, capsys):
         {"Sources/d.txt": text.encode()})
     assert cli.main(["import", str(src), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "[0, 13) runs past the end of document 'D' (11 characters; 12 UTF-16 code units)" in err
+    assert err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n") and "[0, 13) runs past the end of document 'D' (11 characters; 12 UTF-16 code units)" in err
     assert not (tmp_path / "out").exists()
 
 

@@ -98,7 +98,7 @@ def test_key_file_is_refused_inside_out_or_when_it_exists(tmp_path, capsys):
     assert cli.main(["import", str(src), "--out", str(out), "--anonymise", "--anonymise-key",
                      str(tmp_path / "k.csv")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "k.csv: exists; the key file is never overwritten" in err
+    assert err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n") and "k.csv: exists; the key file is never overwritten" in err
     assert (tmp_path / "k.csv").read_text(encoding="utf-8") == "mine" and not out.exists()
     assert cli.main(["import", str(src), "--out", str(out), "--anonymise-key", str(tmp_path / "new.csv")]) == 1
     assert "--anonymise-key needs --anonymise" in capsys.readouterr().err

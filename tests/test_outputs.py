@@ -135,7 +135,8 @@ def test_synthesise_out_dot_is_refused_and_the_folder_kept(tmp_path):
     result = cli_in(tmp_path, "synthesise", "--out", ".", "--force")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr == ("error: .: refusing to write output here (it is the working folder); choose a new "
-                             "folder for --out, such as data/coded/NAME\n")
+                             "folder for --out, such as data/coded/NAME\n"
+                             "synthesise: 1 problem; nothing was written\n")
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.docx"]
     assert (tmp_path / "thesis.docx").read_text() == "years of work"
 
@@ -170,7 +171,8 @@ def test_out_pointing_at_a_file_is_a_clean_error(tmp_path, command, capsys):
     args = [command, *([str(tmp_path)] if command == "summarise" else []), "--out", str(target), "--force"]
     assert cli.main(args) == 1
     err = capsys.readouterr().err
-    assert err == f"error: {target}: exists and is not a folder; choose another --out\n"
+    assert err == (f"error: {target}: exists and is not a folder; choose another --out\n"
+                   f"{command}: 1 problem; nothing was written\n")
     assert target.read_text() == "keep me"
 
 

@@ -77,7 +77,8 @@ def test_an_existing_file_is_replaced_only_with_force(book_copy, monkeypatch, ca
     mine = book_copy / "mine.pdf"
     mine.write_bytes(b"my own report")
     assert cli.main(["pdf", "--out", str(mine)]) == 1
-    assert capsys.readouterr().err == f"error: {mine}: exists; add --force to replace it, or choose another --out\n"
+    assert capsys.readouterr().err == (f"error: {mine}: exists; add --force to replace it, or choose another --out\n"
+                                       "pdf: 1 problem; nothing was written\n")
     assert cli.main(["pdf", "--out", str(book_copy)]) == 1
     assert "is a folder; give a file name for --out" in capsys.readouterr().err
     # with --force the command goes on (and here stops at the missing notebooks), the file untouched

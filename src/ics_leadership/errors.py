@@ -91,22 +91,23 @@ def error_lines(exc: BaseException, command: str, one_line: bool = False) -> lis
     Returns
     -------
     list of str
-        Lines without trailing newlines: ``error: ...`` for each problem, then the summary (for
-        :class:`DataValidationError`, which can hold many problems) or nothing more (one problem;
-        an unexpected error is one line naming its type).
+        Lines without trailing newlines: ``error: ...`` for each problem (an unexpected error is one
+        line naming its type), then the summary line ``COMMAND: N problem(s); nothing was written``.
     """
     if isinstance(exc, DataValidationError) and exc.problems:
         n = len(exc.problems)
         lines = [f"error: {p}" for p in exc.problems[:SHOWN_PROBLEMS]]
         if n > SHOWN_PROBLEMS:
             lines.append(f"error: ... and {n - SHOWN_PROBLEMS} more problems (not shown)")
-        lines.append(f"{command}: {n} problem{'s' if n != 1 else ''}; nothing was written")
-        return lines
-    if isinstance(exc, CompendiumError):
+    elif isinstance(exc, CompendiumError):
+        n = 1
         parts = [part for part in str(exc).splitlines() if part.strip()] or [type(exc).__name__]
-        if one_line:
-            return ["error: " + " | ".join(parts)]
-        return [f"error: {part}" for part in parts]
-    detail = " ".join(str(exc).split()) or "(no message)"
-    return [f"error: {command} stopped on an unexpected {type(exc).__name__}: {detail} (a bug, or input we did "
-            f"not foresee: please report it; --debug shows the traceback)"]
+        lines = ["error: " + " | ".join(parts)] if one_line else [f"error: {part}" for part in parts]
+    else:
+        n = 1
+        detail = " ".join(str(exc).split()) or "(no message)"
+        lines = [f"error: {command} stopped on an unexpected {type(exc).__name__}: {detail} (a bug, or input we "
+                 f"did not foresee: please report it; --debug shows the traceback)"]
+    # Always the same last line, so a script or a reader finds where the errors end and what they cost.
+    lines.append(f"{command}: {n} problem{'s' if n != 1 else ''}; nothing was written")
+    return lines
