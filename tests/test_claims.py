@@ -179,7 +179,7 @@ def test_describe_says_why_there_is_no_verdict(tmp_path, real):
     assert "no verdict is given. These are synthetic demonstration data" in text
     assert "1 claim(s) cannot be tested on coded data" in text
     shown = claims.for_display(syn.reset_index())
-    assert list(shown.columns) == ["id", "claim", "location", "proposition", "test", "status", "reason"]
+    assert list(shown.columns) == ["id", "status", "claim", "proposition", "test", "reason", "location"]
     assert shown["reason"].tolist()[-1] == "no codes for it" and set(shown["reason"][:-1]) == {""}
     text = claims.describe(real[0].reset_index())
     assert text.startswith("On these coded data 4 claim(s) are consistent with the paper")

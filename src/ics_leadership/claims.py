@@ -554,11 +554,14 @@ def describe(ledger: pd.DataFrame) -> str:
 def for_display(ledger: pd.DataFrame) -> pd.DataFrame:
     """The ledger as a page shows it, next to :func:`describe`'s paragraph.
 
-    Columns that are empty on every row are left out, and so are alpha and the minimum group size
+    The status is the second column and the location the last. Columns that are empty on every row
+    are left out, and so are alpha and the minimum group size
     (the paragraph states them); the reason of not-evaluated rows is the paragraph's, so it is not
     repeated on every row.
     """
     shown = ledger.drop(columns=["alpha", "min_group_size", "p_value"]).rename(columns={"p_shown": "p_value"})
     shown["reason"] = shown["reason"].where(shown["status"] != NOT_EVALUATED, "")
-    keep = [c for c in shown.columns if shown[c].notna().any() and (shown[c].astype("string") != "").any()]
+    # The status comes right after the id, so that a narrow screen, which shows the first columns, shows it.
+    order = ["id", "status", *[c for c in shown.columns if c not in ("id", "status", "location")], "location"]
+    keep = [c for c in order if shown[c].notna().any() and (shown[c].astype("string") != "").any()]
     return shown[keep]
