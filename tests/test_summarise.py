@@ -168,6 +168,17 @@ def test_a_mapping_with_only_codes_on_a_fresh_import(tmp_path, atlas_import, cap
     assert (tmp_path / "s" / ".gitignore").read_text() == "*\n"
 
 
+def test_mapping_documents_missing_from_the_data_are_named(tmp_path, capsys):
+    """The example mapping names documents by their names; an --anonymise import calls them document_N."""
+    coded = tmp_path / "coded"
+    assert cli.main(["import", str(ATLAS), "--out", str(coded), "--anonymise"]) == 0
+    mapping = str(ROOT / "examples" / "atlas_ti" / "mapping.yaml")
+    assert cli.main(["summarise", str(coded), "--mapping", mapping, "--out", str(tmp_path / "s")]) == 0
+    out = capsys.readouterr().out
+    assert ("sets attributes of 3 document(s) that are not in the coded data, so they were not used: "
+            "'1994 Diet Coke-Diet Coke Break.docx', 'Mabel.txt', 'Simon.docx' (a typo?") in out
+
+
 def test_unknown_codes_without_a_mapping_are_listed_once_each(atlas_import, tmp_path, capsys):
     assert cli.main(["summarise", str(atlas_import), "--out", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err.splitlines()

@@ -145,6 +145,9 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
     codings = codings.drop_duplicates(["document_id", "start", "end", "code", "coder"]).reset_index(drop=True)
 
     documents = coded.documents.copy()
+    # A mapping that names documents the data do not have (a typo, or data imported with --anonymise,
+    # whose documents are document_1, ...) would silently set nothing: keep the names to report them.
+    unmatched = sorted(set(mapping.documents) - set(documents["document_id"]))
     for doc_id, attrs in mapping.documents.items():
         hit = documents["document_id"] == doc_id
         for attr, value in attrs.items():
@@ -167,7 +170,8 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
     mapped = CodedData(documents=documents, codings=codings, participants=participants,
                        directory=coded.directory, metadata={**coded.metadata, "mapping": str(mapping.path or ""),
                                                             "demonstration": mapping.demonstration or
-                                                            bool(coded.metadata.get("demonstration"))})
+                                                            bool(coded.metadata.get("demonstration")),
+                                                            "mapping_unmatched_documents": unmatched})
     return mapped, report
 
 

@@ -141,11 +141,18 @@ def _check_codings(coded: CodedData, report: pd.DataFrame | None, coded_dir: Pat
         problems.append(Problem(where, f"none of the project's {project_codings} codings maps to a compendium "
                                        f"code, so there is nothing to summarise (see --mapping)"))
         raise DataValidationError(problems)
-    if not unmapped:
-        return []
-    listed = ", ".join(f"'{code}' ({n})" for code, n in unmapped)
-    return [f"{len(unmapped)} project code(s) not in {where} were left out, with their codings: {listed}; "
-            f"map them (or set them to 'ignore') under 'codes'"]
+    notes = []
+    if unmapped:
+        listed = ", ".join(f"'{code}' ({n})" for code, n in unmapped)
+        notes.append(f"{len(unmapped)} project code(s) not in {where} were left out, with their codings: {listed}; "
+                     f"map them (or set them to 'ignore') under 'codes'")
+    unmatched = coded.metadata.get("mapping_unmatched_documents") or []
+    if unmatched:
+        listed = ", ".join(f"'{d}'" for d in unmatched[:10]) + (f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else "")
+        notes.append(f"{where} sets attributes of {len(unmatched)} document(s) that are not in the coded data, so "
+                     f"they were not used: {listed} (a typo? data imported with --anonymise name documents "
+                     f"document_1, ...)")
+    return notes
 
 
 #: The command whose output :func:`write_summary` writes (named in the folder's marker).
