@@ -81,6 +81,25 @@ def test_run_writes_into_its_own_folder_and_leaves_the_book_alone(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compendium", "my run"]
 
 
+def test_the_readmes_own_data_workflow_runs(tmp_path):
+    """README, 'Use your own data': import with --anonymise --no-excerpts, copy the example mapping, run 02."""
+    root = copy_compendium(tmp_path / "compendium")
+    coded = root / "data" / "coded"
+    coded.mkdir()
+    example = root / "examples" / "atlas_ti"
+    imported = run_cli(root, "import", str(example / "atlas_ti_8_standard_project.qdpx"), "--out", "data/coded/study",
+                       "--anonymise", "--no-excerpts")
+    assert imported.returncode == 0, imported.stderr
+    (coded / "mapping.yaml").write_bytes((example / "mapping.yaml").read_bytes())
+    result = run_cli(root, "run", "02_coding", "-p", "coded_data", "../data/coded/study",
+                     "-p", "mapping", "../data/coded/mapping.yaml")
+    assert result.returncode == 0, result.stderr
+    executed = (coded / "runs" / "02_coding" / "02_coding.ipynb").read_text(encoding="utf-8")
+    # What the data cannot give is said on the page, not left to a silent gap or a crash.
+    assert "saturation cannot be assessed" in executed and "not in the coded data, so they were not used" in executed
+    assert "not evaluated: needs real coded data" in executed
+
+
 def test_unknown_parameter_is_an_error_listing_the_notebooks_parameters(capsys):
     assert cli.main(["run", "02_coding", "-p", "coded_dta", "x", "-p", "threshold", "0.1"]) == 1
     err = capsys.readouterr().err

@@ -166,6 +166,10 @@ def test_a_mapping_with_only_codes_on_a_fresh_import(tmp_path, atlas_import, cap
     assert frequencies.loc["relational/alliance_building", "segments"] == 2
     assert frequencies.loc["analytical_insight/evidence_and_data", "segments"] == 1
     assert (tmp_path / "s" / ".gitignore").read_text() == "*\n"
+    # No document is an interview without the mapping's 'documents': said, and the curve has its header.
+    assert "note: No document is an interview (source_type 'interview' or 'follow-up interview')" in out
+    assert (tmp_path / "s" / "saturation_curve.csv").read_text().splitlines() == [
+        "data_source,interview,new_codes,distinct_codes"]
 
 
 def test_mapping_documents_missing_from_the_data_are_named(tmp_path, capsys):

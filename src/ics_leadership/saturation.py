@@ -61,7 +61,8 @@ def saturation(sequence: list[set[str]], base_size: int = 4, run_length: int = 2
             point = start
     return Saturation(runs=pd.DataFrame(runs, columns=["run", "first", "last", "new_codes", "base_codes",
                                                         "new_information", "at_or_below_threshold"]),
-                      cumulative=pd.DataFrame(cumulative), base_codes=len(base), point=point,
+                      cumulative=pd.DataFrame(cumulative, columns=["interview", "new_codes", "distinct_codes"]),
+                      base_codes=len(base), point=point,
                       base_size=base_size, run_length=run_length, threshold=threshold)
 
 

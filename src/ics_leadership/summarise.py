@@ -111,6 +111,9 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
     if agree.empty:
         notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
     ids, seq = saturation.interview_sequence(codings, coded.documents)
+    if not ids:
+        notes.append("No document is an interview (source_type 'interview' or 'follow-up interview'), so saturation "
+                     "cannot be assessed; set source_type in documents.csv or in the mapping's 'documents'.")
     sat = saturation.saturation(seq, base_size, run_length, threshold)
     claim_list, rules = claims.load_claims(claims_path, codebook)
     ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, rules, by_level=by_group["level"])
