@@ -3,7 +3,7 @@
 One error policy for every subcommand: each problem is printed on its own line, naming the file
 and row and field (or member, element, notebook and cell), followed by a summary line; the exit
 status is 1 and there is no traceback unless ``--debug`` is given. A wrong command line exits
-with status 2. Output folders and files follow one rule (:mod:`ics_leadership.outputs`): nothing
+with status 2. Output folders and files follow one rule (:mod:`ics_leadership.core.outputs`): nothing
 the command did not create is ever replaced.
 """
 
@@ -16,8 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from ics_leadership import __version__, manifest, paths
-from ics_leadership.errors import error_lines
+from ics_leadership import __version__
+from ics_leadership.core import manifest
+from ics_leadership.core import paths
+from ics_leadership.core.errors import error_lines
 from ics_leadership.qda import cli as qda_cli
 
 DESCRIPTION = """\
@@ -166,7 +168,8 @@ def _run(args: argparse.Namespace) -> int:
         return qda_cli.run(args)
     # Imported here, not at the top: the pipeline loads pandas and papermill, which the importer
     # (above) does not need and which would double its start-up time and memory.
-    from ics_leadership import buildguard, pipeline
+    from ics_leadership.publish import buildguard
+    from ics_leadership.publish import pipeline
 
     if args.command == "check":
         pipeline.check_raw(args.raw_dir)
@@ -187,14 +190,14 @@ def _run(args: argparse.Namespace) -> int:
         for name, folder in written.items():
             print(f"Written by the notebook ({name}): {paths.display_path(folder)}")
     elif args.command == "update-manifest":
-        from ics_leadership import raw
+        from ics_leadership.facts import raw
 
         raw_dir = args.raw_dir or paths.raw_dir()
         raw.load_raw(raw_dir)  # never record checksums of invalid data
         path = manifest.write(raw_dir)
         print(f"Wrote {paths.display_path(path)} ({len(manifest.read(raw_dir))} files)")
     elif args.command == "synthesise":
-        from ics_leadership import synthetic
+        from ics_leadership.coding import synthetic
 
         for name in ("double_coded_share", "agreement"):
             value = getattr(args, name)
@@ -205,14 +208,14 @@ def _run(args: argparse.Namespace) -> int:
                               double_coded_share=args.double_coded_share, agreement=args.agreement)
         print(f"Wrote the synthetic demonstration corpus to {paths.display_path(out)}")
     elif args.command == "pdf":
-        from ics_leadership import pdf
+        from ics_leadership.publish import pdf
 
         root = paths.project_root()
         with buildguard.build_lock(root), buildguard.sigterm_as_interrupt():
             pipeline.remove_leftovers(root)
             pdf.build_pdf(out=args.out.resolve() if args.out else None, force=args.force)
     elif args.command == "summarise":
-        from ics_leadership import summarise
+        from ics_leadership.coding import summarise
 
         if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
             print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1",

@@ -1,75 +1,7 @@
-"""The version of the canonical coded-data format, and its spreadsheet-safe text cells.
+"""Moved to :mod:`ics_leadership.core.csvformat`; this alias keeps old imports working for one release."""
 
-Format versions
----------------
-``corpus.yaml`` of a canonical folder, and a mapping file, may say ``format_version: 2``; the tool
-writes it in every ``corpus.yaml``. Without it (or without ``corpus.yaml``) a folder or mapping is
-version 1, the format before code-path escapes and protected cells. Version 2 adds two rules:
+import sys
 
-- code paths escape "/" and "\\" inside a name (:mod:`ics_leadership.codepath`);
-- text cells are spreadsheet-safe (below).
+from ics_leadership.core import csvformat as _moved
 
-A version this tool does not know is an error naming the file and the field.
-
-Spreadsheet-safe cells
-----------------------
-Every CSV the tool writes may be opened in Excel or LibreOffice, which run a cell that starts with
-``=``, ``+``, ``-`` or ``@`` (or a tab or CR before one) as a formula. Following OWASP's guidance on
-CSV injection, a text cell that starts with one of ``= + - @``, a tab, a CR or ``'`` is written with
-one ``'`` in front (:func:`protect`); a spreadsheet shows the text and does not run it. A cell that
-is just a number, such as ``-3`` or ``+1.5``, is left as it is. Reading version 2, the loader
-removes exactly that one ``'`` (:func:`unprotect`): a cell that starts with ``'`` followed by one of
-those characters (``''`` included) loses its first character, any other cell is read as written.
-So every text survives a write and a read unchanged.
-"""
-
-from __future__ import annotations
-
-import re
-from typing import Any
-
-from ics_leadership.errors import DataValidationError, Problem
-
-#: The version the tool writes.
-FORMAT_VERSION = 2
-#: The versions the tool reads.
-KNOWN_VERSIONS = (1, 2)
-FIELD = "format_version"
-
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-
-
-def protect(text: str) -> str:
-    """A text cell as written to a CSV file (one ``'`` before a cell a spreadsheet would run)."""
-    if text[:1] in TRIGGERS and text and not (text[0] in "+-" and _NUMBER.fullmatch(text)):
-        return "'" + text
-    return text
-
-
-def unprotect(text: str) -> str:
-    """A text cell as read from a version-2 CSV file (the inverse of :func:`protect`)."""
-    if text[:1] == "'" and text[1:2] in TRIGGERS and len(text) > 1:
-        return text[1:]
-    return text
-
-
-def read_version(doc: Any, shown: str) -> int:
-    """The ``format_version`` of a parsed ``corpus.yaml`` or mapping file (1 when absent).
-
-    Raises
-    ------
-    DataValidationError
-        The version is not a whole number this tool reads; the message names ``shown`` and the field.
-    """
-    if not isinstance(doc, dict) or FIELD not in doc:
-        return 1
-    value = doc[FIELD]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DataValidationError([Problem(shown, f"'{value}' is not a format version (a whole number, "
-                                                  f"{' or '.join(map(str, KNOWN_VERSIONS))})", field=FIELD)])
-    if value not in KNOWN_VERSIONS:
-        raise DataValidationError([Problem(
-            shown, f"format version {value} is not one this version of ics-leadership reads "
-                   f"({' or '.join(map(str, KNOWN_VERSIONS))}); update ics-leadership", field=FIELD)])
-    return value
+sys.modules[__name__] = _moved

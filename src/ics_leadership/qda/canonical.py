@@ -1,9 +1,9 @@
 """Canonical coded data (``documents.csv``, ``codings.csv``, ...) passed through after validation.
 
-The folder is validated with :func:`ics_leadership.coded.load_coded` (``check_codes=False``) and its
+The folder is validated with :func:`ics_leadership.coding.coded.load_coded` (``check_codes=False``) and its
 tables are written again in the current format version: every value as the loader read it (its
 ``format_version``, absent: 1, says how), code paths in the escaped form of
-:mod:`ics_leadership.codepath` and text cells spreadsheet-safe. A version-2 folder written by this
+:mod:`ics_leadership.coding.codepath` and text cells spreadsheet-safe. A version-2 folder written by this
 tool comes out byte for byte the same. ``codebook.csv`` is derived from the codes used (a code's
 parents are the levels of its path), and ``corpus.yaml`` is copied (with ``format_version: 2`` added
 when it had none) or, if absent, written.
@@ -27,18 +27,19 @@ from pathlib import Path
 
 import yaml
 
-from ics_leadership import __version__, codepath
-from ics_leadership.coded import CORPUS_FILE, load_coded
-from ics_leadership.csvformat import FORMAT_VERSION
-from ics_leadership.csvio import long_fields
-from ics_leadership.errors import DataValidationError
+from ics_leadership import __version__
+from ics_leadership.coding import codepath
+from ics_leadership.coding.coded import CORPUS_FILE, load_coded
+from ics_leadership.core.csvformat import FORMAT_VERSION
+from ics_leadership.core.csvio import long_fields
+from ics_leadership.core.errors import DataValidationError
 from ics_leadership.qda import WITHHELD, privacy
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
 from ics_leadership.qda.model import Code
 from ics_leadership.qda.safety import Budget, Limits, format_size, open_regular
 from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _codebook_order, _csv_bytes,
                                        _with_parents, publish_with_key, scrub, sha256_file)
-from ics_leadership.schema import CODED_TABLES, cell_text
+from ics_leadership.core.schema import CODED_TABLES, cell_text
 
 TABLES = ("documents.csv", "codings.csv", "participants.csv")
 #: Columns holding an id that a pseudonym replaces, by table.

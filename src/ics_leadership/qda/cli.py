@@ -1,7 +1,7 @@
 """The ``import`` and ``export-codebook`` subcommands.
 
 :func:`add_parsers` registers them on the main parser's subparsers; :func:`run` executes one. The
-main command prints any error in one line and exits with 1 (:func:`ics_leadership.errors.error_lines`).
+main command prints any error in one line and exits with 1 (:func:`ics_leadership.core.errors.error_lines`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ Formats (detected from PATH unless --format is given):
 
 Codes are written as their full path in the project's codebook ("Parent/Child"; a "/" inside a
 name is written "\\/" and a backslash "\\\\", so "yes/no" stays one code). To analyse them, map
-them onto the compendium's codes with a mapping file (see ics_leadership.mapping).
+them onto the compendium's codes with a mapping file (see ics_leadership.coding.mapping).
 Confidential data: --anonymise writes documents, cases and coders as pseudonyms (document_1,
 participant_1, coder_1, ...; the same ones on every import of the project), and --no-excerpts
 leaves the coded text out. The key from pseudonyms to names is written only with --anonymise-key,

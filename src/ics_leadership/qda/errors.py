@@ -6,7 +6,7 @@ XML element (with its line). The command line prints it after ``error:`` and exi
 
 from __future__ import annotations
 
-from ics_leadership.errors import CompendiumError
+from ics_leadership.core.errors import CompendiumError
 
 
 class QDAImportError(CompendiumError):

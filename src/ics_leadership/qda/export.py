@@ -15,9 +15,9 @@ from pathlib import Path
 from lxml import etree
 
 from ics_leadership import __version__
-from ics_leadership.codebook import Codebook, load_codebook
-from ics_leadership.errors import OutputError
-from ics_leadership.outputs import publish_file
+from ics_leadership.facts.codebook import Codebook, load_codebook
+from ics_leadership.core.errors import OutputError
+from ics_leadership.core.outputs import publish_file
 from ics_leadership.qda.errors import OutputExistsError
 from ics_leadership.qda.refi import NS_CODEBOOK
 

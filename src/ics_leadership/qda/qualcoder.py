@@ -18,7 +18,7 @@ Tables read:
   (:mod:`ics_leadership.qda.offsets`).
 - ``code_name`` (cid, name, catid, memo) and ``code_cat`` (catid, name, supercatid, memo): a code's
   path is its categories from the top down, then its name, joined with "/" (names escaped as
-  :mod:`ics_leadership.codepath` says); categories are listed in the codebook as non-codable.
+  :mod:`ics_leadership.coding.codepath` says); categories are listed in the codebook as non-codable.
 - ``cases``, ``case_text`` and ``attribute`` (when present): a case is a participant, the files it
   covers get it as ``participant_id``; case attributes go to participants.csv, file attributes to
   documents.csv.
@@ -31,7 +31,7 @@ import sqlite3
 from pathlib import Path
 from urllib.request import pathname2url
 
-from ics_leadership import codepath
+from ics_leadership.coding import codepath
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
 from ics_leadership.qda.offsets import QUALCODER_DATABASE

@@ -17,7 +17,7 @@ What becomes what
   selection's) resolved to the ``User`` name. Identical rows (NVivo writes one selection per code,
   sometimes twice) are removed by the writer.
 - ``Code`` -> its full path, parents joined with "/" (a "/" or "\\" inside a name is escaped as
-  :mod:`ics_leadership.codepath` says, so "yes/no" stays one code); names ATLAS.ti flattened as
+  :mod:`ics_leadership.coding.codepath` says, so "yes/no" stays one code); names ATLAS.ti flattened as
   "Parent::Child" are split into the path too.
 - ``Case`` -> a participant (its ``VariableValue``\\ s as attributes); the sources it refers to with
   ``SourceRef`` get it as ``participant_id``. Source ``VariableValue``\\ s become document attributes.
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ics_leadership import codepath
+from ics_leadership.coding import codepath
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
 from ics_leadership.qda.safety import (Budget, Limits, SafeArchive, decode_text, iterparse, open_file, open_regular,

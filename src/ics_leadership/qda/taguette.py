@@ -19,7 +19,7 @@ between them, are not. ``corpus.yaml`` says ``offsets: synthetic`` when this app
 The coder is taken from a ``coder`` (or ``user``, ``owner``) column when there is one; Taguette's
 own export has none, so the coder is ``unknown``. A tag's path is its ``parent``'s path (from the
 codebook), "/", its name; without a parent, its name alone. A "/" inside a tag is part of its name
-(escaped as :mod:`ics_leadership.codepath` says), never a level.
+(escaped as :mod:`ics_leadership.coding.codepath` says), never a level.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import csv
 import io
 from pathlib import Path
 
-from ics_leadership import codepath
-from ics_leadership.csvio import long_fields
+from ics_leadership.coding import codepath
+from ics_leadership.core.csvio import long_fields
 from ics_leadership.qda.errors import ImportFormatError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Span, settle_spans
 from ics_leadership.qda.safety import Budget, Limits, SafeArchive, decode_text, open_file

@@ -3,7 +3,7 @@ r"""Write an :class:`~ics_leadership.qda.model.ImportResult` as canonical coded 
 Files written into ``--out``:
 
 - ``documents.csv``, ``codings.csv`` (and ``participants.csv`` when the project has cases), in the
-  columns of :mod:`ics_leadership.schema`;
+  columns of :mod:`ics_leadership.core.schema`;
 - ``codebook.csv``: the project's codes (``code`` path, ``parent``, ``description``, ``codable``,
   and how many ``codings`` each has);
 - ``corpus.yaml``: the ``format_version`` of the files, where the data came from (``synthetic: false``,
@@ -14,8 +14,8 @@ Files written into ``--out``:
   evidence) or ``note``; one row per document says how its offsets were read
   (:mod:`ics_leadership.qda.offsets`).
 
-Code paths are written as :mod:`ics_leadership.codepath` says ("/" between levels, ``\/`` and
-``\\`` inside a name), and every text cell as :func:`ics_leadership.csvformat.protect` says (a cell a
+Code paths are written as :mod:`ics_leadership.coding.codepath` says ("/" between levels, ``\/`` and
+``\\`` inside a name), and every text cell as :func:`ics_leadership.core.csvformat.protect` says (a cell a
 spreadsheet would run as a formula starts with ``'``): format version 2. With ``--anonymise``
 documents, participants and coders are written as pseudonyms (:mod:`ics_leadership.qda.privacy`).
 
@@ -24,7 +24,7 @@ failed import leaves nothing behind. The tables are canonical by construction (u
 ids, spans checked against their documents, identical codings removed, attribute values checked
 against the schema's columns before they go into one), and :class:`Tables` checks the rules again as
 it writes, without pandas, so that a large import stays fast and small in memory; the tests check
-every importer's output with :func:`ics_leadership.coded.load_coded`.
+every importer's output with :func:`ics_leadership.coding.coded.load_coded`.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ics_leadership import __version__, codepath
-from ics_leadership.csvformat import FORMAT_VERSION, protect, unprotect
-from ics_leadership.errors import OutputError
-from ics_leadership.manifest import sha256_file
-from ics_leadership.outputs import check_folder, publish_folder
+from ics_leadership import __version__
+from ics_leadership.coding import codepath
+from ics_leadership.core.csvformat import FORMAT_VERSION, protect, unprotect
+from ics_leadership.core.errors import OutputError
+from ics_leadership.core.manifest import sha256_file
+from ics_leadership.core.outputs import check_folder, publish_folder
 from ics_leadership.qda import privacy
 from ics_leadership.qda.errors import OutputExistsError, QDAImportError, safe_text
 from ics_leadership.qda.model import Code, ImportResult
@@ -68,7 +69,7 @@ def _earlier_import(folder: Path) -> bool:
 
 def check_out(out: Path, force: bool) -> None:
     """Refuse an output folder that exists with content, unless ``force`` and it is a previous import
-    (the rule of :mod:`ics_leadership.outputs`)."""
+    (the rule of :mod:`ics_leadership.core.outputs`)."""
     try:
         check_folder(out, KIND, force, _earlier_import)
     except OutputError as exc:
@@ -162,7 +163,7 @@ def _attribute_columns(records: list[dict[str, str]], table: str, fixed: set[str
                 names.append(name)
     if not names:
         return {}
-    from ics_leadership.schema import CODED_PARTICIPANTS, DOCUMENTS  # only when there are attributes
+    from ics_leadership.core.schema import CODED_PARTICIPANTS, DOCUMENTS  # only when there are attributes
 
     schema = DOCUMENTS if table == "documents" else CODED_PARTICIPANTS
     schema_cols = {c.name: c for c in schema.columns}
@@ -356,7 +357,7 @@ def _internal(problem: str) -> None:
 
 
 def _field(text: str) -> str:
-    """One CSV text field: spreadsheet-safe (:func:`~ics_leadership.csvformat.protect`), then quoted
+    """One CSV text field: spreadsheet-safe (:func:`~ics_leadership.core.csvformat.protect`), then quoted
     when it holds a comma, a quote, a CR or an LF."""
     if text[:1] in _TRIGGERS:
         text = protect(text)

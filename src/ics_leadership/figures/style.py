@@ -22,13 +22,13 @@ import matplotlib.ticker  # noqa: E402,F401  (PercentFormatter)
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from ics_leadership.derived import atomic_write  # noqa: E402
+from ics_leadership.coding.coded import SYNTHETIC_LABEL  # noqa: E402,F401  (defined with the data)
+from ics_leadership.core.derived import atomic_write  # noqa: E402
 
 #: Okabe & Ito (2008) colour-blind-safe palette, darkest first so greyscale keeps an order.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 HATCHES = ("", "///", "...", "xx", "\\\\", "++", "oo", "--")
 PRINT_WIDTH_IN = 6.3  # a single column of A4 text with 2.5 cm margins
-SYNTHETIC_LABEL = "Synthetic demonstration data"
 
 
 def set_style() -> None:

@@ -1,0 +1,111 @@
+"""Is a contribution associated with governance level? Contingency tests with an effect size.
+
+For each contribution, participants are cross-classified by level and by whether they express the
+contribution (a 2 x k table); across contributions, coded segments are cross-classified by
+contribution and level (a 4 x 3 table). The test follows the counts: Pearson's chi-square
+(statsmodels) when every expected count is at least 5, otherwise an exact test: Fisher's for a
+2 x 2 table, a Monte Carlo permutation test of the chi-square statistic (fixed seed) for larger
+ones. The effect size is Cramer's V.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import fisher_exact
+from statsmodels.stats.contingency_tables import Table
+
+from ics_leadership.facts.codebook import Codebook
+from ics_leadership.coding.prevalence import participant_universe
+from ics_leadership.core.schema import LEVELS
+
+MIN_EXPECTED = 5.0
+PERMUTATIONS = 20000
+
+
+def _chi2(observed: np.ndarray) -> float:
+    n = observed.sum()
+    expected = np.outer(observed.sum(1), observed.sum(0)) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(expected > 0, (observed - expected) ** 2 / expected, 0.0)
+    return float(terms.sum())
+
+
+def cramers_v(observed: np.ndarray) -> float:
+    """Cramer's V = sqrt(chi2 / (n (min(r, c) - 1))), without bias correction."""
+    r, c = observed.shape
+    n = observed.sum()
+    if n == 0 or min(r, c) < 2:
+        return float("nan")
+    return float(np.sqrt(_chi2(observed) / (n * (min(r, c) - 1))))
+
+
+def _permutation_p(observed: np.ndarray, seed: int, permutations: int) -> float:
+    """P-value of the chi-square statistic under random reallocation with both margins fixed."""
+    rows = np.repeat(np.arange(observed.shape[0]), observed.sum(1))
+    cols = np.repeat(np.arange(observed.shape[1]), observed.sum(0))
+    rng = np.random.default_rng(seed)
+    stat = _chi2(observed)
+    hits = 0
+    shape = observed.shape
+    for _ in range(permutations):
+        table = np.zeros(shape)
+        np.add.at(table, (rows, rng.permutation(cols)), 1)
+        hits += _chi2(table) >= stat - 1e-12
+    return (hits + 1) / (permutations + 1)
+
+
+def test_table(observed: pd.DataFrame, seed: int = 2023, permutations: int = PERMUTATIONS) -> dict:
+    """Test independence of rows and columns in a contingency table, choosing the test by the counts.
+
+    Empty rows and columns are dropped first. Returns test, statistic, df, p_value, cramers_v,
+    min_expected and n.
+    """
+    t = observed.loc[observed.sum(axis=1) > 0, observed.sum(axis=0) > 0].to_numpy(dtype=float)
+    n = int(t.sum())
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return {"test": "not testable (a single row or column)", "statistic": np.nan, "df": np.nan,
+                "p_value": np.nan, "cramers_v": np.nan, "min_expected": np.nan, "n": n}
+    # shift_zeros=False: the chi-square must use the observed counts, not counts with 0.5 added.
+    result = Table(np.array(t, copy=True), shift_zeros=False).test_nominal_association()
+    expected = np.outer(t.sum(1), t.sum(0)) / t.sum()
+    min_expected = float(expected.min())
+    out = {"statistic": float(result.statistic), "df": int(result.df), "cramers_v": cramers_v(t),
+           "min_expected": min_expected, "n": n}
+    if min_expected >= MIN_EXPECTED:
+        out.update(test="Pearson chi-square", p_value=float(result.pvalue))
+    elif t.shape == (2, 2):
+        out.update(test="Fisher exact", p_value=float(fisher_exact(t.astype(int)).pvalue))
+    else:
+        out.update(test=f"Monte Carlo exact ({permutations} permutations)",
+                   p_value=float(_permutation_p(t.astype(int), seed, permutations)))
+    return out
+
+
+def contribution_by_level(coded, codings: pd.DataFrame, codebook: Codebook, seed: int = 2023,
+                          permutations: int = PERMUTATIONS) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Association of each contribution with governance level, and of contribution with level overall.
+
+    Returns
+    -------
+    (results, tables)
+        ``results``: one row per test (unit "participants" per contribution, and unit "segments"
+        for all contributions together). ``tables``: the contingency tables tested, by name.
+    """
+    people = participant_universe(coded)
+    mine = codings[codings["participant_id"].isin(people["participant_id"])]
+    levels = [lvl for lvl in LEVELS if lvl in set(people["level"].dropna())]
+    rows, tables = [], {}
+    for c in codebook.contributions:
+        who = set(mine.loc[mine["contribution"] == c.id, "participant_id"])
+        expressed = people["participant_id"].isin(who)
+        table = pd.crosstab(expressed.map({True: "expresses", False: "does not"}), people["level"])
+        table = table.reindex(index=["expresses", "does not"], columns=levels, fill_value=0)
+        tables[f"participants: {c.label}"] = table
+        rows.append({"contribution": c.label, "unit": "participants", **test_table(table, seed, permutations)})
+    seg = codings[codings["level"].notna()]
+    table = pd.crosstab(seg["contribution"].map(codebook.label), seg["level"])
+    table = table.reindex(index=[c.label for c in codebook.contributions], columns=levels, fill_value=0)
+    tables["segments: all contributions"] = table
+    rows.append({"contribution": "all four", "unit": "coded segments", **test_table(table, seed, permutations)})
+    return pd.DataFrame(rows), tables

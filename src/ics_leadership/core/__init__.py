@@ -1,0 +1,1 @@
+"""Infrastructure every product uses: where folders are, errors, publishing outputs safely, the manifest, tables and YAML."""

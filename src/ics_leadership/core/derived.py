@@ -1,0 +1,81 @@
+"""Write ``data/derived`` deterministically and atomically.
+
+Same inputs give byte-identical files; a file is either the old one or the complete new one,
+never half-written (written to a temporary file in the same folder, then renamed).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+import pandas as pd
+
+from ics_leadership.core.csvformat import protect
+from ics_leadership.core.outputs import make_readable
+
+
+def atomic_write(path: Path | str, write: Callable[[IO[bytes]], None]) -> Path:
+    """Call ``write`` with a binary file handle, then move the result to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        make_readable(tmp)  # mkstemp's 0600 would make derived files private to the builder
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Path:
+    """Write ``frame`` as UTF-8 CSV with LF line endings and a stable float format.
+
+    Text cells (and text labels of the columns and index) are spreadsheet-safe: one that a spreadsheet
+    would run as a formula gets a leading ``'`` (:func:`ics_leadership.core.csvformat.protect`). Number
+    columns are written as numbers.
+    """
+    text = _spreadsheet_safe(frame).to_csv(index=index, lineterminator="\n", float_format="%.6g")
+    return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
+
+
+def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text value protected; the same object when nothing needs it (the usual case)."""
+
+    def safe(value):
+        return protect(value) if isinstance(value, str) else value
+
+    def needs(values) -> bool:
+        return any(isinstance(v, str) and protect(v) != v for v in values)
+
+    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and needs(frame[c])]
+    relabel = needs(frame.columns) or needs(frame.index)
+    if not text_cols and not relabel:
+        return frame
+    out = frame.copy()
+    for c in text_cols:
+        out[c] = out[c].map(safe, na_action="ignore")
+    if relabel:
+        out.columns = out.columns.map(safe)
+        out.index = out.index.map(safe)
+    return out
+
+
+def move_into(staging: Path, target: Path) -> list[Path]:
+    """Move every file of ``staging`` into ``target`` (each an atomic rename), in name order.
+
+    Used after a multi-file step has fully succeeded in a staging folder, so that a failure
+    part-way never leaves a mix of old and new files in ``target``.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for path in sorted(staging.iterdir()):
+        os.replace(path, target / path.name)
+        moved.append(target / path.name)
+    return moved

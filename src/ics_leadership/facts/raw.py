@@ -1,0 +1,204 @@
+"""Load and validate the compendium's raw data (``data/raw``).
+
+Every loader checks what it reads and raises :class:`~ics_leadership.core.errors.DataValidationError`
+naming the file, row (or YAML key) and field of each problem. Nothing here writes files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ics_leadership.core import paths
+from ics_leadership.core.errors import DataValidationError, Problem
+from ics_leadership.core.schema import OBSERVATIONS, PARTICIPANTS, read_table, read_yaml
+
+STUDY_FILE = "study.yaml"
+_FACT_ID = re.compile(r"[a-z][a-z0-9_]*")
+_CITATION_KEYS = ("authors", "title", "journal", "year", "volume", "issue", "pages", "doi", "licence")
+
+
+@dataclass(frozen=True)
+class Report:
+    """One statement of a fact in the paper: the value given and where."""
+
+    value: Any
+    location: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A study-level fact with every place the paper states it."""
+
+    id: str
+    label: str
+    unit: str
+    reports: tuple[Report, ...]
+
+    @property
+    def values(self) -> list[Any]:
+        return [r.value for r in self.reports]
+
+
+@dataclass(frozen=True)
+class StudyFacts:
+    citation: dict[str, Any]
+    facts: dict[str, Fact]
+
+    def __getitem__(self, fact_id: str) -> Fact:
+        return self.facts[fact_id]
+
+    def table(self) -> pd.DataFrame:
+        """All reports as a long table: fact, label, unit, value, location."""
+        rows = [
+            {"fact": f.id, "label": f.label, "unit": f.unit, "value": format_value(r.value), "location": r.location}
+            for f in self.facts.values()
+            for r in f.reports
+        ]
+        return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class RawData:
+    """Everything in ``data/raw``, validated."""
+
+    participants: pd.DataFrame
+    observations: pd.DataFrame
+    study: StudyFacts
+    directory: Path
+    codebook: Any = None  # ics_leadership.facts.codebook.Codebook, when codebook.yaml is present
+    model: Any = None  # ics_leadership.facts.model.Model, when model.yaml is present
+
+
+def format_value(value: Any) -> str:
+    """Render a fact's value for tables: lists joined with commas, everything else as text."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def load_participants(path: Path | str | None = None) -> pd.DataFrame:
+    """Load ``participants.csv`` (one row per clinical leader in Table 1)."""
+    return read_table(path or paths.raw_dir() / PARTICIPANTS.name, PARTICIPANTS)
+
+
+def load_observations(path: Path | str | None = None) -> pd.DataFrame:
+    """Load ``observations.csv`` (hours and meetings observed, by site)."""
+    return read_table(path or paths.raw_dir() / OBSERVATIONS.name, OBSERVATIONS)
+
+
+def load_study(path: Path | str | None = None) -> StudyFacts:
+    """Load and validate ``study.yaml``: the citation and the study-level facts with locations."""
+    path = Path(path or paths.raw_dir() / STUDY_FILE)
+    shown = paths.display_path(path)
+    doc = read_yaml(path)
+
+    problems: list[Problem] = []
+    if not isinstance(doc, dict):
+        raise DataValidationError([Problem(shown, "expected a mapping with keys 'citation' and 'facts'")])
+
+    citation = doc.get("citation")
+    if not isinstance(citation, dict):
+        problems.append(Problem(shown, "missing or not a mapping", field="citation"))
+        citation = {}
+    for key in _CITATION_KEYS:
+        if key in citation and citation[key] not in (None, ""):
+            continue
+        problems.append(Problem(shown, "is missing", field=f"citation.{key}"))
+
+    raw_facts = doc.get("facts")
+    facts: dict[str, Fact] = {}
+    if not isinstance(raw_facts, dict) or not raw_facts:
+        problems.append(Problem(shown, "missing, empty or not a mapping", field="facts"))
+        raw_facts = {}
+    for fact_id, body in raw_facts.items():
+        where = f"facts.{fact_id}"
+        if not isinstance(fact_id, str) or not _FACT_ID.fullmatch(fact_id):
+            problems.append(Problem(shown, "fact ids are lower_snake_case", field=where))
+            continue
+        if not isinstance(body, dict):
+            problems.append(Problem(shown, "expected a mapping with label, unit and reports", field=where))
+            continue
+        for key in ("label", "unit"):
+            if not isinstance(body.get(key), str) or not body[key].strip():
+                problems.append(Problem(shown, "is missing or blank", field=f"{where}.{key}"))
+        reports = body.get("reports")
+        if not isinstance(reports, list) or not reports:
+            problems.append(Problem(shown, "needs at least one report (value and location)", field=f"{where}.reports"))
+            continue
+        parsed: list[Report] = []
+        for i, rep in enumerate(reports):
+            rwhere = f"{where}.reports[{i}]"
+            if not isinstance(rep, dict):
+                problems.append(Problem(shown, "expected a mapping with value and location", field=rwhere))
+                continue
+            if rep.get("value") in (None, "", []):
+                problems.append(Problem(shown, "is missing", field=f"{rwhere}.value"))
+            loc = rep.get("location")
+            if not isinstance(loc, str) or not loc.strip():
+                problems.append(Problem(shown, "is missing: every fact needs its place in the paper", field=f"{rwhere}.location"))
+            unknown = set(rep) - {"value", "location"}
+            if unknown:
+                problems.append(Problem(shown, f"unknown key(s): {', '.join(sorted(unknown))}", field=rwhere))
+            parsed.append(Report(value=rep.get("value"), location=str(loc)))
+        facts[fact_id] = Fact(fact_id, str(body.get("label", "")), str(body.get("unit", "")), tuple(parsed))
+    if problems:
+        raise DataValidationError(problems)
+    return StudyFacts(citation=dict(citation), facts=facts)
+
+
+def load_raw(raw_dir: Path | str | None = None) -> RawData:
+    """Load and validate every raw file in ``raw_dir`` (default: the compendium's ``data/raw``).
+
+    Problems from all files are collected, so one run shows everything that needs fixing.
+    """
+    raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
+    problems: list[Problem] = []
+    loaded: dict[str, Any] = {}
+    for key, loader, name in (
+        ("participants", load_participants, PARTICIPANTS.name),
+        ("observations", load_observations, OBSERVATIONS.name),
+        ("study", load_study, STUDY_FILE),
+    ):
+        try:
+            loaded[key] = loader(raw_dir / name)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+    _load_framework(raw_dir, loaded, problems)
+    if problems:
+        raise DataValidationError(problems)
+    _check_cross_file(loaded, raw_dir, problems)
+    if problems:
+        raise DataValidationError(problems)
+    return RawData(directory=raw_dir, **loaded)
+
+
+def _check_cross_file(loaded: dict[str, Any], raw_dir: Path, problems: list[Problem]) -> None:
+    """Checks that need more than one file: every observed site has participants."""
+    shown = paths.display_path(raw_dir / OBSERVATIONS.name)
+    sites = set(loaded["participants"]["site"])
+    for i, site in enumerate(loaded["observations"]["site"], start=1):
+        if site not in sites:
+            problems.append(Problem(shown, f"site '{site}' has no participants in participants.csv", row=i, field="site"))
+
+
+def _load_framework(raw_dir: Path, loaded: dict[str, Any], problems: list[Problem]) -> None:
+    """Validate the codebook and the conceptual model (checked against each other) when present."""
+    from ics_leadership.facts.codebook import CODEBOOK_FILE, load_codebook
+    from ics_leadership.facts.model import MODEL_FILE, load_model
+
+    if (raw_dir / CODEBOOK_FILE).is_file():
+        try:
+            loaded["codebook"] = load_codebook(raw_dir / CODEBOOK_FILE)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+            return
+    if (raw_dir / MODEL_FILE).is_file():
+        try:
+            loaded["model"] = load_model(raw_dir / MODEL_FILE, loaded.get("codebook"))
+        except DataValidationError as exc:
+            problems.extend(exc.problems)

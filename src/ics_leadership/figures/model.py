@@ -1,0 +1,453 @@
+"""Drawing the conceptual model (Figure 1) and its concentration grid with matplotlib.
+
+The diagram is laid out from the data: three columns (one per layer), boxes ordered within each
+column to minimise crossing links (ties keep the file's order), and each link drawn as a straight
+arrow from the right edge of its source box to the left edge of its target box. Where several
+links leave or enter one box, their ends are spread along the edge in the order of the boxes at
+their other ends, so arrows do not cross at the box. Stated links are solid, inferred links
+dashed; the legend says so, and nothing depends on colour alone.
+
+Every function returns the :class:`matplotlib.figure.Figure` it drew; save it with
+:func:`ics_leadership.figures.style.save_figure` (byte-identical across runs) or show it with
+:func:`ics_leadership.figures.tables.save_and_show`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import textwrap
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.transforms import Bbox
+from matplotlib.patches import FancyBboxPatch, Patch, Polygon, Rectangle
+
+from ics_leadership.figures import style as figures
+from ics_leadership.facts.codebook import STAGES, Codebook
+from ics_leadership.facts.model import DISPUTED, LAYERS, LinkWeights, Model
+from ics_leadership.core.schema import LEVELS
+
+# Geometry in inches (the axes use one data unit per inch).
+BOX_W = 1.5
+BOX_H = 0.56
+ROW_STEP = 0.86
+COL_X = (0.75, 3.15, 5.55)  # box centres; gaps between columns of 0.9 in
+HEADER_GAP = 0.42
+PORT_SPREAD = 0.62  # fraction of the box height over which link ends are spread
+HEAD_LEN = 0.09
+HEAD_HALF_W = 0.045
+FONT_BOX = 8.5
+FONT_HEADER = 9
+FONT_SMALL = 7.5
+
+#: Fill of each layer's boxes: Okabe-Ito hues lightened so black text stays readable; the
+#: lightness differs by layer, so the columns stay distinct in greyscale too.
+LAYER_FILL = {"source": figures.OKABE_ITO[4], "contribution": figures.OKABE_ITO[1], "effect": figures.OKABE_ITO[2]}
+LAYER_TINT = {"source": 0.25, "contribution": 0.7, "effect": 0.32}  # greyscale ~0.91, 0.75, 0.81
+STATED_STYLE = {"color": "#000000", "linestyle": "-"}
+INFERRED_STYLE = {"color": "#555555", "linestyle": (0, (4, 2.5))}
+UNWEIGHTED_COLOUR = "#8a8a8a"
+
+
+def _blank(ax: plt.Axes) -> None:
+    """No axis, frame or background: the saved figure is cropped to what is drawn."""
+    ax.axis("off")
+    ax.patch.set_visible(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def _fit(fig: plt.Figure, ax: plt.Axes, pad: float = 0.04) -> None:
+    """Crop the figure to what is drawn, keeping one data unit to one inch.
+
+    (``bbox_inches="tight"`` would keep the whole axes box, drawn or not.)
+    """
+    renderer = fig.canvas.get_renderer()
+    artists = [*ax.texts, *ax.patches, *ax.lines, *([ax.get_legend()] if ax.get_legend() else [])]
+    extent = Bbox.union([a.get_window_extent(renderer) for a in artists])
+    (x0, y0), (x1, y1) = ax.transData.inverted().transform([[extent.x0, extent.y0], [extent.x1, extent.y1]])
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    fig.set_size_inches(round(x1 - x0, 3), round(y1 - y0, 3))
+    ax.set_position((0, 0, 1, 1))
+
+
+def _canvas(y_top: float, y_bottom: float) -> tuple[plt.Figure, plt.Axes]:
+    """A figure at print width whose axes measure inches, to be cropped by :func:`_fit`."""
+    height = y_top - y_bottom
+    fig = plt.figure(figsize=(figures.PRINT_WIDTH_IN, height))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, figures.PRINT_WIDTH_IN)
+    ax.set_ylim(y_bottom, y_top)
+    ax.set_aspect("equal")
+    _blank(ax)
+    return fig, ax
+
+
+def _tint(hex_colour: str, amount: float) -> tuple[float, float, float]:
+    """``hex_colour`` mixed with white; ``amount`` is the share of the colour."""
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    return tuple(round(1 - amount * (1 - c), 4) for c in rgb)
+
+
+# --------------------------------------------------------------------------------------------------
+# Layout
+# --------------------------------------------------------------------------------------------------
+
+
+def _crossings(links: list[tuple[str, str]], left: dict[str, int], right: dict[str, int]) -> int:
+    """Number of pairs of links between two adjacent columns that cross."""
+    total = 0
+    for (a1, b1), (a2, b2) in itertools.combinations(links, 2):
+        if (left[a1] - left[a2]) * (right[b1] - right[b2]) < 0:
+            total += 1
+    return total
+
+
+def _displacement(order: tuple[str, ...], original: list[str]) -> int:
+    return sum(abs(i - original.index(n)) for i, n in enumerate(order))
+
+
+def node_order(model: Model) -> dict[str, list[str]]:
+    """Top-to-bottom order of the boxes in each column.
+
+    Every order of the contributions is tried; for each, the best order of the sources and of the
+    effects (fewest crossings with the contributions) is found independently, which is exact
+    because links only join adjacent columns. Ties go to the order closest to the file's.
+    """
+    ids = {layer: [n.id for n in model.nodes_in(layer)] for layer in LAYERS}
+    first = [link.key for link in model.links_of_kind(LAYERS[0])]
+    second = [link.key for link in model.links_of_kind(LAYERS[1])]
+
+    def best(side: str, middle: dict[str, int], links: list[tuple[str, str]], left_side: bool):
+        options = []
+        for perm in itertools.permutations(ids[side]):
+            pos = {n: i for i, n in enumerate(perm)}
+            cross = _crossings(links, pos, middle) if left_side else _crossings(links, middle, pos)
+            options.append((cross, _displacement(perm, ids[side]), perm))
+        return min(options)
+
+    candidates = []
+    for middle in itertools.permutations(ids[LAYERS[1]]):
+        pos = {n: i for i, n in enumerate(middle)}
+        c1, d1, left = best(LAYERS[0], pos, first, True)
+        c2, d2, right = best(LAYERS[2], pos, second, False)
+        candidates.append((c1 + c2, d1 + d2 + _displacement(middle, ids[LAYERS[1]]), left, middle, right))
+    _, _, left, middle, right = min(candidates)
+    return {LAYERS[0]: list(left), LAYERS[1]: list(middle), LAYERS[2]: list(right)}
+
+
+@dataclass(frozen=True)
+class Box:
+    node: str
+    x: float  # centre
+    y: float  # centre
+
+    @property
+    def left(self) -> float:
+        return self.x - BOX_W / 2
+
+    @property
+    def right(self) -> float:
+        return self.x + BOX_W / 2
+
+
+def layout(model: Model) -> tuple[dict[str, Box], float]:
+    """Box positions (inches) for every node, and the height of the top row's centre."""
+    order = node_order(model)
+    rows = max(len(v) for v in order.values())
+    top = (rows - 1) * ROW_STEP
+    boxes = {}
+    for col, layer in enumerate(LAYERS):
+        nodes = order[layer]
+        offset = (rows - len(nodes)) * ROW_STEP / 2  # centre short columns
+        for i, nid in enumerate(nodes):
+            boxes[nid] = Box(nid, COL_X[col], top - offset - i * ROW_STEP)
+    return boxes, top
+
+
+Point = tuple[float, float]
+
+
+def _ports(model: Model, boxes: dict[str, Box]) -> dict[tuple[str, str], tuple[Point, Point]]:
+    """Start and end point of each link on the box edges, spread to avoid crossing at the boxes."""
+    start: dict[tuple[str, str], float] = {}
+    end: dict[tuple[str, str], float] = {}
+    for nid, box in boxes.items():
+        outgoing = sorted((link for link in model.links if link.source == nid), key=lambda l: -boxes[l.target].y)
+        incoming = sorted((link for link in model.links if link.target == nid), key=lambda l: -boxes[l.source].y)
+        for group, store in ((outgoing, start), (incoming, end)):
+            n = len(group)
+            for i, link in enumerate(group):
+                frac = 0.0 if n == 1 else 0.5 - i / (n - 1)
+                store[link.key] = box.y + frac * BOX_H * PORT_SPREAD
+    return {
+        link.key: ((boxes[link.source].right, start[link.key]), (boxes[link.target].left, end[link.key]))
+        for link in model.links
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Drawing
+# --------------------------------------------------------------------------------------------------
+
+
+def _arrow(ax: plt.Axes, p0: tuple[float, float], p1: tuple[float, float], style: dict, width: float,
+           head_scale: float = 1.0) -> None:
+    """A straight shaft and a solid head whose tip is exactly at ``p1``."""
+    (x0, y0), (x1, y1) = p0, p1
+    length = math.hypot(x1 - x0, y1 - y0)
+    ux, uy = (x1 - x0) / length, (y1 - y0) / length
+    head = HEAD_LEN * head_scale
+    half = HEAD_HALF_W * head_scale
+    bx, by = x1 - ux * head, y1 - uy * head
+    ax.add_line(Line2D([x0, bx + ux * 0.01], [y0, by + uy * 0.01], color=style["color"],
+                       linestyle=style["linestyle"], linewidth=width, solid_capstyle="butt",
+                       dash_capstyle="butt", zorder=2))
+    ax.add_patch(Polygon([(x1, y1), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half)],
+                         closed=True, facecolor=style["color"], edgecolor="none", zorder=3))
+
+
+def _box(ax: plt.Axes, box: Box, label: str, layer: str) -> None:
+    ax.add_patch(FancyBboxPatch((box.left, box.y - BOX_H / 2), BOX_W, BOX_H,
+                                boxstyle="round,pad=0,rounding_size=0.07",
+                                facecolor=_tint(LAYER_FILL[layer], LAYER_TINT[layer]), edgecolor="#000000",
+                                linewidth=0.8, zorder=4))
+    ax.text(box.x, box.y, "\n".join(textwrap.wrap(label, 17)), ha="center", va="center", fontsize=FONT_BOX,
+            linespacing=1.15, zorder=5)
+
+
+def _width(weight: int | None, max_weight: int) -> float:
+    if weight is None or max_weight <= 0:
+        return 0.8
+    return 0.8 + 2.8 * weight / max_weight
+
+
+def draw_model(model: Model, weights: LinkWeights | None = None, title: str | None = None) -> plt.Figure:
+    """Draw the model as a layered diagram, optionally with evidence weights on the links.
+
+    Parameters
+    ----------
+    model
+        The validated model.
+    weights
+        Link weights from :func:`ics_leadership.facts.model.link_weights`. Each weighted link's line
+        width grows with its weight (scaled within its unit) and carries its number; a link the
+        data cannot weight is drawn thin and grey, without a number.
+    title
+        Drawn above the diagram (for example the synthetic-data label).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Sized for the print width (6.3 in).
+    """
+    boxes, top = layout(model)
+    ports = _ports(model, boxes)
+    bottom = min(box.y for box in boxes.values())
+    fig, ax = _canvas(top + 1.5, bottom - 1.5)
+    header_y = top + BOX_H / 2 + HEADER_GAP / 2
+    if title:
+        ax.text(0, header_y + 0.32, title, ha="left", va="bottom", fontsize=10, fontweight="bold")
+
+    for col, layer in enumerate(LAYERS):
+        ax.text(COL_X[col], header_y, model.layer(layer).label, ha="center",
+                va="center", fontsize=FONT_HEADER, fontweight="bold")
+
+    maxima: dict[str, int] = {}
+    if weights is not None:
+        for unit, group in weights.table.dropna(subset=["weight"]).groupby("unit"):
+            maxima[unit] = int(group["weight"].max())
+    labels: list[tuple[tuple[str, str], str]] = []
+    for link in model.links:
+        p0, p1 = ports[link.key]
+        style = dict(STATED_STYLE if link.basis == "stated" else INFERRED_STYLE)
+        if weights is None:
+            _arrow(ax, p0, p1, style, 1.1)
+            continue
+        row = weights.table[(weights.table["source"] == link.source) & (weights.table["target"] == link.target)]
+        value = row["weight"].iloc[0]
+        weight = None if pd.isna(value) else int(value)
+        if weight is None:
+            style["color"] = UNWEIGHTED_COLOUR
+            _arrow(ax, p0, p1, style, 0.7)
+            continue
+        width = _width(weight, maxima.get(row["unit"].iloc[0], weight))
+        _arrow(ax, p0, p1, style, width, head_scale=1.0 + 0.25 * width / 4.2)
+        labels.append((link.key, str(weight)))
+    _place_labels(ax, labels, ports)
+
+    for nid, box in boxes.items():
+        _box(ax, box, model.label(nid), model.node(nid).layer)
+    _legend(ax, bottom - BOX_H / 2 - 0.08, weights)
+    _fit(fig, ax)
+    return fig
+
+
+def _distance(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance from point ``p`` to the segment ``a``-``b``."""
+    (px, py), (ax_, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax_, by - ay
+    t = max(0.0, min(1.0, ((px - ax_) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+    return math.hypot(px - (ax_ + t * dx), py - (ay + t * dy))
+
+
+def _place_labels(ax: plt.Axes, requests: list[tuple[tuple[str, str], str]],
+                  segments: dict[tuple[str, str], tuple[Point, Point]]) -> None:
+    """Write each link's number on it, where it is farthest from other links and other numbers.
+
+    Candidate positions run along the middle 70% of the link; the one with the largest clearance
+    wins (ties: nearest the middle), so a number never sits on a crossing if it can avoid it.
+    """
+    placed: list[tuple[float, float]] = []
+    for key, text in requests:
+        p0, p1 = segments[key]
+        best = None
+        for step in range(15):
+            t = 0.15 + 0.05 * step
+            point = (p0[0] + t * (p1[0] - p0[0]), p0[1] + t * (p1[1] - p0[1]))
+            clear_links = min((_distance(point, *seg) for k, seg in segments.items() if k != key), default=9.0)
+            clear_labels = min((math.hypot(point[0] - x, point[1] - y) / 1.6 for x, y in placed), default=9.0)
+            score = (round(min(clear_links, clear_labels, 0.2), 3), -abs(t - 0.5))
+            if best is None or score > best[0]:
+                best = (score, point)
+        placed.append(best[1])
+        ax.text(*best[1], text, ha="center", va="center", fontsize=FONT_SMALL, fontweight="bold", zorder=6,
+                bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "#333333",
+                      "linewidth": 0.5})
+
+
+def _legend(ax: plt.Axes, y_top: float, weights: LinkWeights | None) -> None:
+    handles = [
+        Line2D([], [], linewidth=1.4, **STATED_STYLE, label="Stated in the paper"),
+        Line2D([], [], linewidth=1.4, **INFERRED_STYLE, label="Inferred (the compendium's reading)"),
+    ]
+    if weights is not None and not weights.table["weight"].isna().all() and weights.table["weight"].isna().any():
+        handles.append(Line2D([], [], linewidth=0.8, color=UNWEIGHTED_COLOUR, label="Not weighted by the data"))
+    y_legend = y_top
+    legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(figures.PRINT_WIDTH_IN / 2, y_legend),
+                       bbox_transform=ax.transData, ncol=len(handles), frameon=False, fontsize=FONT_SMALL + 0.5,
+                       handlelength=3.2, columnspacing=1.6)
+    legend.set_zorder(7)
+    if weights is not None:
+        units = sorted(set(weights.table["unit"].dropna()) - {""})
+        explain = {"participants": "participants coded with the contribution",
+                   "co-coded segments": "segments co-coded with the source"}
+        text = "Numbers and line widths: " + "; ".join(explain.get(u, u) for u in units) + "."
+        ax.text(figures.PRINT_WIDTH_IN / 2, y_top - 0.42, text, ha="center", va="top", fontsize=FONT_SMALL)
+
+
+def alt_text(model: Model, weights: LinkWeights | None = None) -> str:
+    """A text alternative to :func:`draw_model` naming every box and every link (with weights)."""
+    order = node_order(model)
+    parts = ["Diagram in three columns, read from left to right."]
+    for layer in LAYERS:
+        labels = ", ".join(model.label(n) for n in order[layer])
+        parts.append(f"{model.layer(layer).label}: {labels}.")
+
+    def describe(link) -> str:
+        text = f"{model.label(link.source)} to {model.label(link.target)}"
+        if weights is not None:
+            w = weights.weight(link.source, link.target)
+            unit = weights.table.loc[(weights.table["source"] == link.source)
+                                     & (weights.table["target"] == link.target), "unit"].iloc[0]
+            if w is None:
+                text += " (not weighted)"
+            else:
+                text += f" ({w} {unit[:-1] if w == 1 and unit.endswith('s') else unit})"
+        return text
+
+    for basis, style in (("stated", "solid"), ("inferred", "dashed")):
+        links = [link for link in model.links if link.basis == basis]
+        if links:
+            name = "stated in the paper" if basis == "stated" else "inferred by the compendium"
+            parts.append(f"Links {name} ({len(links)}, {style} arrows): " + "; ".join(describe(l) for l in links) + ".")
+    return " ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------------
+# Where contributions concentrate
+# --------------------------------------------------------------------------------------------------
+
+#: Shade and text colour of each emphasis; darker means stronger, readable in greyscale.
+EMPHASIS_STYLE = {
+    "concentrated": {"facecolor": figures.OKABE_ITO[0], "color": "white", "hatch": ""},
+    "present": {"facecolor": _tint(figures.OKABE_ITO[4], 0.4), "color": "black", "hatch": ""},
+    "less pronounced": {"facecolor": "#f2f2f2", "color": "black", "hatch": ""},
+    "not described": {"facecolor": "white", "color": "#444444", "hatch": ""},
+    DISPUTED: {"facecolor": "white", "color": "black", "hatch": "///"},
+}
+
+
+def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.Figure:
+    """A grid of contributions (rows) by governance level and stage (columns), each cell in words.
+
+    Cells are shaded by emphasis (darker is stronger) and always carry the emphasis as text; a
+    cell whose reports disagree is hatched; a cell resting on our inference is marked with a dagger.
+    """
+    contributions = model.nodes_in("contribution")
+    level_labels = [codebook.levels[lvl]["label"] if codebook else lvl.capitalize() for lvl in LEVELS]
+    stage_labels = [codebook.stages[s]["label"] if codebook else s.capitalize() for s in STAGES]
+    columns = [("levels", k, lab) for k, lab in zip(LEVELS, level_labels)] + \
+              [("stages", k, lab) for k, lab in zip(STAGES, stage_labels)]
+    cell_w, cell_h, label_w, gap = 0.94, 0.44, 1.45, 0.14
+    top = 0.0  # top edge of the first row of cells
+    fig, ax = _canvas(1.2, -cell_h * len(contributions) - 1.2)
+
+    def x_of(j: int) -> float:
+        return label_w + cell_w * j + (gap if j >= len(LEVELS) else 0)
+
+    for first, count, heading in ((0, len(LEVELS), "Governance level"), (len(LEVELS), len(STAGES), "Stage of change")):
+        ax.text(x_of(first) + cell_w * count / 2, top + 0.52, heading, ha="center", va="bottom",
+                fontsize=FONT_HEADER, fontweight="bold")
+    for j, (_, _, lab) in enumerate(columns):
+        ax.text(x_of(j) + cell_w / 2, top + 0.05, "\n".join(textwrap.wrap(lab, 14, break_long_words=False)),
+                ha="center", va="bottom", fontsize=FONT_SMALL, linespacing=1.1)
+    used, any_inferred = [], False
+    for i, node in enumerate(contributions):
+        y = top - (i + 1) * cell_h
+        ax.text(label_w - 0.08, y + cell_h / 2, "\n".join(textwrap.wrap(node.label, 18)), ha="right",
+                va="center", fontsize=FONT_SMALL + 0.5, linespacing=1.1)
+        for j, (dimension, key, _) in enumerate(columns):
+            shown, inferred = model.concentration_cell(dimension, node.code, key)
+            any_inferred |= inferred
+            used.append(shown)
+            st = EMPHASIS_STYLE[shown]
+            ax.add_patch(Rectangle((x_of(j), y), cell_w, cell_h, facecolor=st["facecolor"], hatch=st["hatch"],
+                                   edgecolor="#000000", linewidth=0.6))
+            if shown == DISPUTED:  # name what the reports say, not only that they differ
+                reports = model.concentration[dimension][node.code][key]
+                text = " vs\n".join(dict.fromkeys(r.emphasis for r in reports)).capitalize()
+            else:
+                text = "\n".join(textwrap.wrap(shown.capitalize(), 14))
+            text += "\u2020" if inferred else ""
+            bbox = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"} if st["hatch"] else None
+            ax.text(x_of(j) + cell_w / 2, y + cell_h / 2, text, ha="center", va="center", fontsize=FONT_SMALL - 0.5,
+                    color=st["color"], bbox=bbox, linespacing=1.05)
+    shown_styles = [e for e in EMPHASIS_STYLE if e in used]
+    handles = [Patch(facecolor=EMPHASIS_STYLE[e]["facecolor"], edgecolor="black", hatch=EMPHASIS_STYLE[e]["hatch"],
+                     linewidth=0.6, label=e.capitalize()) for e in shown_styles]
+    y_legend = top - len(contributions) * cell_h - 0.06
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(label_w - 0.1, y_legend),
+              bbox_transform=ax.transData, ncol=len(handles), frameon=False, fontsize=FONT_SMALL - 0.5,
+              handlelength=1.6, columnspacing=1.2, handletextpad=0.5, borderaxespad=0)
+    if any_inferred:
+        ax.text(label_w, y_legend - 0.3, "\u2020 Rests on the compendium's reading of the paper, not a direct "
+                "statement.", ha="left", va="top", fontsize=FONT_SMALL - 0.5)
+    _fit(fig, ax)
+    return fig
+
+
+def concentration_alt_text(model: Model, codebook: Codebook | None = None) -> str:
+    """A text alternative to :func:`concentration_figure`, cell by cell."""
+    matrix = model.concentration_matrix(codebook)
+    rows = []
+    for contribution, row in matrix.iterrows():
+        cells = ", ".join(f"{col}: {value}" for col, value in row.items())
+        rows.append(f"{contribution}: {cells}")
+    return ("Grid of the four contributions by governance level (executive, thematic, project) and stage of "
+            "change (early, later), each cell naming the emphasis the paper gives. " + "; ".join(rows) + ".")

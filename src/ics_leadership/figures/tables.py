@@ -1,0 +1,140 @@
+"""Captioned tables and figures with alt text, for notebooks and the book.
+
+Notebooks call these so that every table has a caption and every figure a caption and an alt
+text, in JupyterLab and in the rendered book alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+from pandas.io.formats.style import Styler
+
+from ics_leadership.figures.style import SYNTHETIC_LABEL
+
+
+def _label(caption: str, synthetic: bool) -> str:
+    return f"{SYNTHETIC_LABEL}. {caption}" if synthetic else caption
+
+
+def _cell_text(value: object) -> str:
+    """Numbers as people write them: 22 not 22.000000, 0.25 not 0.250000."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+class Table(Styler):
+    """A pandas Styler whose plain-text form is the table itself.
+
+    A bare Styler's text form is ``<pandas.io.formats.style.Styler at 0x7f...>``: it tells a reader
+    of the text nothing and carries a memory address, different on every run, into the executed
+    notebook.
+    """
+
+    def __repr__(self) -> str:
+        text = self.data.to_string(index=not all(self.hide_index_), na_rep="",
+                                   float_format=lambda v: _cell_text(float(v)))
+        caption = html.unescape(self.caption) if isinstance(self.caption, str) else ""
+        return f"{caption}\n{text}" if caption else text
+
+
+#: Table ids given so far in this kernel: a table shown twice gets a second, distinct id.
+_ids_given: Counter[str] = Counter()
+
+
+def _table_id(frame: pd.DataFrame, caption: str) -> str:
+    """An HTML id from the table's caption and content, so it is the same on every build.
+
+    pandas would pick a random one, making every build's HTML differ.
+    """
+    digest = hashlib.sha256(f"{caption}\0{frame.to_csv()}".encode()).hexdigest()[:10]
+    _ids_given[digest] += 1
+    return f"tbl-{digest}" if _ids_given[digest] == 1 else f"tbl-{digest}-{_ids_given[digest]}"
+
+
+def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: bool = False,
+          multiline: bool = False) -> Table:
+    """A table with a caption, ready to display.
+
+    Parameters
+    ----------
+    frame
+        What to show.
+    caption
+        A sentence saying what the table shows and where its numbers come from.
+    index
+        Show the frame's index (for cross-tabulations).
+    synthetic
+        Prefix the caption with the synthetic-data label.
+    multiline
+        Honour line breaks inside cells (for lists of roles).
+    """
+    # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
+    frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
+    caption = _label(caption, synthetic)
+    styler = Table(frame, uuid=_table_id(frame, caption)).set_caption(html.escape(caption)).format(
+        formatter=_cell_text, escape="html", na_rep=""
+    )
+    styler = styler.set_table_attributes('class="compendium-table"')
+    styles = [
+        {"selector": "", "props": "margin-left: 0; margin-right: auto;"},
+        {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600; padding-bottom: .4em;"},
+        {"selector": "td, th", "props": "text-align: left; vertical-align: top; padding: .25em .6em;"},
+    ]
+    if multiline:
+        styles.append({"selector": "td", "props": "white-space: pre-line;"})
+    styler = styler.set_table_styles(styles)
+    if not index:
+        styler = styler.hide(axis="index")
+    return styler
+
+
+def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False) -> HTML:
+    """Show a saved PNG as an HTML ``<figure>`` with alt text and a caption.
+
+    The image is embedded, so the executed notebook (and the book built from it) carries it.
+    """
+    if synthetic:
+        alt = f"{SYNTHETIC_LABEL}. {alt}"
+    data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+    caption = _label(caption, synthetic)
+    return HTML(
+        '<figure class="compendium-figure" style="margin: 1em 0;">'
+        f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+        'style="max-width: 100%; height: auto;" />'
+        f'<figcaption style="font-size: .95em;">{html.escape(caption)}</figcaption>'
+        "</figure>"
+    )
+
+
+def save_and_show(fig, directory: Path | str, stem: str, alt: str, caption: str, synthetic: bool = False) -> HTML:
+    """Save ``fig`` as SVG and PNG under ``directory`` (deterministically), close it, and show it."""
+    import matplotlib.pyplot as plt
+
+    from ics_leadership.figures.style import save_figure
+
+    saved = save_figure(fig, directory, stem)
+    plt.close(fig)
+    return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic)
+
+
+def banner(synthetic: bool, description: str) -> HTML:
+    """A page banner saying where the numbers on the page come from (prominent when synthetic)."""
+    if synthetic:
+        return HTML(
+            '<div class="admonition warning compendium-banner" role="note">'
+            f'<p class="admonition-title">{html.escape(SYNTHETIC_LABEL)}</p>'
+            f"<p>{html.escape(description)} Every table and figure on this page is computed from it: "
+            "they show how the analysis works, not what the study found.</p></div>"
+        )
+    return HTML(
+        '<div class="admonition note compendium-banner" role="note"><p class="admonition-title">Coded data</p>'
+        f"<p>{html.escape(description)}</p></div>"
+    )

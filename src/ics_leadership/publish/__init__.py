@@ -1,0 +1,1 @@
+"""Publishing: the notebook pipeline, the book, the PDF, reproducibility and the colophon."""
