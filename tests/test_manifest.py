@@ -63,3 +63,16 @@ def test_update_manifest_refuses_invalid_data(raw_copy, capsys):
     assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 1
     assert "field 'hours': -5 is below the minimum 0" in capsys.readouterr().err
     assert (raw_copy / "MANIFEST").read_bytes() == before
+
+
+@pytest.mark.parametrize("name, old, new, message", [
+    ("claims.yaml", "min_group_size: 5", "min_group_size: -1", "min_group_size"),
+    ("coreq.yaml", 'status: "not reported"', 'status: "maybe"', "status"),
+])
+def test_update_manifest_validates_what_check_validates(raw_copy, capsys, name, old, new, message):
+    """claims.yaml, coreq.yaml and the synthetic assumptions are validated before checksums are recorded."""
+    before = (raw_copy / "MANIFEST").read_bytes()
+    replace_in(raw_copy / name, old, new)
+    assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 1
+    assert message in capsys.readouterr().err
+    assert (raw_copy / "MANIFEST").read_bytes() == before

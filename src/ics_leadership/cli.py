@@ -193,7 +193,7 @@ def _run(args: argparse.Namespace) -> int:
         from ics_leadership.facts import raw
 
         raw_dir = args.raw_dir or paths.raw_dir()
-        raw.load_raw(raw_dir)  # never record checksums of invalid data
+        raw.load_and_validate(raw_dir)  # never record checksums of data that `check` would refuse
         path = manifest.write(raw_dir)
         print(f"Wrote {paths.display_path(path)} ({len(manifest.read(raw_dir))} files)")
     elif args.command == "synthesise":

@@ -202,3 +202,43 @@ def _load_framework(raw_dir: Path, loaded: dict[str, Any], problems: list[Proble
             loaded["model"] = load_model(raw_dir / MODEL_FILE, loaded.get("codebook"))
         except DataValidationError as exc:
             problems.extend(exc.problems)
+
+
+def validate_supporting_files(raw_dir: Path, loaded_codebook=None) -> str:
+    """Validate the claims ledger, synthetic assumptions and COREQ checklist (and the codebook, unless
+    :func:`load_raw` already loaded it); return a one-line summary."""
+    from ics_leadership.facts import claims
+    from ics_leadership.facts import codebook
+    from ics_leadership.facts import coreq as reporting
+    from ics_leadership.coding import synthetic
+    from ics_leadership.core.errors import DataValidationError
+
+    problems = []
+    found = {"codebook": loaded_codebook} if loaded_codebook is not None else {}
+    if not found:
+        try:
+            found["codebook"] = codebook.load_codebook(raw_dir / codebook.CODEBOOK_FILE)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+    for name, load in (("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
+                       ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE)),
+                       ("coreq", lambda: reporting.load_coreq(raw_dir / reporting.COREQ_FILE))):
+        try:
+            found[name] = load()
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataValidationError(problems)
+    return (f"{len(found['codebook'].codes)} codes, {len(found['claims'][0])} claims, "
+            f"{len(found['assumptions'].values)} synthetic-corpus assumptions, {len(found['coreq'])} COREQ items")
+
+
+def load_and_validate(raw_dir: Path | str) -> tuple[RawData, str]:
+    """Load and validate every file of ``data/raw``: the one complete set that ``check`` and
+    ``update-manifest`` both require (never record checksums of data that would not pass ``check``).
+
+    Returns the loaded data and a one-line summary of the supporting files.
+    """
+    raw_dir = Path(raw_dir)
+    data = load_raw(raw_dir)
+    return data, validate_supporting_files(raw_dir, data.codebook)

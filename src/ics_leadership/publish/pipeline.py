@@ -115,8 +115,7 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
     verified = manifest.verify(raw_dir)
     report(f"Raw data: {len(verified)} files match {paths.display_path(raw_dir / manifest.MANIFEST_NAME)}")
-    data = raw.load_raw(raw_dir)
-    extra = validate_supporting_files(raw_dir, data.codebook)
+    data, extra = raw.load_and_validate(raw_dir)
     report(
         f"Raw data: valid ({len(data.participants)} participants, {len(data.observations)} sites observed, "
         f"{len(data.study.facts)} study facts, {extra})"
@@ -126,35 +125,6 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
         report(f"Raw data: model valid ({summary['n_nodes']} nodes, {summary['n_links']} links: "
                f"{summary['n_stated']} stated, {summary['n_inferred']} inferred)")
     return data
-
-
-def validate_supporting_files(raw_dir: Path, loaded_codebook=None) -> str:
-    """Validate the claims ledger, synthetic assumptions and COREQ checklist (and the codebook, unless
-    :func:`raw.load_raw` already loaded it); return a one-line summary."""
-    from ics_leadership.facts import claims
-    from ics_leadership.facts import codebook
-    from ics_leadership.facts import coreq as reporting
-    from ics_leadership.coding import synthetic
-    from ics_leadership.core.errors import DataValidationError
-
-    problems = []
-    found = {"codebook": loaded_codebook} if loaded_codebook is not None else {}
-    if not found:
-        try:
-            found["codebook"] = codebook.load_codebook(raw_dir / codebook.CODEBOOK_FILE)
-        except DataValidationError as exc:
-            problems.extend(exc.problems)
-    for name, load in (("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
-                       ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE)),
-                       ("coreq", lambda: reporting.load_coreq(raw_dir / reporting.COREQ_FILE))):
-        try:
-            found[name] = load()
-        except DataValidationError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise DataValidationError(problems)
-    return (f"{len(found['codebook'].codes)} codes, {len(found['claims'][0])} claims, "
-            f"{len(found['assumptions'].values)} synthetic-corpus assumptions, {len(found['coreq'])} COREQ items")
 
 
 def _quiet_kernel_manager():
