@@ -30,8 +30,9 @@ every importer's output with :func:`ics_leadership.coding.coded.load_coded`.
 from __future__ import annotations
 
 import csv
-import json
 import re
+
+import yaml
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -367,49 +368,6 @@ def _field(text: str) -> str:
     return text
 
 
-def _yaml_string(text: str) -> str:
-    """A YAML double-quoted scalar: JSON's quoting, with every non-printable character escaped."""
-    quoted = json.dumps(text, ensure_ascii=False)
-    if quoted.isprintable():
-        return quoted
-    return "".join(ch if ch.isprintable() else (f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
-                   for ch in quoted)
-
-
-def _yaml_key(key: str) -> str:
-    plain = re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) and key.lower() not in _YAML_WORDS
-    return key if plain else _yaml_string(key)
-
-
-_YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
-
-
-def to_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML for nested dicts (lists of scalars inside), strings double-quoted.
-
-    JSON string literals are YAML double-quoted scalars, so this needs no YAML library (keeping the
-    import small and fast); ``yaml.safe_load`` reads it back as the same values.
-    """
-    pad = " " * indent
-    if isinstance(value, dict):
-        if not value:
-            return " {}\n"
-        return "\n" + "".join(f"{pad}{_yaml_key(str(k))}:{to_yaml(v, indent + 2)}" for k, v in value.items())
-    if isinstance(value, list):
-        if not value:
-            return " []\n"
-        if any(isinstance(v, (dict, list)) for v in value):
-            raise TypeError("to_yaml writes lists of scalars only")
-        return "\n" + "".join(f"{pad}-{to_yaml(v)}" for v in value)
-    if value is None:
-        return " null\n"
-    if isinstance(value, bool):
-        return f" {'true' if value else 'false'}\n"
-    if isinstance(value, (int, float)):
-        return f" {value}\n"
-    return f" {_yaml_string(str(value))}\n"
-
-
 def reading_summary(result: ImportResult) -> dict[str, dict[str, int]]:
     """Documents per offset reading used, and per way it was decided (for corpus.yaml)."""
     readings = Counter(reading for _doc, reading, _basis in result.readings)
@@ -448,7 +406,7 @@ def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudony
     if pseudonyms:
         doc = pseudonyms.redact_all(doc)
     header = "# Provenance of this coded data, written by `ics-leadership import`.\n"
-    return (header + to_yaml(doc).lstrip("\n")).encode("utf-8")
+    return (header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)).encode("utf-8")
 
 
 def read_warnings(out: Path) -> list[str]:
