@@ -1,11 +1,12 @@
 """Drawing the conceptual model (Figure 1) and its concentration grid with matplotlib.
 
 The diagram is laid out from the data: three columns (one per layer), boxes ordered within each
-column to minimise crossing links (ties keep the file's order), and each link drawn as a straight
-arrow from the right edge of its source box to the left edge of its target box. Where several
-links leave or enter one box, their ends are spread along the edge in the order of the boxes at
-their other ends, so arrows do not cross at the box. Stated links are solid, inferred links
-dashed; the legend says so, and nothing depends on colour alone.
+column to minimise crossing links (ties keep the file's order; exact for models the size of the
+paper's, a heuristic for much larger ones: :mod:`ics_leadership.figures.layering`), and each link
+drawn as a straight arrow from the right edge of its source box to the left edge of its target
+box. Where several links leave or enter one box, their ends are spread along the edge in the order
+of the boxes at their other ends, so arrows do not cross at the box. Stated links are solid,
+inferred links dashed; the legend says so, and nothing depends on colour alone.
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew; save it with
 :func:`ics_leadership.figures.style.save_figure` (byte-identical across runs) or show it with
@@ -14,7 +15,6 @@ Every function returns the :class:`matplotlib.figure.Figure` it drew; save it wi
 
 from __future__ import annotations
 
-import itertools
 import math
 import textwrap
 from dataclasses import dataclass
@@ -25,7 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import Bbox
 from matplotlib.patches import FancyBboxPatch, Patch, Polygon, Rectangle
 
-from ics_leadership.figures import style as figures
+from ics_leadership.figures import layering, style as figures
 from ics_leadership.facts.codebook import STAGES, Codebook
 from ics_leadership.facts.model import DISPUTED, LAYERS, LinkWeights, Model
 from ics_leadership.core.schema import LEVELS
@@ -99,46 +99,22 @@ def _tint(hex_colour: str, amount: float) -> tuple[float, float, float]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _crossings(links: list[tuple[str, str]], left: dict[str, int], right: dict[str, int]) -> int:
-    """Number of pairs of links between two adjacent columns that cross."""
-    total = 0
-    for (a1, b1), (a2, b2) in itertools.combinations(links, 2):
-        if (left[a1] - left[a2]) * (right[b1] - right[b2]) < 0:
-            total += 1
-    return total
+def node_order(model: Model, method: str = "auto") -> dict[str, list[str]]:
+    """Top-to-bottom order of the boxes in each column, with few crossing links.
 
-
-def _displacement(order: tuple[str, ...], original: list[str]) -> int:
-    return sum(abs(i - original.index(n)) for i, n in enumerate(order))
-
-
-def node_order(model: Model) -> dict[str, list[str]]:
-    """Top-to-bottom order of the boxes in each column.
-
-    Every order of the contributions is tried; for each, the best order of the sources and of the
-    effects (fewest crossings with the contributions) is found independently, which is exact
-    because links only join adjacent columns. Ties go to the order closest to the file's.
+    Exact (fewest crossings; ties go to the order closest to the file's) while that tries at most
+    :data:`~ics_leadership.figures.layering.EXACT_LIMIT` orders, as for the paper's model; a
+    deterministic barycentre heuristic beyond. See :mod:`ics_leadership.figures.layering`.
     """
-    ids = {layer: [n.id for n in model.nodes_in(layer)] for layer in LAYERS}
-    first = [link.key for link in model.links_of_kind(LAYERS[0])]
-    second = [link.key for link in model.links_of_kind(LAYERS[1])]
+    columns = [[n.id for n in model.nodes_in(layer)] for layer in LAYERS]
+    links = [[link.key for link in model.links_of_kind(layer)] for layer in LAYERS[:2]]
+    return dict(zip(LAYERS, layering.order_columns(columns, links, method)))
 
-    def best(side: str, middle: dict[str, int], links: list[tuple[str, str]], left_side: bool):
-        options = []
-        for perm in itertools.permutations(ids[side]):
-            pos = {n: i for i, n in enumerate(perm)}
-            cross = _crossings(links, pos, middle) if left_side else _crossings(links, middle, pos)
-            options.append((cross, _displacement(perm, ids[side]), perm))
-        return min(options)
 
-    candidates = []
-    for middle in itertools.permutations(ids[LAYERS[1]]):
-        pos = {n: i for i, n in enumerate(middle)}
-        c1, d1, left = best(LAYERS[0], pos, first, True)
-        c2, d2, right = best(LAYERS[2], pos, second, False)
-        candidates.append((c1 + c2, d1 + d2 + _displacement(middle, ids[LAYERS[1]]), left, middle, right))
-    _, _, left, middle, right = min(candidates)
-    return {LAYERS[0]: list(left), LAYERS[1]: list(middle), LAYERS[2]: list(right)}
+def crossings(model: Model, order: dict[str, list[str]]) -> int:
+    """How many pairs of the model's links cross when the columns are in ``order``."""
+    links = [[link.key for link in model.links_of_kind(layer)] for layer in LAYERS[:2]]
+    return layering.crossings([order[layer] for layer in LAYERS], links)
 
 
 @dataclass(frozen=True)
