@@ -6,13 +6,15 @@ Links join only adjacent columns: ``links[0]`` go from the left column to the mi
 ``exact``
     Every order of the middle column; for each, the best orders of the left and right columns are
     found independently (exact, because the two sides share only the middle). The number of orders
-    tried is ``m! * (l! + r!)`` (:func:`exact_orderings`): 1,152 for four boxes per column, but about
-    50 million for seven, hours of work.
+    tried is ``m! * (l! + r!)`` (:func:`exact_orderings`): 1,152 for four boxes per column (5 ms),
+    but 50,803,200 for seven (at the 12 to 27 microseconds an order costs here, 10 to 25 minutes).
 ``heuristic``
     The layered barycentre method (Sugiyama et al., 1981): each column in turn is sorted by the mean
     position of its neighbours in the column just ordered, sweeping down and up until the order
-    settles, then adjacent boxes are swapped while that removes crossings. Milliseconds for dozens of
-    boxes; not guaranteed optimal.
+    settles; then single boxes are moved within their column while that removes crossings. This
+    runs from the file's order and from rotations of it, in both sweep directions, keeping the best.
+    About 0.2 s for seven boxes per column; not guaranteed optimal (on seeded random models of four
+    and five boxes per column it matched the optimum in 473 of 480 and was never more than 2 off).
 
 ``auto`` (the default) searches exactly while that tries at most :data:`EXACT_LIMIT` orders, so the
 paper's figure is optimal and a larger model cannot hang the build. Both methods are deterministic;
@@ -25,11 +27,12 @@ import itertools
 import math
 from collections.abc import Sequence
 
-#: Most orders the exact search may try under ``method="auto"`` (~0.2 s here); beyond, the heuristic.
+#: Most orders the exact search may try under ``method="auto"`` (about 1 s); beyond, the heuristic.
 EXACT_LIMIT = 100_000
 #: Bounds on the heuristic's work (each sweep or pass is cheap; the bounds only guarantee an end).
 MAX_SWEEPS = 20
-MAX_SWAP_PASSES = 50
+MAX_MOVE_PASSES = 20
+MAX_STARTS = 8
 
 Link = tuple[str, str]
 Columns = Sequence[Sequence[str]]
@@ -118,8 +121,22 @@ def _exact(columns: Columns, links: Sequence[Sequence[Link]]) -> list[list[str]]
     return [list(left), list(middle), list(right)]
 
 
+def _starts(columns: Columns) -> list[list[list[str]]]:
+    """Deterministic starting orders: the file's order, and every column rotated by 1, 2, ... places.
+
+    The sweeps and moves below find a local optimum near their start, so several starts are tried;
+    at most :data:`MAX_STARTS`, rotations spread evenly over the longest column.
+    """
+    longest = max(len(c) for c in columns)
+    shifts = sorted({r * longest // MAX_STARTS for r in range(MAX_STARTS)}) if longest > MAX_STARTS else range(longest)
+    return [[list(c[r % len(c):]) + list(c[:r % len(c)]) if c else [] for c in columns] for r in shifts]
+
+
 def _heuristic(columns: Columns, links: Sequence[Sequence[Link]]) -> list[list[str]]:
-    """Barycentre sweeps, then adjacent swaps; keeps the best order seen (crossings, displacement)."""
+    """Barycentre sweeps then single-box moves, from each of :func:`_starts` in both sweep directions.
+
+    Keeps the best order found, by (crossings, displacement from the file's order).
+    """
     file_pos = _positions(columns)
     # neighbours[c][node][side]: the node's neighbours in column c - 1 (side 0) and c + 1 (side 1)
     neighbours = [{n: ([], []) for n in column} for column in columns]
@@ -145,29 +162,31 @@ def _heuristic(columns: Columns, links: Sequence[Sequence[Link]]) -> list[list[s
 
         order[c] = [n for _, n in sorted(enumerate(order[c]), key=key)]
 
-    order = [list(c) for c in columns]
-    best, best_score = [list(c) for c in order], score(order)
-    for _ in range(MAX_SWEEPS):
-        before = [list(c) for c in order]
-        for c in (1, 2):  # down: each column by the one to its left
-            reorder(order, c, c - 1)
-        for c in (1, 0):  # up: each column by the one to its right
-            reorder(order, c, c + 1)
-        if (s := score(order)) < best_score:
-            best, best_score = [list(c) for c in order], s
-        if order == before:  # settled
-            break
+    def improve(order: list[list[str]], down_first: bool) -> tuple[tuple[int, int], list[list[str]]]:
+        best, best_score = [list(c) for c in order], score(order)
+        down, up = [(1, 0), (2, 1)], [(1, 2), (0, 1)]  # (column, column it is sorted by)
+        for _ in range(MAX_SWEEPS):
+            before = [list(c) for c in order]
+            for c, ref in (down + up if down_first else up + down):
+                reorder(order, c, ref)
+            if (s := score(order)) < best_score:
+                best, best_score = [list(c) for c in order], s
+            if order == before:  # settled
+                break
+        # Move one box to another place in its column while that lowers the score (moving to the
+        # next place swaps neighbours). Each move lowers the score, so this ends; the bound caps work.
+        for _ in range(MAX_MOVE_PASSES):
+            improved = False
+            for c in range(len(best)):
+                for node in list(best[c]):
+                    rest = [n for n in best[c] if n != node]
+                    for i in range(len(best[c])):
+                        trial = [*best[:c], [*rest[:i], node, *rest[i:]], *best[c + 1:]]
+                        if (s := score(trial)) < best_score:
+                            best, best_score, improved = trial, s, True
+            if not improved:
+                break
+        return best_score, best
 
-    # Local improvement: swap neighbours in a column while that lowers (crossings, displacement).
-    for _ in range(MAX_SWAP_PASSES):
-        improved = False
-        for column in best:
-            for i in range(len(column) - 1):
-                column[i], column[i + 1] = column[i + 1], column[i]
-                if (s := score(best)) < best_score:
-                    best_score, improved = s, True
-                else:
-                    column[i], column[i + 1] = column[i + 1], column[i]
-        if not improved:
-            break
-    return best
+    return min(improve([list(c) for c in start], down_first)
+               for start in _starts(columns) for down_first in (True, False))[1]
