@@ -128,7 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-length", type=int, default=2, help="saturation run length (default 2)")
     p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
 
-    qda_cli.add_parsers(sub)  # import, export-codebook
+    qda_cli.add_parsers(sub)  # import
+    p = sub.add_parser(
+        "export-codebook", help="write the compendium codebook as a REFI-QDA codebook (.qdc)",
+        description="Write data/raw/codebook.yaml as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA "
+                    "and others: contributions as top-level codes, activities as their children, definitions "
+                    "as descriptions, and the same GUIDs on every export. A project coded with it imports "
+                    "with codes equal to compendium code ids.")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.qdc", help="file to write")
+    p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: data/raw/codebook.yaml)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p = sub.add_parser("pdf", help="the whole report as one PDF (after `build`)",
                        description="Render the book from the executed notebooks in book/notebooks (run `build` "
                                    "first) as one page and print it with headless chromium (Debian's, or $CHROMIUM): "
@@ -148,6 +157,10 @@ _INTERRUPTED = {"build": "interrupted; the previous book is unchanged",
                 "check": "interrupted"}
 
 
+#: Commands whose errors are printed as one line each (the importer's policy; see error_lines).
+_ONE_LINE = (*qda_cli.COMMANDS, "export-codebook")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -158,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one policy for every error: lines naming what is wrong, no traceback
         if args.debug:
             traceback.print_exc()
-        for line in error_lines(exc, args.command, one_line=args.command in qda_cli.COMMANDS):
+        for line in error_lines(exc, args.command, one_line=args.command in _ONE_LINE):
             print(line, file=sys.stderr)
         return 1
 
@@ -166,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command in qda_cli.COMMANDS:
         return qda_cli.run(args)
+    if args.command == "export-codebook":
+        return _export_codebook(args)
     # Imported here, not at the top: the pipeline loads pandas and papermill, which the importer
     # (above) does not need and which would double its start-up time and memory.
     from ics_leadership.publish import buildguard
@@ -229,4 +244,15 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{result.data_source}: wrote {len(written)} tables to {paths.display_path(args.out)}")
         for note in result.notes:
             print(f"note: {note}")
+    return 0
+
+
+def _export_codebook(args: argparse.Namespace) -> int:
+    """The paper's codebook (facts) written by the generic REFI-QDA exporter (qda)."""
+    from ics_leadership.facts.codebook import load_codebook, qda_codes
+    from ics_leadership.qda.export import check_out, export_codebook
+
+    check_out(args.out, args.force)  # before loading the codebook, as the exporter always did
+    path = export_codebook(args.out, qda_codes(load_codebook(args.codebook)), force=args.force)
+    print(f"Wrote {path}")
     return 0

@@ -3,6 +3,7 @@
 A code id is either a contribution (``"representation"``) or an activity
 (``"representation/critical_challenge"``). :class:`Codebook` answers the questions the analysis
 asks of a code: which contribution it belongs to, its label, and where the paper describes it.
+:func:`qda_codes` gives it to the generic REFI-QDA exporter (``export-codebook``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.schema import LEVELS, read_yaml
+from ics_leadership.qda.export import Code
 
 CODEBOOK_FILE = "codebook.yaml"
 STAGES = ("early", "later")
@@ -201,3 +203,22 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
     if problems:
         raise DataValidationError(problems)
     return Codebook(levels=levels, stages=stages, contributions=tuple(contributions))
+
+
+def qda_codes(codebook: Codebook) -> list[Code]:
+    """The codebook as codes for :func:`ics_leadership.qda.export.export_codebook`.
+
+    Contributions are top-level codes and their activities are child codes. A code's name is its
+    id segment (``representation``, ``critical_challenge``), so its path, and hence its GUID, is
+    the compendium code id: a project coded with the export imports back needing no mapping. The
+    description is the label, the definition and where the paper gives them.
+    """
+
+    def describe(code: Contribution | Activity) -> str:
+        return f"{code.label}. {code.definition} (Waring et al. 2023, {code.location})"
+
+    return [
+        Code(contribution.id, describe(contribution), tuple(
+            Code(activity.id.split(SEP, 1)[1], describe(activity)) for activity in contribution.activities))
+        for contribution in codebook.contributions
+    ]

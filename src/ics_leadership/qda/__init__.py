@@ -1,4 +1,4 @@
-"""Import coded data from qualitative-analysis tools, and export the compendium's codebook.
+"""Import coded data from qualitative-analysis tools, and export a codebook to them.
 
 One module per concern:
 
@@ -11,8 +11,8 @@ One module per concern:
 - :mod:`~ics_leadership.qda.canonical`  the canonical CSVs themselves, validated and copied
 - :mod:`~ics_leadership.qda.writer`     atomic output, ``corpus.yaml`` and the import report
 - :mod:`~ics_leadership.qda.privacy`    pseudonyms (``--anonymise``), the key file, privacy warnings
-- :mod:`~ics_leadership.qda.export`     the compendium codebook as a REFI-QDA ``.qdc``
-- :mod:`~ics_leadership.qda.cli`        the ``import`` and ``export-codebook`` commands
+- :mod:`~ics_leadership.qda.export`     any codebook (a tree of :class:`~ics_leadership.qda.export.Code`) as a REFI-QDA ``.qdc``
+- :mod:`~ics_leadership.qda.cli`        the ``import`` command
 
 :func:`import_project` is the entry point.
 """

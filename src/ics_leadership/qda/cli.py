@@ -1,6 +1,6 @@
-"""The ``import`` and ``export-codebook`` subcommands.
+"""The ``import`` subcommand.
 
-:func:`add_parsers` registers them on the main parser's subparsers; :func:`run` executes one. The
+:func:`add_parsers` registers it on the main parser's subparsers; :func:`run` executes it. The
 main command prints any error in one line and exits with 1 (:func:`ics_leadership.core.errors.error_lines`).
 """
 
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-COMMANDS = ("import", "export-codebook")
+COMMANDS = ("import",)
 
 IMPORT_DESCRIPTION = """\
 Import coded data from a qualitative-analysis tool into canonical coded data: documents.csv,
@@ -62,7 +62,7 @@ examples:
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``import`` and ``export-codebook`` on the main command's subparsers."""
+    """Register ``import`` on the main command's subparsers."""
     p = subparsers.add_parser(
         "import", help="import coded data (REFI-QDA .qdpx/.qde, QualCoder, Taguette, canonical CSV)",
         description=IMPORT_DESCRIPTION, epilog=IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -95,28 +95,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                    help="cap on an archive member's compression ratio (default: 100, i.e. 100:1; a finite "
                         "number, at least 1)")
 
-    p = subparsers.add_parser(
-        "export-codebook", help="write the compendium codebook as a REFI-QDA codebook (.qdc)",
-        description="Write data/raw/codebook.yaml as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA "
-                    "and others: contributions as top-level codes, activities as their children, definitions "
-                    "as descriptions, and the same GUIDs on every export. A project coded with it imports "
-                    "with codes equal to compendium code ids.")
-    p.add_argument("--out", type=Path, required=True, metavar="FILE.qdc", help="file to write")
-    p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: data/raw/codebook.yaml)")
-    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
-
 
 def run(args: argparse.Namespace) -> int:
     """Run ``args.command`` and return 0; errors propagate to :func:`ics_leadership.cli.main`, which
     prints them as one line (exit status 1)."""
     if args.command == "import":
         return _import(args)
-    if args.command == "export-codebook":
-        from ics_leadership.qda.export import export_codebook
-
-        path = export_codebook(args.out, args.codebook, force=args.force)
-        print(f"Wrote {path}")
-        return 0
     raise ValueError(f"not a qda command: {args.command}")
 
 
