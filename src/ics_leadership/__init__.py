@@ -27,7 +27,7 @@ MOVED = {
     "derived": "core.derived", "csvio": "core.csvio", "csvformat": "core.csvformat", "schema": "core.schema",
     "coded": "coding.coded", "codepath": "coding.codepath", "mapping": "coding.mapping",
     "prevalence": "coding.prevalence", "association": "coding.association", "agreement": "coding.agreement",
-    "cooccurrence": "coding.cooccurrence", "saturation": "coding.saturation", "synthetic": "coding.synthetic",
+    "cooccurrence": "coding.cooccurrence", "saturation": "coding.saturation", "synthetic": "facts.demo_corpus",
     "summarise": "coding.summarise",
     "raw": "facts.raw", "sample": "facts.sample", "codebook": "facts.codebook", "model": "facts.model",
     "claims": "facts.claims", "consistency": "facts.consistency", "reporting": "facts.coreq",

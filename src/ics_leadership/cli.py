@@ -212,15 +212,15 @@ def _run(args: argparse.Namespace) -> int:
         path = manifest.write(raw_dir)
         print(f"Wrote {paths.display_path(path)} ({len(manifest.read(raw_dir))} files)")
     elif args.command == "synthesise":
-        from ics_leadership.coding import synthetic
+        from ics_leadership.facts import demo_corpus
 
         for name in ("double_coded_share", "agreement"):
             value = getattr(args, name)
             if value is not None and not 0 <= value <= 1:
                 print(f"error: --{name.replace('_', '-')} must be between 0 and 1, got {value}", file=sys.stderr)
                 return 2
-        out = synthetic.write(args.out, force=args.force, seed=args.seed,
-                              double_coded_share=args.double_coded_share, agreement=args.agreement)
+        out = demo_corpus.write(args.out, force=args.force, seed=args.seed,
+                                double_coded_share=args.double_coded_share, agreement=args.agreement)
         print(f"Wrote the synthetic demonstration corpus to {paths.display_path(out)}")
     elif args.command == "pdf":
         from ics_leadership.publish import pdf

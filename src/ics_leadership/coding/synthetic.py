@@ -1,10 +1,14 @@
 """The synthetic demonstration corpus: coded data shaped like the study, generated from stated assumptions.
 
 The study's transcripts are confidential. So that the coding analyses can be shown and tested, this
-module generates canonical coded data whose structure follows the paper (the Table 1 roster with its
-follow-up interviews, the non-clinical leaders, the observed meetings by site) and whose coding rates
-follow ``data/raw/synthetic_assumptions.yaml``, where every assumption cites the passage it encodes
-or says it is an assumption. The same seed gives byte-identical tables.
+module generates canonical coded data whose structure follows a study's shape (:class:`StudyShape`:
+the roster with its follow-up interviews, the non-clinical leaders, the observed meetings by site)
+and whose coding rates follow ``synthetic_assumptions.yaml``, where every assumption cites the
+passage it encodes or says it is an assumption. The same seed gives byte-identical tables.
+
+The generator takes its inputs as arguments and reads none of the paper's files: the paper's corpus
+(its roster, study facts and codebook from ``data/raw``) is composed in
+:mod:`ics_leadership.facts.demo_corpus`, which the ``synthesise`` command and notebook 02 call.
 
 The corpus has no text: documents are lengths, codings are character spans with codes and coder
 labels, and excerpts are empty. Nothing here is, or imitates, a quotation.
@@ -15,20 +19,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import yaml
 
 from ics_leadership import __version__
-from ics_leadership.core import outputs
-from ics_leadership.core import paths
-from ics_leadership.facts.codebook import Codebook, load_codebook
+from ics_leadership.core import outputs, paths
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.derived import atomic_write, write_csv
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.facts.raw import RawData, load_raw
 from ics_leadership.core.schema import LEVELS, SITES
 
 ASSUMPTIONS_FILE = "synthetic_assumptions.yaml"
@@ -38,6 +39,40 @@ REQUIRED = (
     "base_rate", "segment_chars", "source_type_multiplier", "stage_multiplier", "double_coded_share",
     "agreement", "boundary_jitter",
 )
+
+
+@dataclass(frozen=True)
+class StudyShape:
+    """What the corpus is shaped like: who was interviewed and which meetings were observed.
+
+    Parameters
+    ----------
+    participants
+        One row per clinical participant: ``participant_id``, ``site``, ``level``, ``follow_up`` (bool).
+    non_clinical
+        How many non-clinical leaders were also interviewed (spread over sites and levels like the
+        clinical ones).
+    meetings
+        How many meetings were observed in all (spread over sites by ``hours``).
+    hours
+        Hours of meetings observed, by site.
+    """
+
+    participants: pd.DataFrame
+    non_clinical: int
+    meetings: int
+    hours: dict[str, float]
+
+
+class CodesLike(Protocol):
+    """The codebook the generator codes with: contributions, each with activities (``"c/a"`` ids)."""
+
+    contributions: tuple[Any, ...]
+
+    @property
+    def activity_ids(self) -> list[str]: ...
+
+    def contribution(self, contribution_id: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -118,10 +153,10 @@ def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
     return shares
 
 
-def _participants(raw: RawData, rng: np.random.Generator) -> pd.DataFrame:
-    clinical = raw.participants[["participant_id", "site", "level", "follow_up"]].copy()
+def _participants(study: StudyShape, rng: np.random.Generator) -> pd.DataFrame:
+    clinical = study.participants[["participant_id", "site", "level", "follow_up"]].copy()
     clinical["group"] = "clinical"
-    n_nc = int(raw.study["non_clinical_leaders"].reports[0].value)
+    n_nc = int(study.non_clinical)
     by_site = _largest_remainder(n_nc, clinical["site"].value_counts().reindex(list(SITES), fill_value=0).to_dict())
     by_level = _largest_remainder(n_nc, clinical["level"].value_counts().reindex(list(LEVELS), fill_value=0).to_dict())
     levels = np.array([lvl for lvl in LEVELS for _ in range(by_level[lvl])])
@@ -135,7 +170,7 @@ def _participants(raw: RawData, rng: np.random.Generator) -> pd.DataFrame:
     return pd.concat([clinical, pd.DataFrame(rows)], ignore_index=True)
 
 
-def _documents(raw: RawData, people: pd.DataFrame, a: Assumptions, rng: np.random.Generator) -> pd.DataFrame:
+def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.random.Generator) -> pd.DataFrame:
     def length(spec: dict[str, float]) -> int:
         return int(max(2000, round(rng.normal(spec["mean"], spec["sd"]))))
 
@@ -154,8 +189,8 @@ def _documents(raw: RawData, people: pd.DataFrame, a: Assumptions, rng: np.rando
                      "source_type": "follow-up interview", "n_chars": length(a["follow_up_chars"]), "site": p.site,
                      "level": p.level,
                      "stage": "later" if rng.random() < later["follow-up interview"] else "early"})
-    n_meetings = int(raw.study["meetings_observed"].reports[0].value)
-    hours = dict(zip(raw.observations["site"], raw.observations["hours"].astype(float)))
+    n_meetings = int(study.meetings)
+    hours = {site: float(h) for site, h in study.hours.items()}
     meetings = _largest_remainder(n_meetings, hours)
     level_probs = np.array([a["meeting_levels"][lvl] for lvl in LEVELS], dtype=float)
     level_probs /= level_probs.sum()
@@ -186,7 +221,7 @@ def _rate(code_contribution: str, activity: str, doc: pd.Series, group: str | No
     return rate
 
 
-def _code_document(doc: pd.Series, group: str | None, codebook: Codebook, a: Assumptions,
+def _code_document(doc: pd.Series, group: str | None, codebook: CodesLike, a: Assumptions,
                    rng: np.random.Generator) -> list[dict[str, Any]]:
     seg = a["segment_chars"]
     rows = []
@@ -202,7 +237,7 @@ def _code_document(doc: pd.Series, group: str | None, codebook: Codebook, a: Ass
     return rows
 
 
-def _second_coder(rows: list[dict[str, Any]], doc: pd.Series, codebook: Codebook, a: Assumptions,
+def _second_coder(rows: list[dict[str, Any]], doc: pd.Series, codebook: CodesLike, a: Assumptions,
                   agreement: float, rng: np.random.Generator) -> list[dict[str, Any]]:
     """An independent second coding of the same document, agreeing with probability ``agreement``."""
     jitter = float(a["boundary_jitter"])
@@ -232,29 +267,31 @@ def _second_coder(rows: list[dict[str, Any]], doc: pd.Series, codebook: Codebook
     return out
 
 
-def generate(seed: int | None = None, double_coded_share: float | None = None, agreement: float | None = None,
-             raw_dir: Path | str | None = None) -> dict[str, pd.DataFrame | dict]:
+def generate(study: StudyShape, codebook: CodesLike, assumptions: Assumptions, seed: int | None = None,
+             double_coded_share: float | None = None,
+             agreement: float | None = None) -> dict[str, pd.DataFrame | dict]:
     """Generate the synthetic corpus in memory.
 
     Parameters
     ----------
+    study
+        The shape of the study (roster, non-clinical leaders, observed meetings by site).
+    codebook
+        The codes to code with (e.g. :class:`ics_leadership.facts.codebook.Codebook`).
+    assumptions
+        Coding rates and lengths (:func:`load_assumptions`).
     seed
         Random seed (default: ``default_seed`` of the assumptions file). Same seed, same tables.
     double_coded_share, agreement
         Share of documents coded by a second coder, and the probability that the second coder
         agrees on a segment (defaults from the assumptions file).
-    raw_dir
-        Where the roster, study facts, codebook and assumptions are (default: ``data/raw``).
 
     Returns
     -------
     dict
         ``documents``, ``codings``, ``participants`` frames and ``metadata`` (for corpus.yaml).
     """
-    raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
-    raw = load_raw(raw_dir)
-    codebook = load_codebook(raw_dir / "codebook.yaml")
-    a = load_assumptions(raw_dir / ASSUMPTIONS_FILE)
+    a = assumptions
     seed = a.default_seed if seed is None else int(seed)
     share = float(a["double_coded_share"] if double_coded_share is None else double_coded_share)
     agree = float(a["agreement"] if agreement is None else agreement)
@@ -263,8 +300,8 @@ def generate(seed: int | None = None, double_coded_share: float | None = None, a
             raise ValueError(f"{name} must be between 0 and 1, got {value}")
     rng = np.random.default_rng(seed)
 
-    people = _participants(raw, rng)
-    documents = _documents(raw, people, a, rng)
+    people = _participants(study, rng)
+    documents = _documents(study, people, a, rng)
     group = dict(zip(people["participant_id"], people["group"]))
     n_double = int(round(share * len(documents)))
     double = set(documents["document_id"].iloc[np.sort(rng.choice(len(documents), n_double, replace=False))])
@@ -321,7 +358,8 @@ def write(out_dir: Path | str, force: bool = False, **kwargs: Any) -> Path:
     """Generate the corpus and write it as canonical coded data into the new folder ``out_dir``.
 
     ``out_dir`` must be new or empty; with ``force`` an earlier corpus written here is replaced, never
-    a folder this function did not write. Other keyword arguments go to :func:`generate`.
+    a folder this function did not write. Other keyword arguments (``study``, ``codebook``,
+    ``assumptions``, ``seed``, ...) go to :func:`generate`.
     """
     check_out(out_dir, force)
     corpus = generate(**kwargs)
