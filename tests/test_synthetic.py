@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import yaml
 
 from conftest import replace_in
 from ics_leadership import coded, synthetic
 from ics_leadership.codebook import load_codebook
-from ics_leadership.errors import DataValidationError
+from ics_leadership.errors import DataValidationError, OutputError
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +75,31 @@ def test_bad_parameters_and_assumptions(raw_copy):
     with pytest.raises(DataValidationError) as info:
         synthetic.load_assumptions(raw_copy / "synthetic_assumptions.yaml")
     assert "field 'assumptions[base_rate].note': an assumption needs a note saying why" in str(info.value)
+
+
+def test_the_generator_takes_its_study_as_arguments():
+    """coding.synthetic reads none of the paper's files: a hand-made study shapes the corpus."""
+    from ics_leadership.coding import synthetic as generator
+
+    study = generator.StudyShape(
+        participants=pd.DataFrame({"participant_id": ["P1", "P2"], "site": ["A", "A"],
+                                   "level": ["executive", "project"], "follow_up": [True, False]}),
+        non_clinical=3, meetings=2, hours={"A": 0.0, "B": 4.0, "C": 0.0})
+    corpus = generator.generate(study, load_codebook(), synthetic.load_assumptions(), seed=1)
+    docs = corpus["documents"]
+    assert docs["source_type"].value_counts().to_dict() == {"interview": 5, "observation": 2,
+                                                            "follow-up interview": 1}
+    # the 3 non-clinical leaders follow the clinical ones' sites (all in A); meetings follow hours (all in B)
+    assert sorted(corpus["participants"]["participant_id"]) == ["NC-A01", "NC-A02", "NC-A03", "P1", "P2"]
+    observed = docs[docs["source_type"] == "observation"]
+    assert set(observed["site"]) == {"B"} and list(observed["n_chars"]) == [8000, 8000]  # 2 hours x 4000
+    assert corpus["metadata"]["counts"]["participants"] == 5
+
+
+def test_the_out_folder_is_refused_before_raw_data_are_read(tmp_path):
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "mine.txt").write_text("not the corpus's")
+    with pytest.raises(OutputError, match="taken: exists and is not empty"):
+        synthetic.write(taken, raw_dir=tmp_path / "no_such_raw_dir")
+    assert (taken / "mine.txt").read_text() == "not the corpus's"
