@@ -10,7 +10,10 @@ import pytest
 
 from coded_fixture import coding, doc, make_coded
 from conftest import ROOT
-from ics_leadership import claims, cli, pipeline, synthetic
+from ics_leadership import cli
+from ics_leadership.coding import synthetic
+from ics_leadership.facts import claims
+from ics_leadership.publish import pipeline
 
 LABEL = "Synthetic demonstration data"
 TABLES = {"frequencies", "prevalence", "association", "cooccurrence", "agreement", "agreement_by_document",

@@ -6,9 +6,9 @@ import pytest
 import yaml
 
 from conftest import replace_in
-from ics_leadership import coded, synthetic
-from ics_leadership.codebook import load_codebook
-from ics_leadership.errors import DataValidationError
+from ics_leadership.coding import coded, synthetic
+from ics_leadership.core.errors import DataValidationError
+from ics_leadership.facts.codebook import load_codebook
 
 
 @pytest.fixture(scope="module")
