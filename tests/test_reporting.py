@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from conftest import ROOT, replace_in
@@ -49,12 +47,3 @@ def test_duplicate_outputs_are_refused(tmp_path):
     (tmp_path / "pipeline.yaml").write_text("notebooks:\n  - path: nb.ipynb\n  - path: nb.ipynb\n")
     with pytest.raises(PipelineConfigError, match="two notebooks would write the executed copy nb.ipynb"):
         pipeline.load_config(tmp_path / "pipeline.yaml")
-
-
-def test_set_title_replaces_the_first_heading(tmp_path):
-    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Placeholder\n\nText."}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    path = tmp_path / "x.ipynb"
-    path.write_text(json.dumps(nb))
-    pipeline.set_title(path, "Representation")
-    assert json.loads(path.read_text())["cells"][0]["source"] == "# Representation\n\nText."
