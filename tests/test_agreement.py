@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ics_leadership import agreement
+from ics_leadership.coding import agreement
 
 CODE = "representation/clinical_voice"
 

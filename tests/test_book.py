@@ -8,7 +8,7 @@ import re
 import pytest
 
 from conftest import replace_in, run_cli
-from ics_leadership import pipeline
+from ics_leadership.publish import pipeline
 from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow

@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli
-from ics_leadership import pipeline
+from ics_leadership.publish import pipeline
 from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def _need_browser() -> None:
 
 def _toc_files() -> list[str]:
     """Every page of the book in reading order, from its table of contents."""
-    from ics_leadership.pdf import chapters
+    from ics_leadership.publish.pdf import chapters
 
     return [file for _, file in chapters(ROOT / "book")]
 

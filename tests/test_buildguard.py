@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from ics_leadership import buildguard, pipeline
-from ics_leadership.errors import BookBuildError, CompendiumError
+from ics_leadership.core.errors import BookBuildError, CompendiumError
+from ics_leadership.publish import buildguard, pipeline
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and PR_SET_PDEATHSIG")
@@ -54,7 +54,7 @@ def _children(pid: int) -> list[int]:
 # --- the lock ---------------------------------------------------------------------------------------
 
 def test_a_second_build_waits_then_stops_naming_the_first(tmp_path):
-    holder = python(f"from pathlib import Path\nfrom ics_leadership import buildguard\n"
+    holder = python(f"from pathlib import Path\nfrom ics_leadership.publish import buildguard\n"
                     f"with buildguard.build_lock(Path({str(tmp_path)!r})):\n"
                     f"    print('locked', flush=True)\n    import time; time.sleep(60)")
     try:
@@ -80,7 +80,7 @@ def test_a_second_build_waits_then_stops_naming_the_first(tmp_path):
 
 @linux_only
 def test_the_child_dies_when_its_parent_is_killed(tmp_path):
-    parent = python("from ics_leadership import buildguard\nprint('go', flush=True)\n"
+    parent = python("from ics_leadership.publish import buildguard\nprint('go', flush=True)\n"
                     "buildguard.run_child(['sleep', '60'])")
     try:
         assert parent.stdout.readline().strip() == "go"
@@ -98,7 +98,7 @@ def test_the_child_dies_when_its_parent_is_killed(tmp_path):
 
 @linux_only
 def test_sigterm_stops_the_childs_whole_process_group(tmp_path):
-    parent = python("from ics_leadership import buildguard\nprint('go', flush=True)\n"
+    parent = python("from ics_leadership.publish import buildguard\nprint('go', flush=True)\n"
                     "with buildguard.sigterm_as_interrupt():\n"
                     "    buildguard.run_child(['sh', '-c', 'sleep 60 & sleep 60'])")
     try:

@@ -10,10 +10,11 @@ import pytest
 
 from coded_fixture import coding, doc, make_coded
 from conftest import ROOT
-from ics_leadership import claims, prevalence
-from ics_leadership.codebook import load_codebook
-from ics_leadership.errors import DataValidationError
-from ics_leadership.mapping import load_for_analysis, load_mapping
+from ics_leadership.coding import prevalence
+from ics_leadership.coding.mapping import load_for_analysis, load_mapping
+from ics_leadership.core.errors import DataValidationError
+from ics_leadership.facts import claims
+from ics_leadership.facts.codebook import load_codebook
 
 CB = load_codebook()
 

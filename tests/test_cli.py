@@ -112,7 +112,7 @@ def test_unknown_parameter_is_an_error_listing_the_notebooks_parameters(capsys):
 
 
 def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):
-    from ics_leadership import pipeline
+    from ics_leadership.publish import pipeline
 
     def broken(raw_dir=None):
         raise KeyError("group")

@@ -6,9 +6,9 @@ import pytest
 
 from coded_fixture import coding, doc, make_coded
 from conftest import replace_in
-from ics_leadership import coded, mapping
-from ics_leadership.codebook import load_codebook
-from ics_leadership.errors import DataValidationError
+from ics_leadership.coding import coded, mapping
+from ics_leadership.core.errors import DataValidationError
+from ics_leadership.facts.codebook import load_codebook
 
 VOICE = "representation/clinical_voice"
 

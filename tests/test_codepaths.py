@@ -16,10 +16,10 @@ import pytest
 import yaml
 
 import qda_fixtures as fx
-from ics_leadership import codepath
-from ics_leadership.coded import load_coded
-from ics_leadership.errors import DataValidationError
-from ics_leadership.mapping import apply_mapping, load_mapping
+from ics_leadership.coding import codepath
+from ics_leadership.coding.coded import load_coded
+from ics_leadership.coding.mapping import apply_mapping, load_mapping
+from ics_leadership.core.errors import DataValidationError
 from ics_leadership.qda import import_project
 
 TOP_AB = r"a\/b"  # the top-level code named "a/b"
@@ -264,7 +264,7 @@ def test_example_mapping_still_maps_the_atlas_sample(tmp_path):
 
 
 def test_synthetic_corpus_says_format_version_2(tmp_path):
-    from ics_leadership import synthetic
+    from ics_leadership.facts import demo_corpus as synthetic
 
     out = synthetic.write(tmp_path / "syn")
     assert yaml.safe_load((out / "corpus.yaml").read_text(encoding="utf-8"))["format_version"] == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ics_leadership import consistency, raw
+from ics_leadership.facts import consistency, raw
 
 
 @pytest.fixture(scope="module")

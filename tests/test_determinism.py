@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, copy_compendium, run_cli
-from ics_leadership import pipeline
+from ics_leadership.publish import pipeline
 
 
 def test_two_runs_give_identical_derived_files(tmp_path):

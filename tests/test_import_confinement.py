@@ -19,9 +19,9 @@ import yaml
 
 import qda_fixtures as fx
 from ics_leadership import cli
-from ics_leadership.coded import load_coded
-from ics_leadership.csvio import long_fields
-from ics_leadership.errors import DataValidationError
+from ics_leadership.coding.coded import load_coded
+from ics_leadership.core.csvio import long_fields
+from ics_leadership.core.errors import DataValidationError
 from ics_leadership.qda import import_project
 from ics_leadership.qda.safety import Limits, MiB
 

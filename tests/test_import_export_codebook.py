@@ -11,8 +11,8 @@ from lxml import etree
 
 import qda_fixtures as fx
 from ics_leadership import cli
-from ics_leadership.codebook import load_codebook, qda_codes
-from ics_leadership.mapping import load_for_analysis
+from ics_leadership.coding.mapping import load_for_analysis
+from ics_leadership.facts.codebook import load_codebook, qda_codes
 from ics_leadership.qda import import_project
 from ics_leadership.qda.export import Code, code_guid, export_codebook
 

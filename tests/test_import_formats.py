@@ -13,7 +13,7 @@ import yaml
 
 import qda_fixtures as fx
 from ics_leadership import cli
-from ics_leadership.coded import load_coded
+from ics_leadership.coding.coded import load_coded
 from ics_leadership.qda import detect_format, import_project
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import qda_fixtures as fx
 from ics_leadership import cli
-from ics_leadership.coded import load_coded
+from ics_leadership.coding.coded import load_coded
 from ics_leadership.qda import offsets
 
 # Convention name -> (UTF-16 code units?, CR LF counted as one?)

@@ -10,7 +10,7 @@ import yaml
 
 import qda_fixtures as fx
 from ics_leadership import cli
-from ics_leadership.coded import load_coded
+from ics_leadership.coding.coded import load_coded
 from ics_leadership.qda import import_project
 
 WINDOWS_DOC = "C:\\Users\\jsmith\\Desktop\\int01.docx"

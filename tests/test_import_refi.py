@@ -12,8 +12,8 @@ from lxml import etree
 
 import qda_fixtures as fx
 from ics_leadership import cli
-from ics_leadership.coded import load_coded
-from ics_leadership.mapping import load_for_analysis
+from ics_leadership.coding.coded import load_coded
+from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.qda import import_project
 
 ATLAS_MAPPING = fx.EXAMPLES / "mapping.yaml"

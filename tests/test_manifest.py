@@ -7,8 +7,9 @@ import subprocess
 import pytest
 
 from conftest import RAW, replace_in
-from ics_leadership import cli, manifest
-from ics_leadership.errors import ManifestError
+from ics_leadership import cli
+from ics_leadership.core import manifest
+from ics_leadership.core.errors import ManifestError
 
 
 def test_committed_manifest_matches_raw_files():

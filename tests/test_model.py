@@ -12,11 +12,13 @@ import pytest
 import yaml
 
 from conftest import RAW, ROOT
-from ics_leadership import figures, model_figure, pipeline
-from ics_leadership.codebook import load_codebook
-from ics_leadership.coded import load_coded
-from ics_leadership.errors import DataValidationError
-from ics_leadership.model import DISPUTED, link_weights, load_model, parse_model
+from ics_leadership.coding.coded import load_coded
+from ics_leadership.core.errors import DataValidationError
+from ics_leadership.facts.codebook import load_codebook
+from ics_leadership.facts.model import DISPUTED, link_weights, load_model, parse_model
+from ics_leadership.figures import model as model_figure
+from ics_leadership.figures import style
+from ics_leadership.publish import pipeline
 
 MODEL = RAW / "model.yaml"
 
@@ -106,16 +108,18 @@ def test_inferred_links_carry_reasons_and_are_few(model):
 
 
 def test_theory_crosswalk_follows_discussion_para_7(model):
-    table = model.crosswalk_matrix()
-    sustain = table.loc[("Network leadership (McGuire)", "Foster and sustain commitment")]
-    assert sustain["Representation"] == "stated" and sustain["Translation and communication"] == "stated"
-    assert table.loc[("Network leadership (McGuire)", "Create conditions for resource sharing"),
-                     "Relational activities"] == "stated"
-    senge = table.xs("Systems leadership (Senge et al.)", level="theory")
-    assert len(senge) == 3 and (senge["Translation and communication"] == "stated").all()
-    roles = table.xs("Facilitative leadership (Ansell and Gash)", level="theory")
-    assert list(roles.index) == ["Steward", "Mediator", "Catalyst"]
-    assert (roles.loc["Steward"] == "").all()  # the paper does not call clinical leaders stewards
+    crosswalk = {(t.label, e.label): {m.contribution: m.basis for m in e.mappings}
+                 for t in model.theories for e in t.elements}
+    assert crosswalk[("Network leadership", "Foster and sustain commitment")] == {
+        "representation": "stated", "translating_communicating": "stated"}
+    assert crosswalk[("Network leadership", "Create conditions for resource sharing")] == {"relational": "stated"}
+    senge = [basis for (theory, _), basis in crosswalk.items() if theory == "Systems leadership"]
+    assert senge == [{"translating_communicating": "stated"}] * 3
+    roles = [element for (theory, element) in crosswalk if theory == "Facilitative leadership"]
+    assert roles == ["Steward", "Mediator", "Catalyst"]
+    assert crosswalk[("Facilitative leadership", "Steward")] == {}  # the paper does not call clinical leaders stewards
+    table = model.crosswalk_table(compact=True)  # the book's overview says so rather than leaving a blank
+    assert table.loc[table["element"] == "Steward", "contributions"].tolist() == ["none in the paper"]
     assert [d.id for d in model.domains] == ["structural", "procedural", "ideational"]
     assert model.domains[1].covers == ("decision-making", "relationships", "resource sharing")
 
@@ -259,9 +263,9 @@ def test_check_and_update_manifest_validate_the_model(raw_copy, capsys):
 
 
 def _draw(model, directory: Path, weights=None):
-    figures.set_style()
-    fig = model_figure.draw_model(model, weights, title=figures.SYNTHETIC_LABEL if weights is not None else None)
-    return figures.save_figure(fig, directory, "figure1_model" + ("_weighted" if weights is not None else ""))
+    style.set_style()
+    fig = model_figure.draw_model(model, weights, title=style.SYNTHETIC_LABEL if weights is not None else None)
+    return style.save_figure(fig, directory, "figure1_model" + ("_weighted" if weights is not None else ""))
 
 
 def test_figure_files_are_identical_across_runs(model, tmp_path):
@@ -366,7 +370,7 @@ def test_source_links_weighted_by_co_coded_segments_when_sources_are_coded(doc, 
 def test_weighted_figure_is_labelled_and_alt_text_carries_the_numbers(model, codebook, coded_dir, tmp_path):
     weights = link_weights(model, load_coded(coded_dir, codebook), codebook)
     saved = _draw(model, tmp_path, weights)
-    assert figures.SYNTHETIC_LABEL in saved["svg"].read_text(encoding="utf-8")
+    assert style.SYNTHETIC_LABEL in saved["svg"].read_text(encoding="utf-8")
     alt = model_figure.alt_text(model, weights)
     assert "Relational activities to Resource sharing (1 participant)" in alt
     assert "Analytical insight to Engagement and commitment (2 participants)" in alt
@@ -414,7 +418,7 @@ def test_notebook_runs_with_coded_data_and_labels_it_synthetic(synthetic_run, mo
     assert "<figcaption" in html and re.search(r'<figcaption[^>]*>Synthetic demonstration data\. ', html)
     assert 'alt="Synthetic demonstration data. Diagram in three columns' in html
     assert "<caption>Synthetic demonstration data. Evidence weight" in html
-    assert figures.SYNTHETIC_LABEL in (derived / "figure1_model_weighted.svg").read_text(encoding="utf-8")
+    assert style.SYNTHETIC_LABEL in (derived / "figure1_model_weighted.svg").read_text(encoding="utf-8")
     weights = pd.read_csv(derived / "model_link_weights.csv")
     assert weights.loc[weights["source"] == "representation", "weight"].tolist() == [2, 2, 2]
     assert {p.name for p in derived.iterdir()} >= {
@@ -433,7 +437,7 @@ def test_notebook_figure_matches_a_fresh_drawing_byte_for_byte(synthetic_run, mo
 def test_notebook_without_coded_data_says_so(tmp_path):
     html, glued = _outputs(_run_notebook(tmp_path, None))
     assert "No coded data were given" in html
-    assert figures.SYNTHETIC_LABEL not in html
+    assert style.SYNTHETIC_LABEL not in html
     assert html.count("<figure") == 2
     assert glued["n_disputed_cells"] == "1"
     assert not (tmp_path / "derived" / "model_link_weights.csv").exists()

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from ics_leadership import pipeline
-from ics_leadership.errors import NotebookExecutionError
+from ics_leadership.core.errors import NotebookExecutionError
+from ics_leadership.publish import pipeline
 
 SOURCE_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

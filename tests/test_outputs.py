@@ -1,4 +1,4 @@
-"""No command destroys what it did not create: one publish rule for every output (ics_leadership.outputs)."""
+"""No command destroys what it did not create: one publish rule for every output (ics_leadership.core.outputs)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 
 import qda_fixtures as fx
 from conftest import ROOT
-from ics_leadership import cli, outputs
-from ics_leadership.errors import OutputError
+from ics_leadership import cli
+from ics_leadership.core import outputs
+from ics_leadership.core.errors import OutputError
 
 SRC = ROOT / "src"
 

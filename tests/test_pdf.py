@@ -8,8 +8,9 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import ROOT
-from ics_leadership import cli, colophon, pdf
-from ics_leadership.errors import BookBuildError
+from ics_leadership import cli
+from ics_leadership.core.errors import BookBuildError
+from ics_leadership.publish import colophon, pdf
 
 
 @pytest.fixture

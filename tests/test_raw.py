@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import replace_in
-from ics_leadership import raw
-from ics_leadership.errors import DataValidationError
+from ics_leadership.core.errors import DataValidationError
+from ics_leadership.facts import raw
 
 
 def test_real_raw_data_loads_and_is_typed():

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from conftest import ROOT, replace_in
-from ics_leadership import pipeline, reporting
-from ics_leadership.errors import DataValidationError, PipelineConfigError
+from ics_leadership.core.errors import DataValidationError, PipelineConfigError
+from ics_leadership.facts import coreq
+from ics_leadership.publish import pipeline
 
 
 def test_coreq_has_32_items_with_locations():
-    items = reporting.load_coreq()
+    items = coreq.load_coreq()
     assert items["number"].tolist() == list(range(1, 33))
     assert items["status"].value_counts().to_dict() == {"not reported": 15, "reported": 10, "partly reported": 7}
     reported = items[items["status"] != "not reported"]
     assert (reported["location"].str.len() > 0).all()
     assert items.set_index("number").loc[12, "location"].startswith("Abstract")
-    summary = reporting.summary(items)
+    summary = coreq.summary(items)
     assert summary.loc["Total", "Total"] == 32
 
 
@@ -27,7 +26,7 @@ def test_coreq_errors(raw_copy):
     replace_in(path, '    status: "reported"\n    location: "Methods, Data collection, para 1"\n', '    status: "reported"\n    location: ""\n')
     replace_in(path, "  - number: 32\n", "  - number: 33\n")
     with pytest.raises(DataValidationError) as info:
-        reporting.load_coreq(path)
+        coreq.load_coreq(path)
     message = str(info.value)
     assert "expected items 1 to 32 once each (missing: [32])" in message
     assert "field 'items[19].location': a reported item needs its location in the paper" in message
@@ -48,12 +47,3 @@ def test_duplicate_outputs_are_refused(tmp_path):
     (tmp_path / "pipeline.yaml").write_text("notebooks:\n  - path: nb.ipynb\n  - path: nb.ipynb\n")
     with pytest.raises(PipelineConfigError, match="two notebooks would write the executed copy nb.ipynb"):
         pipeline.load_config(tmp_path / "pipeline.yaml")
-
-
-def test_set_title_replaces_the_first_heading(tmp_path):
-    nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# Placeholder\n\nText."}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    path = tmp_path / "x.ipynb"
-    path.write_text(json.dumps(nb))
-    pipeline.set_title(path, "Representation")
-    assert json.loads(path.read_text())["cells"][0]["source"] == "# Representation\n\nText."

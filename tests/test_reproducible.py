@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from ics_leadership import colophon, display, pdf, reproducible
-from ics_leadership.errors import PipelineConfigError
+from ics_leadership.core.errors import PipelineConfigError
+from ics_leadership.figures import tables
+from ics_leadership.publish import colophon, pdf, reproducible
 
 HOME = "/home/ana"
 PROJECT = "/home/ana/compendium"
@@ -46,7 +47,7 @@ def _executed(cell_ids=("a1b2c3d4", "5e6f7a8b", "0c1d2e3f"), stamp="2026-11-27T0
              "metadata": {"papermill": {"status": "completed", **timing}},
              "outputs": [
                  {"output_type": "stream", "name": "stderr",
-                  "text": [f"{PROJECT}/src/ics_leadership/figures.py:132: UserWarning: collapsed\n",
+                  "text": [f"{PROJECT}/src/ics_leadership/figures/style.py:132: UserWarning: collapsed\n",
                            f"{SITE}/pandas/core/frame.py:9: FutureWarning: soon\n",
                            f"{HOME}/.config/matplotlib is not writable\n"]},
                  {"output_type": "display_data", "metadata": {},
@@ -67,7 +68,7 @@ def test_scrub_removes_paths_and_timings_and_keeps_the_rest():
     assert "execution" not in nb["cells"][1]["metadata"]
     assert code["execution_count"] == 2 and code["source"] == "show(table)"
     assert code["outputs"][0]["text"] == [
-        "src/ics_leadership/figures.py:132: UserWarning: collapsed\n",  # relative to the project
+        "src/ics_leadership/figures/style.py:132: UserWarning: collapsed\n",  # relative to the project
         "site-packages/pandas/core/frame.py:9: FutureWarning: soon\n",
         "~/.config/matplotlib is not writable\n",
     ]
@@ -120,8 +121,8 @@ def test_only_whole_paths_count_and_parameters_are_the_users():
 def test_a_notebook_showing_an_object_or_the_home_folder_stops_with_its_cell(tmp_path):
     import nbformat
 
-    from ics_leadership import pipeline
-    from ics_leadership.errors import NotebookExecutionError
+    from ics_leadership.core.errors import NotebookExecutionError
+    from ics_leadership.publish import pipeline
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import os\nprint(os.environ['HOME'])"),
@@ -149,10 +150,10 @@ def test_private_markers_skip_the_file_system_root(monkeypatch):
 
 def test_table_text_form_is_the_table_and_its_id_follows_its_content():
     frame = pd.DataFrame({"p_value": [0.25, None], "name": ["A & B", "𝒜"]})
-    shown = display.table(frame, caption="Two rows & a caption.")
+    shown = tables.table(frame, caption="Two rows & a caption.")
     assert repr(shown) == "Two rows & a caption.\n p value  name\n    0.25 A & B\n             𝒜"
-    again = display.table(frame, caption="Two rows & a caption.")
-    other = display.table(frame, caption="Another caption.")
+    again = tables.table(frame, caption="Two rows & a caption.")
+    other = tables.table(frame, caption="Another caption.")
     assert again.uuid == shown.uuid + "-2"  # the same table twice on a page: distinct HTML ids
     assert shown.uuid.startswith("tbl-") and other.uuid != shown.uuid
     assert f'<table id="T_{shown.uuid}" class="compendium-table">' in shown.to_html()

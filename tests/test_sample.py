@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ics_leadership import raw, sample
+from ics_leadership.facts import raw, sample
 
 # Every entry of Table 1 as printed in the paper, by (level, STP); * = interviewed more than once.
 PAPER_TABLE1 = {

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qda_fixtures as fx
-from ics_leadership import codepath
-from ics_leadership.coded import load_coded
-from ics_leadership.csvformat import protect, unprotect
-from ics_leadership.derived import write_csv
+from ics_leadership.coding import codepath
+from ics_leadership.coding.coded import load_coded
+from ics_leadership.core.csvformat import protect, unprotect
+from ics_leadership.core.derived import write_csv
 from ics_leadership.qda import import_project
 from ics_leadership.qda.writer import csv_line
 

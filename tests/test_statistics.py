@@ -8,8 +8,8 @@ import pytest
 from scipy.stats import chi2_contingency
 
 from coded_fixture import coding, doc, make_coded
-from ics_leadership import association, coded, cooccurrence, prevalence, saturation
-from ics_leadership.codebook import load_codebook
+from ics_leadership.coding import association, coded, cooccurrence, prevalence, saturation
+from ics_leadership.facts.codebook import load_codebook
 
 CB = load_codebook()
 VOICE, CHALLENGE, BROKER = "representation/clinical_voice", "representation/critical_challenge", "relational/brokering_connections"

@@ -7,10 +7,13 @@ import re
 import nbformat
 import pandas as pd
 import pytest
-
 from coded_fixture import coding, doc, make_coded
 from conftest import ROOT
-from ics_leadership import claims, cli, pipeline, synthetic
+
+from ics_leadership import cli
+from ics_leadership.facts import claims
+from ics_leadership.facts import demo_corpus as synthetic
+from ics_leadership.publish import pipeline
 
 LABEL = "Synthetic demonstration data"
 TABLES = {"frequencies", "prevalence", "association", "cooccurrence", "agreement", "agreement_by_document",

@@ -7,9 +7,10 @@ import pytest
 import yaml
 
 from conftest import replace_in
-from ics_leadership import coded, synthetic
-from ics_leadership.codebook import load_codebook
-from ics_leadership.errors import DataValidationError, OutputError
+from ics_leadership.coding import coded
+from ics_leadership.core.errors import DataValidationError, OutputError
+from ics_leadership.facts import demo_corpus as synthetic  # the paper's demonstration corpus, from data/raw
+from ics_leadership.facts.codebook import load_codebook
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,6 @@ class CodingSummary:
     contingency: dict[str, pd.DataFrame]
     overlap: pd.DataFrame  # activity x activity
     same_document: pd.DataFrame  # activity x activity
-    overlap_contributions: pd.DataFrame
     agreement: pd.DataFrame
     agreement_by_document: pd.DataFrame
     saturation: saturation.Saturation
@@ -112,7 +111,6 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
     acts = codebook.activity_ids
     overlap = cooccurrence.overlap_counts(codings, acts)
     same_doc = cooccurrence.document_counts(codings, acts)
-    overlap_c = cooccurrence.overlap_counts(codings, codebook.contribution_ids, column="contribution")
     agree, agree_docs = agreement.agreement(coded.codings, coded.documents, acts)
     if agree.empty:
         notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
@@ -128,7 +126,7 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
     return CodingSummary(coded=coded, codebook=codebook, coder=coder, codings=codings,
                          frequencies=prevalence.frequencies(codings, codebook), prevalence=prev,
                          association=assoc, contingency=tables, overlap=overlap, same_document=same_doc,
-                         overlap_contributions=overlap_c, agreement=agree, agreement_by_document=agree_docs,
+                         agreement=agree, agreement_by_document=agree_docs,
                          saturation=sat, claims=ledger, evidence=evidence, mapping_report=report, notes=notes)
 
 

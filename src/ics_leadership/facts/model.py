@@ -320,18 +320,6 @@ class Model:
             "reason or note": full["reason or note"],
         })
 
-    def crosswalk_matrix(self) -> pd.DataFrame:
-        """Theory elements (rows) by contribution (columns): "stated", "inferred" or blank."""
-        contributions = self.nodes_in("contribution")
-        rows = {}
-        for t in self.theories:
-            for e in t.elements:
-                basis = {m.contribution: m.basis for m in e.mappings}
-                rows[(f"{t.label} ({t.authors})", e.label)] = {c.label: basis.get(c.code, "") for c in contributions}
-        frame = pd.DataFrame.from_dict(rows, orient="index")
-        frame.index.names = ["theory", "element"]
-        return frame
-
     def domains_table(self, compact: bool = False) -> pd.DataFrame:
         """One row per domain: what it covers (stated) and the contributions we relate to it (inferred)."""
         rows = []

@@ -265,13 +265,6 @@ def _retitle(nb: dict, title: str, name: str) -> None:
     raise PipelineConfigError(f"{name}: no '# ' heading to set the title '{title}' on")
 
 
-def set_title(executed: Path, title: str) -> None:
-    """Replace the first level-1 heading of an executed notebook (one source, several pages)."""
-    nb = _load(executed)
-    _retitle(nb, title, executed.name)
-    _save(executed, nb)
-
-
 def _source_cell_number(executed: Path, index: int) -> int:
     """Find the failed cell's position in the *source* notebook (1-based, as JupyterLab counts).
 
