@@ -21,7 +21,6 @@ just that one child. CPU time is the steadier figure on a shared machine. A benc
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import statistics
@@ -29,16 +28,17 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 import uuid
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 NS = "urn:QDA-XML:project:1.0"
-WORDS = ("clinical leader board system integration evidence plan priority service patient care trust "
-         "primary secondary commissioning workforce budget partnership governance voice challenge data "
-         "meeting strategy pathway network population health local national change team engagement").split()
+WORDS = (
+    "clinical leader board system integration evidence plan priority service patient care trust "
+    "primary secondary commissioning workforce budget partnership governance voice challenge data "
+    "meeting strategy pathway network population health local national change team engagement"
+).split()
 
 OURS = """
 import sys
@@ -89,7 +89,6 @@ def make_project(folder: Path, n_selections: int, n_sources: int = 120, seed: in
     rng = random.Random(seed)
     gid = lambda: str(uuid.UUID(int=rng.getrandbits(128), version=4)).upper()  # noqa: E731
     users = [(gid(), f"Coder {i}") for i in range(1, 7)]
-    codes: list[tuple[str, int]] = []  # (xml, guid) built as a 3-level tree
     leaf_guids = []
     code_xml = []
     for a in range(8):
@@ -103,8 +102,10 @@ def make_project(folder: Path, n_selections: int, n_sources: int = 120, seed: in
                 leaf_guids.append(gc)
                 leaves.append(f'<Code guid="{gc}" name="Code {a}.{b}.{c}" isCodable="true"/>')
             leaf_guids.append(gb)
-            children.append(f'<Code guid="{gb}" name="Theme {a}.{b}" isCodable="true">'
-                            f"<Description>Theme {a}.{b} description</Description>{''.join(leaves)}</Code>")
+            children.append(
+                f'<Code guid="{gb}" name="Theme {a}.{b}" isCodable="true">'
+                f"<Description>Theme {a}.{b} description</Description>{''.join(leaves)}</Code>"
+            )
         code_xml.append(f'<Code guid="{ga}" name="Area {a}" isCodable="false">{"".join(children)}</Code>')
     texts: dict[str, str] = {}
     source_xml = []
@@ -127,17 +128,25 @@ def make_project(folder: Path, n_selections: int, n_sources: int = 120, seed: in
             n_codings = 1 if rng.random() < 0.5 else 2
             codings = "".join(
                 f'<Coding guid="{gid()}" creatingUser="{user}" creationDateTime="{date}">'
-                f'<CodeRef targetGUID="{rng.choice(leaf_guids)}"/></Coding>' for _ in range(n_codings))
-            sels.append(f'<PlainTextSelection guid="{gid()}" name={quoteattr(name)} startPosition="{start}" '
-                        f'endPosition="{end}" creatingUser="{user}" creationDateTime="{date}">'
-                        f'{codings}</PlainTextSelection>')
-        source_xml.append(f'<TextSource guid="{key}" name="Interview {s + 1:03d}" plainTextPath="internal://{fname}" '
-                          f'creatingUser="{users[0][0]}" creationDateTime="{date}">{"".join(sels)}</TextSource>')
-    qde = (f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="{NS}" name="Benchmark project" '
-           f'origin="bench_import.py">'
-           f'<Users>{"".join(f"<User guid={quoteattr(g)} name={quoteattr(n)}/>" for g, n in users)}</Users>'
-           f'<CodeBook><Codes>{"".join(code_xml)}</Codes></CodeBook>'
-           f'<Sources>{"".join(source_xml)}</Sources></Project>')
+                f'<CodeRef targetGUID="{rng.choice(leaf_guids)}"/></Coding>'
+                for _ in range(n_codings)
+            )
+            sels.append(
+                f'<PlainTextSelection guid="{gid()}" name={quoteattr(name)} startPosition="{start}" '
+                f'endPosition="{end}" creatingUser="{user}" creationDateTime="{date}">'
+                f"{codings}</PlainTextSelection>"
+            )
+        source_xml.append(
+            f'<TextSource guid="{key}" name="Interview {s + 1:03d}" plainTextPath="internal://{fname}" '
+            f'creatingUser="{users[0][0]}" creationDateTime="{date}">{"".join(sels)}</TextSource>'
+        )
+    qde = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="{NS}" name="Benchmark project" '
+        f'origin="bench_import.py">'
+        f"<Users>{''.join(f'<User guid={quoteattr(g)} name={quoteattr(n)}/>' for g, n in users)}</Users>"
+        f"<CodeBook><Codes>{''.join(code_xml)}</Codes></CodeBook>"
+        f"<Sources>{''.join(source_xml)}</Sources></Project>"
+    )
     path = folder / "bench.qdpx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("project.qde", qde.encode("utf-8"))
@@ -164,8 +173,9 @@ def measure(code: str, args: list[str]) -> tuple[float, float, int, str]:
     A small wrapper process starts the child and reads getrusage(RUSAGE_CHILDREN), which then
     covers that one child only.
     """
-    proc = subprocess.run([sys.executable, "-c", WRAPPER, sys.executable, "-c", code, *args],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", WRAPPER, sys.executable, "-c", code, *args], capture_output=True, text=True
+    )
     try:
         elapsed, cpu, rss, rc, result = proc.stdout.split(maxsplit=4)
     except ValueError:
@@ -191,26 +201,37 @@ def main() -> int:
         for i in range(args.runs):  # interleaved, so all see the same machine load
             results["ours"].append(measure(OURS, [str(qdpx), str(tmp_path / f"ours_{i}")]))
             results["ours (CLI)"].append(measure(CLI, [str(qdpx), str(tmp_path / f"cli_{i}")]))
-            results["pyrefiqda"].append(measure(PYREFIQDA, [str(qdpx), str(tmp_path / f"py_{i}.csv"),
-                                                            str(tmp_path / f"extract_{i}")]))
+            results["pyrefiqda"].append(
+                measure(PYREFIQDA, [str(qdpx), str(tmp_path / f"py_{i}.csv"), str(tmp_path / f"extract_{i}")])
+            )
         rows = {}
         for name, runs in results.items():
             said = runs[0][3]
             n = re.search(r"(\d+) codings", said).group(1) if "codings" in said else said
-            rows[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
-                          max(r[2] for r in runs), n)
+            rows[name] = (
+                statistics.median(r[0] for r in runs),
+                statistics.median(r[1] for r in runs),
+                max(r[2] for r in runs),
+                n,
+            )
         print()
-        print(f"{'importer':<12} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} {'codings':>8}   "
-              f"(median of {args.runs} runs; peak RSS: largest)")
+        print(
+            f"{'importer':<12} {'wall s':>8} {'CPU s':>8} {'peak RSS MiB':>13} {'codings':>8}   "
+            f"(median of {args.runs} runs; peak RSS: largest)"
+        )
         for name, (wall, cpu, rss, n) in rows.items():
             print(f"{name:<12} {wall:>8.2f} {cpu:>8.2f} {rss / 2**20:>13.1f} {n:>8}")
         ours, theirs = rows["ours"], rows["pyrefiqda"]
         print()
-        print(f"speed-up: {theirs[0] / ours[0]:.1f}x wall, {theirs[1] / ours[1]:.1f}x CPU (target >= 10x); "
-              f"memory: {theirs[2] / ours[2]:.1f}x less peak RSS (target >= 3x)")
+        print(
+            f"speed-up: {theirs[0] / ours[0]:.1f}x wall, {theirs[1] / ours[1]:.1f}x CPU (target >= 10x); "
+            f"memory: {theirs[2] / ours[2]:.1f}x less peak RSS (target >= 3x)"
+        )
         cli = rows["ours (CLI)"]
-        print(f"via the ics-leadership command: {theirs[0] / cli[0]:.1f}x wall, {theirs[1] / cli[1]:.1f}x CPU, "
-              f"{theirs[2] / cli[2]:.1f}x less memory (includes the main CLI's start-up)")
+        print(
+            f"via the ics-leadership command: {theirs[0] / cli[0]:.1f}x wall, {theirs[1] / cli[1]:.1f}x CPU, "
+            f"{theirs[2] / cli[2]:.1f}x less memory (includes the main CLI's start-up)"
+        )
         if ours[3] != theirs[3]:
             print(f"note: the two wrote different numbers of codings ({ours[3]} and {theirs[3]})")
     return 0

@@ -8,8 +8,13 @@ import pandas as pd
 import yaml
 
 
-def make_coded(folder: Path, documents: list[dict], codings: list[dict], participants: list[dict] | None = None,
-               synthetic: bool = False) -> Path:
+def make_coded(
+    folder: Path,
+    documents: list[dict],
+    codings: list[dict],
+    participants: list[dict] | None = None,
+    synthetic: bool = False,
+) -> Path:
     """Write documents.csv, codings.csv (and participants.csv, corpus.yaml) into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(documents).to_csv(folder / "documents.csv", index=False)
@@ -21,10 +26,16 @@ def make_coded(folder: Path, documents: list[dict], codings: list[dict], partici
     return folder
 
 
-def doc(document_id: str, n_chars: int = 100, participant_id: str | None = None, source_type: str = "interview",
-        **attrs) -> dict:
-    return {"document_id": document_id, "participant_id": participant_id or "", "source_type": source_type,
-            "n_chars": n_chars, **attrs}
+def doc(
+    document_id: str, n_chars: int = 100, participant_id: str | None = None, source_type: str = "interview", **attrs
+) -> dict:
+    return {
+        "document_id": document_id,
+        "participant_id": participant_id or "",
+        "source_type": source_type,
+        "n_chars": n_chars,
+        **attrs,
+    }
 
 
 def coding(document_id: str, start: int, end: int, code: str, coder: str = "A") -> dict:

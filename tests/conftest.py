@@ -55,8 +55,14 @@ SOURCE_DATE_EPOCH = "1709251200"
 def run_cli(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     """Run ``python -m ics_leadership ARGS`` against the compendium copy at ``root``."""
     env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
-    return subprocess.run([sys.executable, "-m", "ics_leadership", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "ics_leadership", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ def guid(n: int, prefix: str = "C") -> str:
 
 
 def users_xml() -> str:
-    return (f'<Users><User guid="{U_BEN}" name="Ben Coder"/><User guid="{U_ANNA}" name="Anna Analyst"/></Users>')
+    return f'<Users><User guid="{U_BEN}" name="Ben Coder"/><User guid="{U_ANNA}" name="Anna Analyst"/></Users>'
 
 
 def codebook_xml() -> str:
@@ -59,17 +59,29 @@ def coding(code: str, user: str = U_ANNA, n: int = 0) -> str:
 
 def selection(start: int, end: int, codings: str, n: int, name: str | None = None, user: str = U_ANNA) -> str:
     named = f" name={quoteattr(name)}" if name is not None else ""
-    return (f'<PlainTextSelection guid="{guid(n, "E")}"{named} startPosition="{start}" endPosition="{end}" '
-            f'creatingUser="{user}">{codings}</PlainTextSelection>')
+    return (
+        f'<PlainTextSelection guid="{guid(n, "E")}"{named} startPosition="{start}" endPosition="{end}" '
+        f'creatingUser="{user}">{codings}</PlainTextSelection>'
+    )
 
 
-def project(sources: str, *, codebook: str | None = None, users: str | None = None, extra_before_sources: str = "",
-            base_path: str | None = None, ns: str = NS, prolog: str = "") -> str:
+def project(
+    sources: str,
+    *,
+    codebook: str | None = None,
+    users: str | None = None,
+    extra_before_sources: str = "",
+    base_path: str | None = None,
+    ns: str = NS,
+    prolog: str = "",
+) -> str:
     base = f" basePath={quoteattr(base_path)}" if base_path else ""
-    return (f'<?xml version="1.0" encoding="utf-8"?>{prolog}\n'
-            f'<Project xmlns="{ns}" name="Fixture project" origin="Fixture builder 1.0"{base}>'
-            f"{users if users is not None else users_xml()}{codebook if codebook is not None else codebook_xml()}"
-            f"{extra_before_sources}<Sources>{sources}</Sources></Project>")
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?>{prolog}\n'
+        f'<Project xmlns="{ns}" name="Fixture project" origin="Fixture builder 1.0"{base}>'
+        f"{users if users is not None else users_xml()}{codebook if codebook is not None else codebook_xml()}"
+        f"{extra_before_sources}<Sources>{sources}</Sources></Project>"
+    )
 
 
 def text_source(key: str, name: str, body: str, path: str | None = None, content: str | None = None) -> str:
@@ -78,8 +90,9 @@ def text_source(key: str, name: str, body: str, path: str | None = None, content
     return f'<TextSource guid="{key}" name={quoteattr(name)}{attr}>{inner}{body}</TextSource>'
 
 
-def write_qdpx(path: Path, qde: str | bytes, sources: dict[str, bytes] | None = None,
-               qde_name: str = "project.qde") -> Path:
+def write_qdpx(
+    path: Path, qde: str | bytes, sources: dict[str, bytes] | None = None, qde_name: str = "project.qde"
+) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(qde_name, qde if isinstance(qde, bytes) else qde.encode("utf-8"))
         for name, data in (sources or {}).items():
@@ -104,14 +117,25 @@ def nested_and_paths(tmp: Path, base_dir: Path) -> Path:
     (base_dir / "texts").mkdir(parents=True, exist_ok=True)
     (base_dir / "texts" / "third.txt").write_text(TEXT3, encoding="utf-8")
     sources = (
-        text_source(S1, "Interview 1", path="internal://one.txt", body=(
-            selection(0, 16, coding(C_LEAF, n=1) + coding(C_FLAT, U_BEN, n=2), 1)
-            + selection(34, 58, coding(C_MID, n=3), 2)))
+        text_source(
+            S1,
+            "Interview 1",
+            path="internal://one.txt",
+            body=(
+                selection(0, 16, coding(C_LEAF, n=1) + coding(C_FLAT, U_BEN, n=2), 1)
+                + selection(34, 58, coding(C_MID, n=3), 2)
+            ),
+        )
         + text_source(S2, "Interview 2", path="internal://two.txt", body=selection(0, 17, coding(C_OTHER, n=4), 3))
-        + text_source(S3, "Interview 3", path="relative:///texts/third.txt",
-                      body=selection(0, 10, coding(C_OTHER, n=5), 4))
-        + text_source("B0000000-0000-4000-8000-000000000004", "Inline", content=INLINE,
-                      body=selection(0, 6, coding(C_LEAF, n=6), 5))
+        + text_source(
+            S3, "Interview 3", path="relative:///texts/third.txt", body=selection(0, 10, coding(C_OTHER, n=5), 4)
+        )
+        + text_source(
+            "B0000000-0000-4000-8000-000000000004",
+            "Inline",
+            content=INLINE,
+            body=selection(0, 6, coding(C_LEAF, n=6), 5),
+        )
     )
     qde = project(sources, base_path=str(base_dir))
     return write_qdpx(tmp / "nested.qdpx", qde, {"Sources/one.txt": TEXT1.encode(), "sources/two.txt": TEXT2.encode()})
@@ -136,11 +160,17 @@ def pdf_representation(tmp: Path) -> Path:
 
 def nvivo_duplicates(tmp: Path) -> Path:
     """NVivo style: one PlainTextSelection per code on the same span, and one exact duplicate."""
-    body = (selection(0, 16, coding(C_LEAF, n=1), 1) + selection(0, 16, coding(C_OTHER, n=2), 2)
-            + selection(0, 16, coding(C_LEAF, n=3), 3)  # same span, code and coder: a duplicate
-            + selection(0, 16, coding(C_LEAF, U_BEN, n=4), 4))  # same span and code, other coder: kept
-    return write_qdpx(tmp / "nvivo.qdpx", project(text_source(S1, "Interview 1", body, path="internal://one.txt")),
-                      {"Sources/one.txt": TEXT1.encode()})
+    body = (
+        selection(0, 16, coding(C_LEAF, n=1), 1)
+        + selection(0, 16, coding(C_OTHER, n=2), 2)
+        + selection(0, 16, coding(C_LEAF, n=3), 3)  # same span, code and coder: a duplicate
+        + selection(0, 16, coding(C_LEAF, U_BEN, n=4), 4)
+    )  # same span and code, other coder: kept
+    return write_qdpx(
+        tmp / "nvivo.qdpx",
+        project(text_source(S1, "Interview 1", body, path="internal://one.txt")),
+        {"Sources/one.txt": TEXT1.encode()},
+    )
 
 
 CRLF_TEXT = "First line\r\nSecond line has the quote\r\nThird line"
@@ -152,18 +182,23 @@ def crlf_drift(tmp: Path, lf_offsets: bool = True) -> Path:
     start = text.index("has the quote")
     end = start + len("has the quote")
     start2 = text.index("Third")
-    body = (selection(start, end, coding(C_OTHER, n=1), 1, name="has the quote")
-            + selection(start2, start2 + 5, coding(C_LEAF, n=2), 2, name="Third"))
-    return write_qdpx(tmp / ("crlf.qdpx" if lf_offsets else "crlf_raw.qdpx"),
-                      project(text_source(S1, "CRLF doc", body, path="internal://crlf.txt")),
-                      {"Sources/crlf.txt": CRLF_TEXT.encode()})
+    body = selection(start, end, coding(C_OTHER, n=1), 1, name="has the quote") + selection(
+        start2, start2 + 5, coding(C_LEAF, n=2), 2, name="Third"
+    )
+    return write_qdpx(
+        tmp / ("crlf.qdpx" if lf_offsets else "crlf_raw.qdpx"),
+        project(text_source(S1, "CRLF doc", body, path="internal://crlf.txt")),
+        {"Sources/crlf.txt": CRLF_TEXT.encode()},
+    )
 
 
 def missing_source(tmp: Path) -> Path:
     """plainTextPath to a member that is not in the archive."""
-    body = (selection(10, 23, coding(C_OTHER, n=1), 1, name="exact excerpt")
-            + selection(30, 120, coding(C_LEAF, n=2), 2, name="Long passage that was cut\u2026")
-            + selection(200, 250, coding(C_LEAF, n=3), 3, name="Quotation 1:3"))
+    body = (
+        selection(10, 23, coding(C_OTHER, n=1), 1, name="exact excerpt")
+        + selection(30, 120, coding(C_LEAF, n=2), 2, name="Long passage that was cut\u2026")
+        + selection(200, 250, coding(C_LEAF, n=3), 3, name="Quotation 1:3")
+    )
     return write_qdpx(tmp / "missing.qdpx", project(text_source(S1, "Lost", body, path="internal://gone.txt")))
 
 
@@ -177,7 +212,8 @@ def cases_and_variables(tmp: Path) -> Path:
         f'<Variable guid="{v_age}" name="age" typeOfVariable="Integer"/>'
         f'<Variable guid="{v_stage}" name="stage" typeOfVariable="Text"/>'
         f'<Variable guid="{v_role}" name="role" typeOfVariable="Text"/>'
-        "</Variables>")
+        "</Variables>"
+    )
 
     def value(var: str, tag: str, text: str) -> str:
         return f'<VariableValue><VariableRef targetGUID="{var}"/><{tag}>{text}</{tag}></VariableValue>'
@@ -185,26 +221,37 @@ def cases_and_variables(tmp: Path) -> Path:
     cases = (
         "<Cases>"
         f'<Case guid="{guid(1, "CA")}" name="P01">{value(v_site, "TextValue", "North")}'
-        f'{value(v_level, "TextValue", "thematic")}{value(v_age, "IntegerValue", "52")}'
+        f"{value(v_level, 'TextValue', 'thematic')}{value(v_age, 'IntegerValue', '52')}"
         f'<SourceRef targetGUID="{S1.lower()}"/></Case>'
         f'<Case guid="{guid(2, "CA")}" name="P02">{value(v_site, "TextValue", "South")}'
         f'{value(v_level, "TextValue", "ward")}<SourceRef targetGUID="{{{S2}}}"/></Case>'
-        "</Cases>")
-    sources = (
-        text_source(S1, "Interview 1", path="internal://one.txt",
-                    body=selection(0, 16, coding(C_OTHER, n=1), 1) + value(v_stage, "TextValue", "early"))
-        + text_source(S2, "Interview 2", path="internal://two.txt",
-                      body=selection(0, 6, coding(C_OTHER, n=2), 2) + value(v_role, "TextValue", "GP")))
+        "</Cases>"
+    )
+    sources = text_source(
+        S1,
+        "Interview 1",
+        path="internal://one.txt",
+        body=selection(0, 16, coding(C_OTHER, n=1), 1) + value(v_stage, "TextValue", "early"),
+    ) + text_source(
+        S2,
+        "Interview 2",
+        path="internal://two.txt",
+        body=selection(0, 6, coding(C_OTHER, n=2), 2) + value(v_role, "TextValue", "GP"),
+    )
     qde = project(sources, extra_before_sources=variables + cases)
     return write_qdpx(tmp / "cases.qdpx", qde, {"Sources/one.txt": TEXT1.encode(), "Sources/two.txt": TEXT2.encode()})
 
 
 def guid_case(tmp: Path) -> Path:
     """GUIDs written in lower case and with braces where the codebook and users have upper case."""
-    body = (selection(0, 16, coding(C_LEAF.lower(), U_ANNA.lower(), n=1), 1)
-            + selection(17, 20, coding("{" + C_OTHER.lower() + "}", "{" + U_BEN + "}", n=2), 2))
-    return write_qdpx(tmp / "guids.qdpx", project(text_source(S1, "Interview 1", body, path="internal://one.txt")),
-                      {"Sources/one.txt": TEXT1.encode()})
+    body = selection(0, 16, coding(C_LEAF.lower(), U_ANNA.lower(), n=1), 1) + selection(
+        17, 20, coding("{" + C_OTHER.lower() + "}", "{" + U_BEN + "}", n=2), 2
+    )
+    return write_qdpx(
+        tmp / "guids.qdpx",
+        project(text_source(S1, "Interview 1", body, path="internal://one.txt")),
+        {"Sources/one.txt": TEXT1.encode()},
+    )
 
 
 def bare_qde(tmp: Path) -> Path:
@@ -217,14 +264,19 @@ def bare_qde(tmp: Path) -> Path:
     return folder / "project.qde"
 
 
-def simple(tmp: Path, name: str = "simple.qdpx", body: str | None = None, text: bytes = TEXT1.encode(),
-           **kwargs) -> Path:
+def simple(
+    tmp: Path, name: str = "simple.qdpx", body: str | None = None, text: bytes = TEXT1.encode(), **kwargs
+) -> Path:
     body = body if body is not None else selection(0, 16, coding(C_OTHER, n=1), 1)
-    return write_qdpx(tmp / name, project(text_source(S1, "Interview 1", body, path="internal://one.txt"), **kwargs),
-                      {"Sources/one.txt": text})
+    return write_qdpx(
+        tmp / name,
+        project(text_source(S1, "Interview 1", body, path="internal://one.txt"), **kwargs),
+        {"Sources/one.txt": text},
+    )
 
 
 # --- hostile archives ----------------------------------------------------------------------------
+
 
 def zip_with(path: Path, members: list[tuple[zipfile.ZipInfo | str, bytes]]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -270,34 +322,56 @@ def qualcoder_project(tmp: Path) -> Path:
                                 date text, owner text);
     """)
     conn.execute("INSERT INTO project VALUES ('v11', '2024-01-01', '', 'QualCoder 3.5')")
-    conn.executemany("INSERT INTO source (id, name, fulltext, mediapath) VALUES (?,?,?,?)",
-                     [(1, "Board meeting notes", QC_TEXT1, None), (2, "Memo", QC_TEXT2, None),
-                      (3, "photo.jpg", None, "/images/photo.jpg")])
-    conn.executemany("INSERT INTO code_cat (catid, name, memo, supercatid) VALUES (?,?,?,?)",
-                     [(1, "Leadership", "all leadership", None), (2, "Voice", "", 1)])
-    conn.executemany("INSERT INTO code_name (cid, name, memo, catid) VALUES (?,?,?,?)",
-                     [(1, "Clinical voice", "speaking for clinicians", 2), (2, "Plans", "", None)])
+    conn.executemany(
+        "INSERT INTO source (id, name, fulltext, mediapath) VALUES (?,?,?,?)",
+        [
+            (1, "Board meeting notes", QC_TEXT1, None),
+            (2, "Memo", QC_TEXT2, None),
+            (3, "photo.jpg", None, "/images/photo.jpg"),
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO code_cat (catid, name, memo, supercatid) VALUES (?,?,?,?)",
+        [(1, "Leadership", "all leadership", None), (2, "Voice", "", 1)],
+    )
+    conn.executemany(
+        "INSERT INTO code_name (cid, name, memo, catid) VALUES (?,?,?,?)",
+        [(1, "Clinical voice", "speaking for clinicians", 2), (2, "Plans", "", None)],
+    )
     start = QC_TEXT1.index("The GP lead")
     end = start + len("The GP lead spoke for clinicians.")
     later = QC_TEXT1.index("Then")
-    conn.executemany("INSERT INTO code_text (cid, fid, seltext, pos0, pos1, owner) VALUES (?,?,?,?,?,?)",
-                     [(1, 1, QC_TEXT1[start:end], start, end, "alice"),
-                      (2, 1, QC_TEXT1[start:end], start, end, "bob"),
-                      (2, 1, QC_TEXT1[later:], later, len(QC_TEXT1), "alice"),
-                      (2, 2, "short", 2, 7, "bob")])
+    conn.executemany(
+        "INSERT INTO code_text (cid, fid, seltext, pos0, pos1, owner) VALUES (?,?,?,?,?,?)",
+        [
+            (1, 1, QC_TEXT1[start:end], start, end, "alice"),
+            (2, 1, QC_TEXT1[start:end], start, end, "bob"),
+            (2, 1, QC_TEXT1[later:], later, len(QC_TEXT1), "alice"),
+            (2, 2, "short", 2, 7, "bob"),
+        ],
+    )
     conn.execute("INSERT INTO code_image (id, x1, y1, width, height, cid, owner) VALUES (3, 0, 0, 5, 5, 2, 'bob')")
     conn.executemany("INSERT INTO cases (caseid, name) VALUES (?,?)", [(1, "Dr A"), (2, "Dr B")])
-    conn.executemany("INSERT INTO case_text (caseid, fid, pos0, pos1) VALUES (?,?,?,?)",
-                     [(1, 1, 0, len(QC_TEXT1)), (2, 2, 0, len(QC_TEXT2))])
-    conn.executemany("INSERT INTO attribute (name, attr_type, value, id) VALUES (?,?,?,?)",
-                     [("site", "case", "East", 1), ("level", "case", "executive", 1), ("site", "case", "West", 2),
-                      ("meeting", "file", "board", 1)])
+    conn.executemany(
+        "INSERT INTO case_text (caseid, fid, pos0, pos1) VALUES (?,?,?,?)",
+        [(1, 1, 0, len(QC_TEXT1)), (2, 2, 0, len(QC_TEXT2))],
+    )
+    conn.executemany(
+        "INSERT INTO attribute (name, attr_type, value, id) VALUES (?,?,?,?)",
+        [
+            ("site", "case", "East", 1),
+            ("level", "case", "executive", 1),
+            ("site", "case", "West", 2),
+            ("meeting", "file", "board", 1),
+        ],
+    )
     conn.commit()
     conn.close()
     return folder
 
 
 # --- Taguette ---------------------------------------------------------------------------------
+
 
 def taguette_export(tmp: Path, xlsx: bool = False, offsets: bool = False) -> Path:
     """Taguette's highlights export (id, document, tag, content) and codebook.csv beside it."""
@@ -328,11 +402,13 @@ def taguette_export(tmp: Path, xlsx: bool = False, offsets: bool = False) -> Pat
         target = folder / "all_tags.csv"
         target.write_text(buf.getvalue(), encoding="utf-8")
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows([
-        ["tag", "description", "number of highlights"],
-        ["voice", "someone speaks for a group", "1"],
-        ["voice.clinical", "a clinician speaks for clinicians", "1"],
-        ["plans", "", "2"],
-    ])
+    csv.writer(buf, lineterminator="\r\n").writerows(
+        [
+            ["tag", "description", "number of highlights"],
+            ["voice", "someone speaks for a group", "1"],
+            ["voice.clinical", "a clinician speaks for clinicians", "1"],
+            ["plans", "", "2"],
+        ]
+    )
     (folder / "codebook.csv").write_text(buf.getvalue(), encoding="utf-8")
     return target

@@ -36,7 +36,9 @@ def test_cohen_kappa_binary_hand_computed():
 def test_krippendorff_alpha_hand_computed():
     # coincidences o00 = 4, o01 = o10 = 1, o11 = 2; n0 = 5, n1 = 3, n = 8
     # Do = 2/8, De = 2*5*3/(8*7) -> alpha = 1 - 0.25/0.535714 = 0.533333
-    assert agreement.krippendorff_alpha(np.array([1, 1, 0, 0]), np.array([1, 0, 0, 0])) == pytest.approx(0.533333, abs=1e-6)
+    assert agreement.krippendorff_alpha(np.array([1, 1, 0, 0]), np.array([1, 0, 0, 0])) == pytest.approx(
+        0.533333, abs=1e-6
+    )
 
 
 def test_merged_units():
@@ -44,12 +46,14 @@ def test_merged_units():
 
 
 def test_agreement_table_per_code_and_document():
-    codings = pd.DataFrame([
-        {"document_id": "d1", "start": 0, "end": 40, "code": CODE, "coder": "A"},
-        {"document_id": "d1", "start": 20, "end": 60, "code": CODE, "coder": "B"},
-        {"document_id": "d1", "start": 70, "end": 80, "code": "relational/alliance_building", "coder": "A"},
-        {"document_id": "d2", "start": 0, "end": 10, "code": CODE, "coder": "A"},  # coded by A only
-    ])
+    codings = pd.DataFrame(
+        [
+            {"document_id": "d1", "start": 0, "end": 40, "code": CODE, "coder": "A"},
+            {"document_id": "d1", "start": 20, "end": 60, "code": CODE, "coder": "B"},
+            {"document_id": "d1", "start": 70, "end": 80, "code": "relational/alliance_building", "coder": "A"},
+            {"document_id": "d2", "start": 0, "end": 10, "code": CODE, "coder": "A"},  # coded by A only
+        ]
+    )
     documents = pd.DataFrame({"document_id": ["d1", "d2"], "n_chars": [100, 50]})
     by_code, by_doc = agreement.agreement(codings, documents, [CODE, "relational/alliance_building"])
     assert set(by_doc["document_id"]) == {"d1"}  # d2 was not double coded

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import ics_leadership
+
 from conftest import ROOT
 
 
@@ -19,8 +20,13 @@ def test_import_contracts_hold():
     lint = Path(sys.executable).parent / "lint-imports"
     if not lint.exists():
         lint = shutil.which("lint-imports")
-    result = subprocess.run([str(lint)], cwd=ROOT, capture_output=True, text=True,
-                            env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [str(lint)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "broken" not in result.stdout.lower().split("contracts:")[-1].replace("0 broken", "")
 
@@ -40,3 +46,11 @@ def test_every_module_is_in_a_subpackage():
     """Only the package index, the command line and the old-path aliases live at the top."""
     top = {p.stem for p in (ROOT / "src" / "ics_leadership").glob("*.py")}
     assert top - set(ics_leadership.MOVED) == {"__init__", "__main__", "cli"}
+
+
+def test_ruff_lint_and_format_are_clean():
+    """ruff (configured in pyproject.toml) finds nothing to fix and nothing to reformat."""
+    ruff = Path(sys.executable).parent / "ruff"
+    for args in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([str(ruff), *args], cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, f"ruff {' '.join(args)}:\n{result.stdout[-3000:]}{result.stderr[-1000:]}"

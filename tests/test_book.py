@@ -6,10 +6,11 @@ import html
 import re
 
 import pytest
+from test_sample import PAPER_TABLE1
+
+from ics_leadership.publish import pipeline
 
 from conftest import replace_in, run_cli
-from ics_leadership.publish import pipeline
-from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +40,9 @@ def test_sample_page_shows_every_table1_role(built_book):
 
 def test_home_page_numbers_come_from_the_notebook(built_book):
     text = _text(built_book / "book/_build/html/intro.html")
-    assert "interviewed 25 clinical leaders listed in the paper’s Table 1 across 3 Sustainability" in text.replace("'", "’")
+    assert "interviewed 25 clinical leaders listed in the paper’s Table 1 across 3 Sustainability" in text.replace(
+        "'", "’"
+    )
     assert "together with 47 non-clinical leaders, and observed 28 meetings over 49 hours" in text
     assert re.search(r"checked against itself;\s*4\s+facts are stated in more than one way", text)
 
@@ -47,7 +50,9 @@ def test_home_page_numbers_come_from_the_notebook(built_book):
 def test_model_page_shows_figure_tables_and_glued_numbers(built_book):
     text = _text(built_book / "book/_build/html/notebooks/03_model.html")
     assert "The model has 12 boxes: 4 sources of influence, 4 primary contributions and 4 secondary effects" in text
-    assert "Of these, 15 are stated in the paper (solid arrows) and 3 are the compendium’s reading" in text.replace("'", "’")
+    assert "Of these, 15 are stated in the paper (solid arrows) and 3 are the compendium’s reading" in text.replace(
+        "'", "’"
+    )
     assert "Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml" in text
     assert "Theory crosswalk at a glance" in text
     assert "Synthetic demonstration data" in text  # the evidence-weighted figure runs on the synthetic corpus
@@ -71,7 +76,11 @@ def test_colophon_records_the_build(built_book):
 def test_failing_notebook_keeps_the_previous_book(built_book):
     index = built_book / "book/_build/html/index.html"
     before = index.read_bytes()
-    replace_in(built_book / "pipeline.yaml", "raw_dir: ../data/raw\n      derived_dir", "raw_dir: ../no/such/dir\n      derived_dir")
+    replace_in(
+        built_book / "pipeline.yaml",
+        "raw_dir: ../data/raw\n      derived_dir",
+        "raw_dir: ../no/such/dir\n      derived_dir",
+    )
     try:
         result = run_cli(built_book, "build")
     finally:
@@ -99,13 +108,17 @@ def test_changed_raw_file_stops_the_build_before_any_notebook(built_book):
 def test_every_chapter_is_built_with_its_title(built_book):
     html = built_book / "book/_build/html"
     titles = {
-        "background.html": "Background and theory", "notebooks/05_methods.html": "Methods",
+        "background.html": "Background and theory",
+        "notebooks/05_methods.html": "Methods",
         "notebooks/10_codebook.html": "Codebook and framework matrix",
         "notebooks/contribution_representation.html": "Representation",
         "notebooks/contribution_relational.html": "Relational activities",
-        "notebooks/02_coding.html": "Theme coding summaries", "reproduction.html": "Reproduction notes",
-        "notebooks/95_coreq.html": "Reporting checklist (COREQ)", "data_availability.html": "Data availability and ethics",
-        "own_data.html": "Use your own data", "references.html": "References",
+        "notebooks/02_coding.html": "Theme coding summaries",
+        "reproduction.html": "Reproduction notes",
+        "notebooks/95_coreq.html": "Reporting checklist (COREQ)",
+        "data_availability.html": "Data availability and ethics",
+        "own_data.html": "Use your own data",
+        "references.html": "References",
     }
     for page, title in titles.items():
         assert re.search(rf"<h1>{re.escape(title)}", (html / page).read_text(encoding="utf-8")), page
@@ -128,8 +141,13 @@ def test_methods_numbers_come_from_the_study_facts(built_book):
 
 def test_references_have_dois_and_citations_resolve(built_book):
     text = _text(built_book / "book/_build/html/references.html")
-    for doi in ("10.1136/leader-2022-000709", "10.1093/intqhc/mzm042", "10.1371/journal.pone.0232076",
-                "10.1093/jopart/mum032", "10.1111/j.1540-6210.2006.00664.x"):
+    for doi in (
+        "10.1136/leader-2022-000709",
+        "10.1093/intqhc/mzm042",
+        "10.1371/journal.pone.0232076",
+        "10.1093/jopart/mum032",
+        "10.1111/j.1540-6210.2006.00664.x",
+    ):
         assert doi in text
     coreq = (built_book / "book/_build/html/notebooks/95_coreq.html").read_text(encoding="utf-8")
     assert "references.html#id" in coreq or "references.html#" in coreq  # {cite} links to the bibliography

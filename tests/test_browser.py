@@ -23,17 +23,25 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_sample import PAPER_TABLE1
+
+from ics_leadership.publish import pipeline
 
 from conftest import ROOT, run_cli
-from ics_leadership.publish import pipeline
-from test_sample import PAPER_TABLE1
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Flags for a closed network and a root user (see README, "Browser tests").
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 #: The conceptual model's page (Figure 1), written on another branch.
 MODEL_PAGE = "notebooks/03_model"
@@ -109,11 +117,14 @@ def page(browser):
 
 # --- every page ---------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", _book_pages())
 def test_page_loads_cleanly_from_the_book_alone(page, site, path):
     response = page.goto(f"{site}/{path}", wait_until="networkidle")
     assert response.status == 200
-    broken = page.evaluate("Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+    broken = page.evaluate(
+        "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+    )
     assert broken == []
     assert page.problems == []
     # Offline by construction: nothing is fetched from anywhere but the book itself.
@@ -134,14 +145,16 @@ def test_no_serious_accessibility_violations(page, site, path):
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     serious = []
     for mode in ("light", "dark"):
-        page.evaluate("m => { document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }",
-                      mode)
+        page.evaluate(
+            "m => { document.documentElement.dataset.mode = m; document.documentElement.dataset.theme = m; }", mode
+        )
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
         serious += [
             f"{mode} mode: {v['id']} ({v['impact']}): {v['help']}; e.g. {v['nodes'][0]['target']} "
             f"{v['nodes'][0].get('failureSummary', '').splitlines()[-1:]}"
-            for v in results["violations"] if v["impact"] in ("serious", "critical")
+            for v in results["violations"]
+            if v["impact"] in ("serious", "critical")
         ]
     assert serious == [], "\n".join(serious)
 
@@ -155,8 +168,9 @@ def test_every_image_in_the_content_has_alt_text(page, site):
             alt: (i.getAttribute('alt') || '').trim(), figure: !!i.closest('article figure'),
             src: i.getAttribute('src').slice(0, 60)}))""")
         for image in images:
-            assert len(image["alt"]) >= 5 and not re.search(r"\.(png|svg|jpe?g)$|^image$", image["alt"], re.I), \
+            assert len(image["alt"]) >= 5 and not re.search(r"\.(png|svg|jpe?g)$|^image$", image["alt"], re.I), (
                 f"{path}: {image['src']} has alt {image['alt']!r}"
+            )
             if image["figure"]:
                 figures += 1
                 assert len(image["alt"]) > 40, f"{path}: a figure's alt text says too little: {image['alt']!r}"
@@ -164,6 +178,7 @@ def test_every_image_in_the_content_has_alt_text(page, site):
 
 
 # --- particular pages ---------------------------------------------------------------------------
+
 
 def test_table1_is_visible_with_every_role(page, site):
     page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
@@ -179,7 +194,9 @@ def test_table1_is_visible_with_every_role(page, site):
 
 def test_sample_figures_have_descriptive_alt_text(page, site):
     page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
-    alts = page.evaluate("Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')")
+    alts = page.evaluate(
+        "Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')"
+    )
     assert len(alts) == 2
     assert all(len(a) > 40 for a in alts)
 
@@ -187,8 +204,9 @@ def test_sample_figures_have_descriptive_alt_text(page, site):
 def test_figure1_conceptual_model_is_visible(page, site):
     page.goto(f"{site}/{MODEL_PAGE}.html", wait_until="networkidle")
     assert page.problems == []
-    figure = page.locator("main article figure",
-                          has=page.locator("figcaption", has_text="Figure 1 of Waring et al. (2023)")).first
+    figure = page.locator(
+        "main article figure", has=page.locator("figcaption", has_text="Figure 1 of Waring et al. (2023)")
+    ).first
     figure.scroll_into_view_if_needed()
     assert figure.is_visible()
     image = figure.locator("img").first
@@ -211,7 +229,9 @@ def test_home_page_numbers_are_rendered(page, site):
 
 def test_model_figures_have_alt_text_listing_the_links(page, site):
     page.goto(f"{site}/notebooks/03_model.html", wait_until="networkidle")
-    alts = page.evaluate("Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')")
+    alts = page.evaluate(
+        "Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')"
+    )
     assert len(alts) == 3  # Figure 1, the evidence-weighted model (synthetic corpus) and the concentration grid
     assert "Clinical expertise to Analytical insight" in alts[0]
     assert sum(a.startswith("Synthetic demonstration data") for a in alts) == 1
@@ -240,14 +260,17 @@ def test_notebook_pages_offer_binder_and_the_executed_notebook(page, site, html_
         source = sources[file.removeprefix("notebooks/")]
         assert launch == [f"{BINDER}{source}"]
         assert (ROOT / source).is_file()
-        download = page.evaluate("Array.from(document.querySelectorAll('a[href$=\".ipynb\"]'))"
-                                 ".filter(a => !a.href.includes('mybinder')).map(a => a.href)")
+        download = page.evaluate(
+            "Array.from(document.querySelectorAll('a[href$=\".ipynb\"]'))"
+            ".filter(a => !a.href.includes('mybinder')).map(a => a.href)"
+        )
         assert download == [f"{site}/_sources/{file}.ipynb"]
         executed = json.loads((html_dir / "_sources" / f"{file}.ipynb").read_text(encoding="utf-8"))
         assert any(cell.get("outputs") for cell in executed["cells"]), f"{file}: the download has no outputs"
 
 
 # --- links --------------------------------------------------------------------------------------
+
 
 class _Anchors(html.parser.HTMLParser):
     """The ``id`` and ``name`` attributes of a page: the targets a ``#fragment`` may name."""
@@ -289,8 +312,9 @@ def test_internal_links_resolve(page, site):
             continue
         visited.add(url)
         page.goto(url, wait_until="domcontentloaded")
-        hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
-                              ".map(a => [a.getAttribute('href'), a.href])")
+        hrefs = page.evaluate(
+            "Array.from(document.querySelectorAll('a[href]')).map(a => [a.getAttribute('href'), a.href])"
+        )
         for raw, absolute in hrefs:
             if not absolute.startswith(site) or raw == "#" or raw.startswith("javascript:"):
                 continue
@@ -308,6 +332,7 @@ def test_internal_links_resolve(page, site):
 
 
 # --- the PDF ------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def pdf_build(built_book):

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from ics_leadership.core.errors import BookBuildError, CompendiumError
 from ics_leadership.publish import buildguard, pipeline
+
+from conftest import ROOT
 
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and PR_SET_PDEATHSIG")
@@ -53,10 +54,13 @@ def _children(pid: int) -> list[int]:
 
 # --- the lock ---------------------------------------------------------------------------------------
 
+
 def test_a_second_build_waits_then_stops_naming_the_first(tmp_path):
-    holder = python(f"from pathlib import Path\nfrom ics_leadership.publish import buildguard\n"
-                    f"with buildguard.build_lock(Path({str(tmp_path)!r})):\n"
-                    f"    print('locked', flush=True)\n    import time; time.sleep(60)")
+    holder = python(
+        f"from pathlib import Path\nfrom ics_leadership.publish import buildguard\n"
+        f"with buildguard.build_lock(Path({str(tmp_path)!r})):\n"
+        f"    print('locked', flush=True)\n    import time; time.sleep(60)"
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         said = []
@@ -78,10 +82,12 @@ def test_a_second_build_waits_then_stops_naming_the_first(tmp_path):
 
 # --- the jupyter-book child --------------------------------------------------------------------------
 
+
 @linux_only
 def test_the_child_dies_when_its_parent_is_killed(tmp_path):
-    parent = python("from ics_leadership.publish import buildguard\nprint('go', flush=True)\n"
-                    "buildguard.run_child(['sleep', '60'])")
+    parent = python(
+        "from ics_leadership.publish import buildguard\nprint('go', flush=True)\nbuildguard.run_child(['sleep', '60'])"
+    )
     try:
         assert parent.stdout.readline().strip() == "go"
         deadline = time.monotonic() + 10
@@ -98,9 +104,11 @@ def test_the_child_dies_when_its_parent_is_killed(tmp_path):
 
 @linux_only
 def test_sigterm_stops_the_childs_whole_process_group(tmp_path):
-    parent = python("from ics_leadership.publish import buildguard\nprint('go', flush=True)\n"
-                    "with buildguard.sigterm_as_interrupt():\n"
-                    "    buildguard.run_child(['sh', '-c', 'sleep 60 & sleep 60'])")
+    parent = python(
+        "from ics_leadership.publish import buildguard\nprint('go', flush=True)\n"
+        "with buildguard.sigterm_as_interrupt():\n"
+        "    buildguard.run_child(['sh', '-c', 'sleep 60 & sleep 60'])"
+    )
     try:
         assert parent.stdout.readline().strip() == "go"
         deadline = time.monotonic() + 10
@@ -120,6 +128,7 @@ def test_sigterm_stops_the_childs_whole_process_group(tmp_path):
 
 
 # --- leftovers and the swap -------------------------------------------------------------------------
+
 
 def _leftovers(book: Path) -> list[Path]:
     made = [book / ".staging-4242-deadbeef", book / ".build-x1y2", book / ".build-old-_build-4242"]
@@ -170,8 +179,12 @@ def _fake_jupyter_book(tmp_path: Path, succeed: bool) -> str:
     script.write_text(
         "#!/bin/sh\n"  # jupyter-book build SOURCE --path-output OUT ...
         'src="$2"; out="$4"\n'
-        + ('mkdir -p "$out/_build/html" && cat "$src/notebooks/a.ipynb" > "$out/_build/html/index.html"\n'
-           if succeed else 'echo "WARNING: a broken reference" >&2; exit 1\n'))
+        + (
+            'mkdir -p "$out/_build/html" && cat "$src/notebooks/a.ipynb" > "$out/_build/html/index.html"\n'
+            if succeed
+            else 'echo "WARNING: a broken reference" >&2; exit 1\n'
+        )
+    )
     script.chmod(0o755)
     return str(script)
 

@@ -8,13 +8,14 @@ import math
 import pandas as pd
 import pytest
 
-from coded_fixture import coding, doc, make_coded
-from conftest import ROOT
 from ics_leadership.coding import prevalence
 from ics_leadership.coding.mapping import load_for_analysis, load_mapping
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.facts import claims
 from ics_leadership.facts.codebook import load_codebook
+
+from coded_fixture import coding, doc, make_coded
+from conftest import ROOT
 
 CB = load_codebook()
 
@@ -46,14 +47,28 @@ def _project(folder, synthetic=False, codes=None):
     and delegating: D6, D7 (thematic); alliance building: D12-D15 (project, later).
     """
     codes = codes or {}
-    people = [{"participant_id": f"P{i}", "site": "X", "level": ["executive", "thematic", "project"][(i - 1) // 5],
-               "group": "clinical"} for i in range(1, 16)]
+    people = [
+        {
+            "participant_id": f"P{i}",
+            "site": "X",
+            "level": ["executive", "thematic", "project"][(i - 1) // 5],
+            "group": "clinical",
+        }
+        for i in range(1, 16)
+    ]
     docs = [doc(f"D{i}", 1000, f"P{i}", stage="early" if i <= 11 else "later") for i in range(1, 16)]
-    spans = {"analytical_insight/evidence_and_data": (1, 6, 11), "representation/clinical_voice": range(6, 16),
-             "translating_communicating/framing": range(1, 11), "relational/empowering_delegating": (6, 7),
-             "relational/alliance_building": range(12, 16)}
-    cods = [coding(f"D{i}", 10 * j, 10 * j + 5, codes.get(code, code))
-            for j, (code, where) in enumerate(spans.items()) for i in where]
+    spans = {
+        "analytical_insight/evidence_and_data": (1, 6, 11),
+        "representation/clinical_voice": range(6, 16),
+        "translating_communicating/framing": range(1, 11),
+        "relational/empowering_delegating": (6, 7),
+        "relational/alliance_building": range(12, 16),
+    }
+    cods = [
+        coding(f"D{i}", 10 * j, 10 * j + 5, codes.get(code, code))
+        for j, (code, where) in enumerate(spans.items())
+        for i in where
+    ]
     return make_coded(folder, docs, cods, people, synthetic=synthetic)
 
 
@@ -73,22 +88,33 @@ def real(tmp_path):
 def test_statuses_on_real_data(real):
     table, evidence = real
     assert table["status"].to_dict() == {
-        "T01": "consistent",       # someone at every level: 1/5 each
-        "T02": "not consistent",   # nobody of the 5 project leaders translates
-        "T03": "consistent",       # 10/10 vs 0/5: p = 1/C(15,5) = 1/3003
-        "T04": "not consistent",   # 0/5 project vs 5/5 executive, the opposite way: p = 1/C(10,5) = 1/252
-        "T05": "inconclusive",     # 4/4 later vs 2/11 early, p = 15/1365, but only 4 later documents
-        "T06": "inconclusive",     # opposite (5/10 vs 5/5) but p = 252/3003 = 0.084
-        "T07": "consistent",       # empowering: thematic 2/5, executive and project 0/5
-        "T08": "not consistent",   # alliance building: thematic 0/5, project 4/5
-        "T09": "inconclusive",     # translating: executive 5/5 ties with thematic 5/5
-        "T10": "consistent",       # project: representation 5/5, relational 4/5, then analytical 1/5
-        "T11": "not consistent",   # project: relational 4/5 is below representation 5/5
+        "T01": "consistent",  # someone at every level: 1/5 each
+        "T02": "not consistent",  # nobody of the 5 project leaders translates
+        "T03": "consistent",  # 10/10 vs 0/5: p = 1/C(15,5) = 1/3003
+        "T04": "not consistent",  # 0/5 project vs 5/5 executive, the opposite way: p = 1/C(10,5) = 1/252
+        "T05": "inconclusive",  # 4/4 later vs 2/11 early, p = 15/1365, but only 4 later documents
+        "T06": "inconclusive",  # opposite (5/10 vs 5/5) but p = 252/3003 = 0.084
+        "T07": "consistent",  # empowering: thematic 2/5, executive and project 0/5
+        "T08": "not consistent",  # alliance building: thematic 0/5, project 4/5
+        "T09": "inconclusive",  # translating: executive 5/5 ties with thematic 5/5
+        "T10": "consistent",  # project: representation 5/5, relational 4/5, then analytical 1/5
+        "T11": "not consistent",  # project: relational 4/5 is below representation 5/5
         "T12": "not testable on coded data",
     }
     assert table["p_shown"].fillna("").to_dict() == {
-        "T01": "", "T02": "", "T03": "< 0.001", "T04": "0.004", "T05": "0.011", "T06": "0.084", "T07": "",
-        "T08": "", "T09": "", "T10": "", "T11": "", "T12": ""}
+        "T01": "",
+        "T02": "",
+        "T03": "< 0.001",
+        "T04": "0.004",
+        "T05": "0.011",
+        "T06": "0.084",
+        "T07": "",
+        "T08": "",
+        "T09": "",
+        "T10": "",
+        "T11": "",
+        "T12": "",
+    }
     # The number itself stays a number for whoever reads the CSV (1/3003, 1/252, 252/3003).
     assert table.loc["T03", "p_value"] == pytest.approx(1 / 3003)
     assert table.loc["T04", "p_value"] == pytest.approx(1 / 252)
@@ -96,8 +122,18 @@ def test_statuses_on_real_data(real):
     assert table["p_value"].isna().sum() == 8
     effects = table["effect_size"].astype(float)
     assert effects.drop("T12").to_dict() == {
-        "T01": 0.2, "T02": 0.0, "T03": 1.0, "T04": -1.0, "T05": 0.818, "T06": -0.5, "T07": 0.4, "T08": -0.8,
-        "T09": 0.0, "T10": 0.6, "T11": -0.2}
+        "T01": 0.2,
+        "T02": 0.0,
+        "T03": 1.0,
+        "T04": -1.0,
+        "T05": 0.818,
+        "T06": -0.5,
+        "T07": 0.4,
+        "T08": -0.8,
+        "T09": 0.0,
+        "T10": 0.6,
+        "T11": -0.2,
+    }
     assert math.isnan(effects["T12"])
     assert table.loc["T03", "direction_observed"] == "as claimed"
     assert table.loc["T04", "direction_observed"] == "opposite to the claim"
@@ -121,8 +157,13 @@ def test_statuses_on_real_data(real):
 def test_descriptive_tests_use_the_minimum_group_size(tmp_path):
     table, _ = _ledger(tmp_path, _project(tmp_path / "real"), LEDGER.replace("min_group_size: 5", "min_group_size: 6"))
     assert set(table["status"].drop("T12")) == {"inconclusive"}
-    assert table.loc["T01", "reason"] == "The smallest compared group (executive, 5 participants) is below the minimum of 6."
-    assert table.loc["T10", "reason"] == "The smallest compared group (project, 5 participants) is below the minimum of 6."
+    assert (
+        table.loc["T01", "reason"]
+        == "The smallest compared group (executive, 5 participants) is below the minimum of 6."
+    )
+    assert (
+        table.loc["T10", "reason"] == "The smallest compared group (project, 5 participants) is below the minimum of 6."
+    )
     assert table.loc["T03", "p_shown"] == "< 0.001"  # still shown: inconclusive is not hidden evidence
 
 
@@ -131,7 +172,10 @@ def _not_evaluated(table, evidence, reason_starts):
     assert table.loc["T12", "status"] == claims.NOT_TESTABLE
     assert table["reason"].drop("T12").str.startswith(reason_starts).all()
     assert table[claims.RESULT_COLUMNS].isna().all().all()  # no direction, effect, group size or p value
-    assert table.loc["T03", "proposition"] == "Prevalence of representation is higher at thematic + project than at executive."
+    assert (
+        table.loc["T03", "proposition"]
+        == "Prevalence of representation is higher at thematic + project than at executive."
+    )
     assert table.loc["T03", "test"].startswith("higher_prevalence: share of participants expressing representation")
     assert evidence == {}
 
@@ -147,9 +191,13 @@ def test_synthetic_data_get_no_verdict_and_no_test_runs(tmp_path, monkeypatch):
 
 
 def test_demonstration_mapping_gets_no_verdict(tmp_path):
-    own = {"analytical_insight/evidence_and_data": "Coke", "representation/clinical_voice": "bacon",
-           "translating_communicating/framing": "cornflakes", "relational/empowering_delegating": "tea",
-           "relational/alliance_building": "toast"}
+    own = {
+        "analytical_insight/evidence_and_data": "Coke",
+        "representation/clinical_voice": "bacon",
+        "translating_communicating/framing": "cornflakes",
+        "relational/empowering_delegating": "tea",
+        "relational/alliance_building": "toast",
+    }
     folder = _project(tmp_path / "own", codes=own)
     body = "codes:\n" + "".join(f"  {v}: {k}\n" for k, v in own.items())
     (tmp_path / "real.yaml").write_text(body)
@@ -168,8 +216,19 @@ def test_the_example_mapping_is_a_demonstration(tmp_path):
         load_mapping(tmp_path / "m.yaml", CB)
 
 
-@pytest.mark.parametrize("p, text", [(0.0004, "< 0.001"), (0.001, "0.001"), (1 / 15, "0.067"), (0.0496, "0.0496"),
-                                     (0.05, "0.050"), (0.0504, "0.050"), (1.0, "1.000"), (float("nan"), "")])
+@pytest.mark.parametrize(
+    "p, text",
+    [
+        (0.0004, "< 0.001"),
+        (0.001, "0.001"),
+        (1 / 15, "0.067"),
+        (0.0496, "0.0496"),
+        (0.05, "0.050"),
+        (0.0504, "0.050"),
+        (1.0, "1.000"),
+        (float("nan"), ""),
+    ],
+)
 def test_p_values_are_never_zero(p, text):
     assert claims.format_p(p, 0.05) == text
 
@@ -201,7 +260,8 @@ def test_ledger_errors_name_the_claim(tmp_path):
         "  - {id: X2, claim: a, location: b, by: level, test: {type: highest_at, code: representation/voice, level: board}}\n"
         "  - {id: X3, claim: a, by: level, test: {type: not_testable, reason: r}}\n"
         "  - {id: X4, claim: a, location: b, by: level, test: {type: among_top_at_level, codes: [relational, representation], level: project, k: 1}}\n"
-        "  - {id: X5, claim: a, location: b, by: level, test: {type: among_top_at_level, codes: [relational/alliance_building], level: project, k: 4}}\n")
+        "  - {id: X5, claim: a, location: b, by: level, test: {type: among_top_at_level, codes: [relational/alliance_building], level: project, k: 4}}\n"
+    )
     with pytest.raises(DataValidationError) as info:
         claims.load_claims(tmp_path / "claims.yaml", CB)
     message = str(info.value)

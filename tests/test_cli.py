@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from conftest import ROOT, copy_compendium, run_cli
 from ics_leadership import cli
+
+from conftest import ROOT, copy_compendium, run_cli
 
 
 def test_help_explains_every_command():
@@ -55,8 +56,11 @@ def test_parameter_values_are_typed():
 
 
 def _tree(folder):
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_run_writes_into_its_own_folder_and_leaves_the_book_alone(tmp_path):
@@ -87,12 +91,28 @@ def test_the_readmes_own_data_workflow_runs(tmp_path):
     coded = root / "data" / "coded"
     coded.mkdir()
     example = root / "examples" / "atlas_ti"
-    imported = run_cli(root, "import", str(example / "atlas_ti_8_standard_project.qdpx"), "--out", "data/coded/study",
-                       "--anonymise", "--no-excerpts")
+    imported = run_cli(
+        root,
+        "import",
+        str(example / "atlas_ti_8_standard_project.qdpx"),
+        "--out",
+        "data/coded/study",
+        "--anonymise",
+        "--no-excerpts",
+    )
     assert imported.returncode == 0, imported.stderr
     (coded / "mapping.yaml").write_bytes((example / "mapping.yaml").read_bytes())
-    result = run_cli(root, "run", "02_coding", "-p", "coded_data", "../data/coded/study",
-                     "-p", "mapping", "../data/coded/mapping.yaml")
+    result = run_cli(
+        root,
+        "run",
+        "02_coding",
+        "-p",
+        "coded_data",
+        "../data/coded/study",
+        "-p",
+        "mapping",
+        "../data/coded/mapping.yaml",
+    )
     assert result.returncode == 0, result.stderr
     executed = (coded / "runs" / "02_coding" / "02_coding.ipynb").read_text(encoding="utf-8")
     # What the data cannot give is said on the page, not left to a silent gap or a crash.
@@ -104,10 +124,12 @@ def test_unknown_parameter_is_an_error_listing_the_notebooks_parameters(capsys):
     assert cli.main(["run", "02_coding", "-p", "coded_dta", "x", "-p", "threshold", "0.1"]) == 1
     err = capsys.readouterr().err
     # threshold is declared (in a tuple assignment papermill's inspection misses); coded_dta is not
-    assert err == ("error: notebooks/02_coding.ipynb: -p coded_dta: the notebook has no such parameter (its "
-                   "parameters: coded_data, mapping, synthetic_seed, double_coded_share, agreement, coder, raw_dir, "
-                   "derived_dir, base_size, run_length, threshold)\n"
-                   "run: 1 problem; nothing was written\n")
+    assert err == (
+        "error: notebooks/02_coding.ipynb: -p coded_dta: the notebook has no such parameter (its "
+        "parameters: coded_data, mapping, synthetic_seed, double_coded_share, agreement, coder, raw_dir, "
+        "derived_dir, base_size, run_length, threshold)\n"
+        "run: 1 problem; nothing was written\n"
+    )
     assert not (ROOT / "data" / "coded" / "runs" / "02_coding").exists()
 
 
@@ -120,9 +142,11 @@ def test_unexpected_errors_are_one_line_unless_debug(monkeypatch, capsys):
     monkeypatch.setattr(pipeline, "check_raw", broken)
     assert cli.main(["check"]) == 1
     err = capsys.readouterr().err
-    assert err == ("error: check stopped on an unexpected KeyError: 'group' (a bug, or input we did not foresee: "
-                   "please report it; --debug shows the traceback)\n"
-                   "check: 1 problem; nothing was written\n")
+    assert err == (
+        "error: check stopped on an unexpected KeyError: 'group' (a bug, or input we did not foresee: "
+        "please report it; --debug shows the traceback)\n"
+        "check: 1 problem; nothing was written\n"
+    )
     for argv in (["--debug", "check"], ["check", "--debug"]):
         assert cli.main(argv) == 1
         err = capsys.readouterr().err

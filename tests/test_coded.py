@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from coded_fixture import coding, doc, make_coded
-from conftest import replace_in
 from ics_leadership.coding import coded, mapping
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.facts.codebook import load_codebook
+
+from coded_fixture import coding, doc, make_coded
+from conftest import replace_in
 
 VOICE = "representation/clinical_voice"
 
@@ -47,8 +48,12 @@ def _error(tmp_path, documents, codings, participants=None) -> str:
 
 
 def test_valid_coded_data_resolves_attributes_from_participants(tmp_path):
-    data = _load(tmp_path, [doc("D1", 100, "P1"), doc("O1", 50, source_type="observation", site="X", level="project")],
-                 [coding("D1", 0, 10, VOICE)], [{"participant_id": "P1", "site": "X", "level": "thematic"}])
+    data = _load(
+        tmp_path,
+        [doc("D1", 100, "P1"), doc("O1", 50, source_type="observation", site="X", level="project")],
+        [coding("D1", 0, 10, VOICE)],
+        [{"participant_id": "P1", "site": "X", "level": "thematic"}],
+    )
     assert data.documents.set_index("document_id").loc["D1", ["site", "level"]].tolist() == ["X", "thematic"]
     assert data.documents["sequence"].tolist() == [1, 2]
     assert not data.synthetic
@@ -58,12 +63,20 @@ def test_valid_coded_data_resolves_attributes_from_participants(tmp_path):
     "codings, expected",
     [
         ([coding("D9", 0, 10, VOICE)], "codings.csv, row 1 (line 2), field 'document_id': unknown document 'D9'"),
-        ([coding("D1", 0, 10, "leadership")], "field 'code': unknown code 'leadership' (1 coding; not in the codebook): map it"),
+        (
+            [coding("D1", 0, 10, "leadership")],
+            "field 'code': unknown code 'leadership' (1 coding; not in the codebook): map it",
+        ),
         ([coding("D1", 30, 30, VOICE)], "field 'end': end (30) is not after start (30)"),
         ([coding("D1", 40, 20, VOICE)], "field 'end': end (20) is not after start (40)"),
-        ([coding("D1", 90, 101, VOICE)], "field 'end': span [90, 101) goes beyond the end of document 'D1' (100 characters)"),
-        ([coding("D1", 0, 10, VOICE), coding("D1", 0, 10, VOICE)],
-         "codings.csv, row 2 (line 3): duplicate coding (same document, span, code and coder as row 1)"),
+        (
+            [coding("D1", 90, 101, VOICE)],
+            "field 'end': span [90, 101) goes beyond the end of document 'D1' (100 characters)",
+        ),
+        (
+            [coding("D1", 0, 10, VOICE), coding("D1", 0, 10, VOICE)],
+            "codings.csv, row 2 (line 3): duplicate coding (same document, span, code and coder as row 1)",
+        ),
         ([coding("D1", 0, 10, VOICE, coder="")], "row 1 (line 2), field 'coder': is blank but required"),
         ([coding("D1", -1, 10, VOICE)], "field 'start': -1 is below the minimum 0"),
     ],
@@ -86,15 +99,27 @@ def test_missing_coder_column(tmp_path):
 
 
 def test_mapping_reports_unmapped_and_ignored_codes(tmp_path):
-    folder = make_coded(tmp_path / "c", [doc("D1", 100, "P1")],
-                        [coding("D1", 0, 10, "Voice"), coding("D1", 20, 30, "Admin"), coding("D1", 40, 50, "Odd"),
-                         coding("D1", 60, 70, "Voice (old)")])
+    folder = make_coded(
+        tmp_path / "c",
+        [doc("D1", 100, "P1")],
+        [
+            coding("D1", 0, 10, "Voice"),
+            coding("D1", 20, 30, "Admin"),
+            coding("D1", 40, 50, "Odd"),
+            coding("D1", 60, 70, "Voice (old)"),
+        ],
+    )
     (tmp_path / "map.yaml").write_text(
         "codes:\n  Voice: representation/clinical_voice\n  'Voice (old)': representation/clinical_voice\n"
-        "  Admin: ignore\ndocuments:\n  D1: {site: North, level: project}\n")
+        "  Admin: ignore\ndocuments:\n  D1: {site: North, level: project}\n"
+    )
     data, report = mapping.load_for_analysis(folder, tmp_path / "map.yaml")
     assert report.set_index("project code")["status"].to_dict() == {
-        "Admin": "ignored by the mapping", "Odd": "unmapped", "Voice": "mapped", "Voice (old)": "mapped"}
+        "Admin": "ignored by the mapping",
+        "Odd": "unmapped",
+        "Voice": "mapped",
+        "Voice (old)": "mapped",
+    }
     assert data.codings["code"].tolist() == [VOICE, VOICE]
     assert data.documents.loc[0, "level"] == "project"
 

@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-import qda_fixtures as fx
 from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.coding.mapping import apply_mapping, load_mapping
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.qda import import_project
+
+import qda_fixtures as fx
 
 TOP_AB = r"a\/b"  # the top-level code named "a/b"
 CHILD = "a/b"  # the code "b" under "a"
@@ -52,9 +53,17 @@ def check_distinct(out: Path, coders: int = 1) -> None:
 
 # --- the rules ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("names,path", [
-    (["a/b"], r"a\/b"), (["a", "b"], "a/b"), (["C:\\x"], r"C:\\x"), (["a\\", "/"], r"a\\/\/"), ([""], ""),
-])
+
+@pytest.mark.parametrize(
+    "names,path",
+    [
+        (["a/b"], r"a\/b"),
+        (["a", "b"], "a/b"),
+        (["C:\\x"], r"C:\\x"),
+        (["a\\", "/"], r"a\\/\/"),
+        ([""], ""),
+    ],
+)
 def test_join_and_split_are_inverse(names, path):
     assert codepath.join(names) == path
     assert codepath.split(path) == names
@@ -76,29 +85,39 @@ def test_a_lone_backslash_is_an_error(bad):
 
 # --- every format ---------------------------------------------------------------------------------
 
+
 def test_refi_keeps_a_slash_name_apart_from_a_child(tmp_path):
     g_a, g_b, g_ab, g_yn = (fx.guid(n, "C9") for n in range(1, 5))
-    codebook = ("<CodeBook><Codes>"
-                f'<Code guid="{g_a}" name="a" isCodable="false"><Code guid="{g_b}" name="b" isCodable="true"/></Code>'
-                f'<Code guid="{g_ab}" name="a/b" isCodable="true"/><Code guid="{g_yn}" name="yes/no" isCodable="true"/>'
-                "</Codes></CodeBook>")
-    body = (fx.selection(0, 4, fx.coding(g_b, n=1) + fx.coding(g_ab, n=2), 1)
-            + fx.selection(34, 44, fx.coding(g_yn, n=3), 2))
-    src = fx.write_qdpx(tmp_path / "slash.qdpx", fx.project(
-        fx.text_source(fx.S1, "Interview 1", body, path="internal://one.txt"), codebook=codebook),
-        {"Sources/one.txt": TEXT.encode()})
+    codebook = (
+        "<CodeBook><Codes>"
+        f'<Code guid="{g_a}" name="a" isCodable="false"><Code guid="{g_b}" name="b" isCodable="true"/></Code>'
+        f'<Code guid="{g_ab}" name="a/b" isCodable="true"/><Code guid="{g_yn}" name="yes/no" isCodable="true"/>'
+        "</Codes></CodeBook>"
+    )
+    body = fx.selection(0, 4, fx.coding(g_b, n=1) + fx.coding(g_ab, n=2), 1) + fx.selection(
+        34, 44, fx.coding(g_yn, n=3), 2
+    )
+    src = fx.write_qdpx(
+        tmp_path / "slash.qdpx",
+        fx.project(fx.text_source(fx.S1, "Interview 1", body, path="internal://one.txt"), codebook=codebook),
+        {"Sources/one.txt": TEXT.encode()},
+    )
     import_project(src, tmp_path / "out")
     check_distinct(tmp_path / "out")
 
 
 def test_atlas_style_names_split_on_double_colon_only(tmp_path):
     g1, g2 = fx.guid(1, "C8"), fx.guid(2, "C8")
-    codebook = (f'<CodeBook><Codes><Code guid="{g1}" name="a::b" isCodable="true"/>'
-                f'<Code guid="{g2}" name="a/b" isCodable="true"/></Codes></CodeBook>')
+    codebook = (
+        f'<CodeBook><Codes><Code guid="{g1}" name="a::b" isCodable="true"/>'
+        f'<Code guid="{g2}" name="a/b" isCodable="true"/></Codes></CodeBook>'
+    )
     body = fx.selection(0, 4, fx.coding(g1, n=1) + fx.coding(g2, n=2), 1)
-    src = fx.write_qdpx(tmp_path / "atlas.qdpx", fx.project(
-        fx.text_source(fx.S1, "Interview 1", body, path="internal://one.txt"), codebook=codebook),
-        {"Sources/one.txt": TEXT.encode()})
+    src = fx.write_qdpx(
+        tmp_path / "atlas.qdpx",
+        fx.project(fx.text_source(fx.S1, "Interview 1", body, path="internal://one.txt"), codebook=codebook),
+        {"Sources/one.txt": TEXT.encode()},
+    )
     import_project(src, tmp_path / "out")
     assert sorted(load_coded(tmp_path / "out", check_codes=False).codings["code"]) == [CHILD, TOP_AB]
 
@@ -115,10 +134,13 @@ def test_qualcoder_keeps_a_slash_name_apart_from_a_child(tmp_path):
     """)
     conn.execute("INSERT INTO source VALUES (1, 'Interview 1', ?)", (TEXT,))
     conn.execute("INSERT INTO code_cat VALUES (1, 'a', '', NULL)")
-    conn.executemany("INSERT INTO code_name VALUES (?,?,?,?)", [(1, "b", "", 1), (2, "a/b", "", None),
-                                                                (3, "yes/no", "", None)])
-    conn.executemany("INSERT INTO code_text VALUES (?,?,?,?,?,?)", [
-        (1, 1, "Both", 0, 4, "ann"), (2, 1, "Both", 0, 4, "ann"), (3, 1, TEXT[34:44], 34, 44, "ann")])
+    conn.executemany(
+        "INSERT INTO code_name VALUES (?,?,?,?)", [(1, "b", "", 1), (2, "a/b", "", None), (3, "yes/no", "", None)]
+    )
+    conn.executemany(
+        "INSERT INTO code_text VALUES (?,?,?,?,?,?)",
+        [(1, 1, "Both", 0, 4, "ann"), (2, 1, "Both", 0, 4, "ann"), (3, 1, TEXT[34:44], 34, 44, "ann")],
+    )
     conn.commit()
     conn.close()
     import_project(folder, tmp_path / "out")
@@ -130,9 +152,12 @@ def test_taguette_keeps_a_slash_name_apart_from_a_child(tmp_path):
     folder.mkdir()
     (folder / "highlights.csv").write_text(
         "id,document,tag,content,start,end\n1,Interview 1,b,Both,0,4\n1,Interview 1,a/b,Both,0,4\n"
-        f"2,Interview 1,yes/no,{TEXT[34:44]},34,44\n", encoding="utf-8")
-    (folder / "codebook.csv").write_text("tag,description,number of highlights,parent\na,,0,\nb,,1,a\na/b,,1,\n"
-                                         "yes/no,,1,\n", encoding="utf-8")
+        f"2,Interview 1,yes/no,{TEXT[34:44]},34,44\n",
+        encoding="utf-8",
+    )
+    (folder / "codebook.csv").write_text(
+        "tag,description,number of highlights,parent\na,,0,\nb,,1,a\na/b,,1,\nyes/no,,1,\n", encoding="utf-8"
+    )
     import_project(folder / "highlights.csv", tmp_path / "out", fmt="taguette")
     check_distinct(tmp_path / "out")
 
@@ -140,11 +165,13 @@ def test_taguette_keeps_a_slash_name_apart_from_a_child(tmp_path):
 def test_canonical_csv_keeps_a_slash_name_apart_from_a_child(tmp_path):
     folder = tmp_path / "own"
     folder.mkdir()
-    (folder / "documents.csv").write_text("document_id,participant_id,source_type,n_chars\nd1,,interview,44\n",
-                                          encoding="utf-8")
+    (folder / "documents.csv").write_text(
+        "document_id,participant_id,source_type,n_chars\nd1,,interview,44\n", encoding="utf-8"
+    )
     (folder / "codings.csv").write_text(
         f"document_id,start,end,code,coder\nd1,0,4,{TOP_AB},ann\nd1,0,4,{CHILD},ann\nd1,34,44,{YES_NO},ann\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (folder / "corpus.yaml").write_text("format_version: 2\nsynthetic: false\n", encoding="utf-8")
     import_project(folder, tmp_path / "out")
     check_distinct(tmp_path / "out")
@@ -166,15 +193,17 @@ def test_canonical_version_2_rejects_a_bad_escape(tmp_path):
 
 # --- version 1 folders and mappings ---------------------------------------------------------------
 
+
 def version_1_folder(tmp_path: Path) -> Path:
     """A folder as the tool wrote it before format_version: no escapes, no protected cells."""
     folder = tmp_path / "v1"
     folder.mkdir()
     (folder / "documents.csv").write_text(
-        "document_id,participant_id,source_type,n_chars\n'=d1,,interview,44\n", encoding="utf-8")
+        "document_id,participant_id,source_type,n_chars\n'=d1,,interview,44\n", encoding="utf-8"
+    )
     (folder / "codings.csv").write_text(
-        "document_id,start,end,code,coder,excerpt\n'=d1,0,4,yes/no,ann,'-x\n'=d1,5,9,C:\\x,ann,y\n",
-        encoding="utf-8")
+        "document_id,start,end,code,coder,excerpt\n'=d1,0,4,yes/no,ann,'-x\n'=d1,5,9,C:\\x,ann,y\n", encoding="utf-8"
+    )
     (folder / "corpus.yaml").write_text("synthetic: false\ndescription: old import\n", encoding="utf-8")
     return folder
 
@@ -218,7 +247,8 @@ def slash_import(tmp_path) -> Path:
     folder.mkdir()
     (folder / "documents.csv").write_text("document_id,participant_id,source_type,n_chars\nd1,,interview,44\n")
     (folder / "codings.csv").write_text(
-        f"document_id,start,end,code,coder\nd1,0,4,{TOP_AB},ann\nd1,0,4,{CHILD},ann\nd1,34,44,{YES_NO},ann\n")
+        f"document_id,start,end,code,coder\nd1,0,4,{TOP_AB},ann\nd1,0,4,{CHILD},ann\nd1,34,44,{YES_NO},ann\n"
+    )
     (folder / "corpus.yaml").write_text("format_version: 2\n")
     return folder
 
@@ -230,11 +260,11 @@ def mapped(folder: Path, tmp_path: Path, text: str):
 
 
 def test_mapping_with_escaped_keys(slash_import, tmp_path):
-    data, report = mapped(slash_import, tmp_path, (
-        "format_version: 2\ncodes:\n"
-        "  'a\\/b': representation\n"
-        "  a/b: relational\n"
-        "  \"yes\\\\/no\": ignore\n"))  # double quotes: YAML needs the backslash doubled
+    data, report = mapped(
+        slash_import,
+        tmp_path,
+        ("format_version: 2\ncodes:\n  'a\\/b': representation\n  a/b: relational\n  \"yes\\\\/no\": ignore\n"),
+    )  # double quotes: YAML needs the backslash doubled
     status = dict(zip(report["project code"], report["status"]))
     assert status == {TOP_AB: "mapped", CHILD: "mapped", YES_NO: "ignored by the mapping"}
     assert sorted(data.codings["code"]) == ["relational", "representation"]
@@ -252,7 +282,10 @@ def test_version_1_mapping_reads_slash_as_a_level(slash_import, tmp_path):
 
 def test_version_1_mapping_on_a_version_1_folder(tmp_path):
     data, report = mapped(version_1_folder(tmp_path), tmp_path, "codes:\n  yes/no: relational\n  C:\\x: ignore\n")
-    assert dict(zip(report["project code"], report["status"])) == {"yes/no": "mapped", "C:\\x": "ignored by the mapping"}
+    assert dict(zip(report["project code"], report["status"])) == {
+        "yes/no": "mapped",
+        "C:\\x": "ignored by the mapping",
+    }
 
 
 def test_example_mapping_still_maps_the_atlas_sample(tmp_path):

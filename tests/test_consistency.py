@@ -62,7 +62,9 @@ def test_a_changed_site_total_is_caught(raw_copy):
     checks = consistency.consistency_checks(raw.load_raw(raw_copy))
     findings = consistency.findings(checks).set_index("fact")
     assert findings.loc["observation_hours", "verdict"] == consistency.DATA_DISAGREES
-    assert findings.loc["observation_hours", "values and where"].startswith("49 [Methods, Data collection, para 2] vs 50 [")
+    assert findings.loc["observation_hours", "values and where"].startswith(
+        "49 [Methods, Data collection, para 2] vs 50 ["
+    )
 
 
 @pytest.mark.parametrize(

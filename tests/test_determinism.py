@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, copy_compendium, run_cli
 from ics_leadership.publish import pipeline
+
+from conftest import ROOT, copy_compendium, run_cli
 
 
 def test_two_runs_give_identical_derived_files(tmp_path):
@@ -16,7 +17,8 @@ def test_two_runs_give_identical_derived_files(tmp_path):
     for run in ("one", "two"):
         derived = tmp_path / run
         pipeline.execute_notebook(
-            ROOT / "notebooks" / "01_sample.ipynb", tmp_path / f"{run}.ipynb",
+            ROOT / "notebooks" / "01_sample.ipynb",
+            tmp_path / f"{run}.ipynb",
             parameters={"raw_dir": str(ROOT / "data" / "raw"), "derived_dir": str(derived)},
         )
         outputs.append({p.name: p.read_bytes() for p in sorted(derived.iterdir())})

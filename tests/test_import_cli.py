@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import qda_fixtures as fx
 from ics_leadership import cli
+
+import qda_fixtures as fx
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -29,17 +30,21 @@ def test_summary_line(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.strip() == (
         f"Imported 8 documents, 9 codings, 14 codes, 1 coders into {tmp_path / 'out'}; "
-        f"20 items skipped, 5 warnings (see import_report.csv)")
+        f"20 items skipped, 5 warnings (see import_report.csv)"
+    )
     # One line per kind of warning, naming the documents.
     assert captured.err.count("\n") == 1
-    assert captured.err.startswith("warning: offsets kept as exported (source text missing; reading unknown): "
-                                   "5 documents: '1994 Diet Coke-Diet Coke Break.docx', ")
+    assert captured.err.startswith(
+        "warning: offsets kept as exported (source text missing; reading unknown): "
+        "5 documents: '1994 Diet Coke-Diet Coke Break.docx', "
+    )
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.run([sys.executable, "-m", "ics_leadership", *args], capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "ics_leadership", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_a_hostile_file_in_a_real_process(tmp_path):

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-import qda_fixtures as fx
 from ics_leadership import cli
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.qda import import_project
 from ics_leadership.qda.safety import Limits, MiB
+
+import qda_fixtures as fx
 
 SECRET = "SECRET-OUTSIDE-THE-PROJECT"
 
@@ -41,8 +42,9 @@ def relative_project(tmp_path: Path, path: str, base_path: str | None = None, en
     """A bare .qde whose only source names ``path``; one selection [0, end)."""
     src = tmp_path / "project.qde"
     body = fx.selection(0, end, fx.coding(fx.C_OTHER, n=1), 1)
-    src.write_text(fx.project(fx.text_source(fx.S1, "Interview", body, path=path), base_path=base_path),
-                   encoding="utf-8")
+    src.write_text(
+        fx.project(fx.text_source(fx.S1, "Interview", body, path=path), base_path=base_path), encoding="utf-8"
+    )
     return src
 
 
@@ -69,6 +71,7 @@ def outside(tmp_path: Path) -> Path:
 
 # --- relative:// ---------------------------------------------------------------------------------
 
+
 def test_base_path_root_and_etc_passwd_are_not_read(tmp_path, capsys):
     """The exploit from the issue: basePath="/" with relative://etc/passwd."""
     src = relative_project(tmp_path, "relative://etc/passwd", base_path="/", end=4)
@@ -91,14 +94,17 @@ def test_base_path_is_never_used_even_with_sources(tmp_path, outside):
     assert SECRET not in everything_written(tmp_path / "out")
 
 
-@pytest.mark.parametrize("path,why", [
-    ("relative://../outside/secret.txt", "'..' leads out of the folder"),
-    ("relative://%2e%2e/outside/secret.txt", "'..' leads out of the folder"),  # decoded once, then checked
-    ("relative://..%5Coutside%5Csecret.txt", "'..' leads out of the folder"),  # backslashes
-    ("relative:////etc/passwd", "absolute path"),
-    ("relative://C:/Windows/win.ini", "absolute path"),
-    ("relative://a/b%00.txt", "control character"),
-])
+@pytest.mark.parametrize(
+    "path,why",
+    [
+        ("relative://../outside/secret.txt", "'..' leads out of the folder"),
+        ("relative://%2e%2e/outside/secret.txt", "'..' leads out of the folder"),  # decoded once, then checked
+        ("relative://..%5Coutside%5Csecret.txt", "'..' leads out of the folder"),  # backslashes
+        ("relative:////etc/passwd", "absolute path"),
+        ("relative://C:/Windows/win.ini", "absolute path"),
+        ("relative://a/b%00.txt", "control character"),
+    ],
+)
 def test_paths_leaving_sources_are_refused(tmp_path, outside, path, why):
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -143,11 +149,14 @@ def test_legitimate_relative_source_with_an_odd_path(tmp_path):
     (mine / "Interviews 2024").mkdir(parents=True)
     (mine / "Interviews 2024" / "Entrevista été 😀.txt").write_text(fx.TEXT1, encoding="utf-8")
     (mine / "100%25 sure.txt").write_text(fx.TEXT2, encoding="utf-8")  # the name holds "%25" literally
-    sources = (
-        fx.text_source(fx.S1, "Odd", fx.selection(0, 8, fx.coding(fx.C_OTHER, n=1), 1),
-                       path="relative:///Interviews%202024/Entrevista%20%C3%A9t%C3%A9%20%F0%9F%98%80.txt")
-        + fx.text_source(fx.S2, "Percent", fx.selection(0, 6, fx.coding(fx.C_OTHER, n=2), 2),
-                         path="relative://100%25 sure.txt"))
+    sources = fx.text_source(
+        fx.S1,
+        "Odd",
+        fx.selection(0, 8, fx.coding(fx.C_OTHER, n=1), 1),
+        path="relative:///Interviews%202024/Entrevista%20%C3%A9t%C3%A9%20%F0%9F%98%80.txt",
+    ) + fx.text_source(
+        fx.S2, "Percent", fx.selection(0, 6, fx.coding(fx.C_OTHER, n=2), 2), path="relative://100%25 sure.txt"
+    )
     src = tmp_path / "odd.qdpx"
     fx.write_qdpx(src, fx.project(sources, base_path="/somewhere/else"))
     meta = import_ok(src, tmp_path / "out", "--sources", str(mine))
@@ -169,6 +178,7 @@ def test_sources_must_be_a_folder_and_only_for_refi(tmp_path, capsys):
 
 # --- internal:// ---------------------------------------------------------------------------------
 
+
 def test_bare_qde_reads_sources_beside_it(tmp_path):
     src = fx.bare_qde(tmp_path)
     import_ok(src, tmp_path / "out")
@@ -182,7 +192,11 @@ def test_bare_qde_link_out_of_sources_is_refused(tmp_path, outside, capsys):
     member.symlink_to(outside / "secret.txt")
     assert cli.main(["import", str(src), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n") and "project.qde, line 2: 'internal://one.txt'" in err
+    assert (
+        err.count("\n") == 2
+        and err.endswith(" 1 problem; nothing was written\n")
+        and "project.qde, line 2: 'internal://one.txt'" in err
+    )
     assert "a symbolic link leads out of the folder (Sources/ beside the project file): refused" in err
     assert not (tmp_path / "out").exists()
 
@@ -197,8 +211,9 @@ def test_bare_qde_sources_folder_linked_elsewhere_is_refused(tmp_path, outside, 
 
 def test_internal_path_with_encoded_dots_is_refused(tmp_path, capsys):
     src = tmp_path / "escape.qde"
-    src.write_text(fx.project(fx.text_source(fx.S1, "x", "", path="internal://%2E%2E/%2e%2e/etc/passwd")),
-                   encoding="utf-8")
+    src.write_text(
+        fx.project(fx.text_source(fx.S1, "x", "", path="internal://%2E%2E/%2e%2e/etc/passwd")), encoding="utf-8"
+    )
     assert cli.main(["import", str(src), "--out", str(tmp_path / "out")]) == 1
     assert "points outside the project ('..' leads out of the folder)" in capsys.readouterr().err
 
@@ -209,6 +224,7 @@ def test_empty_internal_path_is_only_missing(tmp_path):
 
 
 # --- canonical CSV folders: no symbolic links ---------------------------------------------------
+
 
 @pytest.fixture
 def canonical(tmp_path: Path) -> Path:
@@ -229,12 +245,15 @@ def test_symlinked_canonical_file_is_refused(tmp_path, canonical, capsys, name):
         load_coded(linked, check_codes=False)
     assert cli.main(["import", str(linked), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err == f"error: {linked / name}: a symbolic link, which is never followed (copy the file itself into " \
-                  f"the folder)\nimport: 1 problem; nothing was written\n"
+    assert (
+        err == f"error: {linked / name}: a symbolic link, which is never followed (copy the file itself into "
+        f"the folder)\nimport: 1 problem; nothing was written\n"
+    )
     assert not (tmp_path / "out").exists()
 
 
 # --- QualCoder: nothing computed when read, text charged to --max-size ---------------------------
+
 
 def qualcoder_with(tmp_path: Path, texts: list[str], generated: str = "") -> Path:
     """A minimal QualCoder database; ``generated`` replaces the stored fulltext column by a computed one."""
@@ -298,6 +317,7 @@ def test_qualcoder_texts_together_larger_than_max_size(tmp_path, capsys):
 
 # --- legitimate large inputs --------------------------------------------------------------------
 
+
 def test_15_mb_inline_plain_text_content_imports(tmp_path):
     """libxml2 refuses a text node over 10 MB unless told otherwise ("try XML_PARSE_HUGE")."""
     text = "Clinical leaders speak. " * 650_000  # 15.6 MB
@@ -316,8 +336,13 @@ def test_taguette_highlight_longer_than_csv_default_limit(tmp_path):
     folder = tmp_path / "tg"
     folder.mkdir()
     with (folder / "highlights.csv").open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh).writerows([["id", "document", "tag", "content"], ["1", "Interview", "long", content],
-                                  ["2", "Interview", "short", "Short one."]])
+        csv.writer(fh).writerows(
+            [
+                ["id", "document", "tag", "content"],
+                ["1", "Interview", "long", content],
+                ["2", "Interview", "short", "Short one."],
+            ]
+        )
     import_ok(folder / "highlights.csv", tmp_path / "out")
     codings = rows(tmp_path / "out" / "codings.csv")
     assert [(r["code"], len(r["excerpt"])) for r in codings] == [("long", 200_000), ("short", 10)]
@@ -328,33 +353,57 @@ def test_taguette_highlight_longer_than_csv_default_limit(tmp_path):
 
 # --- --max-size and --max-ratio -------------------------------------------------------------------
 
-@pytest.mark.parametrize("option,value", [
-    ("--max-ratio", "nan"), ("--max-ratio", "0"), ("--max-ratio", "-1"), ("--max-ratio", "inf"),
-    ("--max-ratio", "abc"), ("--max-size", "0"), ("--max-size", "-5"), ("--max-size", "abc"),
-])
+
+@pytest.mark.parametrize(
+    "option,value",
+    [
+        ("--max-ratio", "nan"),
+        ("--max-ratio", "0"),
+        ("--max-ratio", "-1"),
+        ("--max-ratio", "inf"),
+        ("--max-ratio", "abc"),
+        ("--max-size", "0"),
+        ("--max-size", "-5"),
+        ("--max-size", "abc"),
+    ],
+)
 def test_bad_limits_are_one_line_errors(tmp_path, capsys, option, value):
     assert cli.main(["import", str(fx.ATLAS), "--out", str(tmp_path / "out"), option, value]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"error: {option}: '{value}' is not ") and err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n"), err
+    assert (
+        err.startswith(f"error: {option}: '{value}' is not ")
+        and err.count("\n") == 2
+        and err.endswith(" 1 problem; nothing was written\n")
+    ), err
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("kwargs", [{"max_ratio": float("nan")}, {"max_ratio": 0}, {"max_ratio": -1.0},
-                                    {"max_total_bytes": 0}, {"max_total_bytes": -5}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"max_ratio": float("nan")},
+        {"max_ratio": 0},
+        {"max_ratio": -1.0},
+        {"max_total_bytes": 0},
+        {"max_total_bytes": -5},
+    ],
+)
 def test_limits_refuse_values_that_switch_a_cap_off(kwargs):
     with pytest.raises(ValueError):
         Limits(**kwargs)
 
 
 def test_ratio_message_names_the_option(tmp_path, capsys):
-    src = fx.zip_with(tmp_path / "bomb.qdpx", [("project.qde", fx.project("").encode()),
-                                               ("Sources/big.txt", bytes(8 * MiB))])
+    src = fx.zip_with(
+        tmp_path / "bomb.qdpx", [("project.qde", fx.project("").encode()), ("Sources/big.txt", bytes(8 * MiB))]
+    )
     assert cli.main(["import", str(src), "--out", str(tmp_path / "out")]) == 1
     assert "raise the limit with --max-ratio" in capsys.readouterr().err
     import_ok(src, tmp_path / "out", "--max-ratio", "100000")  # a genuine file with a higher cap imports
 
 
 # --- --no-excerpts ------------------------------------------------------------------------------
+
 
 def no_excerpts(src: Path, out: Path, *extra: str) -> dict:
     meta = import_ok(src, out, "--no-excerpts", *extra)

@@ -9,12 +9,13 @@ import pytest
 import xmlschema
 from lxml import etree
 
-import qda_fixtures as fx
 from ics_leadership import cli
 from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.facts.codebook import load_codebook, qda_codes
 from ics_leadership.qda import import_project
 from ics_leadership.qda.export import Code, code_guid, export_codebook
+
+import qda_fixtures as fx
 
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
 
@@ -82,8 +83,9 @@ def test_schema_check_is_real(qdc):
 def test_a_project_coded_with_the_export_needs_no_mapping(qdc, tmp_path):
     """Code in a QDA tool with the exported codebook, export the project, import: codes are compendium ids."""
     codes = etree.parse(str(qdc)).getroot().find(f"{{{NS_CODEBOOK}}}Codes")
-    codebook = ("<CodeBook>" + etree.tostring(codes, encoding="unicode").replace(NS_CODEBOOK, fx.NS)
-                + "</CodeBook>").replace(f' xmlns="{fx.NS}"', "")
+    codebook = (
+        "<CodeBook>" + etree.tostring(codes, encoding="unicode").replace(NS_CODEBOOK, fx.NS) + "</CodeBook>"
+    ).replace(f' xmlns="{fx.NS}"', "")
     activity = "representation/critical_challenge"
     body = fx.selection(0, 16, fx.coding(code_guid(activity), n=1), 1)
     src = fx.simple(tmp_path, body=body, codebook=codebook)
@@ -95,10 +97,14 @@ def test_a_project_coded_with_the_export_needs_no_mapping(qdc, tmp_path):
 
 # The exporter is generic: any study's codes, not only the compendium's.
 ICS_TIERS = [
-    Code("system", "Integrated care system 🏥: the whole 𝒜rea", (
-        Code("finance", "Money and contracts", (Code("capital bids", "Bids for buildings"),)),
-        Code("workforce"),
-    )),
+    Code(
+        "system",
+        "Integrated care system 🏥: the whole 𝒜rea",
+        (
+            Code("finance", "Money and contracts", (Code("capital bids", "Bids for buildings"),)),
+            Code("workforce"),
+        ),
+    ),
     Code("place", "Place-based partnership"),
     Code("neighbourhood", "Primary care networks — «local»"),
 ]
@@ -112,8 +118,14 @@ def test_any_codebook_exports_with_guids_from_its_paths(tmp_path):
     for element in root.iter(f"{{{NS_CODEBOOK}}}Code"):
         names = [a.get("name") for a in reversed(list(element.iterancestors(f"{{{NS_CODEBOOK}}}Code")))]
         paths["/".join([*names, element.get("name")])] = element
-    assert list(paths) == ["system", "system/finance", "system/finance/capital bids", "system/workforce",
-                           "place", "neighbourhood"]
+    assert list(paths) == [
+        "system",
+        "system/finance",
+        "system/finance/capital bids",
+        "system/workforce",
+        "place",
+        "neighbourhood",
+    ]
     assert paths["system/finance/capital bids"].get("guid") == code_guid("system/finance/capital bids")
     assert len({e.get("guid") for e in paths.values()}) == 6
     assert paths["system"].findtext(f"{{{NS_CODEBOOK}}}Description") == "Integrated care system 🏥: the whole 𝒜rea"
@@ -123,16 +135,25 @@ def test_any_codebook_exports_with_guids_from_its_paths(tmp_path):
     import_project(out, imported)
     with (imported / "codebook.csv").open(newline="", encoding="utf-8") as fh:
         rows = {r["code"]: r["parent"] for r in csv.DictReader(fh)}
-    assert rows == {"system": "", "system/finance": "system", "system/finance/capital bids": "system/finance",
-                    "system/workforce": "system", "place": "", "neighbourhood": ""}
+    assert rows == {
+        "system": "",
+        "system/finance": "system",
+        "system/finance/capital bids": "system/finance",
+        "system/workforce": "system",
+        "place": "",
+        "neighbourhood": "",
+    }
 
 
-@pytest.mark.parametrize("codes, message", [
-    ([Code("a/b")], "code 'a/b': a name is one non-empty path segment"),
-    ([Code("top", children=(Code(""),))], "code '' under 'top': a name is one non-empty path segment"),
-    ([Code(" padded")], "code ' padded': a name is one non-empty path segment"),
-    ([Code("x", children=(Code("y"), Code("y")))], "code 'x/y': appears twice"),
-])
+@pytest.mark.parametrize(
+    "codes, message",
+    [
+        ([Code("a/b")], "code 'a/b': a name is one non-empty path segment"),
+        ([Code("top", children=(Code(""),))], "code '' under 'top': a name is one non-empty path segment"),
+        ([Code(" padded")], "code ' padded': a name is one non-empty path segment"),
+        ([Code("x", children=(Code("y"), Code("y")))], "code 'x/y': appears twice"),
+    ],
+)
 def test_codes_that_cannot_be_told_apart_are_refused(codes, message, tmp_path):
     with pytest.raises(ValueError, match=message):
         export_codebook(tmp_path / "bad.qdc", codes)
@@ -141,9 +162,14 @@ def test_codes_that_cannot_be_told_apart_are_refused(codes, message, tmp_path):
 
 def test_the_papers_codebook_as_generic_codes():
     codes = qda_codes(load_codebook())
-    assert [c.name for c in codes] == ["analytical_insight", "representation", "translating_communicating",
-                                       "relational"]
+    assert [c.name for c in codes] == [
+        "analytical_insight",
+        "representation",
+        "translating_communicating",
+        "relational",
+    ]
     assert [a.name for a in codes[0].children] == ["evidence_and_data", "historical_tensions", "feasible_priorities"]
     assert codes[0].description.startswith("Analytical insight. ")
-    assert codes[0].description.endswith(" (Waring et al. 2023, Results, Analytical insight, paras 1-2; Abstract, "
-                                         "Results)")
+    assert codes[0].description.endswith(
+        " (Waring et al. 2023, Results, Analytical insight, paras 1-2; Abstract, Results)"
+    )

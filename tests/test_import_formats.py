@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-import qda_fixtures as fx
 from ics_leadership import cli
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.qda import detect_format, import_project
+
+import qda_fixtures as fx
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -27,6 +28,7 @@ def meta(out: Path) -> dict:
 
 
 # --- QualCoder --------------------------------------------------------------------------------------
+
 
 def test_qualcoder_project(tmp_path):
     project = fx.qualcoder_project(tmp_path)
@@ -56,7 +58,8 @@ def test_qualcoder_project(tmp_path):
     assert [(r["what"], r["document"], r["codings"]) for r in report] == [
         ("offsets read as code points, CR LF as two", "Board meeting notes", "0"),  # CR LF as one: past the end
         ("offsets: every reading agrees", "Memo", "0"),
-        ("picture, audio or video source (not text)", "photo.jpg", "1")]
+        ("picture, audio or video source (not text)", "photo.jpg", "1"),
+    ]
     assert meta(out)["source"]["tool"] == "QualCoder 3.5"
     assert len(coded.participants) == 2
 
@@ -97,6 +100,7 @@ def test_qualcoder_broken_databases(tmp_path, capsys):
 
 
 # --- Taguette ---------------------------------------------------------------------------------------
+
 
 def test_taguette_csv_without_offsets(tmp_path):
     src = fx.taguette_export(tmp_path)
@@ -149,6 +153,7 @@ def test_taguette_missing_column(tmp_path, capsys):
 
 # --- canonical CSV ----------------------------------------------------------------------------------
 
+
 def test_canonical_csv_round_trip(tmp_path):
     first = tmp_path / "first"
     import_project(fx.nested_and_paths(tmp_path, tmp_path / "base"), first)
@@ -170,7 +175,12 @@ def test_canonical_csv_is_validated(tmp_path, capsys):
     (bad / "codings.csv").write_text(text, encoding="utf-8")
     assert cli.main(["import", str(bad), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n") and "not valid canonical coded data" in err and "codings.csv, row 1" in err
+    assert (
+        err.count("\n") == 2
+        and err.endswith(" 1 problem; nothing was written\n")
+        and "not valid canonical coded data" in err
+        and "codings.csv, row 1" in err
+    )
     assert not (tmp_path / "out").exists()
 
 

@@ -10,15 +10,18 @@ from pathlib import Path
 
 import pytest
 
-import qda_fixtures as fx
 from ics_leadership import cli
 from ics_leadership.qda.errors import UnsafeInputError
 from ics_leadership.qda.safety import Budget, CountingReader, Limits, MiB
 
+import qda_fixtures as fx
+
 XXE = '<!DOCTYPE Project [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-LAUGHS = ("<!DOCTYPE lolz [<!ENTITY lol \"lol\">"
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-          + "]>")
+LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    + "]>"
+)
 
 
 def fails_cleanly(src: Path, tmp_path: Path, capsys, *fragments: str, extra: tuple[str, ...] = ()) -> str:
@@ -36,17 +39,20 @@ def fails_cleanly(src: Path, tmp_path: Path, capsys, *fragments: str, extra: tup
     return err
 
 
-def project_with(tmp_path: Path, qde: str | bytes, sources: dict[str, bytes] | None = None,
-                 name: str = "bad.qdpx") -> Path:
+def project_with(
+    tmp_path: Path, qde: str | bytes, sources: dict[str, bytes] | None = None, name: str = "bad.qdpx"
+) -> Path:
     return fx.write_qdpx(tmp_path / name, qde, {"Sources/one.txt": fx.TEXT1.encode(), **(sources or {})})
 
 
 def body(start: int = 0, end: int = 16, code: str = fx.C_OTHER) -> str:
-    return fx.text_source(fx.S1, "Interview 1", fx.selection(start, end, fx.coding(code, n=1), 1),
-                          path="internal://one.txt")
+    return fx.text_source(
+        fx.S1, "Interview 1", fx.selection(start, end, fx.coding(code, n=1), 1), path="internal://one.txt"
+    )
 
 
 # --- XML ------------------------------------------------------------------------------------------
+
 
 def test_xxe_is_refused(tmp_path, capsys):
     qde = fx.project(body(), prolog=XXE).replace('name="Fixture project"', 'name="&xxe;"')
@@ -76,8 +82,14 @@ def test_malformed_xml(tmp_path, capsys):
 
 def test_wrong_namespace(tmp_path, capsys):
     qde = fx.project(body(), ns="urn:QDA-XML:project:0.9")
-    fails_cleanly(project_with(tmp_path, qde), tmp_path, capsys, "member 'project.qde'", "wrong namespace",
-                  "urn:QDA-XML:project:0.9")
+    fails_cleanly(
+        project_with(tmp_path, qde),
+        tmp_path,
+        capsys,
+        "member 'project.qde'",
+        "wrong namespace",
+        "urn:QDA-XML:project:0.9",
+    )
 
 
 def test_invalid_utf8_in_the_xml(tmp_path, capsys):
@@ -92,21 +104,39 @@ def test_invalid_utf8_in_a_source_text(tmp_path, capsys):
 
 # --- references and spans ---------------------------------------------------------------------------
 
+
 def test_unknown_code_reference(tmp_path, capsys):
     missing = "DEADBEEF-0000-4000-8000-000000000000"
-    err = fails_cleanly(project_with(tmp_path, fx.project(body(code=missing))), tmp_path, capsys,
-                        "member 'project.qde', line 2", missing, "not in the codebook")
+    err = fails_cleanly(
+        project_with(tmp_path, fx.project(body(code=missing))),
+        tmp_path,
+        capsys,
+        "member 'project.qde', line 2",
+        missing,
+        "not in the codebook",
+    )
     assert fx.guid(1, "E") in err  # the selection
 
 
 def test_reversed_span(tmp_path, capsys):
-    fails_cleanly(project_with(tmp_path, fx.project(body(16, 3))), tmp_path, capsys,
-                  "TextSource 'Interview 1'", "line 2", "reversed span")
+    fails_cleanly(
+        project_with(tmp_path, fx.project(body(16, 3))),
+        tmp_path,
+        capsys,
+        "TextSource 'Interview 1'",
+        "line 2",
+        "reversed span",
+    )
 
 
 def test_span_beyond_the_text(tmp_path, capsys):
-    fails_cleanly(project_with(tmp_path, fx.project(body(10, 500))), tmp_path, capsys,
-                  "runs past the end of document 'Interview 1'", f"({len(fx.TEXT1)} characters)")
+    fails_cleanly(
+        project_with(tmp_path, fx.project(body(10, 500))),
+        tmp_path,
+        capsys,
+        "runs past the end of document 'Interview 1'",
+        f"({len(fx.TEXT1)} characters)",
+    )
 
 
 def test_non_numeric_offsets(tmp_path, capsys):
@@ -121,6 +151,7 @@ def test_plain_text_path_outside_the_project(tmp_path, capsys):
 
 
 # --- archives --------------------------------------------------------------------------------------
+
 
 def valid_members() -> list[tuple[str, bytes]]:
     return [("project.qde", fx.project(body()).encode()), ("Sources/one.txt", fx.TEXT1.encode())]
@@ -143,8 +174,9 @@ def test_windows_paths_are_refused(tmp_path, capsys):
 
 def test_symlink_member(tmp_path, capsys):
     members = [valid_members()[0], (fx.symlink_member("Sources/one.txt", "/etc/passwd"), b"/etc/passwd")]
-    fails_cleanly(fx.zip_with(tmp_path / "link.qdpx", members), tmp_path, capsys,
-                  "member 'Sources/one.txt'", "symbolic link")
+    fails_cleanly(
+        fx.zip_with(tmp_path / "link.qdpx", members), tmp_path, capsys, "member 'Sources/one.txt'", "symbolic link"
+    )
 
 
 def test_zip_bomb_by_ratio(tmp_path, capsys):
@@ -160,8 +192,13 @@ def test_total_size_cap_from_the_headers(tmp_path, capsys):
 def test_total_size_cap_while_reading(tmp_path, capsys):
     src = tmp_path / "big.qde"  # no headers to trust: the bytes read are counted
     src.write_text(fx.project(body()), encoding="utf-8")
-    fails_cleanly(src, tmp_path, capsys, "big.qde: while reading: more than 1 KiB of uncompressed data",
-                  extra=("--max-size", "1KiB"))
+    fails_cleanly(
+        src,
+        tmp_path,
+        capsys,
+        "big.qde: while reading: more than 1 KiB of uncompressed data",
+        extra=("--max-size", "1KiB"),
+    )
 
 
 def test_lying_size_header_is_not_trusted(tmp_path, capsys):
@@ -172,8 +209,8 @@ def test_lying_size_header_is_not_trusted(tmp_path, capsys):
     lie = struct.pack("<I", 100)
     for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
         at = data.find(sig)
-        assert struct.unpack("<I", data[at + offset: at + offset + 4])[0] == real
-        data[at + offset: at + offset + 4] = lie
+        assert struct.unpack("<I", data[at + offset : at + offset + 4])[0] == real
+        data[at + offset : at + offset + 4] = lie
     src = tmp_path / "liar.qdpx"
     src.write_bytes(bytes(data))
     fails_cleanly(src, tmp_path, capsys, "member 'project.qde'")
@@ -219,6 +256,7 @@ def test_control_characters_in_names_are_escaped(tmp_path, capsys):
 
 # --- output folder ---------------------------------------------------------------------------------
 
+
 def test_existing_output_is_not_overwritten(tmp_path, capsys):
     src = fx.simple(tmp_path)
     out = tmp_path / "out"
@@ -256,6 +294,7 @@ def test_unknown_format_is_a_clean_error(tmp_path, capsys):
 
 
 # --- other formats -------------------------------------------------------------------------------
+
 
 def test_hostile_xlsx_member(tmp_path, capsys):
     src = fx.taguette_export(tmp_path, xlsx=True)

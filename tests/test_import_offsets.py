@@ -17,14 +17,19 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import qda_fixtures as fx
 from ics_leadership import cli
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.qda import offsets
 
+import qda_fixtures as fx
+
 # Convention name -> (UTF-16 code units?, CR LF counted as one?)
-CONVENTIONS = {"code_points": (False, False), "utf16": (True, False),
-               "code_points_crlf_one": (False, True), "utf16_crlf_one": (True, True)}
+CONVENTIONS = {
+    "code_points": (False, False),
+    "utf16": (True, False),
+    "code_points_crlf_one": (False, True),
+    "utf16_crlf_one": (True, True),
+}
 
 
 def rows(path: Path) -> list[dict[str, str]]:
@@ -40,19 +45,30 @@ def offset(text: str, index: int, convention: str) -> int:
     return units - before.count("\r\n") if crlf_one else units
 
 
-def source(key: str, name: str, text: str, spans: list[tuple[int, int]], convention: str, n0: int = 0,
-           names: bool = False) -> tuple[str, dict[str, bytes]]:
+def source(
+    key: str, name: str, text: str, spans: list[tuple[int, int]], convention: str, n0: int = 0, names: bool = False
+) -> tuple[str, dict[str, bytes]]:
     """A TextSource with selections at the code-point ``spans`` of ``text``, written in ``convention``."""
     body = "".join(
-        fx.selection(offset(text, a, convention), offset(text, b, convention), fx.coding(fx.C_OTHER, n=n0 + k),
-                     n0 + k, name=text[a:b] if names else None)
-        for k, (a, b) in enumerate(spans, start=1))
+        fx.selection(
+            offset(text, a, convention),
+            offset(text, b, convention),
+            fx.coding(fx.C_OTHER, n=n0 + k),
+            n0 + k,
+            name=text[a:b] if names else None,
+        )
+        for k, (a, b) in enumerate(spans, start=1)
+    )
     member = f"{key}.txt"
     return fx.text_source(key, name, body, path=f"internal://{member}"), {f"Sources/{member}": text.encode()}
 
 
-def build(tmp: Path, docs: list[tuple[str, str, list[tuple[int, int]], str]], origin: str = "Fixture builder 1.0",
-          name: str = "offsets.qdpx") -> Path:
+def build(
+    tmp: Path,
+    docs: list[tuple[str, str, list[tuple[int, int]], str]],
+    origin: str = "Fixture builder 1.0",
+    name: str = "offsets.qdpx",
+) -> Path:
     xml, members = "", {}
     for k, (doc, text, spans, convention) in enumerate(docs, start=1):
         part, files = source(fx.guid(k, "B"), doc, text, spans, convention, n0=1000 * k)
@@ -85,13 +101,15 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 
 # Hungarian interview text as NVivo for Windows exports it: CR LF line ends, emoji, a letter beyond
 # U+FFFF (𝒜), decomposed accents (e + U+0301) and a Japanese quotation.
-HU = ("Kérdező: Hogyan látja a klinikai vezetők szerepét? 🙂\r\n"
-      "Válaszadó: Szerintem nagyon fontos, 👍🏽 de a döntések máshol születnek.\r\n"
-      "Kérdező: Mit jelent ez a 𝒜 csoport számára?\r\n"
-      "Válaszadó: A kórházak és a háziorvosok között 🤝 kell hidat építeni, e\u0301s ez ne\u0301ha nehe\u0301z.\r\n"
-      "Idézet: 医療と介護の連携 😀 fontos, mondta a kolléga.\r\n"
-      "Kérdező: Köszönöm! 🎉 Van még valami?\r\n"
-      "Válaszadó: Nincs, köszönöm szépen. 👋")
+HU = (
+    "Kérdező: Hogyan látja a klinikai vezetők szerepét? 🙂\r\n"
+    "Válaszadó: Szerintem nagyon fontos, 👍🏽 de a döntések máshol születnek.\r\n"
+    "Kérdező: Mit jelent ez a 𝒜 csoport számára?\r\n"
+    "Válaszadó: A kórházak és a háziorvosok között 🤝 kell hidat építeni, e\u0301s ez ne\u0301ha nehe\u0301z.\r\n"
+    "Idézet: 医療と介護の連携 😀 fontos, mondta a kolléga.\r\n"
+    "Kérdező: Köszönöm! 🎉 Van még valami?\r\n"
+    "Válaszadó: Nincs, köszönöm szépen. 👋"
+)
 
 
 def test_nvivo_convention_is_recognised_from_the_boundaries(tmp_path, capsys):
@@ -100,7 +118,7 @@ def test_nvivo_convention_is_recognised_from_the_boundaries(tmp_path, capsys):
     assert len(spans) == 54
     meta, codings, report, docs = run(build(tmp_path, [("Interjú 1", HU, spans, "utf16")]), tmp_path / "out")
     assert sorted((int(r["start"]), int(r["end"])) for r in codings) == sorted(spans)
-    assert all(r["excerpt"] == HU[int(r["start"]):int(r["end"])] for r in codings)
+    assert all(r["excerpt"] == HU[int(r["start"]) : int(r["end"])] for r in codings)
     assert {r["excerpt"] for r in codings} >= {"𝒜", "🤝", "e\u0301s", "ne\u0301ha", "医療と介護の連携", "👍🏽"}
     assert docs["Interjú 1"]["n_chars"] == str(len(HU))  # code points of the text as stored (CR LF as two)
     assert len(HU) == 381 and len(HU.encode("utf-16-le")) // 2 == 389  # eight characters beyond U+FFFF
@@ -108,8 +126,11 @@ def test_nvivo_convention_is_recognised_from_the_boundaries(tmp_path, capsys):
     assert meta["import"]["offset_reading_basis"] == {"score": 1}
     assert meta["import"]["warnings"] == []
     [row] = report
-    assert (row["severity"], row["what"], row["document"]) == ("note", "offsets read as UTF-16 code units, CR LF as "
-                                                              "two", "Interjú 1")
+    assert (row["severity"], row["what"], row["document"]) == (
+        "note",
+        "offsets read as UTF-16 code units, CR LF as two",
+        "Interjú 1",
+    )
     assert row["detail"].startswith("reading: utf16 (UTF-16 code units, CR LF as two); decided by the boundaries")
     assert "utf16 0/" in row["detail"]  # no boundary inside a word under the reading used
     assert capsys.readouterr().err == ""
@@ -120,7 +141,7 @@ def test_other_conventions_are_recognised_too(tmp_path, convention):
     spans = word_spans(HU)[:-5]
     meta, codings, _report, docs = run(build(tmp_path, [("Interjú 1", HU, spans, convention)]), tmp_path / "out")
     assert sorted((int(r["start"]), int(r["end"])) for r in codings) == sorted(spans)
-    assert all(r["excerpt"] == HU[int(r["start"]):int(r["end"])] for r in codings)
+    assert all(r["excerpt"] == HU[int(r["start"]) : int(r["end"])] for r in codings)
     assert docs["Interjú 1"]["n_chars"] == "381"
     assert meta["import"]["offset_readings"] == {convention: 1}
 
@@ -150,8 +171,10 @@ def test_few_selections_no_origin_code_points_with_a_warning(tmp_path, capsys):
     assert meta["import"]["offset_reading_basis"] == {"default": 1}
     what = "offsets read as code points, CR LF as two by default (no evidence decided)"
     inside = "many selection boundaries inside words"  # 3 of 4: "M|ásodik", "mo|ndat", "i|tt"
-    assert [(r["severity"], r["what"], r["document"]) for r in report] == [("warning", what, "Rövid"),
-                                                                          ("warning", inside, "Rövid")]
+    assert [(r["severity"], r["what"], r["document"]) for r in report] == [
+        ("warning", what, "Rövid"),
+        ("warning", inside, "Rövid"),
+    ]
     assert "3 of 4 informative selection boundaries (75.0%)" in report[1]["detail"]
     # On the terminal and in corpus.yaml, one line per warning, naming the document and saying why.
     lines = meta["import"]["warnings"]
@@ -168,8 +191,10 @@ def test_atlas_ti_counts_crlf_as_one(tmp_path):
     """ATLAS.ti's known convention (CR LF as one) decides a CR LF text with few selections."""
     text = "Első sor.\r\nMásodik sor.\r\nHarmadik sor."
     spans = [(text.index("Harmadik"), text.index("Harmadik") + 8)]
-    meta, codings, report, _docs = run(build(tmp_path, [("Doc", text, spans, "code_points_crlf_one")],
-                                             origin="ATLAS.ti 9.1.7 (Windows)"), tmp_path / "out")
+    meta, codings, report, _docs = run(
+        build(tmp_path, [("Doc", text, spans, "code_points_crlf_one")], origin="ATLAS.ti 9.1.7 (Windows)"),
+        tmp_path / "out",
+    )
     assert [r["excerpt"] for r in codings] == ["Harmadik"]
     assert [(r["start"], r["end"]) for r in codings] == [("25", "33")]  # in the text as stored (CR LF as two)
     assert meta["import"]["offset_reading_basis"] == {"origin": 1}
@@ -178,8 +203,9 @@ def test_atlas_ti_counts_crlf_as_one(tmp_path):
 
 def test_atlas_ti_unit_unknown_defaults_to_code_points_with_a_warning(tmp_path):
     """With an emoji as well, ATLAS.ti's convention leaves code points or UTF-16 open: default, warned."""
-    meta, codings, report, _docs = run(build(tmp_path, [("Rövid", FEW, FEW_SPANS, "code_points_crlf_one")],
-                                             origin="ATLAS.ti 9.1.7"), tmp_path / "out")
+    meta, codings, report, _docs = run(
+        build(tmp_path, [("Rövid", FEW, FEW_SPANS, "code_points_crlf_one")], origin="ATLAS.ti 9.1.7"), tmp_path / "out"
+    )
     assert [r["excerpt"] for r in codings] == ["Második", "mondat"]
     assert meta["import"]["offset_readings"] == {"code_points_crlf_one": 1}
     assert report[0]["severity"] == "warning"
@@ -190,21 +216,24 @@ def test_cjk_boundaries_carry_no_evidence(tmp_path):
     """Selections in Japanese text: their boundaries say nothing, so the score cannot decide."""
     text = "😀" + "。".join(f"第{k}文は医療と介護の連携について述べる" for k in range(12))
     spans = [(text.index(f"第{k}文"), text.index(f"第{k}文") + len(f"第{k}文")) for k in range(12)]
-    meta, codings, report, _docs = run(build(tmp_path, [("日本語", text, spans, "utf16")],
-                                             origin="NVivo 14"), tmp_path / "out")
+    meta, codings, report, _docs = run(
+        build(tmp_path, [("日本語", text, spans, "utf16")], origin="NVivo 14"), tmp_path / "out"
+    )
     assert [r["excerpt"] for r in codings] == [f"第{k}文" for k in range(12)]
     assert meta["import"]["offset_reading_basis"] == {"origin": 1}
     assert "utf16 0/0 (0.0%)" in report[0]["detail"]  # not one informative boundary
 
-    meta, codings, report, _docs = run(build(tmp_path, [("日本語", text, spans, "utf16")], name="plain.qdpx"),
-                                       tmp_path / "out2")
+    meta, codings, report, _docs = run(
+        build(tmp_path, [("日本語", text, spans, "utf16")], name="plain.qdpx"), tmp_path / "out2"
+    )
     assert meta["import"]["offset_reading_basis"] == {"default": 1} and report[0]["severity"] == "warning"
 
 
 def test_qualcoder_export_counts_code_points(tmp_path):
     spans = [(FEW.index("Második"), FEW.index("Második") + 7)]
-    meta, codings, _report, _docs = run(build(tmp_path, [("Rövid", FEW, spans, "code_points")],
-                                              origin="QualCoder 3.5"), tmp_path / "out")
+    meta, codings, _report, _docs = run(
+        build(tmp_path, [("Rövid", FEW, spans, "code_points")], origin="QualCoder 3.5"), tmp_path / "out"
+    )
     assert [r["excerpt"] for r in codings] == ["Második"]
     assert meta["import"]["offset_readings"] == {"code_points": 1}
 
@@ -219,12 +248,20 @@ def test_only_one_reading_fits_the_text(tmp_path):
 
 def test_no_reading_fits_the_text(tmp_path, capsys):
     text = "Vége 🙂 volt"
-    src = fx.write_qdpx(tmp_path / "past.qdpx", fx.project(
-        fx.text_source(fx.S1, "D", fx.selection(0, 13, fx.coding(fx.C_OTHER, n=1), 1), path="internal://d.txt")),
-        {"Sources/d.txt": text.encode()})
+    src = fx.write_qdpx(
+        tmp_path / "past.qdpx",
+        fx.project(
+            fx.text_source(fx.S1, "D", fx.selection(0, 13, fx.coding(fx.C_OTHER, n=1), 1), path="internal://d.txt")
+        ),
+        {"Sources/d.txt": text.encode()},
+    )
     assert cli.main(["import", str(src), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 2 and err.endswith(" 1 problem; nothing was written\n") and "[0, 13) runs past the end of document 'D' (11 characters; 12 UTF-16 code units)" in err
+    assert (
+        err.count("\n") == 2
+        and err.endswith(" 1 problem; nothing was written\n")
+        and "[0, 13) runs past the end of document 'D' (11 characters; 12 UTF-16 code units)" in err
+    )
     assert not (tmp_path / "out").exists()
 
 
@@ -232,11 +269,16 @@ def test_many_boundaries_inside_words_warn(tmp_path, capsys):
     """Offsets that fit no convention (here: UTF-8 bytes) put boundaries inside words: the import warns."""
     text = "Ő és ő között: különösen ügyes, érdekes megoldások születtek. " * 3
     spans = word_spans(text)
-    body = "".join(fx.selection(len(text[:a].encode()), len(text[:b].encode()), fx.coding(fx.C_OTHER, n=k), k)
-                   for k, (a, b) in enumerate(spans, start=1) if len(text[:b].encode()) <= len(text))
-    src = fx.write_qdpx(tmp_path / "bytes.qdpx", fx.project(fx.text_source(fx.S1, "Bájtok", body,
-                                                                            path="internal://b.txt")),
-                        {"Sources/b.txt": text.encode()})
+    body = "".join(
+        fx.selection(len(text[:a].encode()), len(text[:b].encode()), fx.coding(fx.C_OTHER, n=k), k)
+        for k, (a, b) in enumerate(spans, start=1)
+        if len(text[:b].encode()) <= len(text)
+    )
+    src = fx.write_qdpx(
+        tmp_path / "bytes.qdpx",
+        fx.project(fx.text_source(fx.S1, "Bájtok", body, path="internal://b.txt")),
+        {"Sources/b.txt": text.encode()},
+    )
     meta, _codings, report, _docs = run(src, tmp_path / "out")
     warned = [r for r in report if r["what"] == "many selection boundaries inside words"]
     assert [(r["severity"], r["document"]) for r in warned] == [("warning", "Bájtok")]
@@ -253,8 +295,11 @@ def test_one_line_per_kind_of_warning_naming_the_documents(tmp_path, capsys):
     meta, _codings, report, _docs = run(build(tmp_path, docs), tmp_path / "out")
     assert sum(r["severity"] == "warning" for r in report) == 12 == meta["counts"]["warnings"]
     err = capsys.readouterr().err.splitlines()
-    assert err == ["warning: offsets read as code points, CR LF as two by default (no evidence decided): 12 documents: "
-                   + ", ".join(f"'Rövid {k}'" for k in range(1, 11)) + " and 2 more (see import_report.csv)"]
+    assert err == [
+        "warning: offsets read as code points, CR LF as two by default (no evidence decided): 12 documents: "
+        + ", ".join(f"'Rövid {k}'" for k in range(1, 11))
+        + " and 2 more (see import_report.csv)"
+    ]
     assert meta["import"]["warnings"] == [err[0].removeprefix("warning: ")]
 
 
@@ -264,10 +309,12 @@ def test_missing_text_keeps_offsets_as_exported(tmp_path):
     assert meta["import"]["offset_readings"] == {"unknown": 1}
     warned = [r for r in report if r["severity"] == "warning"]
     assert [(r["what"], r["document"]) for r in warned] == [
-        ("offsets kept as exported (source text missing; reading unknown)", "Lost")]
+        ("offsets kept as exported (source text missing; reading unknown)", "Lost")
+    ]
 
 
 # --- the decision itself ---------------------------------------------------------------------------
+
 
 def test_combining_marks_belong_to_their_letter():
     """A boundary before a combining mark is inside a word; one after it, at a space, is not."""
@@ -296,9 +343,26 @@ def test_surrogate_splits_and_cr_lf_splits_count_against():
     assert one.total == 5 and one.index(3, up=False) == (3, True) and one.index(4, up=False) == (5, True)
 
 
-@pytest.mark.parametrize("char,unspaced", [("漢", True), ("ひ", True), ("カ", True), ("ก", True), ("ກ", True),
-                                           ("က", True), ("ក", True), ("ཀ", True), ("ꦏ", True), ("𠀀", True),
-                                           ("한", False), ("a", False), ("ő", False), ("𝒜", False), ("ж", False)])
+@pytest.mark.parametrize(
+    "char,unspaced",
+    [
+        ("漢", True),
+        ("ひ", True),
+        ("カ", True),
+        ("ก", True),
+        ("ກ", True),
+        ("က", True),
+        ("ក", True),
+        ("ཀ", True),
+        ("ꦏ", True),
+        ("𠀀", True),
+        ("한", False),
+        ("a", False),
+        ("ő", False),
+        ("𝒜", False),
+        ("ж", False),
+    ],
+)
 def test_scripts_written_without_spaces(char, unspaced):
     assert (offsets._classify(char) == offsets._UNSPACED) is unspaced
 
@@ -327,8 +391,11 @@ spaced_word = st.one_of(
     st.text("αβγδεζηθικλμνξοπρστυφχψω", min_size=3, max_size=7),
     st.text("가나다라마바사아자차카타파하한국어", min_size=2, max_size=4),  # Korean: written with spaces
 )
-any_token = st.one_of(spaced_word, st.text("医療介護連携日本語文章", min_size=2, max_size=4),
-                      st.sampled_from(["😀", "👍🏽", "🤝", "❤\ufe0f", "—", "42"]))
+any_token = st.one_of(
+    spaced_word,
+    st.text("医療介護連携日本語文章", min_size=2, max_size=4),
+    st.sampled_from(["😀", "👍🏽", "🤝", "❤\ufe0f", "—", "42"]),
+)
 segment = st.tuples(spaced_word, st.lists(any_token, max_size=3), spaced_word)
 
 
@@ -345,8 +412,10 @@ def document(draw):
     # Words of varying length at both ends of each selection: in a generated text of one repeated
     # word ("aaa aaa ...") a wrong reading may land on other word boundaries everywhere (that case
     # is warned about: see test_property_never_silently_wrong).
-    words = [" ".join([FILLER[k % len(FILLER)], first, *middle, last, FILLER[(k + 4) % len(FILLER)]])
-             for k, (first, middle, last) in enumerate(segments)]
+    words = [
+        " ".join([FILLER[k % len(FILLER)], first, *middle, last, FILLER[(k + 4) % len(FILLER)]])
+        for k, (first, middle, last) in enumerate(segments)
+    ]
     astral = draw(st.booleans()) or max("".join(words)) > "\uffff"
     crlf = draw(st.booleans())
     pieces = ["Bevezető" + (" 😀😀" if astral else "") + ("\r\n" if crlf else " ")]
@@ -385,8 +454,13 @@ def _same_in(text: str, a: str, b: str) -> bool:
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
-@given(text=st.lists(st.one_of(spaced_word, any_token, st.just("\r\n"), st.just("😀")), min_size=3, max_size=60)
-       .map(" ".join), convention=st.sampled_from(list(CONVENTIONS)), data=st.data())
+@given(
+    text=st.lists(st.one_of(spaced_word, any_token, st.just("\r\n"), st.just("😀")), min_size=3, max_size=60).map(
+        " ".join
+    ),
+    convention=st.sampled_from(list(CONVENTIONS)),
+    data=st.data(),
+)
 def test_property_never_silently_wrong(text, convention, data):
     """Wherever the emoji and line ends fall, a reading is either right or comes with a warning."""
     spans = word_spans(text)

@@ -10,11 +10,12 @@ import pytest
 import yaml
 from lxml import etree
 
-import qda_fixtures as fx
 from ics_leadership import cli
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.qda import import_project
+
+import qda_fixtures as fx
 
 ATLAS_MAPPING = fx.EXAMPLES / "mapping.yaml"
 
@@ -31,6 +32,7 @@ def run_import(src: Path, out: Path, *extra: str) -> dict:
 
 
 # --- the ATLAS.ti sample ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def atlas_tree():
@@ -74,13 +76,22 @@ def test_atlas_sample_import(atlas_out):
     assert meta["synthetic"] is False
     assert meta["source"]["format"] == "refi-qda"
     assert meta["source"]["tool"].startswith("ATLAS.ti 8.4.0")
-    assert meta["counts"] == {"documents": 8, "codings": 9, "codes": 14, "coders": 1, "participants": 0,
-                              "duplicate_codings_removed": 0, "skipped_items": 20, "skipped_codings": 7,
-                              "warnings": 5}
+    assert meta["counts"] == {
+        "documents": 8,
+        "codings": 9,
+        "codes": 14,
+        "coders": 1,
+        "participants": 0,
+        "duplicate_codings_removed": 0,
+        "skipped_items": 20,
+        "skipped_codings": 7,
+        "warnings": 5,
+    }
     # The sample keeps no plain texts: offsets stay as exported, unchecked, and the import says so.
     assert meta["import"]["offset_readings"] == {"none": 3, "unknown": 5}
     assert meta["import"]["warnings"][0].startswith(
-        "offsets kept as exported (source text missing; reading unknown): 5 documents: '1994 Diet Coke")
+        "offsets kept as exported (source text missing; reading unknown): 5 documents: '1994 Diet Coke"
+    )
     text = (atlas_out / "corpus.yaml").read_text(encoding="utf-8")
     assert "basePath" not in text and "/Users/" not in text and "sebpe" not in text
 
@@ -114,16 +125,25 @@ def test_atlas_sample_import(atlas_out):
 def test_atlas_codings_offsets_and_excerpts(atlas_out):
     codings = rows(atlas_out / "codings.csv")
     diet = [r for r in codings if r["code"] == "Coke/diet Coke"]
-    assert diet == [{"document_id": "1994 Diet Coke-Diet Coke Break.docx", "start": "139", "end": "195",
-                     "code": "Coke/diet Coke", "coder": "Friedrich Markgraf",
-                     "excerpt": "Oh, that was great. See you tomorrow? Eleven thirty. Mm."}]
+    assert diet == [
+        {
+            "document_id": "1994 Diet Coke-Diet Coke Break.docx",
+            "start": "139",
+            "end": "195",
+            "code": "Coke/diet Coke",
+            "coder": "Friedrich Markgraf",
+            "excerpt": "Oh, that was great. See you tomorrow? Eleven thirty. Mm.",
+        }
+    ]
     # A renamed quotation ("damage done by fatty foods") is a label, not the text: no excerpt.
     renamed = [r for r in codings if r["document_id"] == "Simon.docx" and r["start"] == "688"]
     assert renamed[0]["excerpt"] == ""
     # Selections on a PDF's Representation are text.
     pdf = [r for r in codings if r["document_id"].startswith("Pay de Limo")]
-    assert {(r["start"], r["end"], r["code"]) for r in pdf} == {("62", "69", "waste of time"),
-                                                                 ("297", "498", "cornflakes")}
+    assert {(r["start"], r["end"], r["code"]) for r in pdf} == {
+        ("62", "69", "waste of time"),
+        ("297", "498", "cornflakes"),
+    }
     docs = {r["document_id"]: r for r in rows(atlas_out / "documents.csv")}
     assert docs["Simon.docx"]["n_chars"] == "907"  # missing text: the largest offset
 
@@ -152,6 +172,7 @@ def test_anonymised_coders_are_stable(tmp_path):
 
 # --- quirks ------------------------------------------------------------------------------------------
 
+
 def test_nested_codes_flattened_names_and_every_kind_of_path(tmp_path):
     src = fx.nested_and_paths(tmp_path, tmp_path / "base")
     meta = run_import(src, tmp_path / "out", "--sources", str(tmp_path / "base"))
@@ -162,8 +183,12 @@ def test_nested_codes_flattened_names_and_every_kind_of_path(tmp_path):
     assert codebook["Voice"]["codable"] == "false"  # implied by "Voice::Clinical"
     assert codebook["Top/Mid/Leaf"]["description"] == "deepest"
     docs = {r["document_id"]: int(r["n_chars"]) for r in rows(tmp_path / "out" / "documents.csv")}
-    assert docs == {"Interview 1": len(fx.TEXT1), "Interview 2": len(fx.TEXT2), "Interview 3": len(fx.TEXT3),
-                    "Inline": len(fx.INLINE)}
+    assert docs == {
+        "Interview 1": len(fx.TEXT1),
+        "Interview 2": len(fx.TEXT2),
+        "Interview 3": len(fx.TEXT3),
+        "Inline": len(fx.INLINE),
+    }
     excerpts = {(r["document_id"], r["code"], r["coder"]): r["excerpt"] for r in rows(tmp_path / "out" / "codings.csv")}
     assert excerpts[("Interview 1", "Top/Mid/Leaf", "Anna Analyst")] == fx.TEXT1[0:16]
     assert excerpts[("Interview 1", "Voice/Clinical", "Ben Coder")] == fx.TEXT1[0:16]  # coder from the Coding
@@ -187,7 +212,8 @@ def test_relative_path_is_not_read_from_base_path_or_the_project_folder(tmp_path
     report = [r for r in rows(tmp_path / "out" / "import_report.csv") if r["document"] == "Interview 3"]
     assert [(r["severity"], r["what"]) for r in report] == [
         ("skipped", "source text missing"),
-        ("warning", "offsets kept as exported (source text missing; reading unknown)")]  # unchecked offsets
+        ("warning", "offsets kept as exported (source text missing; reading unknown)"),
+    ]  # unchecked offsets
     assert "'relative://texts/third.txt'" in report[0]["detail"] and "give --sources DIR" in report[0]["detail"]
     assert fx.TEXT3[:10] not in (tmp_path / "out" / "codings.csv").read_text(encoding="utf-8")
 
@@ -196,10 +222,14 @@ def test_pdf_representation_selections_are_text(tmp_path):
     run_import(fx.pdf_representation(tmp_path), tmp_path / "out")
     codings = rows(tmp_path / "out" / "codings.csv")
     assert [(r["document_id"], r["start"], r["end"], r["code"], r["excerpt"]) for r in codings] == [
-        ("Report.pdf", "0", "8", "Other", "Page one"), ("Report.pdf", "21", "29", "Top/Mid/Leaf", "Page two")]
+        ("Report.pdf", "0", "8", "Other", "Page one"),
+        ("Report.pdf", "21", "29", "Top/Mid/Leaf", "Page two"),
+    ]
     report = rows(tmp_path / "out" / "import_report.csv")
-    assert [(r["what"], r["codings"]) for r in report] == [("PDF region selection", "1"),
-                                                          ("offsets: every reading agrees", "0")]
+    assert [(r["what"], r["codings"]) for r in report] == [
+        ("PDF region selection", "1"),
+        ("offsets: every reading agrees", "0"),
+    ]
 
 
 def test_nvivo_duplicate_selections(tmp_path):
@@ -250,7 +280,9 @@ def test_cases_and_variables_become_participants(tmp_path):
     ]  # 'ward' is not a governance level, so the variable is kept as an extra column
     docs = rows(tmp_path / "out" / "documents.csv")
     assert [(d["document_id"], d["participant_id"], d["stage"], d["role"]) for d in docs] == [
-        ("Interview 1", "P01", "early", ""), ("Interview 2", "P02", "", "GP")]
+        ("Interview 1", "P01", "early", ""),
+        ("Interview 2", "P02", "", "GP"),
+    ]
     assert any(r["what"].startswith("attribute kept") for r in rows(tmp_path / "out" / "import_report.csv"))
 
 
@@ -277,9 +309,13 @@ def test_many_selections_in_one_source(tmp_path):
     """Selections are freed in batches while a long source is read; its inline text must survive."""
     text = "word " * 2000
     body = "".join(fx.selection(i, i + 4, fx.coding(fx.C_OTHER, n=i + 1), i + 1) for i in range(0, 2500 * 4, 4))
-    src = fx.write_qdpx(tmp_path / "long.qdpx", fx.project(
-        fx.text_source(fx.S1, "Long", body, content=text)
-        + fx.text_source(fx.S2, "Next", fx.selection(0, 4, fx.coding(fx.C_LEAF, n=1), 1), content="next")))
+    src = fx.write_qdpx(
+        tmp_path / "long.qdpx",
+        fx.project(
+            fx.text_source(fx.S1, "Long", body, content=text)
+            + fx.text_source(fx.S2, "Next", fx.selection(0, 4, fx.coding(fx.C_LEAF, n=1), 1), content="next")
+        ),
+    )
     run_import(src, tmp_path / "out")
     codings = rows(tmp_path / "out" / "codings.csv")
     assert len(codings) == 2501
@@ -290,11 +326,14 @@ def test_many_selections_in_one_source(tmp_path):
 
 def test_coding_of_a_whole_source(tmp_path):
     """A Coding directly under a TextSource codes all of it; under a picture it is skipped."""
-    sources = (fx.text_source(fx.S1, "Interview 1", fx.coding(fx.C_OTHER, fx.U_BEN, n=1), path="internal://one.txt")
-               + f'<PictureSource guid="{fx.S2}" name="photo.jpg">{fx.coding(fx.C_OTHER, n=2)}</PictureSource>')
+    sources = (
+        fx.text_source(fx.S1, "Interview 1", fx.coding(fx.C_OTHER, fx.U_BEN, n=1), path="internal://one.txt")
+        + f'<PictureSource guid="{fx.S2}" name="photo.jpg">{fx.coding(fx.C_OTHER, n=2)}</PictureSource>'
+    )
     src = fx.write_qdpx(tmp_path / "whole.qdpx", fx.project(sources), {"Sources/one.txt": fx.TEXT1.encode()})
     run_import(src, tmp_path / "out")
     assert [(r["start"], r["end"], r["coder"], r["excerpt"]) for r in rows(tmp_path / "out" / "codings.csv")] == [
-        ("0", str(len(fx.TEXT1)), "Ben Coder", fx.TEXT1)]
+        ("0", str(len(fx.TEXT1)), "Ben Coder", fx.TEXT1)
+    ]
     report = [(r["what"], r["document"]) for r in rows(tmp_path / "out" / "import_report.csv")]
     assert ("coding of a whole picture source", "photo.jpg") in report

@@ -7,12 +7,13 @@ import random
 import time
 
 import pytest
-from conftest import RAW
 
 from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.facts.model import LAYERS, Link, Model, Node, load_model
 from ics_leadership.figures import layering
 from ics_leadership.figures import model as model_figure
+
+from conftest import RAW
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +28,18 @@ def _file_order(model: Model) -> dict[str, list[str]]:
 def _generated(per_column: int, seed: int, share: float = 0.35) -> Model:
     """A model with ``per_column`` boxes in each column and seeded random links between neighbours."""
     rng = random.Random(seed)
-    nodes = [Node(f"{layer}{i}", layer, f"{layer} {i}", "generated", "nowhere")
-             for layer in LAYERS for i in range(per_column)]
-    links = [Link(0, f"{a}{i}", f"{b}{j}", "stated", "nowhere", "generated")
-             for a, b in itertools.pairwise(LAYERS) for i in range(per_column) for j in range(per_column)
-             if rng.random() < share]
+    nodes = [
+        Node(f"{layer}{i}", layer, f"{layer} {i}", "generated", "nowhere")
+        for layer in LAYERS
+        for i in range(per_column)
+    ]
+    links = [
+        Link(0, f"{a}{i}", f"{b}{j}", "stated", "nowhere", "generated")
+        for a, b in itertools.pairwise(LAYERS)
+        for i in range(per_column)
+        for j in range(per_column)
+        if rng.random() < share
+    ]
     return Model(layers=(), nodes=tuple(nodes), links=tuple(links), theories=(), domains=(), concentration={})
 
 

@@ -6,16 +6,25 @@ import subprocess
 
 import pytest
 
-from conftest import RAW, replace_in
 from ics_leadership import cli
 from ics_leadership.core import manifest
 from ics_leadership.core.errors import ManifestError
 
+from conftest import RAW, replace_in
+
 
 def test_committed_manifest_matches_raw_files():
     verified = manifest.verify(RAW)
-    assert set(verified) == {"participants.csv", "observations.csv", "study.yaml", "codebook.yaml", "claims.yaml",
-                             "synthetic_assumptions.yaml", "coreq.yaml", "model.yaml"}
+    assert set(verified) == {
+        "participants.csv",
+        "observations.csv",
+        "study.yaml",
+        "codebook.yaml",
+        "claims.yaml",
+        "synthetic_assumptions.yaml",
+        "coreq.yaml",
+        "model.yaml",
+    }
 
 
 def test_manifest_is_sha256sum_compatible():
@@ -66,10 +75,13 @@ def test_update_manifest_refuses_invalid_data(raw_copy, capsys):
     assert (raw_copy / "MANIFEST").read_bytes() == before
 
 
-@pytest.mark.parametrize("name, old, new, message", [
-    ("claims.yaml", "min_group_size: 5", "min_group_size: -1", "min_group_size"),
-    ("coreq.yaml", 'status: "not reported"', 'status: "maybe"', "status"),
-])
+@pytest.mark.parametrize(
+    "name, old, new, message",
+    [
+        ("claims.yaml", "min_group_size: 5", "min_group_size: -1", "min_group_size"),
+        ("coreq.yaml", 'status: "not reported"', 'status: "maybe"', "status"),
+    ],
+)
 def test_update_manifest_validates_what_check_validates(raw_copy, capsys, name, old, new, message):
     """claims.yaml, coreq.yaml and the synthetic assumptions are validated before checksums are recorded."""
     before = (raw_copy / "MANIFEST").read_bytes()

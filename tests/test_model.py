@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import RAW, ROOT
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.facts.codebook import load_codebook
@@ -19,6 +18,8 @@ from ics_leadership.facts.model import DISPUTED, link_weights, load_model, parse
 from ics_leadership.figures import model as model_figure
 from ics_leadership.figures import style
 from ics_leadership.publish import pipeline
+
+from conftest import RAW, ROOT
 
 MODEL = RAW / "model.yaml"
 
@@ -100,18 +101,24 @@ def test_every_stated_link_is_present_with_its_passage(model):
 
 def test_inferred_links_carry_reasons_and_are_few(model):
     inferred = {link.key: link for link in model.inferred}
-    assert set(inferred) == {("expertise", "representation"), ("networks", "relational"),
-                             ("analytical_insight", "shared_vision")}
+    assert set(inferred) == {
+        ("expertise", "representation"),
+        ("networks", "relational"),
+        ("analytical_insight", "shared_vision"),
+    }
     assert all(link.reason and len(link.reason) > 40 for link in inferred.values())
     summary = model.summary()
     assert (summary["n_nodes"], summary["n_links"], summary["n_stated"], summary["n_inferred"]) == (12, 18, 15, 3)
 
 
 def test_theory_crosswalk_follows_discussion_para_7(model):
-    crosswalk = {(t.label, e.label): {m.contribution: m.basis for m in e.mappings}
-                 for t in model.theories for e in t.elements}
+    crosswalk = {
+        (t.label, e.label): {m.contribution: m.basis for m in e.mappings} for t in model.theories for e in t.elements
+    }
     assert crosswalk[("Network leadership", "Foster and sustain commitment")] == {
-        "representation": "stated", "translating_communicating": "stated"}
+        "representation": "stated",
+        "translating_communicating": "stated",
+    }
     assert crosswalk[("Network leadership", "Create conditions for resource sharing")] == {"relational": "stated"}
     senge = [basis for (theory, _), basis in crosswalk.items() if theory == "Systems leadership"]
     assert senge == [{"translating_communicating": "stated"}] * 3
@@ -134,8 +141,10 @@ def test_concentration_agrees_with_the_codebook_and_keeps_the_disagreement(model
     # para 1 says representation is more marked below the executive level. Both are kept.
     assert model.concentration_cell("levels", "representation", "executive")[0] == DISPUTED
     assert model.summary()["n_disputed_cells"] == 1
-    assert model.concentration_matrix(codebook).loc["Representation", "Executive"] == \
-        "reports differ: concentrated / less pronounced"
+    assert (
+        model.concentration_matrix(codebook).loc["Representation", "Executive"]
+        == "reports differ: concentrated / less pronounced"
+    )
     matrix = model.concentration_matrix(codebook, cite=True)
     assert "Discussion, para 6" in matrix.loc["Representation", "Executive"]
     assert "Results, Representation, para 1" in matrix.loc["Representation", "Executive"]
@@ -148,16 +157,28 @@ def test_concentration_agrees_with_the_codebook_and_keeps_the_disagreement(model
 def test_unknown_node_in_a_link_names_link_and_field(doc, codebook):
     doc["links"][3]["target"] = "relationships"
     message = _errors(doc, codebook)
-    assert ("model.yaml, field 'links[3].target': link 3 (formal_authority \u2192 relationships): unknown node "
-            "'relationships' (not in nodes)") in message
+    assert (
+        "model.yaml, field 'links[3].target': link 3 (formal_authority \u2192 relationships): unknown node "
+        "'relationships' (not in nodes)"
+    ) in message
 
 
 def test_cycle_is_named(doc, codebook):
-    doc["links"].append({"source": "legitimacy", "target": "representation", "basis": "inferred",
-                         "location": "nowhere", "summary": "back", "reason": "to make a cycle"})
+    doc["links"].append(
+        {
+            "source": "legitimacy",
+            "target": "representation",
+            "basis": "inferred",
+            "location": "nowhere",
+            "summary": "back",
+            "reason": "to make a cycle",
+        }
+    )
     message = _errors(doc, codebook)
-    assert ("field 'links[18]': link 18 (legitimacy \u2192 representation) closes a cycle: "
-            "representation \u2192 legitimacy \u2192 representation") in message
+    assert (
+        "field 'links[18]': link 18 (legitimacy \u2192 representation) closes a cycle: "
+        "representation \u2192 legitimacy \u2192 representation"
+    ) in message
     assert "goes from layer 'effect' to layer 'contribution'" in message
 
 
@@ -176,16 +197,21 @@ def test_contribution_without_effect_is_named(doc, codebook):
     assert "node 'resource_sharing' (effect): is not connected" in message
 
 
-@pytest.mark.parametrize("source, target, layers", [
-    ("expertise", "legitimacy", ("source", "effect")),                   # skips a layer
-    ("representation", "relational", ("contribution", "contribution")),  # within a layer
-    ("shared_vision", "expertise", ("effect", "source")),                # backwards
-])
+@pytest.mark.parametrize(
+    "source, target, layers",
+    [
+        ("expertise", "legitimacy", ("source", "effect")),  # skips a layer
+        ("representation", "relational", ("contribution", "contribution")),  # within a layer
+        ("shared_vision", "expertise", ("effect", "source")),  # backwards
+    ],
+)
 def test_wrong_layer_is_named(doc, codebook, source, target, layers):
     doc["links"].append({"source": source, "target": target, "basis": "stated", "location": "x", "summary": "y"})
     message = _errors(doc, codebook)
-    assert (f"field 'links[18]': link 18 ({source} \u2192 {target}): goes from layer '{layers[0]}' to layer "
-            f"'{layers[1]}'; links go from one layer to the next only") in message
+    assert (
+        f"field 'links[18]': link 18 ({source} \u2192 {target}): goes from layer '{layers[0]}' to layer "
+        f"'{layers[1]}'; links go from one layer to the next only"
+    ) in message
 
 
 def test_missing_locations_are_named(doc, codebook):
@@ -196,40 +222,53 @@ def test_missing_locations_are_named(doc, codebook):
     message = _errors(doc, codebook)
     assert "field 'nodes[1].location': node 'networks': is missing or blank" in message
     assert "field 'links[2].location': link 2 (formal_authority \u2192 representation): is missing or blank" in message
-    assert ("field 'theories[0].elements[2].mappings[0].location': theory 'network_leadership', element "
-            "'sustain_commitment': is missing or blank") in message
+    assert (
+        "field 'theories[0].elements[2].mappings[0].location': theory 'network_leadership', element "
+        "'sustain_commitment': is missing or blank"
+    ) in message
     assert "field 'concentration.stages.relational.later[0].location'" in message
 
 
 def test_other_required_fields(doc, codebook):
-    doc["nodes"][5]["id"] = "expertise"                  # duplicate id
-    doc["nodes"][4].pop("code")                           # contribution without its codebook id
-    doc["links"][6].pop("reason")                         # inferred without a reason
+    doc["nodes"][5]["id"] = "expertise"  # duplicate id
+    doc["nodes"][4].pop("code")  # contribution without its codebook id
+    doc["links"][6].pop("reason")  # inferred without a reason
     doc["links"][0]["basis"] = "assumed"
-    doc["nodes"][2]["colour"] = "red"                     # typo-like unknown key
+    doc["nodes"][2]["colour"] = "red"  # typo-like unknown key
     message = _errors(doc, codebook)
     assert "field 'nodes[5].id': node 'expertise': duplicate node id (first at nodes[0])" in message
     assert "field 'nodes[4].code': node 'analytical_insight': a contribution node needs the codebook id" in message
     assert "the codebook contribution 'analytical_insight' has no node" in message
-    assert ("field 'links[6].reason': link 6 (expertise \u2192 representation): an inferred link needs a one-line "
-            "reason") in message
-    assert ("field 'links[0].basis': link 0 (expertise \u2192 analytical_insight): basis 'assumed' is not "
-            "one of") in message
+    assert (
+        "field 'links[6].reason': link 6 (expertise \u2192 representation): an inferred link needs a one-line reason"
+    ) in message
+    assert (
+        "field 'links[0].basis': link 0 (expertise \u2192 analytical_insight): basis 'assumed' is not one of"
+    ) in message
     assert "field 'nodes[2].colour': node 'formal_authority': unknown key 'colour'" in message
 
 
 def test_split_graph_is_reported(doc, codebook):
     # Two separate pieces, each linked as its layers need: {expertise -> analytical insight -> engagement}
     # and the rest. Keep only the links that keep the pieces apart.
-    keep = {("expertise", "analytical_insight"), ("analytical_insight", "engagement_commitment"),
-            ("networks", "translating_communicating"), ("formal_authority", "representation"),
-            ("formal_authority", "relational"), ("informal_influence", "representation"),
-            ("representation", "legitimacy"), ("translating_communicating", "shared_vision"),
-            ("relational", "resource_sharing"), ("translating_communicating", "legitimacy")}
+    keep = {
+        ("expertise", "analytical_insight"),
+        ("analytical_insight", "engagement_commitment"),
+        ("networks", "translating_communicating"),
+        ("formal_authority", "representation"),
+        ("formal_authority", "relational"),
+        ("informal_influence", "representation"),
+        ("representation", "legitimacy"),
+        ("translating_communicating", "shared_vision"),
+        ("relational", "resource_sharing"),
+        ("translating_communicating", "legitimacy"),
+    }
     doc["links"] = [link for link in doc["links"] if (link["source"], link["target"]) in keep]
     message = _errors(doc, codebook)
-    assert ("field 'links': the model falls into 2 unconnected parts: "
-            "{expertise, analytical_insight, engagement_commitment}") in message
+    assert (
+        "field 'links': the model falls into 2 unconnected parts: "
+        "{expertise, analytical_insight, engagement_commitment}"
+    ) in message
 
 
 def test_load_model_names_the_file_and_cross_checks_the_codebook(raw_copy):
@@ -238,8 +277,10 @@ def test_load_model_names_the_file_and_cross_checks_the_codebook(raw_copy):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(DataValidationError) as info:
         load_model(path)  # finds codebook.yaml beside the model
-    assert "field 'nodes[7].code': node 'relational': code 'relationships' is not a contribution of the codebook" \
+    assert (
+        "field 'nodes[7].code': node 'relational': code 'relationships' is not a contribution of the codebook"
         in str(info.value)
+    )
     path.write_text("nodes: [unclosed\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match="model.yaml: not valid YAML at line 2"):
         load_model(path)
@@ -252,8 +293,9 @@ def test_check_and_update_manifest_validate_the_model(raw_copy, capsys):
     assert "Raw data: model valid (12 nodes, 18 links: 15 stated, 3 inferred)" in capsys.readouterr().out
     before = (raw_copy / "MANIFEST").read_bytes()
     path = raw_copy / "model.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("target: legitimacy", "target: legitimcy", 1),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("target: legitimacy", "target: legitimcy", 1), encoding="utf-8"
+    )
     assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 1
     assert "unknown node 'legitimcy' (not in nodes)" in capsys.readouterr().err
     assert (raw_copy / "MANIFEST").read_bytes() == before
@@ -311,19 +353,22 @@ def _write_coded(folder: Path, extra_codings: str = "") -> Path:
         "I02,P02,interview,1000\n"
         "I03,P03,interview,1000\n"
         "F01,P01,follow-up interview,500\n"
-        "O01,,observation,800\n", encoding="utf-8")
+        "O01,,observation,800\n",
+        encoding="utf-8",
+    )
     (folder / "codings.csv").write_text(
         "document_id,start,end,code,coder\n"
-        "I01,0,100,analytical_insight/evidence_and_data,JW\n"   # P01 analytical insight
-        "I01,150,300,representation/clinical_voice,JW\n"        # P01 representation
-        "I01,400,500,analytical_insight,JW\n"                   # P01 again: still one participant
-        "I02,0,120,analytical_insight/feasible_priorities,JW\n" # P02 analytical insight
-        "I02,200,260,relational/mediating_conflict,JW\n"        # P02 relational
-        "I02,300,400,relational,BR\n"                           # P02 relational, second coder
-        "I03,10,90,representation,JW\n"                         # P03 representation
+        "I01,0,100,analytical_insight/evidence_and_data,JW\n"  # P01 analytical insight
+        "I01,150,300,representation/clinical_voice,JW\n"  # P01 representation
+        "I01,400,500,analytical_insight,JW\n"  # P01 again: still one participant
+        "I02,0,120,analytical_insight/feasible_priorities,JW\n"  # P02 analytical insight
+        "I02,200,260,relational/mediating_conflict,JW\n"  # P02 relational
+        "I02,300,400,relational,BR\n"  # P02 relational, second coder
+        "I03,10,90,representation,JW\n"  # P03 representation
         "F01,0,50,analytical_insight/historical_tensions,JW\n"  # P01's follow-up
-        "O01,0,100,translating_communicating/framing,JW\n"      # observation: no participant
-        + extra_codings, encoding="utf-8")
+        "O01,0,100,translating_communicating/framing,JW\n" + extra_codings,  # observation: no participant
+        encoding="utf-8",
+    )
     (folder / "corpus.yaml").write_text("synthetic: true\ndescription: Hand-made test corpus\n", encoding="utf-8")
     return folder
 
@@ -350,14 +395,17 @@ def test_weights_count_participants_per_contribution(model, codebook, coded_dir)
 def test_source_links_weighted_by_co_coded_segments_when_sources_are_coded(doc, codebook, tmp_path):
     doc["nodes"][0]["code"] = "source/expertise"
     model = parse_model(doc, "model.yaml", codebook)
-    folder = _write_coded(tmp_path / "coded", extra_codings=(
-        "I01,50,120,source/expertise,JW\n"    # overlaps analytical insight [0, 100)
-        "I01,50,120,source/expertise,BR\n"    # same segment, second coder: counted once
-        "I01,600,650,source/expertise,JW\n"   # overlaps nothing
-        "I02,250,320,source/expertise,JW\n"   # overlaps relational only, not analytical insight [0, 120)
-        "I03,0,50,source/expertise,JW\n"      # overlaps representation [10, 90)
-        "I03,90,95,source/expertise,JW\n"     # touches representation's end: no shared character
-    ))
+    folder = _write_coded(
+        tmp_path / "coded",
+        extra_codings=(
+            "I01,50,120,source/expertise,JW\n"  # overlaps analytical insight [0, 100)
+            "I01,50,120,source/expertise,BR\n"  # same segment, second coder: counted once
+            "I01,600,650,source/expertise,JW\n"  # overlaps nothing
+            "I02,250,320,source/expertise,JW\n"  # overlaps relational only, not analytical insight [0, 120)
+            "I03,0,50,source/expertise,JW\n"  # overlaps representation [10, 90)
+            "I03,90,95,source/expertise,JW\n"  # touches representation's end: no shared character
+        ),
+    )
     weights = link_weights(model, load_coded(folder, codebook, check_codes=False), codebook)
     assert weights.weight("expertise", "analytical_insight") == 1
     assert weights.weight("expertise", "representation") == 1
@@ -385,9 +433,13 @@ def _run_notebook(out: Path, coded: Path | None) -> Path:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PYTHONPATH", str(ROOT / "src"))
         return pipeline.execute_notebook(
-            ROOT / "notebooks" / "03_model.ipynb", out / "executed.ipynb",
-            parameters={"raw_dir": str(RAW), "derived_dir": str(out / "derived"),
-                        "coded_data": str(coded) if coded else None},
+            ROOT / "notebooks" / "03_model.ipynb",
+            out / "executed.ipynb",
+            parameters={
+                "raw_dir": str(RAW),
+                "derived_dir": str(out / "derived"),
+                "coded_data": str(coded) if coded else None,
+            },
         )
 
 
@@ -413,17 +465,27 @@ def test_notebook_runs_with_coded_data_and_labels_it_synthetic(synthetic_run, mo
     executed, derived = synthetic_run
     html, glued = _outputs(executed)
     assert {k: glued[k] for k in ("n_nodes", "n_links", "n_stated", "n_inferred")} == {
-        "n_nodes": "12", "n_links": "18", "n_stated": "15", "n_inferred": "3"}
+        "n_nodes": "12",
+        "n_links": "18",
+        "n_stated": "15",
+        "n_inferred": "3",
+    }
     assert html.count("<figure") == 3
-    assert "<figcaption" in html and re.search(r'<figcaption[^>]*>Synthetic demonstration data\. ', html)
+    assert "<figcaption" in html and re.search(r"<figcaption[^>]*>Synthetic demonstration data\. ", html)
     assert 'alt="Synthetic demonstration data. Diagram in three columns' in html
     assert "<caption>Synthetic demonstration data. Evidence weight" in html
     assert style.SYNTHETIC_LABEL in (derived / "figure1_model_weighted.svg").read_text(encoding="utf-8")
     weights = pd.read_csv(derived / "model_link_weights.csv")
     assert weights.loc[weights["source"] == "representation", "weight"].tolist() == [2, 2, 2]
     assert {p.name for p in derived.iterdir()} >= {
-        "figure1_model.svg", "figure1_model.png", "model_concentration.svg", "model_concentration.png",
-        "model_links.csv", "model_nodes.csv", "model_crosswalk.csv", "model_concentration.csv",
+        "figure1_model.svg",
+        "figure1_model.png",
+        "model_concentration.svg",
+        "model_concentration.png",
+        "model_links.csv",
+        "model_nodes.csv",
+        "model_crosswalk.csv",
+        "model_concentration.csv",
     }
 
 

@@ -9,9 +9,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from ics_leadership.core.errors import NotebookExecutionError
 from ics_leadership.publish import pipeline
+
+from conftest import ROOT
 
 SOURCE_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -37,7 +38,8 @@ def sample_run(tmp_path_factory):
     """notebooks/01_sample.ipynb executed with non-default parameters."""
     out = tmp_path_factory.mktemp("sample")
     executed = pipeline.execute_notebook(
-        ROOT / "notebooks" / "01_sample.ipynb", out / "executed.ipynb",
+        ROOT / "notebooks" / "01_sample.ipynb",
+        out / "executed.ipynb",
         parameters={"raw_dir": str(ROOT / "data" / "raw"), "derived_dir": str(out / "derived")},
     )
     return executed, out / "derived"
@@ -46,16 +48,25 @@ def sample_run(tmp_path_factory):
 def test_sample_notebook_writes_derived_tables_where_told(sample_run):
     executed, derived = sample_run
     assert {p.name for p in derived.iterdir()} >= {
-        "table1.csv", "table1_counts.csv", "consistency_checks.csv", "sample_composition.csv",
-        "observations_by_site.csv", "sample_composition.svg", "sample_composition.png",
-        "observation_hours.svg", "observation_hours.png",
+        "table1.csv",
+        "table1_counts.csv",
+        "consistency_checks.csv",
+        "sample_composition.csv",
+        "observations_by_site.csv",
+        "sample_composition.svg",
+        "sample_composition.png",
+        "observation_hours.svg",
+        "observation_hours.png",
     }
     table1 = pd.read_csv(derived / "table1.csv", index_col=0)
     assert table1.loc["Total"].tolist() == ["10", "10", "5"]
     assert "GP Network Representatives (3)" in table1.loc["Project", "STP B"]
     checks = pd.read_csv(derived / "consistency_checks.csv")
     assert set(checks.loc[checks["verdict"] != "consistent", "fact"]) == {
-        "clinical_leaders", "study_period", "professional_backgrounds", "stp_expansion"
+        "clinical_leaders",
+        "study_period",
+        "professional_backgrounds",
+        "stp_expansion",
     }
 
 
@@ -78,11 +89,14 @@ def test_sample_notebook_figures_have_alt_text_and_captions(sample_run):
     executed, _ = sample_run
     html = "".join(
         "".join(o.get("data", {}).get("text/html", ""))
-        for c in nbformat.read(executed, as_version=4).cells for o in c.get("outputs", [])
+        for c in nbformat.read(executed, as_version=4).cells
+        for o in c.get("outputs", [])
     )
     assert html.count("<figure") == 2
-    assert 'alt="Two stacked horizontal bar charts. Panel a: clinical leaders per STP split by governance level: ' \
-           'STP A: executive 2, thematic 3, project 5' in html
+    assert (
+        'alt="Two stacked horizontal bar charts. Panel a: clinical leaders per STP split by governance level: '
+        "STP A: executive 2, thematic 3, project 5" in html
+    )
     assert html.count("<caption") >= 5
 
 

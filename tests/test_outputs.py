@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-import qda_fixtures as fx
-from conftest import ROOT
 from ics_leadership import cli
 from ics_leadership.core import outputs
 from ics_leadership.core.errors import OutputError
+
+import qda_fixtures as fx
+from conftest import ROOT
 
 SRC = ROOT / "src"
 
@@ -23,8 +24,15 @@ def cli_in(cwd: Path, *args: str, umask: int | None = None) -> subprocess.Comple
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
     env.pop("ICS_LEADERSHIP_ROOT", None)
     preexec = (lambda: os.umask(umask)) if umask is not None else None
-    return subprocess.run([sys.executable, "-m", "ics_leadership", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300, preexec_fn=preexec)
+    return subprocess.run(
+        [sys.executable, "-m", "ics_leadership", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=preexec,
+    )
 
 
 def fill_with(name: str, text: str = "x"):
@@ -32,6 +40,7 @@ def fill_with(name: str, text: str = "x"):
 
 
 # --- the rule, on the helper itself ---------------------------------------------------------------
+
 
 def test_new_folder_gets_the_marker_and_nothing_is_left_beside_it(tmp_path):
     out = outputs.publish_folder(tmp_path / "a" / "b", fill_with("t.csv"), kind="summarise", gitignore=True)
@@ -81,9 +90,14 @@ def test_refused_places(tmp_path, monkeypatch):
     (repo / ".git").mkdir(parents=True)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
-    for place, why in ((Path("."), "working folder"), (tmp_path.parent, "contains the working folder"),
-                       (Path("/"), "root"), (tmp_path / "home", "home folder"), (repo, ".git"),
-                       (ROOT, "compendium's root")):
+    for place, why in (
+        (Path("."), "working folder"),
+        (tmp_path.parent, "contains the working folder"),
+        (Path("/"), "root"),
+        (tmp_path / "home", "home folder"),
+        (repo, ".git"),
+        (ROOT, "compendium's root"),
+    ):
         with pytest.raises(OutputError, match=why):
             outputs.check_folder(place, "synthesise", force=True)
     (tmp_path / "file.csv").write_text("x")
@@ -104,8 +118,9 @@ def test_a_marked_folder_holding_a_repository_is_not_replaced(tmp_path):
 
 
 def test_leftovers_of_a_killed_publish_are_removed_next_time(tmp_path):
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     stale = tmp_path / f".o.ics-tmp-{dead}-abcd1234"
     stale.mkdir()
     (stale / outputs.MARKER).write_text("command: run\n")
@@ -131,13 +146,16 @@ def test_file_rule(tmp_path):
 
 # --- the commands ----------------------------------------------------------------------------------
 
+
 def test_synthesise_out_dot_is_refused_and_the_folder_kept(tmp_path):
     (tmp_path / "thesis.docx").write_text("years of work")
     result = cli_in(tmp_path, "synthesise", "--out", ".", "--force")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr == ("error: .: refusing to write output here (it is the working folder); choose a new "
-                             "folder for --out, such as data/coded/NAME\n"
-                             "synthesise: 1 problem; nothing was written\n")
+    assert result.stderr == (
+        "error: .: refusing to write output here (it is the working folder); choose a new "
+        "folder for --out, such as data/coded/NAME\n"
+        "synthesise: 1 problem; nothing was written\n"
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["thesis.docx"]
     assert (tmp_path / "thesis.docx").read_text() == "years of work"
 
@@ -172,8 +190,10 @@ def test_out_pointing_at_a_file_is_a_clean_error(tmp_path, command, capsys):
     args = [command, *([str(tmp_path)] if command == "summarise" else []), "--out", str(target), "--force"]
     assert cli.main(args) == 1
     err = capsys.readouterr().err
-    assert err == (f"error: {target}: exists and is not a folder; choose another --out\n"
-                   f"{command}: 1 problem; nothing was written\n")
+    assert err == (
+        f"error: {target}: exists and is not a folder; choose another --out\n"
+        f"{command}: 1 problem; nothing was written\n"
+    )
     assert target.read_text() == "keep me"
 
 

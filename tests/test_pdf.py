@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from conftest import ROOT
 from ics_leadership import cli
 from ics_leadership.core.errors import BookBuildError
 from ics_leadership.publish import colophon, pdf
+
+from conftest import ROOT
 
 
 @pytest.fixture
 def book_copy(tmp_path):
     """A compendium with the book's sources and raw data but no executed notebooks."""
-    shutil.copytree(ROOT / "book", tmp_path / "book",
-                    ignore=shutil.ignore_patterns("_build", "notebooks", ".build-*"))
+    shutil.copytree(ROOT / "book", tmp_path / "book", ignore=shutil.ignore_patterns("_build", "notebooks", ".build-*"))
     shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
     return tmp_path
 
@@ -43,22 +43,30 @@ def test_chapters_follow_the_table_of_contents():
     assert (("The study", "notebooks/01_sample") in pages) and (("Using the compendium", "reproduce") in pages)
     # sections (the contribution pages) come after their chapter
     files = [file for _, file in pages]
-    assert files.index("notebooks/10_codebook") < files.index("notebooks/contribution_relational") < files.index(
-        "notebooks/02_coding")
+    assert (
+        files.index("notebooks/10_codebook")
+        < files.index("notebooks/contribution_relational")
+        < files.index("notebooks/02_coding")
+    )
     assert [file for _, file in pages].index("notebooks/01_sample") < [file for _, file in pages].index("reproduce")
 
 
 def test_title_page_has_title_citation_build_and_contents():
-    titles = {"background": "Background and theory", "notebooks/05_methods": "Methods",
-              "notebooks/01_sample": "The sample", "reproduce": "Reproduce"}
-    when = int(datetime(2026, 3, 4, 12, 30, tzinfo=timezone.utc).timestamp())
+    titles = {
+        "background": "Background and theory",
+        "notebooks/05_methods": "Methods",
+        "notebooks/01_sample": "The sample",
+        "reproduce": "Reproduce",
+    }
+    when = int(datetime(2026, 3, 4, 12, 30, tzinfo=UTC).timestamp())
     source = colophon.BuildSource("0123456789abcdef0123456789abcdef01234567", False, when, "the commit's date")
     page = pdf.title_page(ROOT, ROOT / "book", titles, source)
     assert "Clinical leaders in integrated care: a reproducible companion" in page
-    assert ("Waring J, Bishop S, Black G, Clarke J, Roe B. What can clinical leaders contribute to the governance "
-            "of integrated care systems? <i>BMJ Leader</i> 2023;7(4):279–284. doi:10.1136/leader-2022-000709") in page
-    assert ("Built from commit 0123456789abcdef0123456789abcdef01234567, dated 2026-03-04 "
-            "(the commit's date).") in page
+    assert (
+        "Waring J, Bishop S, Black G, Clarke J, Roe B. What can clinical leaders contribute to the governance "
+        "of integrated care systems? <i>BMJ Leader</i> 2023;7(4):279–284. doi:10.1136/leader-2022-000709"
+    ) in page
+    assert ("Built from commit 0123456789abcdef0123456789abcdef01234567, dated 2026-03-04 (the commit's date).") in page
     assert "<h3>The study</h3><ol><li>Background and theory</li><li>Methods</li><li>The sample</li>" in page
     assert "<li>Reproduce</li>" in page
     # A page without a known title is listed by its file, never dropped.
@@ -78,8 +86,10 @@ def test_an_existing_file_is_replaced_only_with_force(book_copy, monkeypatch, ca
     mine = book_copy / "mine.pdf"
     mine.write_bytes(b"my own report")
     assert cli.main(["pdf", "--out", str(mine)]) == 1
-    assert capsys.readouterr().err == (f"error: {mine}: exists; add --force to replace it, or choose another --out\n"
-                                       "pdf: 1 problem; nothing was written\n")
+    assert capsys.readouterr().err == (
+        f"error: {mine}: exists; add --force to replace it, or choose another --out\n"
+        "pdf: 1 problem; nothing was written\n"
+    )
     assert cli.main(["pdf", "--out", str(book_copy)]) == 1
     assert "is a folder; give a file name for --out" in capsys.readouterr().err
     # with --force the command goes on (and here stops at the missing notebooks), the file untouched

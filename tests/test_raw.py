@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import replace_in
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.facts import raw
+
+from conftest import replace_in
 
 
 def test_real_raw_data_loads_and_is_typed():
@@ -39,7 +40,10 @@ def test_missing_column_is_named(raw_copy):
 def test_unknown_level_names_row_and_field(raw_copy):
     replace_in(raw_copy / "participants.csv", "CL-A03,A,thematic", "CL-A03,A,regional")
     message = _error(raw_copy)
-    assert "participants.csv, row 3 (line 4), field 'level': 'regional' is not one of: executive, thematic, project" in message
+    assert (
+        "participants.csv, row 3 (line 4), field 'level': 'regional' is not one of: executive, thematic, project"
+        in message
+    )
 
 
 def test_duplicate_id_names_both_rows(raw_copy):

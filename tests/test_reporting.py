@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT, replace_in
 from ics_leadership.core.errors import DataValidationError, PipelineConfigError
 from ics_leadership.facts import coreq
 from ics_leadership.publish import pipeline
+
+from conftest import ROOT, replace_in
 
 
 def test_coreq_has_32_items_with_locations():
@@ -23,7 +24,11 @@ def test_coreq_has_32_items_with_locations():
 
 def test_coreq_errors(raw_copy):
     path = raw_copy / "coreq.yaml"
-    replace_in(path, '    status: "reported"\n    location: "Methods, Data collection, para 1"\n', '    status: "reported"\n    location: ""\n')
+    replace_in(
+        path,
+        '    status: "reported"\n    location: "Methods, Data collection, para 1"\n',
+        '    status: "reported"\n    location: ""\n',
+    )
     replace_in(path, "  - number: 32\n", "  - number: 33\n")
     with pytest.raises(DataValidationError) as info:
         coreq.load_coreq(path)
@@ -36,9 +41,17 @@ def test_one_notebook_many_pages():
     config = pipeline.load_config(ROOT / "pipeline.yaml")
     pages = [s for s in config.notebooks if s.path == "notebooks/20_contribution.ipynb"]
     assert [s.parameters["contribution"] for s in pages] == [
-        "analytical_insight", "representation", "translating_communicating", "relational"]
-    assert [s.title for s in pages] == ["Analytical insight", "Representation", "Translating and communicating",
-                                        "Relational activities"]
+        "analytical_insight",
+        "representation",
+        "translating_communicating",
+        "relational",
+    ]
+    assert [s.title for s in pages] == [
+        "Analytical insight",
+        "Representation",
+        "Translating and communicating",
+        "Relational activities",
+    ]
     assert config.find("contribution_relational") is pages[-1]
 
 

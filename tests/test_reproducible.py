@@ -11,16 +11,17 @@ import io
 import os
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from ics_leadership.core.errors import PipelineConfigError
 from ics_leadership.figures import tables
 from ics_leadership.publish import colophon, pdf, reproducible
+
+from conftest import ROOT
 
 HOME = "/home/ana"
 PROJECT = "/home/ana/compendium"
@@ -32,37 +33,70 @@ def _executed(cell_ids=("a1b2c3d4", "5e6f7a8b", "0c1d2e3f"), stamp="2026-11-27T0
     """A notebook as papermill leaves it: its paths, timings and (partly random) cell ids."""
     timing = {"start_time": f"{stamp}.1+00:00", "end_time": f"{stamp}.2+00:00", "duration": 0.1}
     return {
-        "nbformat": 4, "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3"}, "papermill": {
-            "input_path": f"{PROJECT}/notebooks/01_sample.ipynb",
-            "output_path": f"{PROJECT}/book/.staging-x1y2/01_sample.ipynb",
-            "parameters": {"raw_dir": "../data/raw"}, "version": "2.7.0", "exception": None, **timing}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3"},
+            "papermill": {
+                "input_path": f"{PROJECT}/notebooks/01_sample.ipynb",
+                "output_path": f"{PROJECT}/book/.staging-x1y2/01_sample.ipynb",
+                "parameters": {"raw_dir": "../data/raw"},
+                "version": "2.7.0",
+                "exception": None,
+                **timing,
+            },
+        },
         "cells": [
             {"cell_type": "markdown", "id": cell_ids[0], "metadata": {}, "source": "# Sample"},
-            {"cell_type": "code", "id": cell_ids[1], "execution_count": 1, "source": 'raw_dir = "../data/raw"\n',
-             "metadata": {"tags": ["injected-parameters"], "papermill": {"status": "completed", **timing},
-                          "execution": {"iopub.status.busy": f"{stamp}.15Z"}},
-             "outputs": []},
-            {"cell_type": "code", "id": cell_ids[2], "execution_count": 2, "source": "show(table)",
-             "metadata": {"papermill": {"status": "completed", **timing}},
-             "outputs": [
-                 {"output_type": "stream", "name": "stderr",
-                  "text": [f"{PROJECT}/src/ics_leadership/figures/style.py:132: UserWarning: collapsed\n",
-                           f"{SITE}/pandas/core/frame.py:9: FutureWarning: soon\n",
-                           f"{HOME}/.config/matplotlib is not writable\n"]},
-                 {"output_type": "display_data", "metadata": {},
-                  "data": {"text/plain": "a table", "image/png": f"iVBOR{PROJECT}/AAAA"}},
-             ]},
+            {
+                "cell_type": "code",
+                "id": cell_ids[1],
+                "execution_count": 1,
+                "source": 'raw_dir = "../data/raw"\n',
+                "metadata": {
+                    "tags": ["injected-parameters"],
+                    "papermill": {"status": "completed", **timing},
+                    "execution": {"iopub.status.busy": f"{stamp}.15Z"},
+                },
+                "outputs": [],
+            },
+            {
+                "cell_type": "code",
+                "id": cell_ids[2],
+                "execution_count": 2,
+                "source": "show(table)",
+                "metadata": {"papermill": {"status": "completed", **timing}},
+                "outputs": [
+                    {
+                        "output_type": "stream",
+                        "name": "stderr",
+                        "text": [
+                            f"{PROJECT}/src/ics_leadership/figures/style.py:132: UserWarning: collapsed\n",
+                            f"{SITE}/pandas/core/frame.py:9: FutureWarning: soon\n",
+                            f"{HOME}/.config/matplotlib is not writable\n",
+                        ],
+                    },
+                    {
+                        "output_type": "display_data",
+                        "metadata": {},
+                        "data": {"text/plain": "a table", "image/png": f"iVBOR{PROJECT}/AAAA"},
+                    },
+                ],
+            },
         ],
     }
 
 
 # --- executed notebooks --------------------------------------------------------------------------
 
+
 def test_scrub_removes_paths_and_timings_and_keeps_the_rest():
     nb = reproducible.scrub_notebook(_executed(), PORTABLE)
-    assert nb["metadata"]["papermill"] == {"parameters": {"raw_dir": "../data/raw"}, "version": "2.7.0",
-                                           "exception": None}
+    assert nb["metadata"]["papermill"] == {
+        "parameters": {"raw_dir": "../data/raw"},
+        "version": "2.7.0",
+        "exception": None,
+    }
     code = nb["cells"][2]
     assert code["metadata"] == {"papermill": {"status": "completed"}}
     assert "execution" not in nb["cells"][1]["metadata"]
@@ -72,7 +106,10 @@ def test_scrub_removes_paths_and_timings_and_keeps_the_rest():
         "site-packages/pandas/core/frame.py:9: FutureWarning: soon\n",
         "~/.config/matplotlib is not writable\n",
     ]
-    assert code["outputs"][1]["data"] == {"text/plain": "a table", "image/png": f"iVBOR{PROJECT}/AAAA"}  # images untouched
+    assert code["outputs"][1]["data"] == {
+        "text/plain": "a table",
+        "image/png": f"iVBOR{PROJECT}/AAAA",
+    }  # images untouched
 
 
 def test_scrubbed_cell_ids_are_stable_unique_and_follow_the_source():
@@ -91,8 +128,14 @@ def test_scrubbed_cell_ids_are_stable_unique_and_follow_the_source():
 
 def test_leftover_paths_and_addresses_are_found_with_their_cell():
     nb = _executed()
-    nb["cells"][2]["outputs"].append({"output_type": "execute_result", "metadata": {}, "execution_count": 2,
-                                      "data": {"text/plain": "<pandas.io.formats.style.Styler at 0x7f2d361879d0>"}})
+    nb["cells"][2]["outputs"].append(
+        {
+            "output_type": "execute_result",
+            "metadata": {},
+            "execution_count": 2,
+            "data": {"text/plain": "<pandas.io.formats.style.Styler at 0x7f2d361879d0>"},
+        }
+    )
     found = reproducible.private_paths_in(reproducible.scrub_notebook(nb), [PROJECT, HOME])
     # Without replacements, the warnings' paths are left: the project and the home folder, in cell 3
     # (the path inside the image's data is not a path); and the Styler's address.
@@ -125,8 +168,11 @@ def test_a_notebook_showing_an_object_or_the_home_folder_stops_with_its_cell(tmp
     from ics_leadership.publish import pipeline
 
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import os\nprint(os.environ['HOME'])"),
-                nbformat.v4.new_code_cell("object()")]
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell("import os\nprint(os.environ['HOME'])"),
+        nbformat.v4.new_code_cell("object()"),
+    ]
     nb.cells[0].metadata["tags"] = ["parameters"]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, tmp_path / "leaky.ipynb")
@@ -148,6 +194,7 @@ def test_private_markers_skip_the_file_system_root(monkeypatch):
 
 # --- tables --------------------------------------------------------------------------------------
 
+
 def test_table_text_form_is_the_table_and_its_id_follows_its_content():
     frame = pd.DataFrame({"p_value": [0.25, None], "name": ["A & B", "𝒜"]})
     shown = tables.table(frame, caption="Two rows & a caption.")
@@ -161,10 +208,19 @@ def test_table_text_form_is_the_table_and_its_id_follows_its_content():
 
 # --- dates ---------------------------------------------------------------------------------------
 
+
 def _git(repo: Path, *args: str, when: str = "2025-06-01T12:00:00+00:00") -> str:
-    env = {**os.environ, "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
-           "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(repo)}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(repo),
+    }
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -199,7 +255,10 @@ def test_source_date_epoch_wins_and_must_be_a_number(repo, monkeypatch):
     monkeypatch.setenv(colophon.SOURCE_DATE_ENV, "1709251200")
     source = colophon.build_source(repo)
     assert (source.epoch, source.basis, source.date) == (
-        1709251200, "set by SOURCE_DATE_EPOCH", datetime(2024, 3, 1, tzinfo=timezone.utc))
+        1709251200,
+        "set by SOURCE_DATE_EPOCH",
+        datetime(2024, 3, 1, tzinfo=UTC),
+    )
     assert source.commit == _git(repo, "rev-parse", "HEAD")  # the commit is still named
     assert colophon.source_date_env(repo) == {"SOURCE_DATE_EPOCH": "1709251200"}
     for bad in ("yesterday", "-5", "1.5", "²"):
@@ -210,18 +269,25 @@ def test_source_date_epoch_wins_and_must_be_a_number(repo, monkeypatch):
 
 def test_without_git_the_newest_input_file_dates_the_build(tmp_path, monkeypatch):
     monkeypatch.delenv(colophon.SOURCE_DATE_ENV, raising=False)
-    files = {"notebooks/a.ipynb": 1_600_000_000, "data/raw/x.csv": 1_700_000_000, "book/intro.md": 1_650_000_000,
-             # generated by a build: never its date
-             "book/_build/html/index.html": 1_900_000_000, "book/notebooks/a.ipynb": 1_900_000_000,
-             "book/.staging-abc/a.ipynb": 1_900_000_000, "data/derived/t.csv": 1_900_000_000}
+    files = {
+        "notebooks/a.ipynb": 1_600_000_000,
+        "data/raw/x.csv": 1_700_000_000,
+        "book/intro.md": 1_650_000_000,
+        # generated by a build: never its date
+        "book/_build/html/index.html": 1_900_000_000,
+        "book/notebooks/a.ipynb": 1_900_000_000,
+        "book/.staging-abc/a.ipynb": 1_900_000_000,
+        "data/derived/t.csv": 1_900_000_000,
+    }
     for name, mtime in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")
         os.utime(path, (mtime, mtime))
     source = colophon.build_source(tmp_path)
-    assert source == colophon.BuildSource(None, False, 1_700_000_000,
-                                          "the date of the newest input file: not a git checkout")
+    assert source == colophon.BuildSource(
+        None, False, 1_700_000_000, "the date of the newest input file: not a git checkout"
+    )
     assert source.describe() == "a copy that is not a git checkout"
     assert colophon.commit(tmp_path) == "unknown (not a git checkout)"
     assert f"{source.date:%Y-%m-%d %H:%M}" == "2023-11-14 22:13"
@@ -229,11 +295,15 @@ def test_without_git_the_newest_input_file_dates_the_build(tmp_path, monkeypatch
 
 # --- the PDF -------------------------------------------------------------------------------------
 
+
 def _pdf(created: str, file_id: str | None) -> bytes:
     """A one-page PDF laid out as chromium's Skia writes it (Info first), with correct offsets."""
-    objects = [f"<</Producer (Skia/PDF m156)\n/CreationDate ({created})\n/ModDate ({created})>>",
-               "<</Type /Pages /Count 1 /Kids [4 0 R]>>", "<</Type /Catalog /Pages 2 0 R>>",
-               "<</Type /Page /Parent 2 0 R /MediaBox [0 0 100 100]>>"]
+    objects = [
+        f"<</Producer (Skia/PDF m156)\n/CreationDate ({created})\n/ModDate ({created})>>",
+        "<</Type /Pages /Count 1 /Kids [4 0 R]>>",
+        "<</Type /Catalog /Pages 2 0 R>>",
+        "<</Type /Page /Parent 2 0 R /MediaBox [0 0 100 100]>>",
+    ]
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
     offsets = []
@@ -244,15 +314,16 @@ def _pdf(created: str, file_id: str | None) -> bytes:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     out.write("".join(f"{o:010d} 00000 n \n" for o in offsets).encode())
     ident = f"\n/ID [<{file_id}> <{file_id}>]" if file_id else ""
-    out.write(f"trailer\n<</Size {len(objects) + 1}\n/Root 3 0 R\n/Info 1 0 R{ident}>>\n"
-              f"startxref\n{xref}\n%%EOF\n".encode())
+    out.write(
+        f"trailer\n<</Size {len(objects) + 1}\n/Root 3 0 R\n/Info 1 0 R{ident}>>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out.getvalue()
 
 
 def test_pdf_dates_and_id_are_normalised_in_place():
     from pypdf import PdfReader
 
-    when = datetime(2024, 3, 1, 9, 30, 5, tzinfo=timezone.utc)
+    when = datetime(2024, 3, 1, 9, 30, 5, tzinfo=UTC)
     one = _pdf("D:20261127074828+00'00'", "1A2B3C4D5E6F708192A3B4C5D6E7F801")
     two = _pdf("D:20261128101500+00'00'", "FFEEDDCCBBAA99887766554433221100")
     fixed = reproducible.normalise_pdf(one, when)
@@ -260,16 +331,17 @@ def test_pdf_dates_and_id_are_normalised_in_place():
     reader = PdfReader(io.BytesIO(fixed), strict=True)  # the cross-reference table still holds
     assert reader.metadata.creation_date == when and reader.metadata.modification_date == when
     assert b"/CreationDate (D:20240301093005+00'00')" in fixed
-    blanked = fixed.replace(fixed[fixed.index(b"/ID [<") + 6:][:32], b"0" * 32)
+    blanked = fixed.replace(fixed[fixed.index(b"/ID [<") + 6 :][:32], b"0" * 32)
     digest = hashlib.md5(blanked, usedforsecurity=False).hexdigest().upper()
     assert reader.trailer["/ID"][0] == reader.trailer["/ID"][1] == bytes.fromhex(digest)
     # Skia writes no /ID today: only the dates change.
     assert reproducible.normalise_pdf(_pdf("D:20261127074828+00'00'", None), when) == _pdf(
-        "D:20240301093005+00'00'", None)
+        "D:20240301093005+00'00'", None
+    )
 
 
 def test_pdf_shorter_date_forms_are_padded_and_too_short_ones_refused():
-    when = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    when = datetime(2024, 3, 1, tzinfo=UTC)
     fixed = reproducible.normalise_pdf(_pdf("D:20261127074828Z  ", None), when)
     assert b"/CreationDate (D:20240301000000Z)  \n" in fixed
     with pytest.raises(ValueError, match=r"/CreationDate entry b'\(D:2026\)' is too short"):

@@ -11,13 +11,30 @@ PAPER_TABLE1 = {
     ("Executive", "STP A"): ["STP Director (GP)", "Medical Director"],
     ("Executive", "STP B"): ["Medical Director"],
     ("Executive", "STP C"): ["Medical Director*"],
-    ("Thematic", "STP A"): ["Medical Lead for Family Medicine", "Medical Lead for Acute Medicine", "Pharmacy Lead for Medicines"],
-    ("Thematic", "STP B"): ["Medical Lead for Mental Health*", "Medical Lead for Urgent Care", "GP Lead for Primary Care"],
+    ("Thematic", "STP A"): [
+        "Medical Lead for Family Medicine",
+        "Medical Lead for Acute Medicine",
+        "Pharmacy Lead for Medicines",
+    ],
+    ("Thematic", "STP B"): [
+        "Medical Lead for Mental Health*",
+        "Medical Lead for Urgent Care",
+        "GP Lead for Primary Care",
+    ],
     ("Thematic", "STP C"): ["Medical Director for Community Services", "GP Lead for Primary Care"],
-    ("Project", "STP A"): ["Midwifery Lead", "Obstetrics Lead", "Pharmacy Practice Lead", "Community Pharmacy Lead",
-                           "GP Representative"],
-    ("Project", "STP B"): ["Trauma Lead (Medical)*", "Rehabilitation Lead (Nursing)*",
-                           "Community Mental Health Lead (Medical)*", "GP Network Representatives (3)"],
+    ("Project", "STP A"): [
+        "Midwifery Lead",
+        "Obstetrics Lead",
+        "Pharmacy Practice Lead",
+        "Community Pharmacy Lead",
+        "GP Representative",
+    ],
+    ("Project", "STP B"): [
+        "Trauma Lead (Medical)*",
+        "Rehabilitation Lead (Nursing)*",
+        "Community Mental Health Lead (Medical)*",
+        "GP Network Representatives (3)",
+    ],
     ("Project", "STP C"): ["Community Nursing Lead", "Cancer Services Lead (Nursing)"],
 }
 
@@ -59,12 +76,23 @@ def test_grouped_entry_stands_for_three_people(participants):
 
 def test_summary_numbers(participants):
     assert sample.sample_summary(participants) == {
-        "n_leaders": 25, "n_sites": 3, "n_follow_up": 5, "n_executive": 4, "n_thematic": 8,
-        "n_project": 13, "n_roles_printed": 23, "n_professions": 4,
+        "n_leaders": 25,
+        "n_sites": 3,
+        "n_follow_up": 5,
+        "n_executive": 4,
+        "n_thematic": 8,
+        "n_project": 13,
+        "n_roles_printed": 23,
+        "n_professions": 4,
     }
 
 
 def test_composition_is_tidy_and_complete(participants):
     tidy = sample.composition(participants)
     assert tidy["n"].sum() == 25
-    assert tidy.groupby("profession")["n"].sum().to_dict() == {"medicine": 18, "midwifery": 1, "nursing": 3, "pharmacy": 3}
+    assert tidy.groupby("profession")["n"].sum().to_dict() == {
+        "medicine": 18,
+        "midwifery": 1,
+        "nursing": 3,
+        "pharmacy": 3,
+    }

@@ -7,12 +7,17 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from coded_fixture import coding, doc, make_coded
 from ics_leadership.coding import association, coded, cooccurrence, prevalence, saturation
 from ics_leadership.facts.codebook import load_codebook
 
+from coded_fixture import coding, doc, make_coded
+
 CB = load_codebook()
-VOICE, CHALLENGE, BROKER = "representation/clinical_voice", "representation/critical_challenge", "relational/brokering_connections"
+VOICE, CHALLENGE, BROKER = (
+    "representation/clinical_voice",
+    "representation/critical_challenge",
+    "relational/brokering_connections",
+)
 
 
 def test_wilson_interval_known_values():
@@ -24,12 +29,26 @@ def test_wilson_interval_known_values():
 
 @pytest.fixture
 def small(tmp_path):
-    people = [{"participant_id": p, "site": s, "level": lvl, "group": "clinical"}
-              for p, s, lvl in [("P1", "X", "executive"), ("P2", "X", "thematic"), ("P3", "Y", "thematic"),
-                                ("P4", "Y", "project")]]
-    docs = [doc(f"D{i}", 200, f"P{i}") for i in range(1, 5)] + [doc("OBS", 200, source_type="observation", level="project")]
-    cods = [coding("D1", 0, 50, VOICE), coding("D2", 10, 60, VOICE), coding("D2", 40, 90, CHALLENGE),
-            coding("D3", 0, 20, BROKER), coding("OBS", 0, 30, VOICE), coding("D2", 0, 200, VOICE, coder="B")]
+    people = [
+        {"participant_id": p, "site": s, "level": lvl, "group": "clinical"}
+        for p, s, lvl in [
+            ("P1", "X", "executive"),
+            ("P2", "X", "thematic"),
+            ("P3", "Y", "thematic"),
+            ("P4", "Y", "project"),
+        ]
+    ]
+    docs = [doc(f"D{i}", 200, f"P{i}") for i in range(1, 5)] + [
+        doc("OBS", 200, source_type="observation", level="project")
+    ]
+    cods = [
+        coding("D1", 0, 50, VOICE),
+        coding("D2", 10, 60, VOICE),
+        coding("D2", 40, 90, CHALLENGE),
+        coding("D3", 0, 20, BROKER),
+        coding("OBS", 0, 30, VOICE),
+        coding("D2", 0, 200, VOICE, coder="B"),
+    ]
     return coded.load_coded(make_coded(tmp_path / "c", docs, cods, people))
 
 
@@ -59,8 +78,12 @@ def test_overlap_and_document_cooccurrence(small):
 
 
 def test_spans_touching_end_to_start_do_not_overlap():
-    cod = pd.DataFrame([{"document_id": "d", "start": 0, "end": 10, "code": "a"},
-                        {"document_id": "d", "start": 10, "end": 20, "code": "b"}])
+    cod = pd.DataFrame(
+        [
+            {"document_id": "d", "start": 0, "end": 10, "code": "a"},
+            {"document_id": "d", "start": 10, "end": 20, "code": "b"},
+        ]
+    )
     assert cooccurrence.overlap_counts(cod, ["a", "b"]).to_numpy().sum() == 0
 
 

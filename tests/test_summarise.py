@@ -7,29 +7,47 @@ import re
 import nbformat
 import pandas as pd
 import pytest
-from coded_fixture import coding, doc, make_coded
-from conftest import ROOT
 
 from ics_leadership import cli
 from ics_leadership.facts import claims
 from ics_leadership.facts import demo_corpus as synthetic
 from ics_leadership.publish import pipeline
 
+from coded_fixture import coding, doc, make_coded
+from conftest import ROOT
+
 LABEL = "Synthetic demonstration data"
-TABLES = {"frequencies", "prevalence", "association", "cooccurrence", "agreement", "agreement_by_document",
-          "saturation", "saturation_curve", "claims"}
+TABLES = {
+    "frequencies",
+    "prevalence",
+    "association",
+    "cooccurrence",
+    "agreement",
+    "agreement_by_document",
+    "saturation",
+    "saturation_curve",
+    "claims",
+}
 
 
 @pytest.fixture(scope="module")
 def real_fixture(tmp_path_factory):
     """A small non-synthetic coded project: 6 leaders at three levels, one document coded twice."""
     folder = tmp_path_factory.mktemp("real")
-    people = [{"participant_id": f"P{i}", "site": "XY"[i % 2], "level": lvl, "group": "clinical"}
-              for i, lvl in enumerate(["executive", "executive", "thematic", "thematic", "project", "project"], start=1)]
+    people = [
+        {"participant_id": f"P{i}", "site": "XY"[i % 2], "level": lvl, "group": "clinical"}
+        for i, lvl in enumerate(["executive", "executive", "thematic", "thematic", "project", "project"], start=1)
+    ]
     docs = [doc(f"D{i}", 3000, f"P{i}", stage="early" if i % 2 else "later", sequence=i) for i in range(1, 7)]
-    codes = ["analytical_insight/evidence_and_data", "representation/clinical_voice", "relational/alliance_building",
-             "translating_communicating/framing"]
-    cods = [coding(f"D{i}", 100 * j, 100 * j + 80, code) for i in range(1, 7) for j, code in enumerate(codes) if (i + j) % 3]
+    codes = [
+        "analytical_insight/evidence_and_data",
+        "representation/clinical_voice",
+        "relational/alliance_building",
+        "translating_communicating/framing",
+    ]
+    cods = [
+        coding(f"D{i}", 100 * j, 100 * j + 80, code) for i in range(1, 7) for j, code in enumerate(codes) if (i + j) % 3
+    ]
     cods += [coding("D1", 100 * j, 100 * j + 70, code, coder="B") for j, code in enumerate(codes) if (1 + j) % 3]
     return make_coded(folder / "coded", docs, cods, people, synthetic=False)
 
@@ -56,13 +74,20 @@ def test_summarise_real_data_is_not_labelled_synthetic(tmp_path, real_fixture, c
     # Two leaders per level: every claim about levels is inconclusive, with the reason and the counts.
     ledger = pd.read_csv(tmp_path / "out" / "claims.csv", keep_default_na=False).set_index("id")
     assert ledger.loc["C02", "status"] == "inconclusive"
-    assert ledger.loc["C02", "reason"] == "The smallest compared group (executive, 2 participants) is below the minimum of 5."
+    assert (
+        ledger.loc["C02", "reason"]
+        == "The smallest compared group (executive, 2 participants) is below the minimum of 5."
+    )
     assert ledger.loc["C02", "group_sizes"] == "thematic + project: 4; executive: 2 (participants)"
     assert ledger.loc["C02", "smallest_group"] == "2" and ledger.loc["C02", "min_group_size"] == "5"
     # representation (j = 1) in D1, D3, D4, D6: thematic + project 3/4 vs executive 1/2;
     # one-sided Fisher P(X >= 3) = (C(4,3) C(2,1) + C(4,4)) / C(6,4) = 9/15
     assert ledger.loc["C02", "observed"] == "thematic + project 3/4 (75%); executive 1/2 (50%)"
-    assert ledger.loc["C02", "p_shown"] == "0.600" and float(ledger.loc["C02", "p_value"]) == pytest.approx(0.6) and ledger.loc["C02", "effect_size"] == "0.25"
+    assert (
+        ledger.loc["C02", "p_shown"] == "0.600"
+        and float(ledger.loc["C02", "p_value"]) == pytest.approx(0.6)
+        and ledger.loc["C02", "effect_size"] == "0.25"
+    )
     assert set(ledger["status"]) <= {"consistent", "not consistent", "inconclusive", "not testable on coded data"}
     assert "claims.csv lists the paper's claims without verdicts" not in capsys.readouterr().out
 
@@ -75,10 +100,15 @@ def test_summarise_gives_no_verdicts_on_the_synthetic_corpus(tmp_path, capsys):
     assert "supported" not in text and "0.000" not in text
     ledger = pd.read_csv(tmp_path / "out" / "claims.csv", keep_default_na=False)
     assert list(ledger.columns) == ["data_source", *claims.COLUMNS]
-    assert ledger["status"].value_counts().to_dict() == {"not evaluated: needs real coded data": 13,
-                                                         "not testable on coded data": 3}
+    assert ledger["status"].value_counts().to_dict() == {
+        "not evaluated: needs real coded data": 13,
+        "not testable on coded data": 3,
+    }
     assert (ledger[claims.RESULT_COLUMNS] == "").all().all()
-    assert ledger.loc[1, "proposition"] == "Prevalence of representation is higher at thematic + project than at executive."
+    assert (
+        ledger.loc[1, "proposition"]
+        == "Prevalence of representation is higher at thematic + project than at executive."
+    )
 
 
 def test_summarise_errors_are_clean(tmp_path, capsys):
@@ -103,9 +133,14 @@ def _outputs(path):
 def synthetic_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("nb02")
     executed = pipeline.execute_notebook(
-        ROOT / "notebooks" / "02_coding.ipynb", out / "02.ipynb",
-        parameters={"raw_dir": str(ROOT / "data" / "raw"), "derived_dir": str(out / "derived"),
-                    "coded_data": "synthetic"})
+        ROOT / "notebooks" / "02_coding.ipynb",
+        out / "02.ipynb",
+        parameters={
+            "raw_dir": str(ROOT / "data" / "raw"),
+            "derived_dir": str(out / "derived"),
+            "coded_data": "synthetic",
+        },
+    )
     return executed, out / "derived"
 
 
@@ -120,7 +155,7 @@ def test_every_synthetic_table_and_figure_is_labelled(synthetic_run):
     figures_html = re.findall(r"<figure.*?</figure>", html, flags=re.S)
     assert len(figures_html) == 3
     for fig in figures_html:
-        assert f'alt="{LABEL}.' in fig and f"<figcaption style=\"font-size: .95em;\">{LABEL}." in fig
+        assert f'alt="{LABEL}.' in fig and f'<figcaption style="font-size: .95em;">{LABEL}.' in fig
     for svg in derived.glob("coding_*.svg"):
         assert LABEL in svg.read_text(), svg.name  # the title banner is in the figure itself
     assert f'<p class="admonition-title">{LABEL}</p>' in html  # page banner
@@ -129,9 +164,14 @@ def test_every_synthetic_table_and_figure_is_labelled(synthetic_run):
 
 def test_notebook_runs_on_real_coded_data_without_the_label(tmp_path, real_fixture):
     executed = pipeline.execute_notebook(
-        ROOT / "notebooks" / "02_coding.ipynb", tmp_path / "02.ipynb",
-        parameters={"raw_dir": str(ROOT / "data" / "raw"), "derived_dir": str(tmp_path / "derived"),
-                    "coded_data": str(real_fixture)})
+        ROOT / "notebooks" / "02_coding.ipynb",
+        tmp_path / "02.ipynb",
+        parameters={
+            "raw_dir": str(ROOT / "data" / "raw"),
+            "derived_dir": str(tmp_path / "derived"),
+            "coded_data": str(real_fixture),
+        },
+    )
     html, plain = _outputs(executed)
     assert LABEL not in html and LABEL not in plain
     assert not (tmp_path / "derived" / "synthetic").exists()
@@ -156,15 +196,19 @@ def _mapping(path, codes: dict) -> str:
 
 
 def test_a_mapping_with_only_codes_on_a_fresh_import(tmp_path, atlas_import, capsys):
-    """No participants, levels or groups: the tables are written, the level-based claims say why they cannot be tested."""
-    mapping = _mapping(tmp_path / "m.yaml", {"Coke/diet Coke": "analytical_insight/evidence_and_data",
-                                             "happiness": "relational/alliance_building"})
+    """No participants, levels or groups: the tables are written; level-based claims say why they cannot be tested."""
+    mapping = _mapping(
+        tmp_path / "m.yaml",
+        {"Coke/diet Coke": "analytical_insight/evidence_and_data", "happiness": "relational/alliance_building"},
+    )
     assert cli.main(["summarise", str(atlas_import), "--mapping", mapping, "--out", str(tmp_path / "s")]) == 0
     out = capsys.readouterr().out
     assert "Real coded data: wrote 10 tables" in out
     # listed once each, with counts, pointing at the mapping (the import has 9 codings: 3 mapped)
-    assert ("note: 4 project code(s) not in " + mapping + " were left out, with their codings: 'Feelings' (1), "
-            "'bacon and eggs' (2), 'cornflakes' (2), 'waste of time' (1); map them") in out
+    assert (
+        "note: 4 project code(s) not in " + mapping + " were left out, with their codings: 'Feelings' (1), "
+        "'bacon and eggs' (2), 'cornflakes' (2), 'waste of time' (1); map them"
+    ) in out
     frequencies = pd.read_csv(tmp_path / "s" / "frequencies.csv").set_index("code")
     assert frequencies.loc["relational/alliance_building", "segments"] == 2
     assert frequencies.loc["analytical_insight/evidence_and_data", "segments"] == 1
@@ -172,7 +216,8 @@ def test_a_mapping_with_only_codes_on_a_fresh_import(tmp_path, atlas_import, cap
     # No document is an interview without the mapping's 'documents': said, and the curve has its header.
     assert "note: No document is an interview (source_type 'interview' or 'follow-up interview')" in out
     assert (tmp_path / "s" / "saturation_curve.csv").read_text().splitlines() == [
-        "data_source,interview,new_codes,distinct_codes"]
+        "data_source,interview,new_codes,distinct_codes"
+    ]
 
 
 def test_mapping_documents_missing_from_the_data_are_named(tmp_path, capsys):
@@ -182,17 +227,21 @@ def test_mapping_documents_missing_from_the_data_are_named(tmp_path, capsys):
     mapping = str(ROOT / "examples" / "atlas_ti" / "mapping.yaml")
     assert cli.main(["summarise", str(coded), "--mapping", mapping, "--out", str(tmp_path / "s")]) == 0
     out = capsys.readouterr().out
-    assert ("sets attributes of 3 document(s) that are not in the coded data, so they were not used: "
-            "'1994 Diet Coke-Diet Coke Break.docx', 'Mabel.txt', 'Simon.docx' (a typo?") in out
+    assert (
+        "sets attributes of 3 document(s) that are not in the coded data, so they were not used: "
+        "'1994 Diet Coke-Diet Coke Break.docx', 'Mabel.txt', 'Simon.docx' (a typo?"
+    ) in out
 
 
 def test_unknown_codes_without_a_mapping_are_listed_once_each(atlas_import, tmp_path, capsys):
     assert cli.main(["summarise", str(atlas_import), "--out", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 7  # 6 distinct codes, then the summary
-    assert err[0].endswith("codings.csv, row 1 (line 2), field 'code': unknown code 'Coke/diet Coke' (1 coding; not "
-                           "in the codebook): map it to a compendium code with a mapping file (--mapping, or the "
-                           "notebooks' mapping parameter)")
+    assert err[0].endswith(
+        "codings.csv, row 1 (line 2), field 'code': unknown code 'Coke/diet Coke' (1 coding; not "
+        "in the codebook): map it to a compendium code with a mapping file (--mapping, or the "
+        "notebooks' mapping parameter)"
+    )
     assert sum("'happiness' (2 codings" in line for line in err) == 1
     assert err[-1] == "summarise: 6 problems; nothing was written"
     assert not (tmp_path / "s").exists()
@@ -217,10 +266,14 @@ def test_a_mapping_that_maps_nothing_names_each_unmapped_code(atlas_import, tmp_
     mapping = _mapping(tmp_path / "m.yaml", {"waste of time": "ignore"})
     assert cli.main(["summarise", str(atlas_import), "--mapping", mapping, "--out", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert f"error: {mapping}, field 'codes': project code 'happiness' (2 codings) is not mapped: add it under " \
-           f"'codes' with a compendium code (or 'ignore')" in err
-    assert err[-2] == (f"error: {mapping}: none of the project's 9 codings maps to a compendium code, so there is "
-                       f"nothing to summarise (see --mapping)")
+    assert (
+        f"error: {mapping}, field 'codes': project code 'happiness' (2 codings) is not mapped: add it under "
+        f"'codes' with a compendium code (or 'ignore')" in err
+    )
+    assert err[-2] == (
+        f"error: {mapping}: none of the project's 9 codings maps to a compendium code, so there is "
+        f"nothing to summarise (see --mapping)"
+    )
     assert err[-1] == "summarise: 6 problems; nothing was written"
 
 

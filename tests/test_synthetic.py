@@ -6,11 +6,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import replace_in
 from ics_leadership.coding import coded
 from ics_leadership.core.errors import DataValidationError, OutputError
 from ics_leadership.facts import demo_corpus as synthetic  # the paper's demonstration corpus, from data/raw
 from ics_leadership.facts.codebook import load_codebook
+
+from conftest import replace_in
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,12 @@ def test_structure_follows_the_study(corpus):
     clinical = docs[(docs["group"] == "clinical") & (docs["source_type"] == "interview")]
     assert len(clinical) == 25 and clinical.groupby("site").size().to_dict() == {"A": 10, "B": 10, "C": 5}
     assert sorted(docs.loc[docs["source_type"] == "follow-up interview", "participant_id"]) == [
-        "CL-B02", "CL-B05", "CL-B06", "CL-B07", "CL-C01"]
+        "CL-B02",
+        "CL-B05",
+        "CL-B06",
+        "CL-B07",
+        "CL-C01",
+    ]
     assert (docs["group"] == "non-clinical").sum() == 47
     # meetings shared by hours observed (22, 22, 5) with the largest remainder
     assert docs[docs["source_type"] == "observation"].groupby("site").size().to_dict() == {"A": 13, "B": 12, "C": 3}
@@ -63,16 +69,20 @@ def test_agreement_parameter_changes_the_second_coder(tmp_path):
     second = perfect[perfect["coder"] == "coder_2"]
     double = set(second["document_id"])
     # with full agreement the second coder applies exactly the same codes to the same documents
-    assert (first[first["document_id"].isin(double)].groupby("document_id")["code"].apply(sorted).to_dict()
-            == second.groupby("document_id")["code"].apply(sorted).to_dict())
+    assert (
+        first[first["document_id"].isin(double)].groupby("document_id")["code"].apply(sorted).to_dict()
+        == second.groupby("document_id")["code"].apply(sorted).to_dict()
+    )
 
 
 def test_bad_parameters_and_assumptions(raw_copy):
     with pytest.raises(ValueError, match="agreement must be between 0 and 1"):
         synthetic.generate(agreement=1.5)
-    replace_in(raw_copy / "synthetic_assumptions.yaml",
-               "    source: assumption\n    note: Chosen so that most",
-               "    source: assumption\n    note_: Chosen so that most")
+    replace_in(
+        raw_copy / "synthetic_assumptions.yaml",
+        "    source: assumption\n    note: Chosen so that most",
+        "    source: assumption\n    note_: Chosen so that most",
+    )
     with pytest.raises(DataValidationError) as info:
         synthetic.load_assumptions(raw_copy / "synthetic_assumptions.yaml")
     assert "field 'assumptions[base_rate].note': an assumption needs a note saying why" in str(info.value)
@@ -83,13 +93,21 @@ def test_the_generator_takes_its_study_as_arguments():
     from ics_leadership.coding import synthetic as generator
 
     study = generator.StudyShape(
-        participants=pd.DataFrame({"participant_id": ["P1", "P2"], "site": ["A", "A"],
-                                   "level": ["executive", "project"], "follow_up": [True, False]}),
-        non_clinical=3, meetings=2, hours={"A": 0.0, "B": 4.0, "C": 0.0})
+        participants=pd.DataFrame(
+            {
+                "participant_id": ["P1", "P2"],
+                "site": ["A", "A"],
+                "level": ["executive", "project"],
+                "follow_up": [True, False],
+            }
+        ),
+        non_clinical=3,
+        meetings=2,
+        hours={"A": 0.0, "B": 4.0, "C": 0.0},
+    )
     corpus = generator.generate(study, load_codebook(), synthetic.load_assumptions(), seed=1)
     docs = corpus["documents"]
-    assert docs["source_type"].value_counts().to_dict() == {"interview": 5, "observation": 2,
-                                                            "follow-up interview": 1}
+    assert docs["source_type"].value_counts().to_dict() == {"interview": 5, "observation": 2, "follow-up interview": 1}
     # the 3 non-clinical leaders follow the clinical ones' sites (all in A); meetings follow hours (all in B)
     assert sorted(corpus["participants"]["participant_id"]) == ["NC-A01", "NC-A02", "NC-A03", "P1", "P2"]
     observed = docs[docs["source_type"] == "observation"]

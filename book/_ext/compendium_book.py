@@ -39,8 +39,9 @@ def _drop_unused_mathjax(app, pagename, templatename, context, doctree):
     if app.env.get_domain("math").has_equations():
         return
     if "script_files" in context:
-        context["script_files"] = [s for s in context["script_files"]
-                                   if "mathjax" not in str(getattr(s, "filename", "") or "").lower()]
+        context["script_files"] = [
+            s for s in context["script_files"] if "mathjax" not in str(getattr(s, "filename", "") or "").lower()
+        ]
 
 
 def _drop_thebe_config(app, doctree, docname):
@@ -85,8 +86,11 @@ def _launch_source_notebooks(app, pagename, templatename, context, doctree):
 #: the navigation toggles are <summary> elements holding only an icon, so they get a name; the
 #: bibliography claims role="list" but holds back-links directly, so the claim is dropped.
 _ACCESSIBILITY_FIXES = (
-    ('<summary><span class="toctree-toggle" role="presentation">',
-     '<summary aria-label="Show or hide the pages of this section"><span class="toctree-toggle" role="presentation">'),
+    (
+        '<summary><span class="toctree-toggle" role="presentation">',
+        '<summary aria-label="Show or hide the pages of this section">'
+        '<span class="toctree-toggle" role="presentation">',
+    ),
     ('<div role="list" class="citation-list">', '<div class="citation-list">'),
 )
 

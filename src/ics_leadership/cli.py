@@ -17,8 +17,7 @@ from pathlib import Path
 import yaml
 
 from ics_leadership import __version__
-from ics_leadership.core import manifest
-from ics_leadership.core import paths
+from ics_leadership.core import manifest, paths
 from ics_leadership.core.errors import error_lines
 from ics_leadership.qda import cli as qda_cli
 
@@ -63,64 +62,101 @@ def _parse_value(text: str) -> object:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ics-leadership", description=DESCRIPTION, epilog=EPILOG,
+        prog="ics-leadership",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="on an error, also show the traceback")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("check", help="verify data/raw against its manifest and validate every file",
-                       description="Verify data/raw against data/raw/MANIFEST, then validate every raw file "
-                                   "(types, allowed values, unique ids). Problems name the file, row and field.")
+    p = sub.add_parser(
+        "check",
+        help="verify data/raw against its manifest and validate every file",
+        description="Verify data/raw against data/raw/MANIFEST, then validate every raw file "
+        "(types, allowed values, unique ids). Problems name the file, row and field.",
+    )
     p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default: data/raw)")
 
-    p = sub.add_parser("build", help="check the raw data, run every notebook, build the HTML book",
-                       description="Check data/raw, execute the notebooks named in pipeline.yaml in order with "
-                                   "papermill, and build the book into book/_build/html. A failing notebook stops "
-                                   "the build, naming the notebook and cell; the previous book stays in place.")
+    p = sub.add_parser(
+        "build",
+        help="check the raw data, run every notebook, build the HTML book",
+        description="Check data/raw, execute the notebooks named in pipeline.yaml in order with "
+        "papermill, and build the book into book/_build/html. A failing notebook stops "
+        "the build, naming the notebook and cell; the previous book stays in place.",
+    )
     p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
     p.add_argument("--no-book", action="store_true", help="run the notebooks but do not build the book")
 
-    p = sub.add_parser("run", help="run one notebook, optionally with parameters, into its own folder",
-                       description="Execute one notebook from pipeline.yaml with papermill into an output folder "
-                                   "(--out): the executed notebook, and everything the notebook writes (its "
-                                   "derived_dir parameter points to DIR/derived). The book's pages and data/derived "
-                                   "are never touched, so a run on your own data cannot reach the book. Parameters "
-                                   "given with -p override those in pipeline.yaml; a name the notebook does not "
-                                   "declare is an error listing its parameters. The kernel runs in notebooks/, so "
-                                   "relative paths in -p values start there.")
+    p = sub.add_parser(
+        "run",
+        help="run one notebook, optionally with parameters, into its own folder",
+        description="Execute one notebook from pipeline.yaml with papermill into an output folder "
+        "(--out): the executed notebook, and everything the notebook writes (its "
+        "derived_dir parameter points to DIR/derived). The book's pages and data/derived "
+        "are never touched, so a run on your own data cannot reach the book. Parameters "
+        "given with -p override those in pipeline.yaml; a name the notebook does not "
+        "declare is an error listing its parameters. The kernel runs in notebooks/, so "
+        "relative paths in -p values start there.",
+    )
     p.add_argument("notebook", help="notebook path or name, e.g. notebooks/01_sample.ipynb or 01_sample")
-    p.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
-                   help="set a parameter (VALUE is read as YAML: 3, true, text); repeatable")
-    p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="output folder, new or empty (default: data/coded/runs/NAME, git-ignored)")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="set a parameter (VALUE is read as YAML: 3, true, text); repeatable",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder, new or empty (default: data/coded/runs/NAME, git-ignored)",
+    )
     p.add_argument("--force", action="store_true", help="replace an earlier run's output in DIR")
     p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
 
-    p = sub.add_parser("update-manifest", help="record new SHA-256 checksums for data/raw (deliberate)",
-                       description="Rewrite data/raw/MANIFEST from the files now in data/raw. Do this only after "
-                                   "a deliberate, reviewed change to raw data; the raw files are validated first.")
+    p = sub.add_parser(
+        "update-manifest",
+        help="record new SHA-256 checksums for data/raw (deliberate)",
+        description="Rewrite data/raw/MANIFEST from the files now in data/raw. Do this only after "
+        "a deliberate, reviewed change to raw data; the raw files are validated first.",
+    )
     p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default: data/raw)")
-    p = sub.add_parser("synthesise", help="write the synthetic demonstration corpus (canonical coded data)",
-                       description="Generate the synthetic demonstration corpus from data/raw (Table 1 roster, study "
-                                   "facts, codebook, synthetic_assumptions.yaml) and write documents.csv, codings.csv, "
-                                   "participants.csv and corpus.yaml. The same seed gives identical files. The corpus "
-                                   "contains no text and no quotations.")
+    p = sub.add_parser(
+        "synthesise",
+        help="write the synthetic demonstration corpus (canonical coded data)",
+        description="Generate the synthetic demonstration corpus from data/raw (Table 1 roster, study "
+        "facts, codebook, synthetic_assumptions.yaml) and write documents.csv, codings.csv, "
+        "participants.csv and corpus.yaml. The same seed gives identical files. The corpus "
+        "contains no text and no quotations.",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder, new or empty")
     p.add_argument("--force", action="store_true", help="replace an earlier synthesise output in DIR")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the assumptions file's)")
     p.add_argument("--double-coded-share", type=float, default=None, help="share of documents coded twice (0-1)")
     p.add_argument("--agreement", type=float, default=None, help="probability the second coder agrees (0-1)")
 
-    p = sub.add_parser("summarise", help="theme coding summaries of coded data, as CSV files",
-                       description="Run the analyses of notebook 02 on a folder of canonical coded data and write "
-                                   "frequencies, prevalence (Wilson 95%% intervals), association, co-occurrence, "
-                                   "agreement (kappa, Krippendorff's alpha), saturation and claims as CSV files. "
-                                   "Every file's first column says whether the data are synthetic.")
+    p = sub.add_parser(
+        "summarise",
+        help="theme coding summaries of coded data, as CSV files",
+        description="Run the analyses of notebook 02 on a folder of canonical coded data and write "
+        "frequencies, prevalence (Wilson 95%% intervals), association, co-occurrence, "
+        "agreement (kappa, Krippendorff's alpha), saturation and claims as CSV files. "
+        "Every file's first column says whether the data are synthetic.",
+    )
     p.add_argument("coded_dir", type=Path, help="folder with documents.csv and codings.csv")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="folder for the CSV files, new or empty (it gets a .gitignore: coded data are confidential)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for the CSV files, new or empty (it gets a .gitignore: coded data are confidential)",
+    )
     p.add_argument("--force", action="store_true", help="replace an earlier summarise output in DIR")
     p.add_argument("--mapping", type=Path, default=None, help="YAML mapping of project codes to compendium codes")
     p.add_argument("--coder", default=None, help="coder whose codings are counted (default: the one with most)")
@@ -130,31 +166,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     qda_cli.add_parsers(sub)  # import
     p = sub.add_parser(
-        "export-codebook", help="write the compendium codebook as a REFI-QDA codebook (.qdc)",
+        "export-codebook",
+        help="write the compendium codebook as a REFI-QDA codebook (.qdc)",
         description="Write data/raw/codebook.yaml as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA "
-                    "and others: contributions as top-level codes, activities as their children, definitions "
-                    "as descriptions, and the same GUIDs on every export. A project coded with it imports "
-                    "with codes equal to compendium code ids.")
+        "and others: contributions as top-level codes, activities as their children, definitions "
+        "as descriptions, and the same GUIDs on every export. A project coded with it imports "
+        "with codes equal to compendium code ids.",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="FILE.qdc", help="file to write")
     p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: data/raw/codebook.yaml)")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
-    p = sub.add_parser("pdf", help="the whole report as one PDF (after `build`)",
-                       description="Render the book from the executed notebooks in book/notebooks (run `build` "
-                                   "first) as one page and print it with headless chromium (Debian's, or $CHROMIUM): "
-                                   "A4, title page, page numbers. Works offline; the previous PDF stays in place "
-                                   "if anything fails.")
-    p.add_argument("--out", type=Path, default=None,
-                   help="where to write the PDF (default: book/_build/pdf/compendium.pdf, replaced on each run)")
+    p = sub.add_parser(
+        "pdf",
+        help="the whole report as one PDF (after `build`)",
+        description="Render the book from the executed notebooks in book/notebooks (run `build` "
+        "first) as one page and print it with headless chromium (Debian's, or $CHROMIUM): "
+        "A4, title page, page numbers. Works offline; the previous PDF stays in place "
+        "if anything fails.",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the PDF (default: book/_build/pdf/compendium.pdf, replaced on each run)",
+    )
     p.add_argument("--force", action="store_true", help="replace the file given with --out if it exists")
     for command in sub.choices.values():  # --debug also after the command; SUPPRESS keeps the main flag's value
-        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                             help="on an error, also show the traceback")
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, also show the traceback"
+        )
     return parser
 
 
 #: What an interrupted command leaves behind, by command.
-_INTERRUPTED = {"build": "interrupted; the previous book is unchanged",
-                "check": "interrupted"}
+_INTERRUPTED = {"build": "interrupted; the previous book is unchanged", "check": "interrupted"}
 
 
 #: Commands whose errors are printed as one line each (the importer's policy; see error_lines).
@@ -183,8 +228,7 @@ def _run(args: argparse.Namespace) -> int:
         return _export_codebook(args)
     # Imported here, not at the top: the pipeline loads pandas and papermill, which the importer
     # (above) does not need and which would double its start-up time and memory.
-    from ics_leadership.publish import buildguard
-    from ics_leadership.publish import pipeline
+    from ics_leadership.publish import buildguard, pipeline
 
     if args.command == "check":
         pipeline.check_raw(args.raw_dir)
@@ -219,8 +263,13 @@ def _run(args: argparse.Namespace) -> int:
             if value is not None and not 0 <= value <= 1:
                 print(f"error: --{name.replace('_', '-')} must be between 0 and 1, got {value}", file=sys.stderr)
                 return 2
-        out = demo_corpus.write(args.out, force=args.force, seed=args.seed,
-                                double_coded_share=args.double_coded_share, agreement=args.agreement)
+        out = demo_corpus.write(
+            args.out,
+            force=args.force,
+            seed=args.seed,
+            double_coded_share=args.double_coded_share,
+            agreement=args.agreement,
+        )
         print(f"Wrote the synthetic demonstration corpus to {paths.display_path(out)}")
     elif args.command == "pdf":
         from ics_leadership.publish import pdf
@@ -233,13 +282,16 @@ def _run(args: argparse.Namespace) -> int:
         from ics_leadership.coding import summarise
 
         if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
-            print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1",
-                  file=sys.stderr)
+            print(
+                "error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1",
+                file=sys.stderr,
+            )
             return 2
         summarise.check_out(args.out, args.force)  # before the analysis, not after
         print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
-        result = summarise.summarise(args.coded_dir, args.mapping, args.coder, args.base_size,
-                                     args.run_length, args.threshold)
+        result = summarise.summarise(
+            args.coded_dir, args.mapping, args.coder, args.base_size, args.run_length, args.threshold
+        )
         written = summarise.write_summary(result, args.out, force=args.force)
         print(f"{result.data_source}: wrote {len(written)} tables to {paths.display_path(args.out)}")
         for note in result.notes:

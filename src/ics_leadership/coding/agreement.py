@@ -39,7 +39,7 @@ def cohen_kappa_binary(a: np.ndarray, b: np.ndarray) -> float:
 def _mask(spans: pd.DataFrame, n_chars: int) -> np.ndarray:
     mask = np.zeros(n_chars, dtype=bool)
     for s, e in zip(spans["start"], spans["end"]):
-        mask[int(s):int(e)] = True
+        mask[int(s) : int(e)] = True
     return mask
 
 
@@ -97,26 +97,39 @@ def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) 
             for code in codes:
                 sa, sb = da[da["code"] == code], db[db["code"] == code]
                 kappa, pct = character_kappa(sa, sb, length[doc_id])
-                per_doc.append({"code": code, "coders": f"{ca} / {cb}", "document_id": doc_id,
-                                "n_chars": length[doc_id], "kappa": kappa, "percent_agreement": pct,
-                                "coded_by_either": bool(len(sa) or len(sb))})
+                per_doc.append(
+                    {
+                        "code": code,
+                        "coders": f"{ca} / {cb}",
+                        "document_id": doc_id,
+                        "n_chars": length[doc_id],
+                        "kappa": kappa,
+                        "percent_agreement": pct,
+                        "coded_by_either": bool(len(sa) or len(sb)),
+                    }
+                )
                 seg = segment_rows.setdefault((code, f"{ca} / {cb}"), ([], []))
                 for s, e in units:
                     seg[0].append(bool(((sa["start"] < e) & (sa["end"] > s)).any()))
                     seg[1].append(bool(((sb["start"] < e) & (sb["end"] > s)).any()))
-    by_document = pd.DataFrame(per_doc, columns=["code", "coders", "document_id", "n_chars", "kappa",
-                                                 "percent_agreement", "coded_by_either"])
+    by_document = pd.DataFrame(
+        per_doc, columns=["code", "coders", "document_id", "n_chars", "kappa", "percent_agreement", "coded_by_either"]
+    )
     rows = []
     for (code, pair), group in by_document.groupby(["code", "coders"], sort=False):
         weights = group["n_chars"].astype(float)
         a, b = (np.array(x) for x in segment_rows[(code, pair)])
-        rows.append({
-            "code": code, "coders": pair, "documents": int(len(group)),
-            "kappa": float(np.average(group["kappa"], weights=weights)),
-            "percent_agreement": float(np.average(group["percent_agreement"], weights=weights)),
-            "units": int(a.size),
-            "segment_kappa": cohen_kappa_binary(a, b),
-            "krippendorff_alpha": krippendorff_alpha(a, b),
-            "segment_percent_agreement": float(np.mean(a == b)) if a.size else float("nan"),
-        })
+        rows.append(
+            {
+                "code": code,
+                "coders": pair,
+                "documents": int(len(group)),
+                "kappa": float(np.average(group["kappa"], weights=weights)),
+                "percent_agreement": float(np.average(group["percent_agreement"], weights=weights)),
+                "units": int(a.size),
+                "segment_kappa": cohen_kappa_binary(a, b),
+                "krippendorff_alpha": krippendorff_alpha(a, b),
+                "segment_percent_agreement": float(np.mean(a == b)) if a.size else float("nan"),
+            }
+        )
     return pd.DataFrame(rows), by_document

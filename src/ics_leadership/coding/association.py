@@ -15,9 +15,9 @@ import pandas as pd
 from scipy.stats import fisher_exact
 from statsmodels.stats.contingency_tables import Table
 
-from ics_leadership.facts.codebook import Codebook
 from ics_leadership.coding.prevalence import participant_universe
 from ics_leadership.core.schema import LEVELS
+from ics_leadership.facts.codebook import Codebook
 
 MIN_EXPECTED = 5.0
 PERMUTATIONS = 20000
@@ -64,26 +64,41 @@ def test_table(observed: pd.DataFrame, seed: int = 2023, permutations: int = PER
     t = observed.loc[observed.sum(axis=1) > 0, observed.sum(axis=0) > 0].to_numpy(dtype=float)
     n = int(t.sum())
     if t.shape[0] < 2 or t.shape[1] < 2:
-        return {"test": "not testable (a single row or column)", "statistic": np.nan, "df": np.nan,
-                "p_value": np.nan, "cramers_v": np.nan, "min_expected": np.nan, "n": n}
+        return {
+            "test": "not testable (a single row or column)",
+            "statistic": np.nan,
+            "df": np.nan,
+            "p_value": np.nan,
+            "cramers_v": np.nan,
+            "min_expected": np.nan,
+            "n": n,
+        }
     # shift_zeros=False: the chi-square must use the observed counts, not counts with 0.5 added.
     result = Table(np.array(t, copy=True), shift_zeros=False).test_nominal_association()
     expected = np.outer(t.sum(1), t.sum(0)) / t.sum()
     min_expected = float(expected.min())
-    out = {"statistic": float(result.statistic), "df": int(result.df), "cramers_v": cramers_v(t),
-           "min_expected": min_expected, "n": n}
+    out = {
+        "statistic": float(result.statistic),
+        "df": int(result.df),
+        "cramers_v": cramers_v(t),
+        "min_expected": min_expected,
+        "n": n,
+    }
     if min_expected >= MIN_EXPECTED:
         out.update(test="Pearson chi-square", p_value=float(result.pvalue))
     elif t.shape == (2, 2):
         out.update(test="Fisher exact", p_value=float(fisher_exact(t.astype(int)).pvalue))
     else:
-        out.update(test=f"Monte Carlo exact ({permutations} permutations)",
-                   p_value=float(_permutation_p(t.astype(int), seed, permutations)))
+        out.update(
+            test=f"Monte Carlo exact ({permutations} permutations)",
+            p_value=float(_permutation_p(t.astype(int), seed, permutations)),
+        )
     return out
 
 
-def contribution_by_level(coded, codings: pd.DataFrame, codebook: Codebook, seed: int = 2023,
-                          permutations: int = PERMUTATIONS) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def contribution_by_level(
+    coded, codings: pd.DataFrame, codebook: Codebook, seed: int = 2023, permutations: int = PERMUTATIONS
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Association of each contribution with governance level, and of contribution with level overall.
 
     Returns

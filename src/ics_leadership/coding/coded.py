@@ -22,10 +22,10 @@ import pandas as pd
 
 from ics_leadership.coding import codepath
 from ics_leadership.core import paths
-from ics_leadership.facts.codebook import Codebook, load_codebook
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.schema import CODED_PARTICIPANTS, CODINGS, DOCUMENTS, read_table, read_yaml
+from ics_leadership.facts.codebook import Codebook, load_codebook
 
 CORPUS_FILE = "corpus.yaml"
 #: What every table, figure and file computed from synthetic data says (``corpus.yaml``: ``synthetic: true``).
@@ -88,8 +88,12 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     # A link in a folder someone sent could point at any file on this machine: never followed.
     for name in (DOCUMENTS.name, CODINGS.name, CODED_PARTICIPANTS.name, CORPUS_FILE):
         if (directory / name).is_symlink():
-            problems.append(Problem(paths.display_path(directory / name), "is a symbolic link, which is never "
-                                    "followed (copy the file itself into the folder)"))
+            problems.append(
+                Problem(
+                    paths.display_path(directory / name),
+                    "is a symbolic link, which is never followed (copy the file itself into the folder)",
+                )
+            )
     if problems:
         raise DataValidationError(problems)
     metadata = _read_metadata(directory, problems)  # first: its format_version says how to read the tables
@@ -99,8 +103,11 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
         problems.extend(exc.problems)
         version = 1
     tables: dict[str, pd.DataFrame | None] = {}
-    for key, schema, required in (("documents", DOCUMENTS, True), ("codings", CODINGS, True),
-                                  ("participants", CODED_PARTICIPANTS, False)):
+    for key, schema, required in (
+        ("documents", DOCUMENTS, True),
+        ("codings", CODINGS, True),
+        ("participants", CODED_PARTICIPANTS, False),
+    ):
         path = directory / schema.name
         if not path.exists() and not required:
             tables[key] = None
@@ -128,15 +135,22 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
                 unknown.setdefault(code, []).append(row)
         for code, rows in unknown.items():
             n = len(rows)
-            problems.append(Problem(shown, f"unknown code '{code}' ({n} coding{'s' if n != 1 else ''}; not in the "
-                                           f"codebook): map it to a compendium code with a mapping file "
-                                           f"(--mapping, or the notebooks' mapping parameter)",
-                                    row=rows[0], field="code"))
+            problems.append(
+                Problem(
+                    shown,
+                    f"unknown code '{code}' ({n} coding{'s' if n != 1 else ''}; not in the "
+                    f"codebook): map it to a compendium code with a mapping file "
+                    f"(--mapping, or the notebooks' mapping parameter)",
+                    row=rows[0],
+                    field="code",
+                )
+            )
     if problems:
         raise DataValidationError(problems)
     documents = _resolve_attributes(documents, participants)
-    return CodedData(documents=documents, codings=codings, participants=participants, directory=directory,
-                     metadata=metadata)
+    return CodedData(
+        documents=documents, codings=codings, participants=participants, directory=directory, metadata=metadata
+    )
 
 
 def _check_code_paths(directory: Path, codings: pd.DataFrame, problems: list[Problem]) -> None:
@@ -165,36 +179,60 @@ def _read_metadata(directory: Path, problems: list[Problem]) -> dict[str, Any]:
     return meta
 
 
-def _check_references(directory: Path, documents: pd.DataFrame, codings: pd.DataFrame,
-                      participants: pd.DataFrame | None, problems: list[Problem]) -> None:
+def _check_references(
+    directory: Path,
+    documents: pd.DataFrame,
+    codings: pd.DataFrame,
+    participants: pd.DataFrame | None,
+    problems: list[Problem],
+) -> None:
     docs_file = paths.display_path(directory / DOCUMENTS.name)
     codings_file = paths.display_path(directory / CODINGS.name)
     if participants is not None:
         known_people = set(participants["participant_id"])
         for row, pid in enumerate(documents["participant_id"], start=1):
             if pd.notna(pid) and pid not in known_people:
-                problems.append(Problem(docs_file, f"unknown participant '{pid}' (not in participants.csv)",
-                                        row=row, field="participant_id"))
+                problems.append(
+                    Problem(
+                        docs_file,
+                        f"unknown participant '{pid}' (not in participants.csv)",
+                        row=row,
+                        field="participant_id",
+                    )
+                )
     length = dict(zip(documents["document_id"], documents["n_chars"]))
     seen: dict[tuple, int] = {}
     for row, rec in enumerate(codings.itertuples(index=False), start=1):
         if rec.document_id not in length:
-            problems.append(Problem(codings_file, f"unknown document '{rec.document_id}' (not in documents.csv)",
-                                    row=row, field="document_id"))
+            problems.append(
+                Problem(
+                    codings_file,
+                    f"unknown document '{rec.document_id}' (not in documents.csv)",
+                    row=row,
+                    field="document_id",
+                )
+            )
             continue
         if rec.end <= rec.start:
-            problems.append(Problem(codings_file, f"end ({rec.end}) is not after start ({rec.start})",
-                                    row=row, field="end"))
+            problems.append(
+                Problem(codings_file, f"end ({rec.end}) is not after start ({rec.start})", row=row, field="end")
+            )
         elif rec.end > length[rec.document_id]:
-            problems.append(Problem(
-                codings_file,
-                f"span [{rec.start}, {rec.end}) goes beyond the end of document '{rec.document_id}' "
-                f"({length[rec.document_id]} characters)", row=row, field="end"))
+            problems.append(
+                Problem(
+                    codings_file,
+                    f"span [{rec.start}, {rec.end}) goes beyond the end of document '{rec.document_id}' "
+                    f"({length[rec.document_id]} characters)",
+                    row=row,
+                    field="end",
+                )
+            )
         key = (rec.document_id, rec.start, rec.end, rec.code, rec.coder)
         first = seen.setdefault(key, row)
         if first != row:
-            problems.append(Problem(codings_file, f"duplicate coding (same document, span, code and coder as row {first})",
-                                    row=row))
+            problems.append(
+                Problem(codings_file, f"duplicate coding (same document, span, code and coder as row {first})", row=row)
+            )
 
 
 def _resolve_attributes(documents: pd.DataFrame, participants: pd.DataFrame | None) -> pd.DataFrame:

@@ -51,11 +51,13 @@ def split(path: str, version: int = FORMAT_VERSION) -> list[str]:
     while i < len(path):
         ch = path[i]
         if ch == ESCAPE:
-            nxt = path[i + 1:i + 2]
+            nxt = path[i + 1 : i + 2]
             if nxt not in (ESCAPE, SEPARATOR):
                 shown = f"'{ESCAPE}{nxt}'" if nxt else "a backslash at the end"
-                raise ValueError(f"code path '{path}': {shown} is not an escape "
-                                 rf"(inside a name write '\/' for '/' and '\\' for '\')")
+                raise ValueError(
+                    f"code path '{path}': {shown} is not an escape "
+                    rf"(inside a name write '\/' for '/' and '\\' for '\')"
+                )
             current.append(nxt)
             i += 2
             continue

@@ -34,13 +34,13 @@ from pathlib import Path
 import pandas as pd
 
 from ics_leadership.coding import codepath
-from ics_leadership.core import paths
-from ics_leadership.facts.codebook import Codebook, load_codebook
 from ics_leadership.coding.coded import CodedData, load_coded
+from ics_leadership.core import paths
 from ics_leadership.core.csvformat import FIELD as VERSION_FIELD
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.schema import LEVELS, SOURCE_TYPES, STAGE_VALUES, read_yaml
+from ics_leadership.facts.codebook import Codebook, load_codebook
 
 IGNORE = "ignore"
 _DOC_KEYS = {"participant_id", "site", "level", "stage", "source_type", "sequence"}
@@ -84,8 +84,9 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
         codes = {}
     for source, target in codes.items():
         if target != IGNORE and target not in valid:
-            problems.append(Problem(shown, f"'{target}' is not a compendium code (or '{IGNORE}')",
-                                    field=f"codes.{source}"))
+            problems.append(
+                Problem(shown, f"'{target}' is not a compendium code (or '{IGNORE}')", field=f"codes.{source}")
+            )
         try:
             codepath.split(str(source), version)
         except ValueError as exc:
@@ -103,7 +104,9 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
             for attr, value in attrs.items():
                 where = f"{name}.{key}.{attr}"
                 if attr not in allowed:
-                    problems.append(Problem(shown, f"unknown attribute (allowed: {', '.join(sorted(allowed))})", field=where))
+                    problems.append(
+                        Problem(shown, f"unknown attribute (allowed: {', '.join(sorted(allowed))})", field=where)
+                    )
                 elif attr == "level" and value not in LEVELS:
                     problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(LEVELS)}", field=where))
                 elif attr == "stage" and value not in STAGE_VALUES:
@@ -113,8 +116,13 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
         sections[name] = {str(k): dict(v) for k, v in body.items() if isinstance(v, dict)}
     if problems:
         raise DataValidationError(problems)
-    return Mapping(codes={str(k): str(v) for k, v in codes.items()}, path=path, demonstration=demonstration,
-                   format_version=version, **sections)
+    return Mapping(
+        codes={str(k): str(v) for k, v in codes.items()},
+        path=path,
+        demonstration=demonstration,
+        format_version=version,
+        **sections,
+    )
 
 
 def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.DataFrame]:
@@ -136,8 +144,14 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
             targets[code] = target
         else:
             target, status = "", _unmapped(code, coded.format_version, mapping)
-        report_rows.append({"project code": code, "codings": int(n), "compendium code": "" if target == IGNORE else target,
-                            "status": status})
+        report_rows.append(
+            {
+                "project code": code,
+                "codings": int(n),
+                "compendium code": "" if target == IGNORE else target,
+                "status": status,
+            }
+        )
     report = pd.DataFrame(report_rows, columns=["project code", "codings", "compendium code", "status"])
     keep = codings["code"].map(lambda c: targets.get(c, IGNORE) != IGNORE).astype(bool)
     codings = codings.loc[keep].copy()  # .loc: an empty mask must select rows, not columns
@@ -159,20 +173,34 @@ def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.Dat
     if mapping.participants:
         rows = [{"participant_id": pid, **attrs} for pid, attrs in mapping.participants.items()]
         extra = pd.DataFrame(rows).astype("string")
-        participants = extra if participants is None else (
-            pd.concat([participants[~participants["participant_id"].isin(extra["participant_id"])], extra],
-                      ignore_index=True))
+        participants = (
+            extra
+            if participants is None
+            else (
+                pd.concat(
+                    [participants[~participants["participant_id"].isin(extra["participant_id"])], extra],
+                    ignore_index=True,
+                )
+            )
+        )
         people = participants.set_index("participant_id")
         for col in ("site", "level", "group"):
             if col in people:
                 if col not in documents:
                     documents[col] = pd.array([None] * len(documents), dtype="string")
                 documents[col] = documents[col].fillna(documents["participant_id"].map(people[col]).astype("string"))
-    mapped = CodedData(documents=documents, codings=codings, participants=participants,
-                       directory=coded.directory, metadata={**coded.metadata, "mapping": str(mapping.path or ""),
-                                                            "demonstration": mapping.demonstration or
-                                                            bool(coded.metadata.get("demonstration")),
-                                                            "mapping_unmatched_documents": unmatched})
+    mapped = CodedData(
+        documents=documents,
+        codings=codings,
+        participants=participants,
+        directory=coded.directory,
+        metadata={
+            **coded.metadata,
+            "mapping": str(mapping.path or ""),
+            "demonstration": mapping.demonstration or bool(coded.metadata.get("demonstration")),
+            "mapping_unmatched_documents": unmatched,
+        },
+    )
     return mapped, report
 
 
@@ -180,13 +208,16 @@ def _unmapped(code: str, version: int, mapping: Mapping) -> str:
     """The status of an unmapped code, with a hint when a version-1 key could only be meant for it."""
     names = codepath.split(code, version)
     if mapping.format_version < 2 and any("/" in n for n in names) and "/".join(names) in mapping.codes:
-        return ("unmapped (the mapping has no format_version, so the '/' in its key separates levels; "
-                "add format_version: 2 and write '\\/' inside a name)")
+        return (
+            "unmapped (the mapping has no format_version, so the '/' in its key separates levels; "
+            "add format_version: 2 and write '\\/' inside a name)"
+        )
     return "unmapped"
 
 
-def load_for_analysis(directory: Path | str, mapping_path: Path | str | None = None,
-                      codebook: Codebook | None = None) -> tuple[CodedData, pd.DataFrame | None]:
+def load_for_analysis(
+    directory: Path | str, mapping_path: Path | str | None = None, codebook: Codebook | None = None
+) -> tuple[CodedData, pd.DataFrame | None]:
     """Load coded data for the notebooks: strictly without a mapping, through it otherwise."""
     codebook = codebook or load_codebook()
     if mapping_path is None:

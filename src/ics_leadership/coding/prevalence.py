@@ -14,8 +14,8 @@ from __future__ import annotations
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from ics_leadership.facts.codebook import Codebook
 from ics_leadership.coding.coded import CodedData
+from ics_leadership.facts.codebook import Codebook
 
 PARTICIPANT_SOURCES = ("interview", "follow-up interview")
 
@@ -49,30 +49,35 @@ def frequencies(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     for code in codebook.codes:
         is_contribution = code in codebook.contribution_ids
         hits = codings[codings["contribution"] == code] if is_contribution else codings[codings["code"] == code]
-        rows.append({
-            "code": code,
-            "label": codebook.label(code),
-            "kind": "contribution" if is_contribution else "activity",
-            "contribution": codebook.label(codebook.contribution_of(code)),
-            "segments": int(len(hits)),
-            "documents": int(hits["document_id"].nunique()),
-            "participants": int(hits["participant_id"].dropna().nunique()),
-        })
+        rows.append(
+            {
+                "code": code,
+                "label": codebook.label(code),
+                "kind": "contribution" if is_contribution else "activity",
+                "contribution": codebook.label(codebook.contribution_of(code)),
+                "segments": int(len(hits)),
+                "documents": int(hits["document_id"].nunique()),
+                "participants": int(hits["participant_id"].dropna().nunique()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def participant_universe(coded: CodedData) -> pd.DataFrame:
     """The participants prevalence is computed over: clinical leaders if groups are known, else everyone
     with an interview. One row per participant with site and level."""
-    docs = coded.documents[coded.documents["source_type"].isin(PARTICIPANT_SOURCES) & coded.documents["participant_id"].notna()]
+    docs = coded.documents[
+        coded.documents["source_type"].isin(PARTICIPANT_SOURCES) & coded.documents["participant_id"].notna()
+    ]
     if docs["group"].notna().any():
         docs = docs[docs["group"] == "clinical"]
     people = docs.groupby("participant_id", sort=True).agg(site=("site", "first"), level=("level", "first"))
     return people.reset_index()
 
 
-def prevalence(coded: CodedData, codings: pd.DataFrame, codebook: Codebook, by: str | None = None,
-               alpha: float = 0.05) -> pd.DataFrame:
+def prevalence(
+    coded: CodedData, codings: pd.DataFrame, codebook: Codebook, by: str | None = None, alpha: float = 0.05
+) -> pd.DataFrame:
     """Participant prevalence of every contribution and activity, overall or by ``by`` ("level", "site").
 
     Returns a long table: code, label, kind, by, group, participants (N), expressing (n),
@@ -80,9 +85,11 @@ def prevalence(coded: CodedData, codings: pd.DataFrame, codebook: Codebook, by: 
     """
     people = participant_universe(coded)
     mine = codings[codings["participant_id"].isin(people["participant_id"])]
-    groups = [("all", people)] if by is None else [
-        (str(g), people[people[by] == g]) for g in _ordered(people[by].dropna().unique(), by)
-    ]
+    groups = (
+        [("all", people)]
+        if by is None
+        else [(str(g), people[people[by] == g]) for g in _ordered(people[by].dropna().unique(), by)]
+    )
     rows = []
     for code in codebook.codes:
         is_contribution = code in codebook.contribution_ids
@@ -92,16 +99,36 @@ def prevalence(coded: CodedData, codings: pd.DataFrame, codebook: Codebook, by: 
             n = int(len(members))
             k = int(members["participant_id"].isin(who).sum())
             low, high = wilson(k, n, alpha)
-            rows.append({"code": code, "label": codebook.label(code),
-                         "kind": "contribution" if is_contribution else "activity",
-                         "by": by or "overall", "group": name, "participants": n, "expressing": k,
-                         "proportion": k / n if n else float("nan"), "ci_low": low, "ci_high": high})
+            rows.append(
+                {
+                    "code": code,
+                    "label": codebook.label(code),
+                    "kind": "contribution" if is_contribution else "activity",
+                    "by": by or "overall",
+                    "group": name,
+                    "participants": n,
+                    "expressing": k,
+                    "proportion": k / n if n else float("nan"),
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
     # Named columns even when there are no groups (no participant has a level): callers select them.
     return pd.DataFrame(rows, columns=PREVALENCE_COLUMNS)
 
 
-PREVALENCE_COLUMNS = ["code", "label", "kind", "by", "group", "participants", "expressing", "proportion",
-                      "ci_low", "ci_high"]
+PREVALENCE_COLUMNS = [
+    "code",
+    "label",
+    "kind",
+    "by",
+    "group",
+    "participants",
+    "expressing",
+    "proportion",
+    "ci_low",
+    "ci_high",
+]
 
 
 def _ordered(values, by: str | None) -> list:

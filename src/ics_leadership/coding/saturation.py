@@ -27,7 +27,9 @@ class Saturation:
     threshold: float
 
 
-def saturation(sequence: list[set[str]], base_size: int = 4, run_length: int = 2, threshold: float = 0.05) -> Saturation:
+def saturation(
+    sequence: list[set[str]], base_size: int = 4, run_length: int = 2, threshold: float = 0.05
+) -> Saturation:
     """Assess saturation over ``sequence``, the set of codes found in each interview, in order.
 
     Examples
@@ -50,24 +52,43 @@ def saturation(sequence: list[set[str]], base_size: int = 4, run_length: int = 2
     runs, point = [], None
     for start in range(base_size, len(sequence) - run_length + 1):
         before = set().union(*sequence[:start])
-        in_run = set().union(*sequence[start:start + run_length])
+        in_run = set().union(*sequence[start : start + run_length])
         new = in_run - before
         ratio = len(new) / len(base) if base else float("nan")
         reached = bool(base) and ratio <= threshold
-        runs.append({"run": f"{start + 1}-{start + run_length}", "first": start + 1, "last": start + run_length,
-                     "new_codes": len(new), "base_codes": len(base), "new_information": ratio,
-                     "at_or_below_threshold": reached})
+        runs.append(
+            {
+                "run": f"{start + 1}-{start + run_length}",
+                "first": start + 1,
+                "last": start + run_length,
+                "new_codes": len(new),
+                "base_codes": len(base),
+                "new_information": ratio,
+                "at_or_below_threshold": reached,
+            }
+        )
         if reached and point is None:
             point = start
-    return Saturation(runs=pd.DataFrame(runs, columns=["run", "first", "last", "new_codes", "base_codes",
-                                                        "new_information", "at_or_below_threshold"]),
-                      cumulative=pd.DataFrame(cumulative, columns=["interview", "new_codes", "distinct_codes"]),
-                      base_codes=len(base), point=point,
-                      base_size=base_size, run_length=run_length, threshold=threshold)
+    return Saturation(
+        runs=pd.DataFrame(
+            runs,
+            columns=["run", "first", "last", "new_codes", "base_codes", "new_information", "at_or_below_threshold"],
+        ),
+        cumulative=pd.DataFrame(cumulative, columns=["interview", "new_codes", "distinct_codes"]),
+        base_codes=len(base),
+        point=point,
+        base_size=base_size,
+        run_length=run_length,
+        threshold=threshold,
+    )
 
 
-def interview_sequence(codings: pd.DataFrame, documents: pd.DataFrame, column: str = "code",
-                       source_types: tuple[str, ...] = ("interview", "follow-up interview")) -> tuple[list[str], list[set[str]]]:
+def interview_sequence(
+    codings: pd.DataFrame,
+    documents: pd.DataFrame,
+    column: str = "code",
+    source_types: tuple[str, ...] = ("interview", "follow-up interview"),
+) -> tuple[list[str], list[set[str]]]:
     """Interviews in data-collection order with the set of codes found in each."""
     docs = documents[documents["source_type"].isin(source_types)].sort_values(["sequence", "document_id"])
     by_doc = codings.groupby("document_id")[column].apply(set).to_dict()

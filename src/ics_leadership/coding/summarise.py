@@ -13,19 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ics_leadership.coding import agreement
-from ics_leadership.coding import association
-from ics_leadership.facts import claims
-from ics_leadership.coding import cooccurrence
-from ics_leadership.core import outputs
-from ics_leadership.core import paths
-from ics_leadership.coding import prevalence
-from ics_leadership.coding import saturation
-from ics_leadership.facts.codebook import Codebook, load_codebook
+from ics_leadership.coding import agreement, association, cooccurrence, prevalence, saturation
 from ics_leadership.coding.coded import SYNTHETIC_LABEL, CodedData
+from ics_leadership.coding.mapping import load_for_analysis
+from ics_leadership.core import outputs, paths
 from ics_leadership.core.derived import write_csv
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.coding.mapping import load_for_analysis
+from ics_leadership.facts import claims
+from ics_leadership.facts.codebook import Codebook, load_codebook
 
 REAL_LABEL = "Real coded data"
 
@@ -61,10 +56,19 @@ class CodingSummary:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The CSV tables by file stem."""
         s = self.saturation
-        sat = s.runs.assign(base_size=s.base_size, run_length=s.run_length, threshold=s.threshold,
-                            saturation_point=s.point if s.point is not None else pd.NA)
-        co = pd.concat([cooccurrence.long_form(self.overlap, "overlapping spans"),
-                        cooccurrence.long_form(self.same_document, "same document")], ignore_index=True)
+        sat = s.runs.assign(
+            base_size=s.base_size,
+            run_length=s.run_length,
+            threshold=s.threshold,
+            saturation_point=s.point if s.point is not None else pd.NA,
+        )
+        co = pd.concat(
+            [
+                cooccurrence.long_form(self.overlap, "overlapping spans"),
+                cooccurrence.long_form(self.same_document, "same document"),
+            ],
+            ignore_index=True,
+        )
         tables = {
             "frequencies": self.frequencies,
             "prevalence": self.prevalence,
@@ -81,10 +85,17 @@ class CodingSummary:
         return {name: t.assign(data_source=self.data_source)[["data_source", *t.columns]] for name, t in tables.items()}
 
 
-def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: str | None = None,
-              base_size: int = 4, run_length: int = 2, threshold: float = 0.05,
-              codebook: Codebook | None = None, claims_path: Path | str | None = None,
-              permutations: int = association.PERMUTATIONS) -> CodingSummary:
+def summarise(
+    coded_dir: Path | str,
+    mapping: Path | str | None = None,
+    coder: str | None = None,
+    base_size: int = 4,
+    run_length: int = 2,
+    threshold: float = 0.05,
+    codebook: Codebook | None = None,
+    claims_path: Path | str | None = None,
+    permutations: int = association.PERMUTATIONS,
+) -> CodingSummary:
     """Run every coding analysis on the coded data in ``coded_dir`` (through ``mapping`` if given).
 
     Parameters
@@ -116,49 +127,93 @@ def summarise(coded_dir: Path | str, mapping: Path | str | None = None, coder: s
         notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
     ids, seq = saturation.interview_sequence(codings, coded.documents)
     if not ids:
-        notes.append("No document is an interview (source_type 'interview' or 'follow-up interview'), so saturation "
-                     "cannot be assessed; set source_type in documents.csv or in the mapping's 'documents'.")
+        notes.append(
+            "No document is an interview (source_type 'interview' or 'follow-up interview'), so saturation "
+            "cannot be assessed; set source_type in documents.csv or in the mapping's 'documents'."
+        )
     sat = saturation.saturation(seq, base_size, run_length, threshold)
     claim_list, rules = claims.load_claims(claims_path, codebook)
     ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, rules, by_level=by_group["level"])
     if (ledger["status"] == claims.NOT_EVALUATED).any():
         notes.append(f"claims.csv lists the paper's claims without verdicts: {claims.why_not_evaluated(coded)}")
-    return CodingSummary(coded=coded, codebook=codebook, coder=coder, codings=codings,
-                         frequencies=prevalence.frequencies(codings, codebook), prevalence=prev,
-                         association=assoc, contingency=tables, overlap=overlap, same_document=same_doc,
-                         agreement=agree, agreement_by_document=agree_docs,
-                         saturation=sat, claims=ledger, evidence=evidence, mapping_report=report, notes=notes)
+    return CodingSummary(
+        coded=coded,
+        codebook=codebook,
+        coder=coder,
+        codings=codings,
+        frequencies=prevalence.frequencies(codings, codebook),
+        prevalence=prev,
+        association=assoc,
+        contingency=tables,
+        overlap=overlap,
+        same_document=same_doc,
+        agreement=agree,
+        agreement_by_document=agree_docs,
+        saturation=sat,
+        claims=ledger,
+        evidence=evidence,
+        mapping_report=report,
+        notes=notes,
+    )
 
 
-def _check_codings(coded: CodedData, report: pd.DataFrame | None, coded_dir: Path | str,
-                   mapping: Path | str | None) -> list[str]:
+def _check_codings(
+    coded: CodedData, report: pd.DataFrame | None, coded_dir: Path | str, mapping: Path | str | None
+) -> list[str]:
     """Stop when nothing is left to analyse, saying why; return notes on what the mapping left out."""
     shown = paths.display_path(Path(coded_dir) / "codings.csv")
     project_codings = len(coded.codings) if report is None else int(report["codings"].sum())
     if project_codings == 0:
-        raise DataValidationError([Problem(shown, "the project has 0 codings, so there is nothing to summarise "
-                                                  "(a codebook-only export? code some documents first)")])
-    unmapped = [] if report is None else [(r["project code"], int(r["codings"]))
-                                          for _, r in report.iterrows() if r["status"] == "unmapped"]
+        raise DataValidationError(
+            [
+                Problem(
+                    shown,
+                    "the project has 0 codings, so there is nothing to summarise "
+                    "(a codebook-only export? code some documents first)",
+                )
+            ]
+        )
+    unmapped = (
+        []
+        if report is None
+        else [(r["project code"], int(r["codings"])) for _, r in report.iterrows() if r["status"] == "unmapped"]
+    )
     where = paths.display_path(mapping) if mapping is not None else "the mapping"
     if coded.codings.empty:
-        problems = [Problem(where, f"project code '{code}' ({n} coding{'s' if n != 1 else ''}) is not mapped: add "
-                                   f"it under 'codes' with a compendium code (or 'ignore')", field="codes")
-                    for code, n in unmapped]
-        problems.append(Problem(where, f"none of the project's {project_codings} codings maps to a compendium "
-                                       f"code, so there is nothing to summarise (see --mapping)"))
+        problems = [
+            Problem(
+                where,
+                f"project code '{code}' ({n} coding{'s' if n != 1 else ''}) is not mapped: add "
+                f"it under 'codes' with a compendium code (or 'ignore')",
+                field="codes",
+            )
+            for code, n in unmapped
+        ]
+        problems.append(
+            Problem(
+                where,
+                f"none of the project's {project_codings} codings maps to a compendium "
+                f"code, so there is nothing to summarise (see --mapping)",
+            )
+        )
         raise DataValidationError(problems)
     notes = []
     if unmapped:
         listed = ", ".join(f"'{code}' ({n})" for code, n in unmapped)
-        notes.append(f"{len(unmapped)} project code(s) not in {where} were left out, with their codings: {listed}; "
-                     f"map them (or set them to 'ignore') under 'codes'")
+        notes.append(
+            f"{len(unmapped)} project code(s) not in {where} were left out, with their codings: {listed}; "
+            f"map them (or set them to 'ignore') under 'codes'"
+        )
     unmatched = coded.metadata.get("mapping_unmatched_documents") or []
     if unmatched:
-        listed = ", ".join(f"'{d}'" for d in unmatched[:10]) + (f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else "")
-        notes.append(f"{where} sets attributes of {len(unmatched)} document(s) that are not in the coded data, so "
-                     f"they were not used: {listed} (a typo? data imported with --anonymise name documents "
-                     f"document_1, ...)")
+        listed = ", ".join(f"'{d}'" for d in unmatched[:10]) + (
+            f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
+        )
+        notes.append(
+            f"{where} sets attributes of {len(unmatched)} document(s) that are not in the coded data, so "
+            f"they were not used: {listed} (a typo? data imported with --anonymise name documents "
+            f"document_1, ...)"
+        )
     return notes
 
 
@@ -191,6 +246,5 @@ def write_summary(summary: CodingSummary, out_dir: Path | str, force: bool = Fal
             write_csv(table, folder / f"{name}.csv")
             names.append(f"{name}.csv")
 
-    out_dir = outputs.publish_folder(out_dir, fill, force=force, kind=KIND, gitignore=True,
-                                     legacy=_earlier_summary)
+    out_dir = outputs.publish_folder(out_dir, fill, force=force, kind=KIND, gitignore=True, legacy=_earlier_summary)
     return [Path(out_dir) / name for name in names]

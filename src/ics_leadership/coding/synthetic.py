@@ -35,9 +35,18 @@ from ics_leadership.core.schema import LEVELS, SITES
 ASSUMPTIONS_FILE = "synthetic_assumptions.yaml"
 CODERS = ("coder_1", "coder_2")
 REQUIRED = (
-    "meeting_levels", "interview_chars", "follow_up_chars", "field_note_chars_per_hour", "later_stage_share",
-    "base_rate", "segment_chars", "source_type_multiplier", "stage_multiplier", "double_coded_share",
-    "agreement", "boundary_jitter",
+    "meeting_levels",
+    "interview_chars",
+    "follow_up_chars",
+    "field_note_chars_per_hour",
+    "later_stage_share",
+    "base_rate",
+    "segment_chars",
+    "source_type_multiplier",
+    "stage_multiplier",
+    "double_coded_share",
+    "agreement",
+    "boundary_jitter",
 )
 
 
@@ -116,23 +125,35 @@ def load_assumptions(path: Path | str | None = None) -> Assumptions:
                 problems.append(Problem(shown, "is missing", field=f"{where}.{key}"))
         source = item.get("source")
         if source == "paper" and not str(item.get("location", "")).strip():
-            problems.append(Problem(shown, "a paper-based assumption needs the location of its passage",
-                                    field=f"{where}.location"))
+            problems.append(
+                Problem(shown, "a paper-based assumption needs the location of its passage", field=f"{where}.location")
+            )
         elif source == "assumption" and not str(item.get("note", "")).strip():
             problems.append(Problem(shown, "an assumption needs a note saying why", field=f"{where}.note"))
         elif source not in ("paper", "assumption"):
             problems.append(Problem(shown, f"'{source}' is not one of: paper, assumption", field=f"{where}.source"))
         values[item["id"]] = item.get("value")
-        rows.append({"assumption": item["id"], "sets": item.get("sets", ""), "value": _show(item.get("value")),
-                     "source": source, "location or note": "; ".join(
-                         str(item[k]) for k in ("location", "note") if item.get(k))})
+        rows.append(
+            {
+                "assumption": item["id"],
+                "sets": item.get("sets", ""),
+                "value": _show(item.get("value")),
+                "source": source,
+                "location or note": "; ".join(str(item[k]) for k in ("location", "note") if item.get(k)),
+            }
+        )
     for key in REQUIRED:
         if key not in values:
             problems.append(Problem(shown, "required assumption is missing", field=f"assumptions[{key}]"))
     if problems:
         raise DataValidationError(problems)
-    return Assumptions(values=values, table=pd.DataFrame(rows), label=str(doc.get("label", "Synthetic demonstration data")),
-                       default_seed=int(doc.get("default_seed", 0)), digest=hashlib.sha256(text).hexdigest())
+    return Assumptions(
+        values=values,
+        table=pd.DataFrame(rows),
+        label=str(doc.get("label", "Synthetic demonstration data")),
+        default_seed=int(doc.get("default_seed", 0)),
+        digest=hashlib.sha256(text).hexdigest(),
+    )
 
 
 def _show(value: Any) -> str:
@@ -164,8 +185,15 @@ def _participants(study: StudyShape, rng: np.random.Generator) -> pd.DataFrame:
     rows, k = [], 0
     for site in SITES:
         for j in range(by_site[site]):
-            rows.append({"participant_id": f"NC-{site}{j + 1:02d}", "site": site, "level": str(levels[k]),
-                         "follow_up": False, "group": "non-clinical"})
+            rows.append(
+                {
+                    "participant_id": f"NC-{site}{j + 1:02d}",
+                    "site": site,
+                    "level": str(levels[k]),
+                    "follow_up": False,
+                    "group": "non-clinical",
+                }
+            )
             k += 1
     return pd.concat([clinical, pd.DataFrame(rows)], ignore_index=True)
 
@@ -181,14 +209,29 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
         here = people[people["site"] == site]
         for idx in rng.permutation(len(here)):
             p = here.iloc[int(idx)]
-            docs.append({"document_id": f"INT-{p.participant_id}", "participant_id": p.participant_id,
-                         "source_type": "interview", "n_chars": length(a["interview_chars"]), "site": site,
-                         "level": p.level, "stage": "later" if rng.random() < later["interview"] else "early"})
+            docs.append(
+                {
+                    "document_id": f"INT-{p.participant_id}",
+                    "participant_id": p.participant_id,
+                    "source_type": "interview",
+                    "n_chars": length(a["interview_chars"]),
+                    "site": site,
+                    "level": p.level,
+                    "stage": "later" if rng.random() < later["interview"] else "early",
+                }
+            )
     for p in people[people["follow_up"]].itertuples():
-        docs.append({"document_id": f"FU-{p.participant_id}", "participant_id": p.participant_id,
-                     "source_type": "follow-up interview", "n_chars": length(a["follow_up_chars"]), "site": p.site,
-                     "level": p.level,
-                     "stage": "later" if rng.random() < later["follow-up interview"] else "early"})
+        docs.append(
+            {
+                "document_id": f"FU-{p.participant_id}",
+                "participant_id": p.participant_id,
+                "source_type": "follow-up interview",
+                "n_chars": length(a["follow_up_chars"]),
+                "site": p.site,
+                "level": p.level,
+                "stage": "later" if rng.random() < later["follow-up interview"] else "early",
+            }
+        )
     n_meetings = int(study.meetings)
     hours = {site: float(h) for site, h in study.hours.items()}
     meetings = _largest_remainder(n_meetings, hours)
@@ -199,10 +242,17 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
             continue
         per_meeting = hours[site] / meetings[site]
         for j in range(meetings[site]):
-            docs.append({"document_id": f"OBS-{site}{j + 1:02d}", "participant_id": None, "source_type": "observation",
-                         "n_chars": int(round(per_meeting * a["field_note_chars_per_hour"])), "site": site,
-                         "level": str(rng.choice(LEVELS, p=level_probs)),
-                         "stage": "later" if rng.random() < later["observation"] else "early"})
+            docs.append(
+                {
+                    "document_id": f"OBS-{site}{j + 1:02d}",
+                    "participant_id": None,
+                    "source_type": "observation",
+                    "n_chars": int(round(per_meeting * a["field_note_chars_per_hour"])),
+                    "site": site,
+                    "level": str(rng.choice(LEVELS, p=level_probs)),
+                    "stage": "later" if rng.random() < later["observation"] else "early",
+                }
+            )
     frame = pd.DataFrame(docs)
     frame["sequence"] = range(1, len(frame) + 1)
     return frame
@@ -221,8 +271,9 @@ def _rate(code_contribution: str, activity: str, doc: pd.Series, group: str | No
     return rate
 
 
-def _code_document(doc: pd.Series, group: str | None, codebook: CodesLike, a: Assumptions,
-                   rng: np.random.Generator) -> list[dict[str, Any]]:
+def _code_document(
+    doc: pd.Series, group: str | None, codebook: CodesLike, a: Assumptions, rng: np.random.Generator
+) -> list[dict[str, Any]]:
     seg = a["segment_chars"]
     rows = []
     for contribution in codebook.contributions:
@@ -232,13 +283,26 @@ def _code_document(doc: pd.Series, group: str | None, codebook: CodesLike, a: As
                 span = int(rng.integers(seg["min"], seg["max"] + 1))
                 span = min(span, int(doc["n_chars"]))
                 start = int(rng.integers(0, int(doc["n_chars"]) - span + 1))
-                rows.append({"document_id": doc["document_id"], "start": start, "end": start + span,
-                             "code": activity.id, "coder": CODERS[0]})
+                rows.append(
+                    {
+                        "document_id": doc["document_id"],
+                        "start": start,
+                        "end": start + span,
+                        "code": activity.id,
+                        "coder": CODERS[0],
+                    }
+                )
     return rows
 
 
-def _second_coder(rows: list[dict[str, Any]], doc: pd.Series, codebook: CodesLike, a: Assumptions,
-                  agreement: float, rng: np.random.Generator) -> list[dict[str, Any]]:
+def _second_coder(
+    rows: list[dict[str, Any]],
+    doc: pd.Series,
+    codebook: CodesLike,
+    a: Assumptions,
+    agreement: float,
+    rng: np.random.Generator,
+) -> list[dict[str, Any]]:
     """An independent second coding of the same document, agreeing with probability ``agreement``."""
     jitter = float(a["boundary_jitter"])
     n_chars = int(doc["n_chars"])
@@ -262,14 +326,26 @@ def _second_coder(rows: list[dict[str, Any]], doc: pd.Series, codebook: CodesLik
             # ... and also marked a segment the first coder left uncoded
             span = min(int(rng.integers(a["segment_chars"]["min"], a["segment_chars"]["max"] + 1)), n_chars)
             s = int(rng.integers(0, n_chars - span + 1))
-            out.append({"document_id": r["document_id"], "start": s, "end": s + span,
-                        "code": str(rng.choice(codebook.activity_ids)), "coder": CODERS[1]})
+            out.append(
+                {
+                    "document_id": r["document_id"],
+                    "start": s,
+                    "end": s + span,
+                    "code": str(rng.choice(codebook.activity_ids)),
+                    "coder": CODERS[1],
+                }
+            )
     return out
 
 
-def generate(study: StudyShape, codebook: CodesLike, assumptions: Assumptions, seed: int | None = None,
-             double_coded_share: float | None = None,
-             agreement: float | None = None) -> dict[str, pd.DataFrame | dict]:
+def generate(
+    study: StudyShape,
+    codebook: CodesLike,
+    assumptions: Assumptions,
+    seed: int | None = None,
+    double_coded_share: float | None = None,
+    agreement: float | None = None,
+) -> dict[str, pd.DataFrame | dict]:
     """Generate the synthetic corpus in memory.
 
     Parameters
@@ -312,22 +388,30 @@ def generate(study: StudyShape, codebook: CodesLike, assumptions: Assumptions, s
         if doc["document_id"] in double:
             rows.extend(_second_coder(first, doc, codebook, a, agree, rng))
     codings = pd.DataFrame(rows, columns=["document_id", "start", "end", "code", "coder"])
-    codings = (codings.drop_duplicates(["document_id", "start", "end", "code", "coder"])
-               .sort_values(["document_id", "coder", "start", "end", "code"], kind="mergesort")
-               .reset_index(drop=True))
+    codings = (
+        codings.drop_duplicates(["document_id", "start", "end", "code", "coder"])
+        .sort_values(["document_id", "coder", "start", "end", "code"], kind="mergesort")
+        .reset_index(drop=True)
+    )
     codings["excerpt"] = ""
     metadata = {
         "format_version": FORMAT_VERSION,
         "synthetic": True,
         "label": a.label,
-        "description": (f"{a.label}: generated by ics_leadership {__version__} from "
-                        f"data/raw/{ASSUMPTIONS_FILE}; contains no interview text and no quotations."),
+        "description": (
+            f"{a.label}: generated by ics_leadership {__version__} from "
+            f"data/raw/{ASSUMPTIONS_FILE}; contains no interview text and no quotations."
+        ),
         "seed": seed,
         "double_coded_share": share,
         "agreement": agree,
         "assumptions_sha256": a.digest,
-        "counts": {"documents": int(len(documents)), "codings": int(len(codings)),
-                   "participants": int(len(people)), "double_coded_documents": n_double},
+        "counts": {
+            "documents": int(len(documents)),
+            "codings": int(len(codings)),
+            "participants": int(len(people)),
+            "double_coded_documents": n_double,
+        },
     }
     participants = people[["participant_id", "site", "level", "group"]]
     return {"documents": documents, "codings": codings, "participants": participants, "metadata": metadata}

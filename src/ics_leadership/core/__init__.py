@@ -1,1 +1,2 @@
-"""Infrastructure every product uses: where folders are, errors, publishing outputs safely, the manifest, tables and YAML."""
+"""Infrastructure every product uses: where folders are, errors, publishing outputs safely, the manifest,
+tables and YAML."""

@@ -66,10 +66,24 @@ def read_version(doc: Any, shown: str) -> int:
         return 1
     value = doc[FIELD]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise DataValidationError([Problem(shown, f"'{value}' is not a format version (a whole number, "
-                                                  f"{' or '.join(map(str, KNOWN_VERSIONS))})", field=FIELD)])
+        raise DataValidationError(
+            [
+                Problem(
+                    shown,
+                    f"'{value}' is not a format version (a whole number, {' or '.join(map(str, KNOWN_VERSIONS))})",
+                    field=FIELD,
+                )
+            ]
+        )
     if value not in KNOWN_VERSIONS:
-        raise DataValidationError([Problem(
-            shown, f"format version {value} is not one this version of ics-leadership reads "
-                   f"({' or '.join(map(str, KNOWN_VERSIONS))}); update ics-leadership", field=FIELD)])
+        raise DataValidationError(
+            [
+                Problem(
+                    shown,
+                    f"format version {value} is not one this version of ics-leadership reads "
+                    f"({' or '.join(map(str, KNOWN_VERSIONS))}); update ics-leadership",
+                    field=FIELD,
+                )
+            ]
+        )
     return value

@@ -106,8 +106,10 @@ def error_lines(exc: BaseException, command: str, one_line: bool = False) -> lis
     else:
         n = 1
         detail = " ".join(str(exc).split()) or "(no message)"
-        lines = [f"error: {command} stopped on an unexpected {type(exc).__name__}: {detail} (a bug, or input we "
-                 f"did not foresee: please report it; --debug shows the traceback)"]
+        lines = [
+            f"error: {command} stopped on an unexpected {type(exc).__name__}: {detail} (a bug, or input we "
+            f"did not foresee: please report it; --debug shows the traceback)"
+        ]
     # Always the same last line, so a script or a reader finds where the errors end and what they cost.
     lines.append(f"{command}: {n} problem{'s' if n != 1 else ''}; nothing was written")
     return lines

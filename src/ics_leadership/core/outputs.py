@@ -171,8 +171,9 @@ def check_folder(out: Path | str, kind: str, force: bool, legacy: Callable[[Path
     out = Path(out)
     why = _protected(out)
     if why:
-        raise OutputError(f"{out}: refusing to write output here ({why}); choose a new folder for --out, "
-                          f"such as data/coded/NAME")
+        raise OutputError(
+            f"{out}: refusing to write output here ({why}); choose a new folder for --out, such as data/coded/NAME"
+        )
     if out.is_symlink():
         raise OutputError(f"{out}: is a symbolic link; give a real folder for --out")
     if not out.exists():
@@ -185,11 +186,15 @@ def check_folder(out: Path | str, kind: str, force: bool, legacy: Callable[[Path
     if not force:
         if ours:
             raise OutputError(f"{out}: holds a previous {kind}; add --force to replace it, or choose another --out")
-        raise OutputError(f"{out}: exists and is not empty; choose another --out (a folder the command did not "
-                          f"create is never replaced)")
+        raise OutputError(
+            f"{out}: exists and is not empty; choose another --out (a folder the command did not "
+            f"create is never replaced)"
+        )
     if not ours:
-        raise OutputError(f"{out}: --force replaces only a folder written by a previous {kind} (it holds "
-                          f"{MARKER}); this one was not, so it is left alone")
+        raise OutputError(
+            f"{out}: --force replaces only a folder written by a previous {kind} (it holds "
+            f"{MARKER}); this one was not, so it is left alone"
+        )
     for dirpath, dirnames, _ in os.walk(out):
         if ".git" in dirnames:
             raise OutputError(f"{out}: holds a .git repository ({Path(dirpath, '.git')}); not replacing it")
@@ -203,8 +208,14 @@ def _existing_ancestor(path: Path) -> Path:
     return Path.cwd()
 
 
-def publish_folder(out: Path | str, fill: Callable[[Path], None], force: bool = False, kind: str = "output",
-                   gitignore: bool = False, legacy: Callable[[Path], bool] | None = None) -> Path:
+def publish_folder(
+    out: Path | str,
+    fill: Callable[[Path], None],
+    force: bool = False,
+    kind: str = "output",
+    gitignore: bool = False,
+    legacy: Callable[[Path], bool] | None = None,
+) -> Path:
     """Call ``fill(tmp)`` on a new temporary folder and rename it to ``out`` only if it succeeds.
 
     Parameters
@@ -234,8 +245,9 @@ def publish_folder(out: Path | str, fill: Callable[[Path], None], force: bool = 
     remove_stale_siblings(target)
     tmp = new_dir(_existing_ancestor(target), f".{target.name}.ics-tmp-")
     try:
-        (tmp / MARKER).write_text(f"# Written by ics-leadership; `--force` may replace this folder.\n"
-                                  f"command: {kind}\n", encoding="utf-8")
+        (tmp / MARKER).write_text(
+            f"# Written by ics-leadership; `--force` may replace this folder.\ncommand: {kind}\n", encoding="utf-8"
+        )
         if gitignore:
             (tmp / ".gitignore").write_text("*\n", encoding="utf-8")
         fill(tmp)

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.csvformat import unprotect
+from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.paths import display_path
 
@@ -136,7 +136,9 @@ def read_table(path: Path | str, schema: TableSchema, format_version: int = 1) -
             header = next(reader, None)
             rows = list(reader)
     except UnicodeDecodeError as exc:
-        raise DataValidationError([Problem(shown, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+        raise DataValidationError(
+            [Problem(shown, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
     except csv.Error as exc:
         raise DataValidationError([Problem(shown, f"not a readable CSV file ({exc})")]) from None
     if header is None:
@@ -180,7 +182,9 @@ def read_table(path: Path | str, schema: TableSchema, format_version: int = 1) -
             if col.unique and value is not None:
                 first = seen[col.name].setdefault(value, i)
                 if first != i:
-                    problems.append(Problem(shown, f"duplicate value '{value}' (first in row {first})", row=i, field=col.name))
+                    problems.append(
+                        Problem(shown, f"duplicate value '{value}' (first in row {first})", row=i, field=col.name)
+                    )
             parsed[col.name].append(value)
     if problems:
         raise DataValidationError(problems)
@@ -191,9 +195,11 @@ def read_table(path: Path | str, schema: TableSchema, format_version: int = 1) -
     if schema.extra_columns_allowed:  # extra columns are attributes: kept as text
         for name in header:
             if name not in schema.column_names:
-                values = [cell_text(r[header.index(name)], None, format_version) if len(r) == len(header) else ""
-                          for r in rows
-                          if any(cell.strip() for cell in r)]
+                values = [
+                    cell_text(r[header.index(name)], None, format_version) if len(r) == len(header) else ""
+                    for r in rows
+                    if any(cell.strip() for cell in r)
+                ]
                 frame[name] = pd.array([v or None for v in values], dtype="string")
     return frame
 
@@ -223,17 +229,33 @@ PARTICIPANTS = TableSchema(
         "except profession, which is read from the role title (see profession_basis)."
     ),
     columns=(
-        Column("participant_id", "string", "Stable pseudonymous identifier (CL-<site><number>).", unique=True,
-               pattern=r"CL-[A-Z]\d{2}"),
+        Column(
+            "participant_id",
+            "string",
+            "Stable pseudonymous identifier (CL-<site><number>).",
+            unique=True,
+            pattern=r"CL-[A-Z]\d{2}",
+        ),
         Column("site", "string", "STP the leader belongs to, as lettered in Table 1.", allowed=SITES),
         Column("level", "string", "Governance level of the leader's role (Table 1 rows).", allowed=LEVELS),
         Column("role", "string", "The role of this one person, in the words of Table 1."),
-        Column("role_as_printed", "string",
-               "The Table 1 entry this person belongs to (differs from role only for grouped entries such as "
-               "'GP Network Representatives (3)')."),
-        Column("profession", "string", "Professional background read from the role title.",
-               allowed=("medicine", "nursing", "pharmacy", "midwifery", "occupational therapy", "other")),
-        Column("profession_basis", "string", "Why this profession was assigned: what in the title says so, or the inference made."),
+        Column(
+            "role_as_printed",
+            "string",
+            "The Table 1 entry this person belongs to (differs from role only for grouped entries such as "
+            "'GP Network Representatives (3)').",
+        ),
+        Column(
+            "profession",
+            "string",
+            "Professional background read from the role title.",
+            allowed=("medicine", "nursing", "pharmacy", "midwifery", "occupational therapy", "other"),
+        ),
+        Column(
+            "profession_basis",
+            "string",
+            "Why this profession was assigned: what in the title says so, or the inference made.",
+        ),
         Column("follow_up", "boolean", "Interviewed more than once (asterisk in Table 1)."),
     ),
 )
@@ -244,8 +266,13 @@ OBSERVATIONS = TableSchema(
     columns=(
         Column("site", "string", "STP, as lettered in the paper.", allowed=SITES, unique=True),
         Column("hours", "number", "Hours of meetings observed at the site.", minimum=0),
-        Column("meetings", "integer", "Meetings observed at the site (blank: the paper gives no per-site count).",
-               required=False, minimum=0),
+        Column(
+            "meetings",
+            "integer",
+            "Meetings observed at the site (blank: the paper gives no per-site count).",
+            required=False,
+            minimum=0,
+        ),
         Column("location", "string", "Where in the paper the values are stated."),
     ),
 )
@@ -261,18 +288,44 @@ DOCUMENTS = TableSchema(
     ),
     columns=(
         Column("document_id", "string", "Identifier of the document, unique in the project.", unique=True),
-        Column("participant_id", "string", "Who the document is about or with; blank for observations.", required=False),
+        Column(
+            "participant_id", "string", "Who the document is about or with; blank for observations.", required=False
+        ),
         Column("source_type", "string", "Kind of document.", allowed=SOURCE_TYPES),
-        Column("n_chars", "integer", "Length of the document's plain text in characters (offsets count these).",
-               minimum=0),
-        Column("site", "string", "Site (STP, ICS, organisation) of the document; blank: the participant's site.",
-               required=False, optional_column=True),
-        Column("level", "string", "Governance level; blank: the participant's level.", required=False,
-               allowed=LEVELS, optional_column=True),
-        Column("stage", "string", "Stage of change the document speaks to.", required=False,
-               allowed=STAGE_VALUES, optional_column=True),
-        Column("sequence", "integer", "Order of data collection (for saturation); blank: file order.",
-               required=False, minimum=0, optional_column=True),
+        Column(
+            "n_chars", "integer", "Length of the document's plain text in characters (offsets count these).", minimum=0
+        ),
+        Column(
+            "site",
+            "string",
+            "Site (STP, ICS, organisation) of the document; blank: the participant's site.",
+            required=False,
+            optional_column=True,
+        ),
+        Column(
+            "level",
+            "string",
+            "Governance level; blank: the participant's level.",
+            required=False,
+            allowed=LEVELS,
+            optional_column=True,
+        ),
+        Column(
+            "stage",
+            "string",
+            "Stage of change the document speaks to.",
+            required=False,
+            allowed=STAGE_VALUES,
+            optional_column=True,
+        ),
+        Column(
+            "sequence",
+            "integer",
+            "Order of data collection (for saturation); blank: file order.",
+            required=False,
+            minimum=0,
+            optional_column=True,
+        ),
     ),
     extra_columns_allowed=True,
 )
@@ -289,8 +342,14 @@ CODINGS = TableSchema(
         Column("end", "integer", "One past the last character of the span (end exclusive).", minimum=0),
         Column("code", "string", "Compendium code id (see the codebook), or a project code mapped to one."),
         Column("coder", "string", "Who applied the code (name or stable label)."),
-        Column("excerpt", "string", "The coded text, where it may be shared; blank otherwise.", required=False,
-               optional_column=True, verbatim=True),
+        Column(
+            "excerpt",
+            "string",
+            "The coded text, where it may be shared; blank otherwise.",
+            required=False,
+            optional_column=True,
+            verbatim=True,
+        ),
     ),
 )
 
@@ -300,10 +359,22 @@ CODED_PARTICIPANTS = TableSchema(
     columns=(
         Column("participant_id", "string", "Identifier used in documents.csv.", unique=True),
         Column("site", "string", "Site of the participant.", required=False, optional_column=True),
-        Column("level", "string", "Governance level of the participant's role.", required=False, allowed=LEVELS,
-               optional_column=True),
-        Column("group", "string", "clinical or non-clinical leader.", required=False,
-               allowed=("clinical", "non-clinical"), optional_column=True),
+        Column(
+            "level",
+            "string",
+            "Governance level of the participant's role.",
+            required=False,
+            allowed=LEVELS,
+            optional_column=True,
+        ),
+        Column(
+            "group",
+            "string",
+            "clinical or non-clinical leader.",
+            required=False,
+            allowed=("clinical", "non-clinical"),
+            optional_column=True,
+        ),
     ),
     extra_columns_allowed=True,
 )

@@ -69,12 +69,12 @@ from typing import Any
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from ics_leadership.core import paths
-from ics_leadership.facts.codebook import Codebook
 from ics_leadership.coding.coded import CodedData
-from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.coding.prevalence import prevalence
+from ics_leadership.core import paths
+from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.schema import LEVELS, read_yaml
+from ics_leadership.facts.codebook import Codebook
 
 CLAIMS_FILE = "claims.yaml"
 
@@ -105,16 +105,36 @@ EFFECT_MEASURES = {
     "higher_prevalence": "difference in proportions of participants (higher levels minus lower levels)",
     "highest_at": "difference in proportions of participants (named level minus highest other level)",
     "more_documents_in_stage": "difference in proportions of documents (first stage minus second stage)",
-    "among_top_at_level": ("difference in proportions of participants (least prevalent named contribution "
-                           "minus the other contribution it must not fall below)"),
-    "cooccur_more_than_chance": ("difference in proportions of documents with the second code "
-                                 "(documents with the first code minus documents without it)"),
+    "among_top_at_level": (
+        "difference in proportions of participants (least prevalent named contribution "
+        "minus the other contribution it must not fall below)"
+    ),
+    "cooccur_more_than_chance": (
+        "difference in proportions of documents with the second code "
+        "(documents with the first code minus documents without it)"
+    ),
 }
 
-COLUMNS = ["id", "claim", "location", "proposition", "test", "status", "reason", "observed",
-           "direction_observed", "effect_measure", "effect_size", "group_sizes", "smallest_group",
-           "p_value", "p_shown", "alpha", "min_group_size"]
-RESULT_COLUMNS = COLUMNS[COLUMNS.index("observed"):]
+COLUMNS = [
+    "id",
+    "claim",
+    "location",
+    "proposition",
+    "test",
+    "status",
+    "reason",
+    "observed",
+    "direction_observed",
+    "effect_measure",
+    "effect_size",
+    "group_sizes",
+    "smallest_group",
+    "p_value",
+    "p_shown",
+    "alpha",
+    "min_group_size",
+]
+RESULT_COLUMNS = COLUMNS[COLUMNS.index("observed") :]
 
 
 @dataclass(frozen=True)
@@ -161,19 +181,30 @@ class Claim:
         if kind == "present_at_all_levels":
             return f"{kind}: participants expressing {t['code']} at each of {', '.join(LEVELS)} (descriptive)"
         if kind == "higher_prevalence":
-            return (f"{kind}: share of participants expressing {t['code']}, {' + '.join(t['higher'])} "
-                    f"vs {' + '.join(t['lower'])}; {fisher}")
+            return (
+                f"{kind}: share of participants expressing {t['code']}, {' + '.join(t['higher'])} "
+                f"vs {' + '.join(t['lower'])}; {fisher}"
+            )
         if kind == "highest_at":
-            return f"{kind}: share of participants expressing {t['code']} at {t['level']} vs each other level (descriptive)"
+            return (
+                f"{kind}: share of participants expressing {t['code']} at {t['level']} vs each other level "
+                "(descriptive)"
+            )
         if kind == "more_documents_in_stage":
-            return (f"{kind}: share of documents containing {t['code']}, stage {t['higher']} vs "
-                    f"stage {t['lower']}; {fisher}")
+            return (
+                f"{kind}: share of documents containing {t['code']}, stage {t['higher']} vs "
+                f"stage {t['lower']}; {fisher}"
+            )
         if kind == "among_top_at_level":
-            return (f"{kind}: rank of {', '.join(t['codes'])} among the contributions by share of "
-                    f"participants at the {t['level']} level, top {t['k']} (descriptive)")
+            return (
+                f"{kind}: rank of {', '.join(t['codes'])} among the contributions by share of "
+                f"participants at the {t['level']} level, top {t['k']} (descriptive)"
+            )
         if kind == "cooccur_more_than_chance":
-            return (f"{kind}: share of documents containing {t['code_b']}, documents with {t['code_a']} "
-                    f"vs without; {fisher}")
+            return (
+                f"{kind}: share of documents containing {t['code_b']}, documents with {t['code_a']} "
+                f"vs without; {fisher}"
+            )
         return f"{kind}: {t['reason']}"
 
 
@@ -200,8 +231,11 @@ def load_claims(path: Path | str | None = None, codebook: Codebook | None = None
         test = item.get("test") or {}
         kind = test.get("type")
         if kind not in TEST_FIELDS:
-            problems.append(Problem(shown, f"unknown test type '{kind}' (known: {', '.join(TEST_FIELDS)})",
-                                    field=f"{where}.test.type"))
+            problems.append(
+                Problem(
+                    shown, f"unknown test type '{kind}' (known: {', '.join(TEST_FIELDS)})", field=f"{where}.test.type"
+                )
+            )
             continue
         for key in TEST_FIELDS[kind]:
             if test.get(key) in (None, "", []):
@@ -219,8 +253,11 @@ def load_claims(path: Path | str | None = None, codebook: Codebook | None = None
         if kind == "among_top_at_level":
             _check_top_k(test, codebook, shown, f"{where}.test", problems)
         if not problems:
-            claims.append(Claim(id=str(item["id"]), claim=item["claim"], location=item["location"], by=item["by"],
-                                test=dict(test)))
+            claims.append(
+                Claim(
+                    id=str(item["id"]), claim=item["claim"], location=item["location"], by=item["by"], test=dict(test)
+                )
+            )
     if problems:
         raise DataValidationError(problems)
     return claims, rules
@@ -242,21 +279,29 @@ def _check_top_k(test: dict, codebook: Codebook | None, shown: str, where: str, 
     """``k`` must leave room for every named code and exclude at least one contribution."""
     k, codes = test.get("k"), test.get("codes") or []
     if isinstance(k, bool) or not isinstance(k, int) or k < len(codes):
-        problems.append(Problem(shown, f"expected a whole number of at least {len(codes)} (the codes named)",
-                                field=f"{where}.k"))
+        problems.append(
+            Problem(shown, f"expected a whole number of at least {len(codes)} (the codes named)", field=f"{where}.k")
+        )
         return
     if codebook is not None:
         for code in codes:
             if code in codebook.codes and code not in codebook.contribution_ids:
-                problems.append(Problem(shown, f"'{code}' is an activity; this test ranks contributions",
-                                        field=f"{where}.codes"))
+                problems.append(
+                    Problem(shown, f"'{code}' is an activity; this test ranks contributions", field=f"{where}.codes")
+                )
         if k >= len(codebook.contribution_ids):
-            problems.append(Problem(shown, f"k must be below the number of contributions "
-                                           f"({len(codebook.contribution_ids)}), or every contribution is in the top k",
-                                    field=f"{where}.k"))
+            problems.append(
+                Problem(
+                    shown,
+                    f"k must be below the number of contributions "
+                    f"({len(codebook.contribution_ids)}), or every contribution is in the top k",
+                    field=f"{where}.k",
+                )
+            )
 
 
 # --- provenance: whether a verdict may be computed at all ---------------------------------------
+
 
 def why_not_evaluated(coded: CodedData) -> str | None:
     """Why no verdict may be computed on ``coded`` (None for real data).
@@ -265,17 +310,22 @@ def why_not_evaluated(coded: CodedData) -> str | None:
     which :func:`ics_leadership.coding.mapping.apply_mapping` sets from a mapping marked as one.
     """
     if coded.synthetic:
-        return ("These are synthetic demonstration data, generated with coding rates set from these "
-                "same claims, so a verdict on them would only return the assumptions they were made from.")
+        return (
+            "These are synthetic demonstration data, generated with coding rates set from these "
+            "same claims, so a verdict on them would only return the assumptions they were made from."
+        )
     if coded.metadata.get("demonstration"):
         mapping = coded.metadata.get("mapping") or "the mapping"
-        return (f"The codes were mapped by a demonstration mapping ({paths.display_path(Path(mapping))}): "
-                "they stand in for the codebook's only to show how a mapping works and say nothing "
-                "about clinical leadership.")
+        return (
+            f"The codes were mapped by a demonstration mapping ({paths.display_path(Path(mapping))}): "
+            "they stand in for the codebook's only to show how a mapping works and say nothing "
+            "about clinical leadership."
+        )
     return None
 
 
 # --- the tests ------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Outcome:
@@ -316,8 +366,7 @@ def _share(k: int, n: int) -> str:
 def _small(groups: dict[str, int], rules: Rules, unit: str) -> str | None:
     name, n = min(groups.items(), key=lambda kv: kv[1])
     if n < rules.min_group_size:
-        return (f"The smallest compared group ({name}, {n} {unit}) is below the minimum of "
-                f"{rules.min_group_size}.")
+        return f"The smallest compared group ({name}, {n} {unit}) is below the minimum of {rules.min_group_size}."
     return None
 
 
@@ -327,15 +376,22 @@ def _direction(effect: float) -> str:
     return AS_CLAIMED if effect > 0 else OPPOSITE if effect < 0 else NO_DIFFERENCE
 
 
-def _two_groups(names: tuple[str, str], counts: tuple[int, int], sizes: tuple[int, int], rules: Rules,
-                unit: str, evidence: pd.DataFrame) -> _Outcome:
+def _two_groups(
+    names: tuple[str, str],
+    counts: tuple[int, int],
+    sizes: tuple[int, int],
+    rules: Rules,
+    unit: str,
+    evidence: pd.DataFrame,
+) -> _Outcome:
     """Compare the share in group 1 (claimed higher) with group 2 by Fisher exact tests."""
     (k1, k2), (n1, n2) = counts, sizes
     groups = {names[0]: n1, names[1]: n2}
     observed = f"{names[0]} {_share(k1, n1)}; {names[1]} {_share(k2, n2)}"
     if n1 == 0 or n2 == 0:
-        return _Outcome(INCONCLUSIVE, _small(groups, rules, unit) or "", observed, groups=groups, unit=unit,
-                        evidence=evidence)
+        return _Outcome(
+            INCONCLUSIVE, _small(groups, rules, unit) or "", observed, groups=groups, unit=unit, evidence=evidence
+        )
     effect = k1 / n1 - k2 / n2
     table = [[k1, n1 - k1], [k2, n2 - k2]]
     # One-sided in the observed direction: "greater" tests the claim, "less" its opposite.
@@ -353,8 +409,9 @@ def _two_groups(names: tuple[str, str], counts: tuple[int, int], sizes: tuple[in
     return _Outcome(status, reason, observed, direction, effect, groups, unit, p, evidence)
 
 
-def _descriptive(effect: float, groups: dict[str, int], rules: Rules, observed: str,
-                 evidence: pd.DataFrame, tie: str) -> _Outcome:
+def _descriptive(
+    effect: float, groups: dict[str, int], rules: Rules, observed: str, evidence: pd.DataFrame, tie: str
+) -> _Outcome:
     """A test without a p value: the sign of ``effect`` decides once every group is big enough."""
     small = _small(groups, rules, "participants")
     direction = _direction(effect)
@@ -386,8 +443,15 @@ def _present_at_all_levels(t: dict, by_level: pd.DataFrame, rules: Rules) -> _Ou
     groups = dict(zip(ev["level"], ev["participants"]))
     everyone = bool((ev["participants"] > 0).all())
     nobody = list(ev.loc[ev["expressing"] == 0, "level"])
-    out = _Outcome(INCONCLUSIVE, "", _levels_observed(ev), (OPPOSITE if nobody else AS_CLAIMED) if everyone else "",
-                   float(ev["proportion"].min()) if everyone else math.nan, groups, evidence=ev)
+    out = _Outcome(
+        INCONCLUSIVE,
+        "",
+        _levels_observed(ev),
+        (OPPOSITE if nobody else AS_CLAIMED) if everyone else "",
+        float(ev["proportion"].min()) if everyone else math.nan,
+        groups,
+        evidence=ev,
+    )
     small = _small(groups, rules, "participants")
     if small:
         out.reason = small
@@ -405,25 +469,35 @@ def _highest_at(t: dict, by_level: pd.DataFrame, rules: Rules) -> _Outcome:
     others = share.drop(t["level"])
     effect = float(share[t["level"]] - others.max()) if (ev["participants"] > 0).all() else math.nan
     tied = ", ".join(others.index[others == share[t["level"]]])
-    return _descriptive(effect, groups, rules, _levels_observed(ev), ev,
-                        tie=f"The {t['level']} level ties with {tied}.")
+    return _descriptive(
+        effect, groups, rules, _levels_observed(ev), ev, tie=f"The {t['level']} level ties with {tied}."
+    )
 
 
 def _among_top_at_level(t: dict, by_level: pd.DataFrame, rules: Rules) -> _Outcome:
     ev = by_level[(by_level["group"] == t["level"]) & (by_level["kind"] == "contribution")]
-    ev = ev.sort_values(["proportion", "code"], ascending=[False, True])[["code", "participants", "expressing", "proportion"]]
+    ev = ev.sort_values(["proportion", "code"], ascending=[False, True])[
+        ["code", "participants", "expressing", "proportion"]
+    ]
     n = int(ev["participants"].max()) if len(ev) else 0
     groups = {t["level"]: n}
-    observed = f"at the {t['level']} level: " + "; ".join(f"{r.code} {_share(r.expressing, r.participants)}"
-                                                            for r in ev.itertuples())
+    observed = f"at the {t['level']} level: " + "; ".join(
+        f"{r.code} {_share(r.expressing, r.participants)}" for r in ev.itertuples()
+    )
     named = ev[ev["code"].isin(t["codes"])]
     others = ev[~ev["code"].isin(t["codes"])]
     rank = int(t["k"]) - len(t["codes"])  # how many other contributions may be more prevalent
     effect = math.nan
     if n and len(named) == len(t["codes"]) and rank < len(others):
         effect = float(named["proportion"].min() - others["proportion"].iloc[rank])
-    return _descriptive(effect, groups, rules, observed, ev.reset_index(drop=True),
-                        tie="The least prevalent named contribution ties with the one it must not fall below.")
+    return _descriptive(
+        effect,
+        groups,
+        rules,
+        observed,
+        ev.reset_index(drop=True),
+        tie="The least prevalent named contribution ties with the one it must not fall below.",
+    )
 
 
 def _has(codings: pd.DataFrame, code: str, codebook: Codebook) -> pd.DataFrame:
@@ -431,46 +505,71 @@ def _has(codings: pd.DataFrame, code: str, codebook: Codebook) -> pd.DataFrame:
     return codings[codings[column] == code]
 
 
-def _more_documents_in_stage(t: dict, coded: CodedData, codings: pd.DataFrame, codebook: Codebook,
-                             rules: Rules) -> _Outcome:
+def _more_documents_in_stage(
+    t: dict, coded: CodedData, codings: pd.DataFrame, codebook: Codebook, rules: Rules
+) -> _Outcome:
     docs = coded.documents[coded.documents["stage"].notna()]
     with_code = set(_has(codings, t["code"], codebook)["document_id"])
     rows = []
     for stage in (t["higher"], t["lower"]):
         members = docs[docs["stage"] == stage]
         k = int(members["document_id"].isin(with_code).sum())
-        rows.append({"stage": stage, "documents": int(len(members)), "with_code": k,
-                     "share": k / len(members) if len(members) else float("nan")})
+        rows.append(
+            {
+                "stage": stage,
+                "documents": int(len(members)),
+                "with_code": k,
+                "share": k / len(members) if len(members) else float("nan"),
+            }
+        )
     ev = pd.DataFrame(rows)
-    return _two_groups((t["higher"], t["lower"]), tuple(ev["with_code"]), tuple(ev["documents"]), rules,
-                       "documents", ev)
+    return _two_groups(
+        (t["higher"], t["lower"]), tuple(ev["with_code"]), tuple(ev["documents"]), rules, "documents", ev
+    )
 
 
 def _higher_prevalence(t: dict, by_level: pd.DataFrame, rules: Rules) -> _Outcome:
     ev = _level_rows(by_level, t["code"]).set_index("level")
     hi = ev.loc[list(t["higher"]), ["participants", "expressing"]].sum()
     lo = ev.loc[list(t["lower"]), ["participants", "expressing"]].sum()
-    return _two_groups((" + ".join(t["higher"]), " + ".join(t["lower"])),
-                       (int(hi["expressing"]), int(lo["expressing"])), (int(hi["participants"]), int(lo["participants"])),
-                       rules, "participants", ev.reset_index())
+    return _two_groups(
+        (" + ".join(t["higher"]), " + ".join(t["lower"])),
+        (int(hi["expressing"]), int(lo["expressing"])),
+        (int(hi["participants"]), int(lo["participants"])),
+        rules,
+        "participants",
+        ev.reset_index(),
+    )
 
 
-def _cooccur_more_than_chance(t: dict, coded: CodedData, codings: pd.DataFrame, codebook: Codebook,
-                              rules: Rules) -> _Outcome:
+def _cooccur_more_than_chance(
+    t: dict, coded: CodedData, codings: pd.DataFrame, codebook: Codebook, rules: Rules
+) -> _Outcome:
     docs = set(coded.documents["document_id"])
     a = set(_has(codings, t["code_a"], codebook)["document_id"])
     b = set(_has(codings, t["code_b"], codebook)["document_id"])
     n, both, only_b = len(docs), len(a & b), len(b - a)
-    ev = pd.DataFrame([{"documents": n, "with_a": len(a), "with_b": len(b), "with_both": both,
-                        "expected_if_independent": len(a) * len(b) / n if n else float("nan")}])
-    out = _two_groups((f"with {t['code_a']}", f"without {t['code_a']}"), (both, only_b), (len(a), n - len(a)),
-                      rules, "documents", ev)
+    ev = pd.DataFrame(
+        [
+            {
+                "documents": n,
+                "with_a": len(a),
+                "with_b": len(b),
+                "with_both": both,
+                "expected_if_independent": len(a) * len(b) / n if n else float("nan"),
+            }
+        ]
+    )
+    out = _two_groups(
+        (f"with {t['code_a']}", f"without {t['code_a']}"), (both, only_b), (len(a), n - len(a)), rules, "documents", ev
+    )
     out.observed = f"documents containing {t['code_b']}: {out.observed}"
     return out
 
 
-def _run_test(claim: Claim, coded: CodedData, codings: pd.DataFrame, codebook: Codebook, rules: Rules,
-              by_level: pd.DataFrame) -> _Outcome:
+def _run_test(
+    claim: Claim, coded: CodedData, codings: pd.DataFrame, codebook: Codebook, rules: Rules, by_level: pd.DataFrame
+) -> _Outcome:
     t = claim.test
     kind = t["type"]
     if kind == "present_at_all_levels":
@@ -490,8 +589,15 @@ def _run_test(claim: Claim, coded: CodedData, codings: pd.DataFrame, codebook: C
 
 # --- the ledger -----------------------------------------------------------------------------------
 
-def evaluate(claims: list[Claim], coded: CodedData, codings: pd.DataFrame, codebook: Codebook,
-             rules: Rules = Rules(), by_level: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+
+def evaluate(
+    claims: list[Claim],
+    coded: CodedData,
+    codings: pd.DataFrame,
+    codebook: Codebook,
+    rules: Rules = Rules(),
+    by_level: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """The claims ledger: one row per claim (columns :data:`COLUMNS`) and the evidence table of each.
 
     The data decide whether any test runs: on synthetic or demonstration data (see
@@ -502,8 +608,13 @@ def evaluate(claims: list[Claim], coded: CodedData, codings: pd.DataFrame, codeb
     refusal = why_not_evaluated(coded)
     rows, evidence = [], {}
     for claim in claims:
-        base = {"id": claim.id, "claim": claim.claim, "location": claim.location,
-                "proposition": claim.proposition, "test": claim.test_in_words}
+        base = {
+            "id": claim.id,
+            "claim": claim.claim,
+            "location": claim.location,
+            "proposition": claim.proposition,
+            "test": claim.test_in_words,
+        }
         if claim.test["type"] == "not_testable":
             rows.append({**base, "status": NOT_TESTABLE, "reason": claim.test["reason"]})
             continue
@@ -514,18 +625,33 @@ def evaluate(claims: list[Claim], coded: CodedData, codings: pd.DataFrame, codeb
             by_level = prevalence(coded, codings, codebook, by="level")
         out = _run_test(claim, coded, codings, codebook, rules, by_level)
         evidence[claim.id] = out.evidence
-        rows.append({**base, "status": out.status, "reason": out.reason, "observed": out.observed,
-                     "direction_observed": out.direction, "effect_measure": EFFECT_MEASURES[claim.test["type"]],
-                     "effect_size": round(out.effect, 3) if not math.isnan(out.effect) else pd.NA,
-                     "group_sizes": "; ".join(f"{g}: {n}" for g, n in out.groups.items()) + f" ({out.unit})",
-                     "smallest_group": min(out.groups.values()),
-                     # The number for machines, the text for readers (never "0.000").
-                     "p_value": out.p if not math.isnan(out.p) else pd.NA, "p_shown": format_p(out.p, rules.alpha),
-                     "alpha": rules.alpha, "min_group_size": rules.min_group_size})
+        rows.append(
+            {
+                **base,
+                "status": out.status,
+                "reason": out.reason,
+                "observed": out.observed,
+                "direction_observed": out.direction,
+                "effect_measure": EFFECT_MEASURES[claim.test["type"]],
+                "effect_size": round(out.effect, 3) if not math.isnan(out.effect) else pd.NA,
+                "group_sizes": "; ".join(f"{g}: {n}" for g, n in out.groups.items()) + f" ({out.unit})",
+                "smallest_group": min(out.groups.values()),
+                # The number for machines, the text for readers (never "0.000").
+                "p_value": out.p if not math.isnan(out.p) else pd.NA,
+                "p_shown": format_p(out.p, rules.alpha),
+                "alpha": rules.alpha,
+                "min_group_size": rules.min_group_size,
+            }
+        )
     ledger = pd.DataFrame(rows).reindex(columns=COLUMNS)
     # Typed the same on every kind of data, so an empty column is empty, not a column of NaN floats.
-    types = {"effect_size": "Float64", "p_value": "Float64", "alpha": "Float64", "smallest_group": "Int64",
-             "min_group_size": "Int64"}
+    types = {
+        "effect_size": "Float64",
+        "p_value": "Float64",
+        "alpha": "Float64",
+        "smallest_group": "Int64",
+        "min_group_size": "Int64",
+    }
     return ledger.astype({c: types.get(c, "string") for c in COLUMNS}), evidence
 
 
@@ -533,22 +659,29 @@ def describe(ledger: pd.DataFrame) -> str:
     """One paragraph, for a page showing the ledger: what the statuses are and why."""
     counts = ledger["status"].value_counts()
     untestable = int(counts.get(NOT_TESTABLE, 0))
-    tail = (f" {untestable} claim(s) cannot be tested on coded data at all; the table gives the reason."
-            if untestable else "")
+    tail = (
+        f" {untestable} claim(s) cannot be tested on coded data at all; the table gives the reason."
+        if untestable
+        else ""
+    )
     if counts.get(NOT_EVALUATED, 0):
         reason = ledger.loc[ledger["status"] == NOT_EVALUATED, "reason"].iloc[0]
-        return (f"Each claim is listed with the proposition it becomes and the test that would examine it, "
-                f"but no verdict is given. {reason} The status \"{NOT_EVALUATED}\" says just that: run the "
-                f"analysis on real coded interviews to evaluate the claims.{tail}")
+        return (
+            f"Each claim is listed with the proposition it becomes and the test that would examine it, "
+            f'but no verdict is given. {reason} The status "{NOT_EVALUATED}" says just that: run the '
+            f"analysis on real coded interviews to evaluate the claims.{tail}"
+        )
     tested = ledger[ledger["status"].isin([CONSISTENT, NOT_CONSISTENT, INCONCLUSIVE])]
     if tested.empty:
         return f"No claim here can be tested on coded data.{tail}"
     alpha, size = tested["alpha"].iloc[0], tested["min_group_size"].iloc[0]
-    return (f"On these coded data {int(counts.get(CONSISTENT, 0))} claim(s) are {CONSISTENT} with the paper "
-            f"(in the claimed direction, p < {alpha:g}, or for descriptive tests as stated), "
-            f"{int(counts.get(NOT_CONSISTENT, 0))} are {NOT_CONSISTENT} (the opposite direction, significant), "
-            f"and {int(counts.get(INCONCLUSIVE, 0))} are {INCONCLUSIVE} (anything else, including every "
-            f"comparison whose smallest group has fewer than {size} members).{tail}")
+    return (
+        f"On these coded data {int(counts.get(CONSISTENT, 0))} claim(s) are {CONSISTENT} with the paper "
+        f"(in the claimed direction, p < {alpha:g}, or for descriptive tests as stated), "
+        f"{int(counts.get(NOT_CONSISTENT, 0))} are {NOT_CONSISTENT} (the opposite direction, significant), "
+        f"and {int(counts.get(INCONCLUSIVE, 0))} are {INCONCLUSIVE} (anything else, including every "
+        f"comparison whose smallest group has fewer than {size} members).{tail}"
+    )
 
 
 def for_display(ledger: pd.DataFrame) -> pd.DataFrame:

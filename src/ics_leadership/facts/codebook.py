@@ -92,11 +92,27 @@ class Codebook:
         """One row per code: code, contribution, kind, label, definition, location."""
         rows = []
         for c in self.contributions:
-            rows.append({"code": c.id, "contribution": c.label, "kind": "contribution", "label": c.label,
-                         "definition": c.definition, "location": c.location})
+            rows.append(
+                {
+                    "code": c.id,
+                    "contribution": c.label,
+                    "kind": "contribution",
+                    "label": c.label,
+                    "definition": c.definition,
+                    "location": c.location,
+                }
+            )
             for a in c.activities:
-                rows.append({"code": a.id, "contribution": c.label, "kind": "activity", "label": a.label,
-                             "definition": a.definition, "location": a.location})
+                rows.append(
+                    {
+                        "code": a.id,
+                        "contribution": c.label,
+                        "kind": "activity",
+                        "label": a.label,
+                        "definition": a.definition,
+                        "location": a.location,
+                    }
+                )
         return pd.DataFrame(rows)
 
     def framework_matrix(self, cite: bool = True) -> pd.DataFrame:
@@ -115,8 +131,11 @@ class Codebook:
     def stage_matrix(self) -> pd.DataFrame:
         """Contribution by stage of change: the emphasis the paper gives, with its location."""
         data = {
-            c.label: {self.stages[s]["label"]: f"{c.by_stage[s]['emphasis']}: {c.by_stage[s]['description']} "
-                      f"({c.by_stage[s]['location']})" for s in STAGES}
+            c.label: {
+                self.stages[s]["label"]: f"{c.by_stage[s]['emphasis']}: {c.by_stage[s]['description']} "
+                f"({c.by_stage[s]['location']})"
+                for s in STAGES
+            }
             for c in self.contributions
         }
         frame = pd.DataFrame(data).T
@@ -180,8 +199,13 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
                 need_text(by_stage.get(stage), field, f"{where}.by_stage.{stage}")
             emphasis = (by_stage.get(stage) or {}).get("emphasis")
             if emphasis and emphasis not in EMPHASES:
-                problems.append(Problem(shown, f"'{emphasis}' is not one of: {', '.join(EMPHASES)}",
-                                        field=f"{where}.by_stage.{stage}.emphasis"))
+                problems.append(
+                    Problem(
+                        shown,
+                        f"'{emphasis}' is not one of: {', '.join(EMPHASES)}",
+                        field=f"{where}.by_stage.{stage}.emphasis",
+                    )
+                )
         activities = []
         raw_activities = c.get("activities")
         if not isinstance(raw_activities, list) or not raw_activities:
@@ -199,7 +223,9 @@ def load_codebook(path: Path | str | None = None) -> Codebook:
             seen.add(full)
             atexts = {k: need_text(a, k, f"{where}.activities[{aid}]") for k in ("label", "definition", "location")}
             activities.append(Activity(full, cid, **atexts))
-        contributions.append(Contribution(cid, by_level=by_level, by_stage=by_stage, activities=tuple(activities), **texts))
+        contributions.append(
+            Contribution(cid, by_level=by_level, by_stage=by_stage, activities=tuple(activities), **texts)
+        )
     if problems:
         raise DataValidationError(problems)
     return Codebook(levels=levels, stages=stages, contributions=tuple(contributions))
@@ -218,7 +244,10 @@ def qda_codes(codebook: Codebook) -> list[Code]:
         return f"{code.label}. {code.definition} (Waring et al. 2023, {code.location})"
 
     return [
-        Code(contribution.id, describe(contribution), tuple(
-            Code(activity.id.split(SEP, 1)[1], describe(activity)) for activity in contribution.activities))
+        Code(
+            contribution.id,
+            describe(contribution),
+            tuple(Code(activity.id.split(SEP, 1)[1], describe(activity)) for activity in contribution.activities),
+        )
         for contribution in codebook.contributions
     ]

@@ -41,14 +41,18 @@ RECOMPUTATIONS: dict[str, Recomputation] = {
         lambda r: int((r.participants["level"] == "thematic").sum()), "participants.csv (Table 1): thematic rows"
     ),
     "stp_medical_directors": Recomputation(
-        lambda r: int(((r.participants["level"] == "executive") & (r.participants["role"] == "Medical Director")).sum()),
+        lambda r: int(
+            ((r.participants["level"] == "executive") & (r.participants["role"] == "Medical Director")).sum()
+        ),
         "participants.csv (Table 1): executive-level Medical Directors",
     ),
     "follow_up_interviews": Recomputation(
         lambda r: int(r.participants["follow_up"].sum()), "participants.csv (Table 1): rows marked follow_up"
     ),
     "stps_studied": Recomputation(lambda r: int(r.participants["site"].nunique()), "participants.csv (Table 1): sites"),
-    "governance_levels": Recomputation(lambda r: int(r.participants["level"].nunique()), "participants.csv (Table 1): levels"),
+    "governance_levels": Recomputation(
+        lambda r: int(r.participants["level"].nunique()), "participants.csv (Table 1): levels"
+    ),
     "professional_backgrounds": Recomputation(
         lambda r: sorted(set(r.participants["profession"].astype(str))),
         "participants.csv (Table 1): professions read from role titles",

@@ -25,8 +25,9 @@ def load_coreq(path: Path | str | None = None) -> pd.DataFrame:
     numbers = [i.get("number") for i in items if isinstance(i, dict)]
     if sorted(numbers) != list(range(1, N_ITEMS + 1)):
         missing = sorted(set(range(1, N_ITEMS + 1)) - set(numbers))
-        problems.append(Problem(shown, f"expected items 1 to {N_ITEMS} once each (missing: {missing or 'none'})",
-                                field="items"))
+        problems.append(
+            Problem(shown, f"expected items 1 to {N_ITEMS} once each (missing: {missing or 'none'})", field="items")
+        )
     for item in items:
         where = f"items[{item.get('number')}]"
         for key in ("domain", "topic", "item", "asks", "status"):
@@ -36,7 +37,9 @@ def load_coreq(path: Path | str | None = None) -> pd.DataFrame:
         if status and status not in STATUSES:
             problems.append(Problem(shown, f"'{status}' is not one of: {', '.join(STATUSES)}", field=f"{where}.status"))
         if status in ("reported", "partly reported") and not str(item.get("location", "")).strip():
-            problems.append(Problem(shown, "a reported item needs its location in the paper", field=f"{where}.location"))
+            problems.append(
+                Problem(shown, "a reported item needs its location in the paper", field=f"{where}.location")
+            )
     if problems:
         raise DataValidationError(problems)
     frame = pd.DataFrame(items)

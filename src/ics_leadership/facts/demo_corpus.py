@@ -41,15 +41,21 @@ def study_shape(raw: RawData) -> StudyShape:
 def inputs(raw_dir: Path | str | None = None) -> dict[str, Any]:
     """The generator's inputs read from ``raw_dir`` (default: ``data/raw``): study, codebook, assumptions."""
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
-    return {"study": study_shape(load_raw(raw_dir)), "codebook": load_codebook(raw_dir / CODEBOOK_FILE),
-            "assumptions": load_assumptions(raw_dir / ASSUMPTIONS_FILE)}
+    return {
+        "study": study_shape(load_raw(raw_dir)),
+        "codebook": load_codebook(raw_dir / CODEBOOK_FILE),
+        "assumptions": load_assumptions(raw_dir / ASSUMPTIONS_FILE),
+    }
 
 
-def generate(seed: int | None = None, double_coded_share: float | None = None, agreement: float | None = None,
-             raw_dir: Path | str | None = None) -> dict[str, pd.DataFrame | dict]:
+def generate(
+    seed: int | None = None,
+    double_coded_share: float | None = None,
+    agreement: float | None = None,
+    raw_dir: Path | str | None = None,
+) -> dict[str, pd.DataFrame | dict]:
     """The paper's synthetic corpus in memory (see :func:`ics_leadership.coding.synthetic.generate`)."""
-    return synthetic.generate(**inputs(raw_dir), seed=seed, double_coded_share=double_coded_share,
-                              agreement=agreement)
+    return synthetic.generate(**inputs(raw_dir), seed=seed, double_coded_share=double_coded_share, agreement=agreement)
 
 
 def write(out_dir: Path | str, force: bool = False, raw_dir: Path | str | None = None, **kwargs: Any) -> Path:

@@ -33,11 +33,11 @@ from typing import Any
 
 import pandas as pd
 
-from ics_leadership.core import paths
-from ics_leadership.facts.codebook import CODEBOOK_FILE, STAGES, Codebook, load_codebook
 from ics_leadership.coding.coded import CodedData
+from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.schema import LEVELS, read_yaml
+from ics_leadership.facts.codebook import CODEBOOK_FILE, STAGES, Codebook, load_codebook
 
 MODEL_FILE = "model.yaml"
 LAYERS = ("source", "contribution", "effect")
@@ -48,8 +48,10 @@ DISPUTED = "reports differ"
 #: Emphases that cannot both be true of one cell ("present" is compatible with the others but
 #: "not described"; "concentrated" refines "present", "less pronounced" qualifies it).
 _CONFLICTS = (
-    frozenset({"concentrated", "less pronounced"}), frozenset({"concentrated", "not described"}),
-    frozenset({"present", "not described"}), frozenset({"less pronounced", "not described"}),
+    frozenset({"concentrated", "less pronounced"}),
+    frozenset({"concentrated", "not described"}),
+    frozenset({"present", "not described"}),
+    frozenset({"less pronounced", "not described"}),
 )
 _PRECEDENCE = ("concentrated", "less pronounced", "present", "not described")
 ARROW = "\u2192"
@@ -211,15 +213,18 @@ class Model:
         raise KeyError(code)
 
     def link_text(self, link: Link) -> str:
-        """"Clinical expertise → Analytical insight"."""
+        """ "Clinical expertise → Analytical insight"."""
         return f"{self.label(link.source)} {ARROW} {self.label(link.target)}"
 
     # -- summaries and tables ---------------------------------------------------------------------
     def summary(self) -> dict[str, int]:
         """Counts quoted in the book's prose."""
-        disputed = [self.concentration_cell(dim, c, k)[0] == DISPUTED
-                    for dim, by_contribution in self.concentration.items()
-                    for c, cells in by_contribution.items() for k in cells]
+        disputed = [
+            self.concentration_cell(dim, c, k)[0] == DISPUTED
+            for dim, by_contribution in self.concentration.items()
+            for c, cells in by_contribution.items()
+            for k in cells
+        ]
         elements = [e for t in self.theories for e in t.elements]
         return {
             "n_nodes": len(self.nodes),
@@ -245,12 +250,22 @@ class Model:
     def nodes_table(self, compact: bool = False) -> pd.DataFrame:
         """One row per node: layer, node, id, code, description, location."""
         frame = pd.DataFrame(
-            [{"layer": self.layer(n.layer).label, "node": n.label, "id": n.id, "code": n.code or "",
-              "description": n.description, "location": n.location} for n in self.nodes]
+            [
+                {
+                    "layer": self.layer(n.layer).label,
+                    "node": n.label,
+                    "id": n.id,
+                    "code": n.code or "",
+                    "description": n.description,
+                    "location": n.location,
+                }
+                for n in self.nodes
+            ]
         )
         if compact:
             frame = frame[["layer", "node", "description", "location"]].rename(
-                columns={"layer": "column", "node": "box", "location": "where in the paper"})
+                columns={"layer": "column", "node": "box", "location": "where in the paper"}
+            )
         return frame
 
     def _reading(self, link: Link) -> str:
@@ -267,15 +282,34 @@ class Model:
     def links_table(self, compact: bool = False) -> pd.DataFrame:
         """One row per link: source, target, from, to, basis, location, summary, via, note, reason."""
         if compact:
-            return pd.DataFrame([{"link": self.link_text(link), "basis": link.basis,
-                                  "where in the paper": link.location, "what it says": self._reading(link)}
-                                 for link in self.links])
-        return pd.DataFrame([
-            {"source": link.source, "target": link.target, "from": self.label(link.source),
-             "to": self.label(link.target), "basis": link.basis, "location": link.location, "summary": link.summary,
-             "via": link.via or "", "note": link.note or "", "reason": link.reason or ""}
-            for link in self.links
-        ])
+            return pd.DataFrame(
+                [
+                    {
+                        "link": self.link_text(link),
+                        "basis": link.basis,
+                        "where in the paper": link.location,
+                        "what it says": self._reading(link),
+                    }
+                    for link in self.links
+                ]
+            )
+        return pd.DataFrame(
+            [
+                {
+                    "source": link.source,
+                    "target": link.target,
+                    "from": self.label(link.source),
+                    "to": self.label(link.target),
+                    "basis": link.basis,
+                    "location": link.location,
+                    "summary": link.summary,
+                    "via": link.via or "",
+                    "note": link.note or "",
+                    "reason": link.reason or "",
+                }
+                for link in self.links
+            ]
+        )
 
     def _mapping_text(self, mappings: tuple[Mapping, ...]) -> str:
         return "; ".join(f"{self.contribution_node(m.contribution).label} ({m.basis})" for m in mappings)
@@ -295,46 +329,68 @@ class Model:
         rows = []
         for t in self.theories:
             for e in t.elements:
-                reasons = [f"{self.contribution_node(m.contribution).label}: {m.reason}" for m in e.mappings
-                           if m.basis == "inferred"]
-                rows.append({
-                    "theory": f"{t.label} ({t.authors})",
-                    "element": e.label,
-                    "definition": e.definition,
-                    "contributions": self._mapping_text(e.mappings) or "none in the paper",
-                    "where defined": e.location,
-                    "where related": self._locations(e.mappings),
-                    "reason or note": " ".join(reasons) or (e.note or ""),
-                })
+                reasons = [
+                    f"{self.contribution_node(m.contribution).label}: {m.reason}"
+                    for m in e.mappings
+                    if m.basis == "inferred"
+                ]
+                rows.append(
+                    {
+                        "theory": f"{t.label} ({t.authors})",
+                        "element": e.label,
+                        "definition": e.definition,
+                        "contributions": self._mapping_text(e.mappings) or "none in the paper",
+                        "where defined": e.location,
+                        "where related": self._locations(e.mappings),
+                        "reason or note": " ".join(reasons) or (e.note or ""),
+                    }
+                )
         frame = pd.DataFrame(rows)
         return frame[["theory", "element", "contributions"]] if compact else frame
 
     def crosswalk_detail(self) -> pd.DataFrame:
         """The crosswalk's definitions, locations and reasons, in four columns for reading."""
         full = self.crosswalk_table()
-        return pd.DataFrame({
-            "element": full["element"] + " (" + full["theory"].str.extract(r"\((.*)\)$")[0] + ")",
-            "definition": full["definition"],
-            "where in the paper": "defined: " + full["where defined"]
-                                  + full["where related"].map(lambda w: f"; related: {w}" if w else ""),
-            "reason or note": full["reason or note"],
-        })
+        return pd.DataFrame(
+            {
+                "element": full["element"] + " (" + full["theory"].str.extract(r"\((.*)\)$")[0] + ")",
+                "definition": full["definition"],
+                "where in the paper": "defined: "
+                + full["where defined"]
+                + full["where related"].map(lambda w: f"; related: {w}" if w else ""),
+                "reason or note": full["reason or note"],
+            }
+        )
 
     def domains_table(self, compact: bool = False) -> pd.DataFrame:
         """One row per domain: what it covers (stated) and the contributions we relate to it (inferred)."""
         rows = []
         for d in self.domains:
-            reasons = " ".join(f"{self.contribution_node(m.contribution).label}: {m.reason}"
-                               for m in d.mappings if m.reason)
+            reasons = " ".join(
+                f"{self.contribution_node(m.contribution).label}: {m.reason}" for m in d.mappings if m.reason
+            )
             if compact:
-                why = " ".join(f"{self.contribution_node(m.contribution).label} ({m.basis}): {m.reason or ''}"
-                               for m in d.mappings)
-                rows.append({"domain": f"{d.label}: {', '.join(d.covers)} ({d.location})",
-                             "description": d.description, "contributions and why": why.strip()})
+                why = " ".join(
+                    f"{self.contribution_node(m.contribution).label} ({m.basis}): {m.reason or ''}" for m in d.mappings
+                )
+                rows.append(
+                    {
+                        "domain": f"{d.label}: {', '.join(d.covers)} ({d.location})",
+                        "description": d.description,
+                        "contributions and why": why.strip(),
+                    }
+                )
             else:
-                rows.append({"domain": d.label, "covers": ", ".join(d.covers), "description": d.description,
-                             "location": d.location, "contributions": self._mapping_text(d.mappings),
-                             "reason": reasons})
+                rows.append(
+                    {
+                        "domain": d.label,
+                        "covers": ", ".join(d.covers),
+                        "description": d.description,
+                        "location": d.location,
+                        "contributions": self._mapping_text(d.mappings),
+                        "reason": reasons,
+                    }
+                )
         return pd.DataFrame(rows)
 
     def concentration_reports(self, codebook: Codebook | None = None, compact: bool = False) -> pd.DataFrame:
@@ -348,20 +404,31 @@ class Model:
             for contribution, cells in self.concentration[dimension].items():
                 for key, reports in cells.items():
                     for r in reports:
-                        rows.append({"dimension": dimension, "contribution": contribution, "key": key,
-                                     "emphasis": r.emphasis, "basis": r.basis, "location": r.location,
-                                     "note": r.note or "", "reason": r.reason or ""})
+                        rows.append(
+                            {
+                                "dimension": dimension,
+                                "contribution": contribution,
+                                "key": key,
+                                "emphasis": r.emphasis,
+                                "basis": r.basis,
+                                "location": r.location,
+                                "note": r.note or "",
+                                "reason": r.reason or "",
+                            }
+                        )
         frame = pd.DataFrame(rows)
         if not compact:
             return frame
         names = {**{k: v["label"] for k, v in (codebook.levels | codebook.stages).items()}} if codebook else {}
-        return pd.DataFrame({
-            "contribution": frame["contribution"].map(lambda c: self.contribution_node(c).label),
-            "level or stage": [names.get(k, k.capitalize()) for k in frame["key"]],
-            "emphasis": frame["emphasis"] + frame["basis"].map({"inferred": " (inferred)", "stated": ""}),
-            "where in the paper": frame["location"],
-            "note": (frame["note"] + frame["reason"].map(lambda r: f" Inferred: {r}" if r else "")).str.strip(),
-        })
+        return pd.DataFrame(
+            {
+                "contribution": frame["contribution"].map(lambda c: self.contribution_node(c).label),
+                "level or stage": [names.get(k, k.capitalize()) for k in frame["key"]],
+                "emphasis": frame["emphasis"] + frame["basis"].map({"inferred": " (inferred)", "stated": ""}),
+                "where in the paper": frame["location"],
+                "note": (frame["note"] + frame["reason"].map(lambda r: f" Inferred: {r}" if r else "")).str.strip(),
+            }
+        )
 
     def concentration_cell(self, dimension: str, contribution: str, key: str) -> tuple[str, bool]:
         """The emphasis shown for one cell, and whether any report in it is inferred.
@@ -394,7 +461,8 @@ class Model:
                     shown, inferred = self.concentration_cell(dimension, node.code, key)
                     if shown == DISPUTED:
                         text = f"{DISPUTED}: " + " / ".join(
-                            f"{r.emphasis} ({r.location})" if cite else r.emphasis for r in reports)
+                            f"{r.emphasis} ({r.location})" if cite else r.emphasis for r in reports
+                        )
                     else:
                         text = shown + (" (inferred)" if inferred else "")
                     row[labels[key]] = text
@@ -437,8 +505,9 @@ def parse_model(doc: Any, shown: str = MODEL_FILE, codebook: Codebook | None = N
     """Validate an already-parsed model document (see :func:`load_model`)."""
     v = _Validator(shown)
     if not isinstance(doc, dict):
-        raise DataValidationError([Problem(shown, "expected a mapping with layers, nodes, links, theories, domains "
-                                                  "and concentration")])
+        raise DataValidationError(
+            [Problem(shown, "expected a mapping with layers, nodes, links, theories, domains and concentration")]
+        )
     layers = v.layers(doc.get("layers"))
     nodes = v.nodes(doc.get("nodes"), codebook)
     links = v.links(doc.get("links"), nodes)
@@ -453,8 +522,15 @@ def parse_model(doc: Any, shown: str = MODEL_FILE, codebook: Codebook | None = N
         v.text(interconnections, key, "interconnections")
     if v.problems:
         raise DataValidationError(v.problems)
-    return Model(layers=layers, nodes=tuple(nodes), links=tuple(links), theories=theories, domains=domains,
-                 concentration=concentration, interconnections=dict(interconnections))
+    return Model(
+        layers=layers,
+        nodes=tuple(nodes),
+        links=tuple(links),
+        theories=theories,
+        domains=domains,
+        concentration=concentration,
+        interconnections=dict(interconnections),
+    )
 
 
 class _Validator:
@@ -540,15 +616,19 @@ class _Validator:
                 else:
                     codes[code] = nid
                     if codebook is not None and layer == "contribution" and code not in codebook.contribution_ids:
-                        self.add(f"{who}code '{code}' is not a contribution of the codebook "
-                                 f"({', '.join(codebook.contribution_ids)})", f"{where}.code")
+                        self.add(
+                            f"{who}code '{code}' is not a contribution of the codebook "
+                            f"({', '.join(codebook.contribution_ids)})",
+                            f"{where}.code",
+                        )
             nodes.append(Node(nid, layer or "", code=code, **{k: t or "" for k, t in texts.items()}))
         if codebook is not None and items:
             coded = {n.code for n in nodes if n.layer == "contribution"}
             for cid in codebook.contribution_ids:
                 if cid not in coded:
-                    self.add(f"the codebook contribution '{cid}' has no node (a contribution node with code: {cid})",
-                             "nodes")
+                    self.add(
+                        f"the codebook contribution '{cid}' has no node (a contribution node with code: {cid})", "nodes"
+                    )
         return nodes
 
     def links(self, raw: Any, nodes: list[Node]) -> list[Link]:
@@ -588,10 +668,24 @@ class _Validator:
             seen[(src, tgt)] = i
             ls, lt = layer_of[src], layer_of[tgt]
             if ls in LAYERS and lt in LAYERS and LAYERS.index(lt) != LAYERS.index(ls) + 1:
-                self.add(f"{who}goes from layer '{ls}' to layer '{lt}'; links go from one layer to the next only "
-                         f"({f' {ARROW} '.join(LAYERS)})", where)
-            links.append(Link(i, src, tgt, basis or "", location or "", summary or "", reason=reason,
-                              note=self.optional_text(item, "note"), via=self.optional_text(item, "via")))
+                self.add(
+                    f"{who}goes from layer '{ls}' to layer '{lt}'; links go from one layer to the next only "
+                    f"({f' {ARROW} '.join(LAYERS)})",
+                    where,
+                )
+            links.append(
+                Link(
+                    i,
+                    src,
+                    tgt,
+                    basis or "",
+                    location or "",
+                    summary or "",
+                    reason=reason,
+                    note=self.optional_text(item, "note"),
+                    via=self.optional_text(item, "via"),
+                )
+            )
         return links
 
     def graph(self, nodes: list[Node], links: list[Link]) -> None:
@@ -603,8 +697,10 @@ class _Validator:
             into[link.target].append(link)
         for cycle, closing in _cycles(nodes, out):
             path = f" {ARROW} ".join(cycle + [cycle[0]])
-            self.add(f"link {closing.index} ({closing.source} {ARROW} {closing.target}) closes a cycle: {path}",
-                     f"links[{closing.index}]")
+            self.add(
+                f"link {closing.index} ({closing.source} {ARROW} {closing.target}) closes a cycle: {path}",
+                f"links[{closing.index}]",
+            )
         index = {n.id: i for i, n in enumerate(nodes)}
         for n in nodes:
             where, who = f"nodes[{index[n.id]}]", f"node '{n.id}' ({n.layer}): "
@@ -631,8 +727,9 @@ class _Validator:
             self.unknown_keys(m, _MAPPING_KEYS, mwhere, who)
             contribution = m.get("contribution")
             if contribution not in codes:
-                self.add(f"{who}unknown contribution {contribution!r} (one of: {', '.join(codes)})",
-                         f"{mwhere}.contribution")
+                self.add(
+                    f"{who}unknown contribution {contribution!r} (one of: {', '.join(codes)})", f"{mwhere}.contribution"
+                )
             basis = m.get("basis")
             if basis not in BASES:
                 self.add(f"{who}basis {basis!r} is not one of: {', '.join(BASES)}", f"{mwhere}.basis")
@@ -651,8 +748,10 @@ class _Validator:
                 self.add("expected a mapping with an id", f"{where}.id")
                 continue
             who = f"theory '{t['id']}': "
-            texts = {k: self.text(t, k, where, who) or "" for k in ("label", "authors", "reference", "definition",
-                                                                    "location")}
+            texts = {
+                k: self.text(t, k, where, who) or ""
+                for k in ("label", "authors", "reference", "definition", "location")
+            }
             elements = []
             for j, e in enumerate(self.check_list(t.get("elements"), f"{where}.elements")):
                 ewhere = f"{where}.elements[{j}]"
@@ -717,17 +816,27 @@ class _Validator:
                             continue
                         self.unknown_keys(r, _REPORT_KEYS, rwhere, who)
                         if r.get("emphasis") not in EMPHASES:
-                            self.add(f"{who}emphasis {r.get('emphasis')!r} is not one of: {', '.join(EMPHASES)}",
-                                     f"{rwhere}.emphasis")
+                            self.add(
+                                f"{who}emphasis {r.get('emphasis')!r} is not one of: {', '.join(EMPHASES)}",
+                                f"{rwhere}.emphasis",
+                            )
                         if r.get("basis") not in BASES:
-                            self.add(f"{who}basis {r.get('basis')!r} is not one of: {', '.join(BASES)}",
-                                     f"{rwhere}.basis")
+                            self.add(
+                                f"{who}basis {r.get('basis')!r} is not one of: {', '.join(BASES)}", f"{rwhere}.basis"
+                            )
                         location = self.text(r, "location", rwhere, who)
                         reason = self.optional_text(r, "reason")
                         if r.get("basis") == "inferred" and not reason:
                             self.add(f"{who}an inferred report needs a reason", f"{rwhere}.reason")
-                        reports.append(Report(str(r.get("emphasis")), str(r.get("basis")), location or "",
-                                              self.optional_text(r, "note"), reason))
+                        reports.append(
+                            Report(
+                                str(r.get("emphasis")),
+                                str(r.get("basis")),
+                                location or "",
+                                self.optional_text(r, "note"),
+                                reason,
+                            )
+                        )
                     result[dimension][code][key] = tuple(reports)
         return result
 
@@ -744,7 +853,7 @@ def _cycles(nodes: list[Node], out: dict[str, list[Link]]) -> list[tuple[list[st
         for link in out[node]:
             nxt = link.target
             if state.get(nxt) == 1:
-                found.append((stack[stack.index(nxt):], link))
+                found.append((stack[stack.index(nxt) :], link))
             elif nxt not in state:
                 visit(nxt)
         stack.pop()
@@ -805,9 +914,14 @@ class LinkWeights:
 
     def compact_table(self) -> pd.DataFrame:
         """The weights for reading: link, basis, weight, unit."""
-        return pd.DataFrame({"link": self.table["from"] + f" {ARROW} " + self.table["to"],
-                             "basis": self.table["basis"], "weight": self.table["weight"],
-                             "unit": self.table["unit"]})
+        return pd.DataFrame(
+            {
+                "link": self.table["from"] + f" {ARROW} " + self.table["to"],
+                "basis": self.table["basis"],
+                "weight": self.table["weight"],
+                "unit": self.table["unit"],
+            }
+        )
 
     def weight(self, source: str, target: str) -> int | None:
         row = self.table[(self.table["source"] == source) & (self.table["target"] == target)]
@@ -891,9 +1005,18 @@ def link_weights(model: Model, coded: CodedData, codebook: Codebook) -> LinkWeig
         elif source.id in source_codes:
             weight = co_coded_segments(coded, source_codes[source.id], target.code, codebook)
             unit = UNIT_SEGMENTS
-        rows.append({"source": link.source, "target": link.target, "from": source.label, "to": target.label,
-                     "basis": link.basis, "kind": f"{source.layer} {ARROW} {target.layer}",
-                     "weight": weight, "unit": unit})
+        rows.append(
+            {
+                "source": link.source,
+                "target": link.target,
+                "from": source.label,
+                "to": target.label,
+                "basis": link.basis,
+                "kind": f"{source.layer} {ARROW} {target.layer}",
+                "weight": weight,
+                "unit": unit,
+            }
+        )
     table = pd.DataFrame(rows)
     table["weight"] = table["weight"].astype("Int64")
     documents = coded.documents
@@ -901,19 +1024,30 @@ def link_weights(model: Model, coded: CodedData, codebook: Codebook) -> LinkWeig
     no_participant = int(documents["participant_id"].isna().sum())
     n_sources = len(model.nodes_in("source"))
     if not source_codes:
-        message = ("The coded data contain no codes for the sources of influence (the codebook codes the "
-                   "contributions and their activities only), so the links from sources of influence to "
-                   "contributions cannot be weighted; they are drawn thin and without numbers.")
+        message = (
+            "The coded data contain no codes for the sources of influence (the codebook codes the "
+            "contributions and their activities only), so the links from sources of influence to "
+            "contributions cannot be weighted; they are drawn thin and without numbers."
+        )
     elif len(source_codes) < n_sources:
         missing = [n.label for n in model.nodes_in("source") if n.id not in source_codes]
-        message = ("Links from sources of influence are weighted by co-coded segments where the data code the "
-                   f"source; {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not coded, so "
-                   "their links are left unweighted.")
+        message = (
+            "Links from sources of influence are weighted by co-coded segments where the data code the "
+            f"source; {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not coded, so "
+            "their links are left unweighted."
+        )
     else:
         message = "Links from sources of influence are weighted by co-coded segments."
     if no_participant:
-        message += (f" {no_participant} document(s) with no participant (such as observation notes) are not "
-                    "counted in the participant weights.")
-    return LinkWeights(table=table, sources_weighted=bool(source_codes), message=message,
-                       n_participants=n_participants, n_documents_without_participant=no_participant,
-                       synthetic=coded.synthetic)
+        message += (
+            f" {no_participant} document(s) with no participant (such as observation notes) are not "
+            "counted in the participant weights."
+        )
+    return LinkWeights(
+        table=table,
+        sources_weighted=bool(source_codes),
+        message=message,
+        n_participants=n_participants,
+        n_documents_without_participant=no_participant,
+        synthetic=coded.synthetic,
+    )

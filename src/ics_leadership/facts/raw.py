@@ -140,7 +140,9 @@ def load_study(path: Path | str | None = None) -> StudyFacts:
                 problems.append(Problem(shown, "is missing", field=f"{rwhere}.value"))
             loc = rep.get("location")
             if not isinstance(loc, str) or not loc.strip():
-                problems.append(Problem(shown, "is missing: every fact needs its place in the paper", field=f"{rwhere}.location"))
+                problems.append(
+                    Problem(shown, "is missing: every fact needs its place in the paper", field=f"{rwhere}.location")
+                )
             unknown = set(rep) - {"value", "location"}
             if unknown:
                 problems.append(Problem(shown, f"unknown key(s): {', '.join(sorted(unknown))}", field=rwhere))
@@ -183,7 +185,9 @@ def _check_cross_file(loaded: dict[str, Any], raw_dir: Path, problems: list[Prob
     sites = set(loaded["participants"]["site"])
     for i, site in enumerate(loaded["observations"]["site"], start=1):
         if site not in sites:
-            problems.append(Problem(shown, f"site '{site}' has no participants in participants.csv", row=i, field="site"))
+            problems.append(
+                Problem(shown, f"site '{site}' has no participants in participants.csv", row=i, field="site")
+            )
 
 
 def _load_framework(raw_dir: Path, loaded: dict[str, Any], problems: list[Problem]) -> None:
@@ -207,11 +211,10 @@ def _load_framework(raw_dir: Path, loaded: dict[str, Any], problems: list[Proble
 def validate_supporting_files(raw_dir: Path, loaded_codebook=None) -> str:
     """Validate the claims ledger, synthetic assumptions and COREQ checklist (and the codebook, unless
     :func:`load_raw` already loaded it); return a one-line summary."""
-    from ics_leadership.facts import claims
-    from ics_leadership.facts import codebook
-    from ics_leadership.facts import coreq as reporting
     from ics_leadership.coding import synthetic
     from ics_leadership.core.errors import DataValidationError
+    from ics_leadership.facts import claims, codebook
+    from ics_leadership.facts import coreq as reporting
 
     problems = []
     found = {"codebook": loaded_codebook} if loaded_codebook is not None else {}
@@ -220,17 +223,21 @@ def validate_supporting_files(raw_dir: Path, loaded_codebook=None) -> str:
             found["codebook"] = codebook.load_codebook(raw_dir / codebook.CODEBOOK_FILE)
         except DataValidationError as exc:
             problems.extend(exc.problems)
-    for name, load in (("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
-                       ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE)),
-                       ("coreq", lambda: reporting.load_coreq(raw_dir / reporting.COREQ_FILE))):
+    for name, load in (
+        ("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
+        ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE)),
+        ("coreq", lambda: reporting.load_coreq(raw_dir / reporting.COREQ_FILE)),
+    ):
         try:
             found[name] = load()
         except DataValidationError as exc:
             problems.extend(exc.problems)
     if problems:
         raise DataValidationError(problems)
-    return (f"{len(found['codebook'].codes)} codes, {len(found['claims'][0])} claims, "
-            f"{len(found['assumptions'].values)} synthetic-corpus assumptions, {len(found['coreq'])} COREQ items")
+    return (
+        f"{len(found['codebook'].codes)} codes, {len(found['claims'][0])} claims, "
+        f"{len(found['assumptions'].values)} synthetic-corpus assumptions, {len(found['coreq'])} COREQ items"
+    )
 
 
 def load_and_validate(raw_dir: Path | str) -> tuple[RawData, str]:

@@ -57,8 +57,9 @@ def build_table1(participants: pd.DataFrame, sep: str = "; ") -> pd.DataFrame:
     return table
 
 
-def counts(participants: pd.DataFrame, rows: str, cols: str, margins: bool = True,
-           labels: bool = False) -> pd.DataFrame:
+def counts(
+    participants: pd.DataFrame, rows: str, cols: str, margins: bool = True, labels: bool = False
+) -> pd.DataFrame:
     """Head counts of ``rows`` by ``cols`` with totals, in the schema's natural order.
 
     With ``labels=True`` the categories are spelled for readers ("STP A", "Executive") and the
@@ -94,12 +95,7 @@ def _reader_label(code: str) -> str:
 
 def composition(participants: pd.DataFrame) -> pd.DataFrame:
     """Tidy head counts by site, level and profession (one row per non-empty combination)."""
-    tidy = (
-        participants.groupby(["site", "level", "profession"], observed=True)
-        .size()
-        .rename("n")
-        .reset_index()
-    )
+    tidy = participants.groupby(["site", "level", "profession"], observed=True).size().rename("n").reset_index()
     tidy["site"] = pd.Categorical(tidy["site"].astype(str), categories=SITES, ordered=True)
     tidy["level"] = pd.Categorical(tidy["level"].astype(str), categories=LEVELS, ordered=True)
     tidy["profession"] = tidy["profession"].astype(str)
@@ -118,4 +114,3 @@ def sample_summary(participants: pd.DataFrame) -> dict[str, int]:
         "n_roles_printed": int(participants[["site", "level", "role_as_printed"]].drop_duplicates().shape[0]),
         "n_professions": int(participants["profession"].nunique()),
     }
-

@@ -5,8 +5,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ics_leadership.figures import style as figures
 from ics_leadership.core.schema import LEVELS
+from ics_leadership.figures import style as figures
 
 
 def _finish(fig: plt.Figure, synthetic: bool) -> plt.Figure:
@@ -16,13 +16,23 @@ def _finish(fig: plt.Figure, synthetic: bool) -> plt.Figure:
 def plot_prevalence_by_level(summary) -> plt.Figure:
     """Participant prevalence of each contribution by level, with Wilson 95% intervals."""
     cb = summary.codebook
-    data = summary.prevalence[(summary.prevalence["by"] == "level") & (summary.prevalence["kind"] == "contribution")].copy()
+    data = summary.prevalence[
+        (summary.prevalence["by"] == "level") & (summary.prevalence["kind"] == "contribution")
+    ].copy()
     data["contribution"] = data["code"].map(cb.label)
     fig, ax = plt.subplots(figsize=(figures.PRINT_WIDTH_IN, 3.4), constrained_layout=True)
-    figures.point_ranges(data, y="contribution", x="proportion", hue="group", low="ci_low", high="ci_high",
-                         order=[c.label for c in cb.contributions],
-                         hue_order=[lvl for lvl in LEVELS if lvl in set(data["group"])], ax=ax,
-                         xlabel="Participants expressing the contribution (Wilson 95% interval)")
+    figures.point_ranges(
+        data,
+        y="contribution",
+        x="proportion",
+        hue="group",
+        low="ci_low",
+        high="ci_high",
+        order=[c.label for c in cb.contributions],
+        hue_order=[lvl for lvl in LEVELS if lvl in set(data["group"])],
+        ax=ax,
+        xlabel="Participants expressing the contribution (Wilson 95% interval)",
+    )
     ax.get_legend().set_title("Level")
     return _finish(fig, summary.synthetic)
 
@@ -33,7 +43,9 @@ def prevalence_alt_text(summary) -> str:
     parts = []
     for c in cb.contributions:
         rows = data[data["code"] == c.id]
-        parts.append(f"{c.label}: " + ", ".join(f"{r.group} {r.expressing} of {r.participants}" for r in rows.itertuples()))
+        parts.append(
+            f"{c.label}: " + ", ".join(f"{r.group} {r.expressing} of {r.participants}" for r in rows.itertuples())
+        )
     return "Dot-and-interval chart of participant prevalence by governance level. " + "; ".join(parts) + "."
 
 
@@ -41,9 +53,12 @@ def plot_cooccurrence(summary) -> plt.Figure:
     """Two heatmaps: activities in overlapping spans, and in the same document."""
     cb = summary.codebook
     short = {a: a.split("/", 1)[1].replace("_", " ") for a in cb.activity_ids}
-    fig, axes = plt.subplots(1, 2, figsize=(figures.PRINT_WIDTH_IN * 1.6, figures.PRINT_WIDTH_IN * 0.8),
-                             constrained_layout=True)
-    figures.heatmap(summary.overlap, ax=axes[0], title="a  Overlapping spans", labels=short, cbar_label="pairs of codings")
+    fig, axes = plt.subplots(
+        1, 2, figsize=(figures.PRINT_WIDTH_IN * 1.6, figures.PRINT_WIDTH_IN * 0.8), constrained_layout=True
+    )
+    figures.heatmap(
+        summary.overlap, ax=axes[0], title="a  Overlapping spans", labels=short, cbar_label="pairs of codings"
+    )
     figures.heatmap(summary.same_document, ax=axes[1], title="b  Same document", labels=short, cbar_label="documents")
     axes[1].set_ylabel("")
     return _finish(fig, summary.synthetic)
@@ -51,11 +66,13 @@ def plot_cooccurrence(summary) -> plt.Figure:
 
 def cooccurrence_alt_text(summary) -> str:
     m = summary.overlap
-    pairs = [(m.loc[a, b], a, b) for i, a in enumerate(m.index) for b in m.columns[i + 1:]]
+    pairs = [(m.loc[a, b], a, b) for i, a in enumerate(m.index) for b in m.columns[i + 1 :]]
     top = sorted(pairs, key=lambda t: (-t[0], t[1], t[2]))[:3]
-    return ("Two heatmaps of activity by activity. Panel a counts pairs of codings whose spans overlap; panel b "
-            "counts documents containing both activities (diagonal: documents with the activity). Most frequent "
-            "overlaps: " + "; ".join(f"{a} with {b}: {int(n)}" for n, a, b in top) + ".")
+    return (
+        "Two heatmaps of activity by activity. Panel a counts pairs of codings whose spans overlap; panel b "
+        "counts documents containing both activities (diagonal: documents with the activity). Most frequent "
+        "overlaps: " + "; ".join(f"{a} with {b}: {int(n)}" for n, a, b in top) + "."
+    )
 
 
 def plot_saturation(summary) -> plt.Figure:
@@ -83,13 +100,18 @@ def plot_saturation(summary) -> plt.Figure:
 
 def saturation_alt_text(summary) -> str:
     s = summary.saturation
-    reached = (f"the new-information ratio first falls to the threshold in the run ending at interview "
-               f"{s.point + s.run_length}, so saturation is reached after {s.point} interviews"
-               if s.point is not None else "saturation is not reached")
+    reached = (
+        f"the new-information ratio first falls to the threshold in the run ending at interview "
+        f"{s.point + s.run_length}, so saturation is reached after {s.point} interviews"
+        if s.point is not None
+        else "saturation is not reached"
+    )
     total = int(s.cumulative["distinct_codes"].iloc[-1]) if not s.cumulative.empty else 0
-    return (f"Two line charts. Panel a: distinct codes found rise to {total} over {len(s.cumulative)} interviews; "
-            f"the base of {s.base_size} interviews holds {s.base_codes}. Panel b: with runs of {s.run_length} "
-            f"interviews and a threshold of {s.threshold:.0%}, {reached}.")
+    return (
+        f"Two line charts. Panel a: distinct codes found rise to {total} over {len(s.cumulative)} interviews; "
+        f"the base of {s.base_size} interviews holds {s.base_codes}. Panel b: with runs of {s.run_length} "
+        f"interviews and a threshold of {s.threshold:.0%}, {reached}."
+    )
 
 
 def contingency_frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:

@@ -129,7 +129,7 @@ def _starts(columns: Columns) -> list[list[list[str]]]:
     """
     longest = max(len(c) for c in columns)
     shifts = sorted({r * longest // MAX_STARTS for r in range(MAX_STARTS)}) if longest > MAX_STARTS else range(longest)
-    return [[list(c[r % len(c):]) + list(c[:r % len(c)]) if c else [] for c in columns] for r in shifts]
+    return [[list(c[r % len(c) :]) + list(c[: r % len(c)]) if c else [] for c in columns] for r in shifts]
 
 
 def _heuristic(columns: Columns, links: Sequence[Sequence[Link]]) -> list[list[str]]:
@@ -167,7 +167,7 @@ def _heuristic(columns: Columns, links: Sequence[Sequence[Link]]) -> list[list[s
         down, up = [(1, 0), (2, 1)], [(1, 2), (0, 1)]  # (column, column it is sorted by)
         for _ in range(MAX_SWEEPS):
             before = [list(c) for c in order]
-            for c, ref in (down + up if down_first else up + down):
+            for c, ref in down + up if down_first else up + down:
                 reorder(order, c, ref)
             if (s := score(order)) < best_score:
                 best, best_score = [list(c) for c in order], s
@@ -181,12 +181,13 @@ def _heuristic(columns: Columns, links: Sequence[Sequence[Link]]) -> list[list[s
                 for node in list(best[c]):
                     rest = [n for n in best[c] if n != node]
                     for i in range(len(best[c])):
-                        trial = [*best[:c], [*rest[:i], node, *rest[i:]], *best[c + 1:]]
+                        trial = [*best[:c], [*rest[:i], node, *rest[i:]], *best[c + 1 :]]
                         if (s := score(trial)) < best_score:
                             best, best_score, improved = trial, s, True
             if not improved:
                 break
         return best_score, best
 
-    return min(improve([list(c) for c in start], down_first)
-               for start in _starts(columns) for down_first in (True, False))[1]
+    return min(
+        improve([list(c) for c in start], down_first) for start in _starts(columns) for down_first in (True, False)
+    )[1]

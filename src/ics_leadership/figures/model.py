@@ -22,13 +22,14 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
-from matplotlib.transforms import Bbox
 from matplotlib.patches import FancyBboxPatch, Patch, Polygon, Rectangle
+from matplotlib.transforms import Bbox
 
-from ics_leadership.figures import layering, style as figures
+from ics_leadership.core.schema import LEVELS
 from ics_leadership.facts.codebook import STAGES, Codebook
 from ics_leadership.facts.model import DISPUTED, LAYERS, LinkWeights, Model
-from ics_leadership.core.schema import LEVELS
+from ics_leadership.figures import layering
+from ics_leadership.figures import style as figures
 
 # Geometry in inches (the axes use one data unit per inch).
 BOX_W = 1.5
@@ -90,7 +91,7 @@ def _canvas(y_top: float, y_bottom: float) -> tuple[plt.Figure, plt.Axes]:
 
 def _tint(hex_colour: str, amount: float) -> tuple[float, float, float]:
     """``hex_colour`` mixed with white; ``amount`` is the share of the colour."""
-    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     return tuple(round(1 - amount * (1 - c), 4) for c in rgb)
 
 
@@ -154,8 +155,8 @@ def _ports(model: Model, boxes: dict[str, Box]) -> dict[tuple[str, str], tuple[P
     start: dict[tuple[str, str], float] = {}
     end: dict[tuple[str, str], float] = {}
     for nid, box in boxes.items():
-        outgoing = sorted((link for link in model.links if link.source == nid), key=lambda l: -boxes[l.target].y)
-        incoming = sorted((link for link in model.links if link.target == nid), key=lambda l: -boxes[l.source].y)
+        outgoing = sorted((link for link in model.links if link.source == nid), key=lambda lk: -boxes[lk.target].y)
+        incoming = sorted((link for link in model.links if link.target == nid), key=lambda lk: -boxes[lk.source].y)
         for group, store in ((outgoing, start), (incoming, end)):
             n = len(group)
             for i, link in enumerate(group):
@@ -172,8 +173,9 @@ def _ports(model: Model, boxes: dict[str, Box]) -> dict[tuple[str, str], tuple[P
 # --------------------------------------------------------------------------------------------------
 
 
-def _arrow(ax: plt.Axes, p0: tuple[float, float], p1: tuple[float, float], style: dict, width: float,
-           head_scale: float = 1.0) -> None:
+def _arrow(
+    ax: plt.Axes, p0: tuple[float, float], p1: tuple[float, float], style: dict, width: float, head_scale: float = 1.0
+) -> None:
     """A straight shaft and a solid head whose tip is exactly at ``p1``."""
     (x0, y0), (x1, y1) = p0, p1
     length = math.hypot(x1 - x0, y1 - y0)
@@ -181,20 +183,52 @@ def _arrow(ax: plt.Axes, p0: tuple[float, float], p1: tuple[float, float], style
     head = HEAD_LEN * head_scale
     half = HEAD_HALF_W * head_scale
     bx, by = x1 - ux * head, y1 - uy * head
-    ax.add_line(Line2D([x0, bx + ux * 0.01], [y0, by + uy * 0.01], color=style["color"],
-                       linestyle=style["linestyle"], linewidth=width, solid_capstyle="butt",
-                       dash_capstyle="butt", zorder=2))
-    ax.add_patch(Polygon([(x1, y1), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half)],
-                         closed=True, facecolor=style["color"], edgecolor="none", zorder=3))
+    ax.add_line(
+        Line2D(
+            [x0, bx + ux * 0.01],
+            [y0, by + uy * 0.01],
+            color=style["color"],
+            linestyle=style["linestyle"],
+            linewidth=width,
+            solid_capstyle="butt",
+            dash_capstyle="butt",
+            zorder=2,
+        )
+    )
+    ax.add_patch(
+        Polygon(
+            [(x1, y1), (bx - uy * half, by + ux * half), (bx + uy * half, by - ux * half)],
+            closed=True,
+            facecolor=style["color"],
+            edgecolor="none",
+            zorder=3,
+        )
+    )
 
 
 def _box(ax: plt.Axes, box: Box, label: str, layer: str) -> None:
-    ax.add_patch(FancyBboxPatch((box.left, box.y - BOX_H / 2), BOX_W, BOX_H,
-                                boxstyle="round,pad=0,rounding_size=0.07",
-                                facecolor=_tint(LAYER_FILL[layer], LAYER_TINT[layer]), edgecolor="#000000",
-                                linewidth=0.8, zorder=4))
-    ax.text(box.x, box.y, "\n".join(textwrap.wrap(label, 17)), ha="center", va="center", fontsize=FONT_BOX,
-            linespacing=1.15, zorder=5)
+    ax.add_patch(
+        FancyBboxPatch(
+            (box.left, box.y - BOX_H / 2),
+            BOX_W,
+            BOX_H,
+            boxstyle="round,pad=0,rounding_size=0.07",
+            facecolor=_tint(LAYER_FILL[layer], LAYER_TINT[layer]),
+            edgecolor="#000000",
+            linewidth=0.8,
+            zorder=4,
+        )
+    )
+    ax.text(
+        box.x,
+        box.y,
+        "\n".join(textwrap.wrap(label, 17)),
+        ha="center",
+        va="center",
+        fontsize=FONT_BOX,
+        linespacing=1.15,
+        zorder=5,
+    )
 
 
 def _width(weight: int | None, max_weight: int) -> float:
@@ -231,8 +265,15 @@ def draw_model(model: Model, weights: LinkWeights | None = None, title: str | No
         ax.text(0, header_y + 0.32, title, ha="left", va="bottom", fontsize=10, fontweight="bold")
 
     for col, layer in enumerate(LAYERS):
-        ax.text(COL_X[col], header_y, model.layer(layer).label, ha="center",
-                va="center", fontsize=FONT_HEADER, fontweight="bold")
+        ax.text(
+            COL_X[col],
+            header_y,
+            model.layer(layer).label,
+            ha="center",
+            va="center",
+            fontsize=FONT_HEADER,
+            fontweight="bold",
+        )
 
     maxima: dict[str, int] = {}
     if weights is not None:
@@ -272,8 +313,9 @@ def _distance(p: tuple[float, float], a: tuple[float, float], b: tuple[float, fl
     return math.hypot(px - (ax_ + t * dx), py - (ay + t * dy))
 
 
-def _place_labels(ax: plt.Axes, requests: list[tuple[tuple[str, str], str]],
-                  segments: dict[tuple[str, str], tuple[Point, Point]]) -> None:
+def _place_labels(
+    ax: plt.Axes, requests: list[tuple[tuple[str, str], str]], segments: dict[tuple[str, str], tuple[Point, Point]]
+) -> None:
     """Write each link's number on it, where it is farthest from other links and other numbers.
 
     Candidate positions run along the middle 70% of the link; the one with the largest clearance
@@ -292,9 +334,16 @@ def _place_labels(ax: plt.Axes, requests: list[tuple[tuple[str, str], str]],
             if best is None or score > best[0]:
                 best = (score, point)
         placed.append(best[1])
-        ax.text(*best[1], text, ha="center", va="center", fontsize=FONT_SMALL, fontweight="bold", zorder=6,
-                bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "#333333",
-                      "linewidth": 0.5})
+        ax.text(
+            *best[1],
+            text,
+            ha="center",
+            va="center",
+            fontsize=FONT_SMALL,
+            fontweight="bold",
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.5},
+        )
 
 
 def _legend(ax: plt.Axes, y_top: float, weights: LinkWeights | None) -> None:
@@ -305,14 +354,24 @@ def _legend(ax: plt.Axes, y_top: float, weights: LinkWeights | None) -> None:
     if weights is not None and not weights.table["weight"].isna().all() and weights.table["weight"].isna().any():
         handles.append(Line2D([], [], linewidth=0.8, color=UNWEIGHTED_COLOUR, label="Not weighted by the data"))
     y_legend = y_top
-    legend = ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(figures.PRINT_WIDTH_IN / 2, y_legend),
-                       bbox_transform=ax.transData, ncol=len(handles), frameon=False, fontsize=FONT_SMALL + 0.5,
-                       handlelength=3.2, columnspacing=1.6)
+    legend = ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(figures.PRINT_WIDTH_IN / 2, y_legend),
+        bbox_transform=ax.transData,
+        ncol=len(handles),
+        frameon=False,
+        fontsize=FONT_SMALL + 0.5,
+        handlelength=3.2,
+        columnspacing=1.6,
+    )
     legend.set_zorder(7)
     if weights is not None:
         units = sorted(set(weights.table["unit"].dropna()) - {""})
-        explain = {"participants": "participants coded with the contribution",
-                   "co-coded segments": "segments co-coded with the source"}
+        explain = {
+            "participants": "participants coded with the contribution",
+            "co-coded segments": "segments co-coded with the source",
+        }
         text = "Numbers and line widths: " + "; ".join(explain.get(u, u) for u in units) + "."
         ax.text(figures.PRINT_WIDTH_IN / 2, y_top - 0.42, text, ha="center", va="top", fontsize=FONT_SMALL)
 
@@ -329,8 +388,9 @@ def alt_text(model: Model, weights: LinkWeights | None = None) -> str:
         text = f"{model.label(link.source)} to {model.label(link.target)}"
         if weights is not None:
             w = weights.weight(link.source, link.target)
-            unit = weights.table.loc[(weights.table["source"] == link.source)
-                                     & (weights.table["target"] == link.target), "unit"].iloc[0]
+            unit = weights.table.loc[
+                (weights.table["source"] == link.source) & (weights.table["target"] == link.target), "unit"
+            ].iloc[0]
             if w is None:
                 text += " (not weighted)"
             else:
@@ -341,7 +401,8 @@ def alt_text(model: Model, weights: LinkWeights | None = None) -> str:
         links = [link for link in model.links if link.basis == basis]
         if links:
             name = "stated in the paper" if basis == "stated" else "inferred by the compendium"
-            parts.append(f"Links {name} ({len(links)}, {style} arrows): " + "; ".join(describe(l) for l in links) + ".")
+            listed = "; ".join(describe(lk) for lk in links)
+            parts.append(f"Links {name} ({len(links)}, {style} arrows): {listed}.")
     return " ".join(parts)
 
 
@@ -368,8 +429,9 @@ def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.
     contributions = model.nodes_in("contribution")
     level_labels = [codebook.levels[lvl]["label"] if codebook else lvl.capitalize() for lvl in LEVELS]
     stage_labels = [codebook.stages[s]["label"] if codebook else s.capitalize() for s in STAGES]
-    columns = [("levels", k, lab) for k, lab in zip(LEVELS, level_labels)] + \
-              [("stages", k, lab) for k, lab in zip(STAGES, stage_labels)]
+    columns = [("levels", k, lab) for k, lab in zip(LEVELS, level_labels)] + [
+        ("stages", k, lab) for k, lab in zip(STAGES, stage_labels)
+    ]
     cell_w, cell_h, label_w, gap = 0.94, 0.44, 1.45, 0.14
     top = 0.0  # top edge of the first row of cells
     fig, ax = _canvas(1.2, -cell_h * len(contributions) - 1.2)
@@ -378,23 +440,53 @@ def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.
         return label_w + cell_w * j + (gap if j >= len(LEVELS) else 0)
 
     for first, count, heading in ((0, len(LEVELS), "Governance level"), (len(LEVELS), len(STAGES), "Stage of change")):
-        ax.text(x_of(first) + cell_w * count / 2, top + 0.52, heading, ha="center", va="bottom",
-                fontsize=FONT_HEADER, fontweight="bold")
+        ax.text(
+            x_of(first) + cell_w * count / 2,
+            top + 0.52,
+            heading,
+            ha="center",
+            va="bottom",
+            fontsize=FONT_HEADER,
+            fontweight="bold",
+        )
     for j, (_, _, lab) in enumerate(columns):
-        ax.text(x_of(j) + cell_w / 2, top + 0.05, "\n".join(textwrap.wrap(lab, 14, break_long_words=False)),
-                ha="center", va="bottom", fontsize=FONT_SMALL, linespacing=1.1)
+        ax.text(
+            x_of(j) + cell_w / 2,
+            top + 0.05,
+            "\n".join(textwrap.wrap(lab, 14, break_long_words=False)),
+            ha="center",
+            va="bottom",
+            fontsize=FONT_SMALL,
+            linespacing=1.1,
+        )
     used, any_inferred = [], False
     for i, node in enumerate(contributions):
         y = top - (i + 1) * cell_h
-        ax.text(label_w - 0.08, y + cell_h / 2, "\n".join(textwrap.wrap(node.label, 18)), ha="right",
-                va="center", fontsize=FONT_SMALL + 0.5, linespacing=1.1)
+        ax.text(
+            label_w - 0.08,
+            y + cell_h / 2,
+            "\n".join(textwrap.wrap(node.label, 18)),
+            ha="right",
+            va="center",
+            fontsize=FONT_SMALL + 0.5,
+            linespacing=1.1,
+        )
         for j, (dimension, key, _) in enumerate(columns):
             shown, inferred = model.concentration_cell(dimension, node.code, key)
             any_inferred |= inferred
             used.append(shown)
             st = EMPHASIS_STYLE[shown]
-            ax.add_patch(Rectangle((x_of(j), y), cell_w, cell_h, facecolor=st["facecolor"], hatch=st["hatch"],
-                                   edgecolor="#000000", linewidth=0.6))
+            ax.add_patch(
+                Rectangle(
+                    (x_of(j), y),
+                    cell_w,
+                    cell_h,
+                    facecolor=st["facecolor"],
+                    hatch=st["hatch"],
+                    edgecolor="#000000",
+                    linewidth=0.6,
+                )
+            )
             if shown == DISPUTED:  # name what the reports say, not only that they differ
                 reports = model.concentration[dimension][node.code][key]
                 text = " vs\n".join(dict.fromkeys(r.emphasis for r in reports)).capitalize()
@@ -402,18 +494,51 @@ def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.
                 text = "\n".join(textwrap.wrap(shown.capitalize(), 14))
             text += "\u2020" if inferred else ""
             bbox = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"} if st["hatch"] else None
-            ax.text(x_of(j) + cell_w / 2, y + cell_h / 2, text, ha="center", va="center", fontsize=FONT_SMALL - 0.5,
-                    color=st["color"], bbox=bbox, linespacing=1.05)
+            ax.text(
+                x_of(j) + cell_w / 2,
+                y + cell_h / 2,
+                text,
+                ha="center",
+                va="center",
+                fontsize=FONT_SMALL - 0.5,
+                color=st["color"],
+                bbox=bbox,
+                linespacing=1.05,
+            )
     shown_styles = [e for e in EMPHASIS_STYLE if e in used]
-    handles = [Patch(facecolor=EMPHASIS_STYLE[e]["facecolor"], edgecolor="black", hatch=EMPHASIS_STYLE[e]["hatch"],
-                     linewidth=0.6, label=e.capitalize()) for e in shown_styles]
+    handles = [
+        Patch(
+            facecolor=EMPHASIS_STYLE[e]["facecolor"],
+            edgecolor="black",
+            hatch=EMPHASIS_STYLE[e]["hatch"],
+            linewidth=0.6,
+            label=e.capitalize(),
+        )
+        for e in shown_styles
+    ]
     y_legend = top - len(contributions) * cell_h - 0.06
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(label_w - 0.1, y_legend),
-              bbox_transform=ax.transData, ncol=len(handles), frameon=False, fontsize=FONT_SMALL - 0.5,
-              handlelength=1.6, columnspacing=1.2, handletextpad=0.5, borderaxespad=0)
+    ax.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(label_w - 0.1, y_legend),
+        bbox_transform=ax.transData,
+        ncol=len(handles),
+        frameon=False,
+        fontsize=FONT_SMALL - 0.5,
+        handlelength=1.6,
+        columnspacing=1.2,
+        handletextpad=0.5,
+        borderaxespad=0,
+    )
     if any_inferred:
-        ax.text(label_w, y_legend - 0.3, "\u2020 Rests on the compendium's reading of the paper, not a direct "
-                "statement.", ha="left", va="top", fontsize=FONT_SMALL - 0.5)
+        ax.text(
+            label_w,
+            y_legend - 0.3,
+            "\u2020 Rests on the compendium's reading of the paper, not a direct statement.",
+            ha="left",
+            va="top",
+            fontsize=FONT_SMALL - 0.5,
+        )
     _fit(fig, ax)
     return fig
 
@@ -425,5 +550,7 @@ def concentration_alt_text(model: Model, codebook: Codebook | None = None) -> st
     for contribution, row in matrix.iterrows():
         cells = ", ".join(f"{col}: {value}" for col, value in row.items())
         rows.append(f"{contribution}: {cells}")
-    return ("Grid of the four contributions by governance level (executive, thematic, project) and stage of "
-            "change (early, later), each cell naming the emphasis the paper gives. " + "; ".join(rows) + ".")
+    return (
+        "Grid of the four contributions by governance level (executive, thematic, project) and stage of "
+        "change (early, later), each cell naming the emphasis the paper gives. " + "; ".join(rows) + "."
+    )

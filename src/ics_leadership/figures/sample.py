@@ -19,12 +19,25 @@ def plot_composition(participants: pd.DataFrame) -> plt.Figure:
     """Two stacked bar charts: leaders per STP by level (a), and per level by profession (b)."""
     tidy = composition(participants)
     fig, (ax_site, ax_level) = plt.subplots(2, 1, figsize=(figures.PRINT_WIDTH_IN, 5.2), constrained_layout=True)
-    figures.stacked_bars(tidy, y="site", hue="level", order=list(SITES), hue_order=list(LEVELS), ax=ax_site,
-                         title="a  By STP and governance level")
+    figures.stacked_bars(
+        tidy,
+        y="site",
+        hue="level",
+        order=list(SITES),
+        hue_order=list(LEVELS),
+        ax=ax_site,
+        title="a  By STP and governance level",
+    )
     ax_site.set_yticks(range(len(SITES)), [SITE_LABELS[s] for s in SITES])
-    figures.stacked_bars(tidy, y="level", hue="profession", order=list(LEVELS),
-                         hue_order=sorted(tidy["profession"].unique()), ax=ax_level,
-                         title="b  By governance level and profession")
+    figures.stacked_bars(
+        tidy,
+        y="level",
+        hue="profession",
+        order=list(LEVELS),
+        hue_order=sorted(tidy["profession"].unique()),
+        ax=ax_level,
+        title="b  By governance level and profession",
+    )
     return fig
 
 
@@ -51,8 +64,9 @@ def composition_alt_text(participants: pd.DataFrame) -> str:
 def plot_observation_hours(observations: pd.DataFrame) -> plt.Figure:
     """Bar chart of hours of meetings observed per STP."""
     fig, ax = plt.subplots(figsize=(figures.PRINT_WIDTH_IN * 0.6, 2.8), constrained_layout=True)
-    data = pd.DataFrame({"site": [SITE_LABELS[s] for s in observations["site"]],
-                         "hours": observations["hours"].astype(float)})
+    data = pd.DataFrame(
+        {"site": [SITE_LABELS[s] for s in observations["site"]], "hours": observations["hours"].astype(float)}
+    )
     figures.value_bars(data, x="site", y="hours", ax=ax, xlabel="", title="Hours of meetings observed")
     ax.set_ylabel("Hours")
     return fig
@@ -60,6 +74,8 @@ def plot_observation_hours(observations: pd.DataFrame) -> plt.Figure:
 
 def observation_alt_text(observations: pd.DataFrame) -> str:
     """A text alternative to :func:`plot_observation_hours`."""
-    return "Bar chart of hours of meetings observed per STP: " + ", ".join(
-        f"{SITE_LABELS[s]} {h:g} hours" for s, h in zip(observations["site"], observations["hours"])
-    ) + "."
+    return (
+        "Bar chart of hours of meetings observed per STP: "
+        + ", ".join(f"{SITE_LABELS[s]} {h:g} hours" for s, h in zip(observations["site"], observations["hours"]))
+        + "."
+    )

@@ -78,15 +78,28 @@ def stacked_bars(
     for i, category in enumerate(hue_order):
         widths = table[category].astype(float)
         bars = ax.barh(
-            list(positions), widths.values, left=left.values, height=0.62,
-            color=OKABE_ITO[i % len(OKABE_ITO)], hatch=HATCHES[i % len(HATCHES)],
-            edgecolor="black", linewidth=0.6, label=str(category),
+            list(positions),
+            widths.values,
+            left=left.values,
+            height=0.62,
+            color=OKABE_ITO[i % len(OKABE_ITO)],
+            hatch=HATCHES[i % len(HATCHES)],
+            edgecolor="black",
+            linewidth=0.6,
+            label=str(category),
         )
         labels = [f"{int(w)}" if w > 0 else "" for w in widths]
         # Dark fills get white numbers, light fills black ones.
         text_colour = "white" if i % len(OKABE_ITO) in (0, 2, 7) else "black"
-        ax.bar_label(bars, labels=labels, label_type="center", color=text_colour, fontsize=9, fontweight="bold",
-                     bbox={"boxstyle": "round,pad=0.15", "fc": OKABE_ITO[i % len(OKABE_ITO)], "ec": "none"})
+        ax.bar_label(
+            bars,
+            labels=labels,
+            label_type="center",
+            color=text_colour,
+            fontsize=9,
+            fontweight="bold",
+            bbox={"boxstyle": "round,pad=0.15", "fc": OKABE_ITO[i % len(OKABE_ITO)], "ec": "none"},
+        )
         left += widths
     for total, pos in zip(left, positions):
         ax.text(total + 0.2, pos, f"{int(total)}", va="center", ha="left", fontsize=9)
@@ -103,8 +116,13 @@ def stacked_bars(
 
 
 def value_bars(
-    data: pd.DataFrame, x: str, y: str, ax: plt.Axes | None = None, title: str | None = None,
-    xlabel: str | None = None, fmt: str = "{:g}",
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    fmt: str = "{:g}",
 ) -> plt.Axes:
     """Vertical bars of ``y`` by ``x`` in one colour, each labelled with its value."""
     if ax is None:
@@ -138,9 +156,17 @@ MARKERS = ("o", "s", "D", "^", "v", "P", "X", "*")
 
 
 def point_ranges(
-    data: pd.DataFrame, y: str, x: str, hue: str, low: str, high: str,
-    order: Sequence | None = None, hue_order: Sequence | None = None, ax: plt.Axes | None = None,
-    title: str | None = None, xlabel: str | None = None,
+    data: pd.DataFrame,
+    y: str,
+    x: str,
+    hue: str,
+    low: str,
+    high: str,
+    order: Sequence | None = None,
+    hue_order: Sequence | None = None,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
 ) -> plt.Axes:
     """Estimates with intervals: one row per ``y`` category, dodged by ``hue`` (colour and marker shape)."""
     if ax is None:
@@ -153,8 +179,18 @@ def point_ranges(
         pos = [i - 0.35 + step * (j + 0.5) for i in range(len(order))]
         colour = OKABE_ITO[j % len(OKABE_ITO)]
         ax.hlines(pos, sub[low], sub[high], color=colour, linewidth=1.6)
-        ax.plot(sub[x], pos, linestyle="none", marker=MARKERS[j % len(MARKERS)], markersize=6.5,
-                markerfacecolor=colour, markeredgecolor="black", markeredgewidth=0.6, color=colour, label=str(h))
+        ax.plot(
+            sub[x],
+            pos,
+            linestyle="none",
+            marker=MARKERS[j % len(MARKERS)],
+            markersize=6.5,
+            markerfacecolor=colour,
+            markeredgecolor="black",
+            markeredgewidth=0.6,
+            color=colour,
+            label=str(h),
+        )
     ax.set_yticks(range(len(order)), [str(o) for o in order])
     ax.invert_yaxis()
     ax.set_xlim(-0.02, 1.02)
@@ -167,15 +203,29 @@ def point_ranges(
     return ax
 
 
-def heatmap(matrix: pd.DataFrame, ax: plt.Axes | None = None, title: str | None = None,
-            labels: dict[str, str] | None = None, cbar_label: str = "count") -> plt.Axes:
+def heatmap(
+    matrix: pd.DataFrame,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    labels: dict[str, str] | None = None,
+    cbar_label: str = "count",
+) -> plt.Axes:
     """Annotated heatmap of a count matrix in one hue (reads in greyscale); numbers in every cell."""
     if ax is None:
         _, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, PRINT_WIDTH_IN * 0.85))
     shown = matrix.rename(index=labels or {}, columns=labels or {})
-    sns.heatmap(shown, ax=ax, cmap="Blues", annot=True, fmt="d", linewidths=0.5, linecolor="white",
-                annot_kws={"fontsize": 7}, square=True,
-                cbar_kws={"label": cbar_label, "shrink": 0.7, "ticks": matplotlib.ticker.MaxNLocator(integer=True)})
+    sns.heatmap(
+        shown,
+        ax=ax,
+        cmap="Blues",
+        annot=True,
+        fmt="d",
+        linewidths=0.5,
+        linecolor="white",
+        annot_kws={"fontsize": 7},
+        square=True,
+        cbar_kws={"label": cbar_label, "shrink": 0.7, "ticks": matplotlib.ticker.MaxNLocator(integer=True)},
+    )
     ax.tick_params(axis="both", labelsize=7.5)
     if title:
         ax.set_title(title, loc="left")

@@ -39,8 +39,9 @@ class Table(Styler):
     """
 
     def __repr__(self) -> str:
-        text = self.data.to_string(index=not all(self.hide_index_), na_rep="",
-                                   float_format=lambda v: _cell_text(float(v)))
+        text = self.data.to_string(
+            index=not all(self.hide_index_), na_rep="", float_format=lambda v: _cell_text(float(v))
+        )
         caption = html.unescape(self.caption) if isinstance(self.caption, str) else ""
         return f"{caption}\n{text}" if caption else text
 
@@ -59,8 +60,9 @@ def _table_id(frame: pd.DataFrame, caption: str) -> str:
     return f"tbl-{digest}" if _ids_given[digest] == 1 else f"tbl-{digest}-{_ids_given[digest]}"
 
 
-def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: bool = False,
-          multiline: bool = False) -> Table:
+def table(
+    frame: pd.DataFrame, caption: str, index: bool = False, synthetic: bool = False, multiline: bool = False
+) -> Table:
     """A table with a caption, ready to display.
 
     Parameters
@@ -79,13 +81,18 @@ def table(frame: pd.DataFrame, caption: str, index: bool = False, synthetic: boo
     # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
     frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
     caption = _label(caption, synthetic)
-    styler = Table(frame, uuid=_table_id(frame, caption)).set_caption(html.escape(caption)).format(
-        formatter=_cell_text, escape="html", na_rep=""
+    styler = (
+        Table(frame, uuid=_table_id(frame, caption))
+        .set_caption(html.escape(caption))
+        .format(formatter=_cell_text, escape="html", na_rep="")
     )
     styler = styler.set_table_attributes('class="compendium-table"')
     styles = [
         {"selector": "", "props": "margin-left: 0; margin-right: auto;"},
-        {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: 600; padding-bottom: .4em;"},
+        {
+            "selector": "caption",
+            "props": "caption-side: top; text-align: left; font-weight: 600; padding-bottom: .4em;",
+        },
         {"selector": "td, th", "props": "text-align: left; vertical-align: top; padding: .25em .6em;"},
     ]
     if multiline:

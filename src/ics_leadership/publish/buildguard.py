@@ -86,7 +86,8 @@ def build_lock(root: Path, wait: float = DEFAULT_WAIT, report: Callable[[str], N
                 if time.monotonic() >= deadline:
                     raise BuildBusyError(
                         f"another build, pdf or run of this compendium ({holder}) is still running after "
-                        f"{wait:.0f} s; try again when it has finished") from None
+                        f"{wait:.0f} s; try again when it has finished"
+                    ) from None
                 if not said:
                     report(f"Waiting for another build, pdf or run of this compendium to finish ({holder}) ...")
                     said = True
@@ -157,7 +158,9 @@ def _stop_group(proc: subprocess.Popen) -> None:
             continue
 
 
-def run_child(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | str | None = None) -> subprocess.CompletedProcess:
+def run_child(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | str | None = None
+) -> subprocess.CompletedProcess:
     """Run ``cmd`` to completion, capturing its output as text, so that it never outlives us.
 
     The child runs in a new session (its own process group): Ctrl-C, SIGTERM or an error here stop
@@ -167,8 +170,7 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | str
     preexec = _die_with_parent(os.getpid()) if os.name == "posix" else None
     if preexec is not None:
         kwargs["preexec_fn"] = preexec
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
-                            **kwargs)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, **kwargs)
     try:
         out, err = proc.communicate()
     except BaseException:
@@ -184,6 +186,7 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | str
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt in the ``with`` block, so clean-up code runs (main thread only)."""
+
     def handler(signum, frame):
         raise KeyboardInterrupt
 

@@ -19,28 +19,36 @@ import platform
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from ics_leadership.core import manifest
-from ics_leadership.core import paths
+from ics_leadership.core import manifest, paths
 from ics_leadership.core.errors import PipelineConfigError
 
 #: Packages whose versions readers most often need; the full list is in requirements.lock.
 KEY_PACKAGES = (
-    "ics-leadership", "pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "papermill",
-    "jupyter-book", "myst-nb", "sphinx", "ipykernel", "pyyaml",
+    "ics-leadership",
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "seaborn",
+    "statsmodels",
+    "papermill",
+    "jupyter-book",
+    "myst-nb",
+    "sphinx",
+    "ipykernel",
+    "pyyaml",
 )
 
 #: The reproducible-builds variable: the date every build of one source shows.
 SOURCE_DATE_ENV = "SOURCE_DATE_EPOCH"
 
 #: Inputs of the book, relative to the root, whose newest file dates a copy without git.
-INPUTS = ("data/raw", "notebooks", "book", "src", "examples", "pipeline.yaml", "requirements.lock",
-          "pyproject.toml")
+INPUTS = ("data/raw", "notebooks", "book", "src", "examples", "pipeline.yaml", "requirements.lock", "pyproject.toml")
 #: Generated files and folders among them (written by the build itself, so never its date).
 GENERATED = ("_build", "__pycache__", ".ipynb_checkpoints")
 GENERATED_PREFIXES = (".build-", ".staging-")
@@ -49,8 +57,9 @@ GENERATED_PREFIXES = (".build-", ".staging-")
 def _git(args: list[str], root: Path) -> str | None:
     try:
         # --no-optional-locks: `git status` must not write the index of a tree someone is working in.
-        out = subprocess.run(["git", "--no-optional-locks", *args], cwd=root, capture_output=True,
-                             text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "--no-optional-locks", *args], cwd=root, capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() if out.returncode == 0 else None
@@ -79,7 +88,7 @@ class BuildSource:
 
     @property
     def date(self) -> datetime:
-        return datetime.fromtimestamp(self.epoch, timezone.utc)
+        return datetime.fromtimestamp(self.epoch, UTC)
 
     def describe(self) -> str:
         """``commit <hash>``, marked when the tree has uncommitted changes, or says there is no commit."""
@@ -100,7 +109,8 @@ def _epoch_from_env() -> int | None:
 def _generated(relative: Path) -> bool:
     parts = relative.parts
     return parts[:2] == ("book", "notebooks") or any(
-        p in GENERATED or p.startswith(GENERATED_PREFIXES) or p.endswith(".egg-info") for p in parts)
+        p in GENERATED or p.startswith(GENERATED_PREFIXES) or p.endswith(".egg-info") for p in parts
+    )
 
 
 def newest_input_mtime(root: Path) -> int | None:
@@ -135,9 +145,14 @@ def build_source(root: Path | None = None) -> BuildSource:
         if committed and committed.isdigit():
             return BuildSource(head, dirty, int(committed), "the commit's date")
     newest = newest_input_mtime(root)
-    return BuildSource(head, dirty, newest or 0,
-                       "the date of the newest input file: not a git checkout" if newest is not None
-                       else "unknown: no git checkout and no input files")
+    return BuildSource(
+        head,
+        dirty,
+        newest or 0,
+        "the date of the newest input file: not a git checkout"
+        if newest is not None
+        else "unknown: no git checkout and no input files",
+    )
 
 
 def source_date_env(root: Path | None = None) -> dict[str, str]:

@@ -27,11 +27,10 @@ from pathlib import Path
 
 import yaml
 
-from ics_leadership.publish import colophon
 from ics_leadership.core import paths
-from ics_leadership.publish import reproducible
 from ics_leadership.core.errors import BookBuildError
 from ics_leadership.core.outputs import check_file, publish_file
+from ics_leadership.publish import colophon, reproducible
 
 Reporter = Callable[[str], None]
 
@@ -42,17 +41,28 @@ DEFAULT_OUT = Path("book") / "_build" / "pdf" / "compendium.pdf"
 CHROMIUM_ENV = "CHROMIUM"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 #: Flags for a closed network and a root user; no browser ever talks to a service.
-CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 #: Page margins leave room for the footer (page numbers) and the header (short title).
 MARGINS = {"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"}
 
-HEADER = ('<div style="font-size:7.5pt; color:#555; width:100%; margin:0 16mm; '
-          'font-family:DejaVu Sans, sans-serif;">{title}</div>')
-FOOTER = ('<div style="font-size:8pt; color:#333; width:100%; text-align:center; '
-          'font-family:DejaVu Sans, sans-serif;">Page <span class="pageNumber"></span> of '
-          '<span class="totalPages"></span></div>')
+HEADER = (
+    '<div style="font-size:7.5pt; color:#555; width:100%; margin:0 16mm; '
+    'font-family:DejaVu Sans, sans-serif;">{title}</div>'
+)
+FOOTER = (
+    '<div style="font-size:8pt; color:#333; width:100%; text-align:center; '
+    'font-family:DejaVu Sans, sans-serif;">Page <span class="pageNumber"></span> of '
+    '<span class="totalPages"></span></div>'
+)
 
 #: Print styles for the single-page book: what a reader of paper does not need goes, each
 #: chapter starts a page, and nothing is cut at the page's right edge or split across pages.
@@ -140,7 +150,7 @@ def find_chromium(explicit: str | None = None) -> str:
         When none is installed, saying how to install Debian's.
     """
     wanted = explicit or os.environ.get(CHROMIUM_ENV)
-    for candidate in ([wanted] if wanted else CHROMIUM_CANDIDATES):
+    for candidate in [wanted] if wanted else CHROMIUM_CANDIDATES:
         found = candidate if Path(candidate).is_file() else shutil.which(candidate)
         if found:
             return str(found)
@@ -166,8 +176,11 @@ def chapters(book: Path) -> list[tuple[str | None, str]]:
 
 
 def _check_executed(book: Path) -> None:
-    missing = [f"book/{file}.ipynb" for _, file in chapters(book)
-               if file.startswith("notebooks/") and not (book / f"{file}.ipynb").is_file()]
+    missing = [
+        f"book/{file}.ipynb"
+        for _, file in chapters(book)
+        if file.startswith("notebooks/") and not (book / f"{file}.ipynb").is_file()
+    ]
     if missing:
         raise BookBuildError(
             f"executed notebooks missing ({', '.join(missing)}): run `ics-leadership build` first "
@@ -183,15 +196,28 @@ def build_singlehtml(book: Path, scratch: Path) -> Path:
     from ics_leadership.publish.buildguard import run_child
     from ics_leadership.publish.pipeline import _jupyter_book
 
-    cmd = [_jupyter_book(), "build", str(book), "--builder", "singlehtml", "--path-output", str(scratch),
-           "-W", "-n", "--keep-going", "--all"]
+    cmd = [
+        _jupyter_book(),
+        "build",
+        str(book),
+        "--builder",
+        "singlehtml",
+        "--path-output",
+        str(scratch),
+        "-W",
+        "-n",
+        "--keep-going",
+        "--all",
+    ]
     env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **colophon.source_date_env(book.parent)}
     result = run_child(cmd, env=env, cwd=book.parent)  # dies with us, never orphaned
     if result.returncode != 0:
         log = result.stdout + result.stderr
         tail = "\n".join(ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln or "Error" in ln)
-        raise BookBuildError("Jupyter Book could not render the book as one page for the PDF:\n"
-                             + (tail or "\n".join(log.splitlines()[-30:])))
+        raise BookBuildError(
+            "Jupyter Book could not render the book as one page for the PDF:\n"
+            + (tail or "\n".join(log.splitlines()[-30:]))
+        )
     out = scratch / "_build" / "singlehtml"
     page = out / f"{chapters(book)[0][1]}.html"  # the root page holds the whole book
     if not page.is_file():
@@ -205,12 +231,13 @@ def _citation(root: Path) -> str:
     citation = load_study(root / "data" / "raw" / STUDY_FILE).citation  # validated, like every raw read
     c = {key: html.escape(str(value)) for key, value in citation.items() if not isinstance(value, list)}
     authors = html.escape(", ".join(citation["authors"]))
-    return (f"{authors}. {c['title']} <i>{c['journal']}</i> {c['year']};{c['volume']}({c['issue']}):"
-            f"{c['pages'].replace('-', '–')}. doi:{c['doi']} ({c['licence']}).")
+    return (
+        f"{authors}. {c['title']} <i>{c['journal']}</i> {c['year']};{c['volume']}({c['issue']}):"
+        f"{c['pages'].replace('-', '–')}. doi:{c['doi']} ({c['licence']})."
+    )
 
 
-def title_page(root: Path, book: Path, titles: dict[str, str],
-               source: colophon.BuildSource | None = None) -> str:
+def title_page(root: Path, book: Path, titles: dict[str, str], source: colophon.BuildSource | None = None) -> str:
     """The HTML of the title page: title, citation, contents, and the build's commit and date.
 
     Parameters
@@ -243,7 +270,7 @@ def title_page(root: Path, book: Path, titles: dict[str, str],
         f'<p class="citation">{_citation(root)}</p>'
         f'<div class="contents"><h2>Contents</h2>{"".join(parts)}</div>'
         f'<p class="build">Built from {e(source.describe(), quote=False)}, '
-        f'dated {source.date:%Y-%m-%d} ({e(source.basis, quote=False)}).<br>'
+        f"dated {source.date:%Y-%m-%d} ({e(source.basis, quote=False)}).<br>"
         "Tables, figures and numbers are computed from the compendium's data when it is built. "
         "Synthetic data, where shown, is labelled as such.</p>"
         "</section>"
@@ -268,8 +295,14 @@ def _page_titles(page) -> dict[str, str]:
     return found
 
 
-def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]], str], chromium: str,
-              header_title: str, source: colophon.BuildSource) -> tuple[int, list[str]]:
+def print_pdf(
+    page_path: Path,
+    out: Path,
+    title_html: Callable[[dict[str, str]], str],
+    chromium: str,
+    header_title: str,
+    source: colophon.BuildSource,
+) -> tuple[int, list[str]]:
     """Open ``page_path`` in headless chromium, add the title page, and print it to ``out``.
 
     The PDF is dated by ``source`` (not the clock), so one commit always gives the same bytes.
@@ -294,8 +327,12 @@ def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]],
             route.abort()
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS), headless=True,
-                                    env={**os.environ, colophon.SOURCE_DATE_ENV: str(source.epoch)})
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=list(CHROMIUM_ARGS),
+            headless=True,
+            env={**os.environ, colophon.SOURCE_DATE_ENV: str(source.epoch)},
+        )
         try:
             # Lay the page out at the printable width, so what overflows here overflows on paper.
             context = browser.new_context(viewport=PRINTABLE_PX)
@@ -316,16 +353,22 @@ def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]],
             page.evaluate("document.fonts.ready")
             too_wide = page.evaluate(OVERFLOW_JS)
             pdf = page.pdf(
-                format="A4", margin=MARGINS, print_background=True,
-                display_header_footer=True, footer_template=FOOTER,
+                format="A4",
+                margin=MARGINS,
+                print_background=True,
+                display_header_footer=True,
+                footer_template=FOOTER,
                 header_template=HEADER.format(title=html.escape(header_title)),
-                outline=True, tagged=True,
+                outline=True,
+                tagged=True,
             )
         finally:
             browser.close()
     if refused:
-        raise BookBuildError("the single-page book asked for resources outside it (refused, the PDF must build "
-                             f"offline): {', '.join(sorted(set(refused))[:5])}")
+        raise BookBuildError(
+            "the single-page book asked for resources outside it (refused, the PDF must build "
+            f"offline): {', '.join(sorted(set(refused))[:5])}"
+        )
     try:
         pdf = reproducible.normalise_pdf(pdf, source.date)  # chromium stamps the clock's time
     except ValueError as exc:
@@ -334,8 +377,13 @@ def print_pdf(page_path: Path, out: Path, title_html: Callable[[dict[str, str]],
     return len(pdf), too_wide
 
 
-def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium: str | None = None,
-              report: Reporter | None = None, force: bool = False) -> Path:
+def build_pdf(
+    root: Path | None = None,
+    out: Path | str | None = None,
+    chromium: str | None = None,
+    report: Reporter | None = None,
+    force: bool = False,
+) -> Path:
     """Build the whole report as a PDF from the executed notebooks in ``book/notebooks/``.
 
     Parameters
@@ -386,8 +434,9 @@ def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium:
             return title_page(root, book, titles, source)
 
         def write(tmp: Path) -> None:  # a temporary sibling with ordinary permissions, renamed when complete
-            printed["size"], printed["too_wide"] = print_pdf(single, tmp, make_title, browser,
-                                                                 config.get("title", ""), source)
+            printed["size"], printed["too_wide"] = print_pdf(
+                single, tmp, make_title, browser, config.get("title", ""), source
+            )
 
         publish_file(out, write, force=force)
         size, too_wide = printed["size"], printed["too_wide"]
@@ -395,7 +444,5 @@ def build_pdf(root: Path | None = None, out: Path | str | None = None, chromium:
         shutil.rmtree(scratch, ignore_errors=True)
     for item in too_wide:
         report(f"warning: wider than the page, cut at its right edge: {item}")
-    report(f"PDF written in {time.perf_counter() - start:.1f} s: {paths.display_path(out)} "
-           f"({size / 1e6:.1f} MB)")
+    report(f"PDF written in {time.perf_counter() - start:.1f} s: {paths.display_path(out)} ({size / 1e6:.1f} MB)")
     return out
-

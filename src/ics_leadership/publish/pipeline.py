@@ -21,15 +21,11 @@ from typing import Any
 
 import yaml
 
-from ics_leadership.publish import buildguard
-from ics_leadership.publish import colophon
-from ics_leadership.core import manifest
-from ics_leadership.core import outputs
-from ics_leadership.core import paths
-from ics_leadership.facts import raw
-from ics_leadership.publish import reproducible
+from ics_leadership.core import manifest, outputs, paths
 from ics_leadership.core.derived import move_into
 from ics_leadership.core.errors import BookBuildError, NotebookExecutionError, PipelineConfigError
+from ics_leadership.facts import raw
+from ics_leadership.publish import buildguard, colophon, reproducible
 
 Reporter = Callable[[str], None]
 
@@ -62,8 +58,10 @@ class PipelineConfig:
         """The configured notebook whose path or file name (with or without suffix) is ``name``."""
         for spec in self.notebooks:
             p, out = Path(spec.path), Path(spec.output_name)
-            if name in (spec.path, p.name, p.stem, out.name, out.stem) or \
-                    Path(name).resolve() == (paths.project_root() / p).resolve():
+            if (
+                name in (spec.path, p.name, p.stem, out.name, out.stem)
+                or Path(name).resolve() == (paths.project_root() / p).resolve()
+            ):
                 return spec
         known = ", ".join(s.output_name for s in self.notebooks)
         raise PipelineConfigError(f"'{name}' is not a notebook in pipeline.yaml (known: {known})")
@@ -122,8 +120,10 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
     )
     if data.model is not None:
         summary = data.model.summary()
-        report(f"Raw data: model valid ({summary['n_nodes']} nodes, {summary['n_links']} links: "
-               f"{summary['n_stated']} stated, {summary['n_inferred']} inferred)")
+        report(
+            f"Raw data: model valid ({summary['n_nodes']} nodes, {summary['n_links']} links: "
+            f"{summary['n_stated']} stated, {summary['n_inferred']} inferred)"
+        )
     return data
 
 
@@ -196,7 +196,9 @@ def execute_notebook(
     except PapermillExecutionError as exc:
         cell = _source_cell_number(output, exc.cell_index)
         first_line = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
-        raise NotebookExecutionError(shown, cell, f"{exc.ename}: {exc.evalue}  [cell starts: {first_line.strip()}]") from None
+        raise NotebookExecutionError(
+            shown, cell, f"{exc.ename}: {exc.evalue}  [cell starts: {first_line.strip()}]"
+        ) from None
     except Exception as exc:  # kernel could not start, notebook unreadable, ...
         raise NotebookExecutionError(shown, None, f"{type(exc).__name__}: {exc}") from None
     _finish_executed(output, source_label, parameters or {}, title)
@@ -211,8 +213,9 @@ def _save(path: Path, nb: dict) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _finish_executed(executed: Path, source_label: str | None, parameters: dict[str, Any],
-                     title: str | None, root: Path | None = None) -> None:
+def _finish_executed(
+    executed: Path, source_label: str | None, parameters: dict[str, Any], title: str | None, root: Path | None = None
+) -> None:
     """Post-process an executed copy in one read and one write.
 
     Papermill's injected-parameters cell is tagged ``hide-cell`` (the book shows it folded); the
@@ -245,9 +248,12 @@ def _finish_executed(executed: Path, source_label: str | None, parameters: dict[
     if leaks:
         executed.unlink()  # ours, and not fit to publish
         raise NotebookExecutionError(
-            source_label or executed.name, None,
-            "the executed copy would publish this machine's paths or memory addresses (" + "; ".join(leaks[:5])
-            + "): print paths relative to the project, and display values, not objects")
+            source_label or executed.name,
+            None,
+            "the executed copy would publish this machine's paths or memory addresses ("
+            + "; ".join(leaks[:5])
+            + "): print paths relative to the project, and display values, not objects",
+        )
     nbformat.write(nb, executed)
 
 
@@ -332,12 +338,20 @@ def check_parameters(source: Path | str, given: dict[str, Any], origin: str = "-
     unknown = [name for name in given if name not in declared]
     if unknown:
         known = ", ".join(declared) or "none"
-        raise DataValidationError([Problem(paths.display_path(source), f"{origin} {name}: the notebook has no such "
-                                           f"parameter (its parameters: {known})") for name in unknown])
+        raise DataValidationError(
+            [
+                Problem(
+                    paths.display_path(source),
+                    f"{origin} {name}: the notebook has no such parameter (its parameters: {known})",
+                )
+                for name in unknown
+            ]
+        )
 
 
-def _execute_into(specs: list[NotebookSpec], root: Path, folder: Path, extra_parameters: dict[str, Any] | None,
-                  report: Reporter) -> list[Path]:
+def _execute_into(
+    specs: list[NotebookSpec], root: Path, folder: Path, extra_parameters: dict[str, Any] | None, report: Reporter
+) -> list[Path]:
     """Execute ``specs`` in order, writing the executed copies into ``folder``."""
     done = []
     for number, spec in enumerate(specs, start=1):
@@ -349,8 +363,17 @@ def _execute_into(specs: list[NotebookSpec], root: Path, folder: Path, extra_par
         label = spec.path if spec.output is None else f"{spec.path} -> {spec.output}"
         report(f"[{number}/{len(specs)}] {label}" + (f"  ({shown_params})" if shown_params else ""))
         start = time.perf_counter()
-        done.append(execute_notebook(source, folder / spec.output_name, params, cwd=source.parent,
-                                     progress_bar=sys.stderr.isatty(), source_label=spec.path, title=spec.title))
+        done.append(
+            execute_notebook(
+                source,
+                folder / spec.output_name,
+                params,
+                cwd=source.parent,
+                progress_bar=sys.stderr.isatty(),
+                source_label=spec.path,
+                title=spec.title,
+            )
+        )
         report(f"      done in {time.perf_counter() - start:.1f} s")
     return done
 
@@ -387,9 +410,15 @@ OUTPUT_PARAMETERS = {"derived_dir": "derived"}
 RUNS_DIR = Path("data") / "coded" / "runs"
 
 
-def run_to_folder(config: PipelineConfig, name: str, out: Path | str | None = None,
-                  parameters: dict[str, Any] | None = None, force: bool = False, root: Path | None = None,
-                  report: Reporter = _print) -> tuple[Path, dict[str, Path]]:
+def run_to_folder(
+    config: PipelineConfig,
+    name: str,
+    out: Path | str | None = None,
+    parameters: dict[str, Any] | None = None,
+    force: bool = False,
+    root: Path | None = None,
+    report: Reporter = _print,
+) -> tuple[Path, dict[str, Path]]:
     """Execute one notebook into its own output folder, leaving the book and ``data/derived`` alone.
 
     The executed copy is written to ``out`` and every parameter through which the notebook writes
@@ -423,8 +452,15 @@ def run_to_folder(config: PipelineConfig, name: str, out: Path | str | None = No
     check_parameters(source, parameters)
     taken = [k for k in parameters if k in OUTPUT_PARAMETERS]
     if taken:
-        raise DataValidationError([Problem(paths.display_path(source), f"-p {k}: set by --out (the notebook writes "
-                                           f"there: DIR/{OUTPUT_PARAMETERS[k]}); give --out instead") for k in taken])
+        raise DataValidationError(
+            [
+                Problem(
+                    paths.display_path(source),
+                    f"-p {k}: set by --out (the notebook writes there: DIR/{OUTPUT_PARAMETERS[k]}); give --out instead",
+                )
+                for k in taken
+            ]
+        )
     declared = notebook_parameters(source)
     out = Path(out) if out is not None else root / RUNS_DIR / Path(spec.output_name).stem
     final = out.absolute()
@@ -438,8 +474,15 @@ def run_to_folder(config: PipelineConfig, name: str, out: Path | str | None = No
         shown = ", ".join(f"{k}={v!r}" for k, v in {**spec.parameters, **parameters, **final_paths}.items())
         report(f"Running {spec.path}" + (f"  ({shown})" if shown else "") + f" into {paths.display_path(out)}")
         start = time.perf_counter()
-        execute_notebook(source, tmp / spec.output_name, params, cwd=source.parent,
-                         progress_bar=sys.stderr.isatty(), source_label=spec.path, title=spec.title)
+        execute_notebook(
+            source,
+            tmp / spec.output_name,
+            params,
+            cwd=source.parent,
+            progress_bar=sys.stderr.isatty(),
+            source_label=spec.path,
+            title=spec.title,
+        )
         _rename_in_notebook(tmp / spec.output_name, tmp, final)
         report(f"      done in {time.perf_counter() - start:.1f} s")
 
@@ -474,16 +517,26 @@ def _book_source(book: Path, executed_rel: Path, executed: Path, scratch: Path) 
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         top = Path(folder) == book
-        return {n for n in names if (top and n in skip) or n.startswith((".build-", ".staging-"))
-                or n in ("__pycache__", ".ipynb_checkpoints")}
+        return {
+            n
+            for n in names
+            if (top and n in skip)
+            or n.startswith((".build-", ".staging-"))
+            or n in ("__pycache__", ".ipynb_checkpoints")
+        }
 
     shutil.copytree(book, source, ignore=ignore)
     shutil.copytree(executed, source / executed_rel)
     return source
 
 
-def build_book(root: Path | None = None, book_dir: str = "book", report: Reporter = _print,
-               executed: Path | None = None, executed_dir: str = "book/notebooks") -> Path:
+def build_book(
+    root: Path | None = None,
+    book_dir: str = "book",
+    report: Reporter = _print,
+    executed: Path | None = None,
+    executed_dir: str = "book/notebooks",
+) -> Path:
     """Build the HTML book with Jupyter Book (execution off) and swap it into ``book/_build``.
 
     Warnings are errors, so a broken cross-reference or a missing glued value fails the build
@@ -510,14 +563,29 @@ def build_book(root: Path | None = None, book_dir: str = "book", report: Reporte
             source = _book_source(book, (root / executed_dir).relative_to(book), executed, scratch)
         report("Building the book with Jupyter Book (notebook execution off) ...")
         start = time.perf_counter()
-        cmd = [_jupyter_book(), "build", str(source), "--path-output", str(scratch), "-W", "-n", "--keep-going",
-               "--all"]
-        env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root), "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-               **colophon.source_date_env(root)}  # Sphinx dates pages by it (reproducible builds)
+        cmd = [
+            _jupyter_book(),
+            "build",
+            str(source),
+            "--path-output",
+            str(scratch),
+            "-W",
+            "-n",
+            "--keep-going",
+            "--all",
+        ]
+        env = {
+            **os.environ,
+            "ICS_LEADERSHIP_ROOT": str(root),
+            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+            **colophon.source_date_env(root),
+        }  # Sphinx dates pages by it (reproducible builds)
         result = buildguard.run_child(cmd, env=env, cwd=root)
         log = result.stdout + result.stderr
         if result.returncode != 0:
-            tail = "\n".join(line for line in log.splitlines() if "WARNING" in line or "ERROR" in line or "Error" in line)
+            tail = "\n".join(
+                line for line in log.splitlines() if "WARNING" in line or "ERROR" in line or "Error" in line
+            )
             tail = tail or "\n".join(log.splitlines()[-30:])
             raise BookBuildError(f"Jupyter Book failed (the previous book in {book_dir}/_build is unchanged):\n{tail}")
         _swap_in(scratch / "_build", book / "_build")
@@ -564,7 +632,6 @@ def build(root: Path | None = None, config_path: Path | None = None, report: Rep
         staging = outputs.new_dir(book, ".staging-")
         try:
             _execute_into(list(config.notebooks), root, staging, None, report)
-            return build_book(root, config.book_dir, report=report, executed=staging,
-                              executed_dir=config.executed_dir)
+            return build_book(root, config.book_dir, report=report, executed=staging, executed_dir=config.executed_dir)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

@@ -23,7 +23,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +99,7 @@ def machine_paths(root: Path | str) -> list[tuple[str, str]]:
 
     pairs: dict[str, str] = {}
     library = [sysconfig.get_paths().get(name) for name in ("purelib", "platlib", "stdlib", "platstdlib")]
-    for folder, replacement in ((root, ""), *((p, Path(p).name) for p in library if p),
-                                (os.environ.get("HOME"), "~")):
+    for folder, replacement in ((root, ""), *((p, Path(p).name) for p in library if p), (os.environ.get("HOME"), "~")):
         for form in _forms(folder):
             pairs.setdefault(form, replacement)
     return sorted(pairs.items(), key=lambda pair: len(pair[0]), reverse=True)
@@ -151,8 +150,9 @@ def private_paths_in(nb: dict, markers: Iterable[str], allowed: Iterable[Any] = 
     """
     # A whole path: not inside a longer name or path (base64 images included), but in a file URL.
     patterns = [(m, re.compile(r"(?:(?<=file://)|(?<![\w.+/-]))" + re.escape(m) + r"(?![\w.-])")) for m in markers]
-    exempt = sorted((str(v) for v in allowed if isinstance(v, (str, os.PathLike)) and str(v).strip()),
-                    key=len, reverse=True)
+    exempt = sorted(
+        (str(v) for v in allowed if isinstance(v, (str, os.PathLike)) and str(v).strip()), key=len, reverse=True
+    )
 
     def scan(where: str, part: Any) -> list[str]:
         text = json.dumps(part, ensure_ascii=False)
@@ -188,7 +188,7 @@ def normalise_pdf(data: bytes, when: datetime) -> bytes:
     ValueError
         A date entry too short to hold a date (not a PDF chromium wrote).
     """
-    stamp = when.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
+    stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
     def date(match: re.Match) -> bytes:
         old = match.group(2)

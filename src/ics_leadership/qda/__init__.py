@@ -11,7 +11,7 @@ One module per concern:
 - :mod:`~ics_leadership.qda.canonical`  the canonical CSVs themselves, validated and copied
 - :mod:`~ics_leadership.qda.writer`     atomic output, ``corpus.yaml`` and the import report
 - :mod:`~ics_leadership.qda.privacy`    pseudonyms (``--anonymise``), the key file, privacy warnings
-- :mod:`~ics_leadership.qda.export`     any codebook (a tree of :class:`~ics_leadership.qda.export.Code`) as a REFI-QDA ``.qdc``
+- :mod:`~ics_leadership.qda.export`     any codebook (a tree of :class:`~.export.Code`) as a REFI-QDA ``.qdc``
 - :mod:`~ics_leadership.qda.cli`        the ``import`` command
 
 :func:`import_project` is the entry point.
@@ -28,29 +28,46 @@ from ics_leadership.qda.safety import Limits
 
 FORMATS = ("refi", "qualcoder", "taguette", "csv")
 
-__all__ = ["FORMATS", "ImportFormatError", "Limits", "OutputExistsError", "QDAImportError", "UnsafeInputError",
-           "detect_format", "import_project"]
+__all__ = [
+    "FORMATS",
+    "ImportFormatError",
+    "Limits",
+    "OutputExistsError",
+    "QDAImportError",
+    "UnsafeInputError",
+    "detect_format",
+    "import_project",
+]
 
 _RULES = {
-    "offsets": ("code points of each document's plain text exactly as stored (a CR LF is two), 0-based, end "
-                "exclusive; n_chars is the text's length in code points"),
-    "offset_reading": ("per document, the tool's offsets are read as code points or UTF-16 code units, each with CR "
-                       "LF as one or two, and converted to code points. Where the readings differ, a reading that "
-                       "places a selection past the end is set aside; then the readings matching most of the "
-                       "excerpts the tool recorded (selection names that are the text, QualCoder's seltext) are "
-                       "kept; then the one putting clearly fewest selection boundaries inside words decides (at "
-                       "least 20 informative boundaries; boundaries next to scripts written without spaces carry "
-                       "no evidence); else the exporting tool's known convention (NVivo: UTF-16, CR LF as two); "
-                       "else code points, with a warning. import_report.csv says which reading each document used "
-                       "and why, and warns where more than 10% of boundaries (two at least) still fall inside "
-                       "words; documents whose text is missing keep their offsets as exported (reading unknown, "
-                       "with a warning)"),
-    "excerpts": ("the coded text; where the source text is missing, the selection's name if it looks like "
-                 "the text (as long as the span, or cut short with an ellipsis), else blank"),
-    "code_paths": ("a code's ancestors and its name joined with '/'; a '/' inside a name is written '\\/' "
-                   "and a backslash '\\\\'"),
-    "text_cells": ("a text cell that starts with = + - @, a tab, a CR or ' is written with one ' in front "
-                   "(not a cell that is just a number, such as -3), so that spreadsheets show it as text"),
+    "offsets": (
+        "code points of each document's plain text exactly as stored (a CR LF is two), 0-based, end "
+        "exclusive; n_chars is the text's length in code points"
+    ),
+    "offset_reading": (
+        "per document, the tool's offsets are read as code points or UTF-16 code units, each with CR "
+        "LF as one or two, and converted to code points. Where the readings differ, a reading that "
+        "places a selection past the end is set aside; then the readings matching most of the "
+        "excerpts the tool recorded (selection names that are the text, QualCoder's seltext) are "
+        "kept; then the one putting clearly fewest selection boundaries inside words decides (at "
+        "least 20 informative boundaries; boundaries next to scripts written without spaces carry "
+        "no evidence); else the exporting tool's known convention (NVivo: UTF-16, CR LF as two); "
+        "else code points, with a warning. import_report.csv says which reading each document used "
+        "and why, and warns where more than 10% of boundaries (two at least) still fall inside "
+        "words; documents whose text is missing keep their offsets as exported (reading unknown, "
+        "with a warning)"
+    ),
+    "excerpts": (
+        "the coded text; where the source text is missing, the selection's name if it looks like "
+        "the text (as long as the span, or cut short with an ellipsis), else blank"
+    ),
+    "code_paths": (
+        "a code's ancestors and its name joined with '/'; a '/' inside a name is written '\\/' and a backslash '\\\\'"
+    ),
+    "text_cells": (
+        "a text cell that starts with = + - @, a tab, a CR or ' is written with one ' in front "
+        "(not a cell that is just a number, such as -3), so that spreadsheets show it as text"
+    ),
 }
 
 
@@ -69,8 +86,10 @@ def detect_format(path: Path) -> str:
             return "qualcoder"
         if taguette.find_highlights(path) is not None:
             return "taguette"
-        raise ImportFormatError(f"{path}: cannot tell the format of this folder (expected documents.csv and "
-                                f"codings.csv, QualCoder's data.qda, or a Taguette highlights export); use --format")
+        raise ImportFormatError(
+            f"{path}: cannot tell the format of this folder (expected documents.csv and "
+            f"codings.csv, QualCoder's data.qda, or a Taguette highlights export); use --format"
+        )
     if not path.is_file():
         raise ImportFormatError(f"{path}: not found")
     suffix = path.suffix.lower()
@@ -89,14 +108,23 @@ def detect_format(path: Path) -> str:
         return "taguette"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return "refi"
-    raise ImportFormatError(f"{path}: cannot tell the format from the name or contents; use --format "
-                            f"({', '.join(FORMATS)})")
+    raise ImportFormatError(
+        f"{path}: cannot tell the format from the name or contents; use --format ({', '.join(FORMATS)})"
+    )
 
 
-def import_project(path: Path | str, out: Path | str, fmt: str | None = None,
-                   anonymise: bool | str | tuple[str, ...] = False, force: bool = False,
-                   limits: Limits | None = None, *, sources: Path | str | None = None,
-                   excerpts: bool = True, anonymise_key: Path | str | None = None) -> dict[str, int]:
+def import_project(
+    path: Path | str,
+    out: Path | str,
+    fmt: str | None = None,
+    anonymise: bool | str | tuple[str, ...] = False,
+    force: bool = False,
+    limits: Limits | None = None,
+    *,
+    sources: Path | str | None = None,
+    excerpts: bool = True,
+    anonymise_key: Path | str | None = None,
+) -> dict[str, int]:
     """Import a project into canonical coded data in ``out``.
 
     Parameters
@@ -153,8 +181,10 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None,
     if sources is not None:
         sources = Path(sources)
         if fmt != "refi":
-            raise ImportFormatError(f"{sources}: --sources is for REFI-QDA projects (files named by relative:// "
-                                    f"paths); a {fmt} import reads no other files")
+            raise ImportFormatError(
+                f"{sources}: --sources is for REFI-QDA projects (files named by relative:// "
+                f"paths); a {fmt} import reads no other files"
+            )
         if not sources.is_dir():
             raise ImportFormatError(f"{sources}: --sources must be an existing folder")
     try:
@@ -175,8 +205,18 @@ def import_project(path: Path | str, out: Path | str, fmt: str | None = None,
             gc.enable()
 
 
-def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: tuple[str, ...], force: bool,
-         limits: Limits, sources: Path | None, excerpts: bool, key: Path | None) -> dict[str, int]:
+def _run(
+    path: Path,
+    out: Path,
+    fmt: str,
+    shown: str,
+    anonymise: tuple[str, ...],
+    force: bool,
+    limits: Limits,
+    sources: Path | None,
+    excerpts: bool,
+    key: Path | None,
+) -> dict[str, int]:
     """The import itself (see :func:`import_project`)."""
     from ics_leadership.qda import writer
 
@@ -212,14 +252,19 @@ def _run(path: Path, out: Path, fmt: str, shown: str, anonymise: tuple[str, ...]
         rules["offsets"] = "as exported (the export has no text to read them against)"
         rules["excerpts"] = "the highlight's content, as Taguette exported it"
         if result.meta.get("synthetic_offsets"):
-            rules["offsets"] = ("synthetic: the export has no offsets; each document is its highlights' contents "
-                                "in export order separated by a blank line, and spans point into that text")
+            rules["offsets"] = (
+                "synthetic: the export has no offsets; each document is its highlights' contents "
+                "in export order separated by a blank line, and spans point into that text"
+            )
     not_read = result.meta.pop("relative_not_read", 0)
     if fmt == "refi":
         rules["relative_sources"] = (
-            "read from the folder given with --sources (its location is not recorded)" if sources is not None
+            "read from the folder given with --sources (its location is not recorded)"
+            if sources is not None
             else f"not read: {not_read} sources name files by relative:// paths; import again with --sources DIR"
-            if not_read else "none")
+            if not_read
+            else "none"
+        )
     if not excerpts:
         rules["excerpts"] = WITHHELD
         result.codings[:] = [row[:5] + ("",) for row in result.codings]

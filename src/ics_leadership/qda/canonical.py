@@ -33,19 +33,30 @@ from ics_leadership.coding.coded import CORPUS_FILE, load_coded
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.errors import DataValidationError
+from ics_leadership.core.schema import CODED_TABLES, cell_text
 from ics_leadership.qda import WITHHELD, privacy
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
 from ics_leadership.qda.model import Code
 from ics_leadership.qda.safety import Budget, Limits, format_size, open_regular
-from ics_leadership.qda.writer import (CODEBOOK_COLUMNS, REPORT_COLUMNS, REPORT_FILE, _codebook_order, _csv_bytes,
-                                       _with_parents, publish_with_key, scrub, sha256_file)
-from ics_leadership.core.schema import CODED_TABLES, cell_text
+from ics_leadership.qda.writer import (
+    CODEBOOK_COLUMNS,
+    REPORT_COLUMNS,
+    REPORT_FILE,
+    _codebook_order,
+    _csv_bytes,
+    _with_parents,
+    publish_with_key,
+    scrub,
+    sha256_file,
+)
 
 TABLES = ("documents.csv", "codings.csv", "participants.csv")
 #: Columns holding an id that a pseudonym replaces, by table.
-_RENAMED = {"documents.csv": {"document_id": "documents", "participant_id": "participants"},
-            "codings.csv": {"document_id": "documents", "coder": "coders"},
-            "participants.csv": {"participant_id": "participants"}}
+_RENAMED = {
+    "documents.csv": {"document_id": "documents", "participant_id": "participants"},
+    "codings.csv": {"document_id": "documents", "coder": "coders"},
+    "participants.csv": {"participant_id": "participants"},
+}
 
 
 def folder_of(path: Path) -> Path:
@@ -63,17 +74,29 @@ def _check_files(folder: Path, limits: Limits) -> None:
         except OSError as exc:
             raise ImportFormatError(f"{folder / name}: cannot be read ({exc.strerror})") from None
         if stat.S_ISLNK(info.st_mode):
-            raise UnsafeInputError(f"{folder / name}: a symbolic link, which is never followed (copy the file "
-                                   f"itself into the folder)")
+            raise UnsafeInputError(
+                f"{folder / name}: a symbolic link, which is never followed (copy the file itself into the folder)"
+            )
         total += info.st_size
         if total > limits.max_total_bytes:
-            raise UnsafeInputError(f"{folder / name}: the files come to more than "
-                                   f"{format_size(limits.max_total_bytes)} (the limit; raise it with --max-size if "
-                                   f"the data are really this large)")
+            raise UnsafeInputError(
+                f"{folder / name}: the files come to more than "
+                f"{format_size(limits.max_total_bytes)} (the limit; raise it with --max-size if "
+                f"the data are really this large)"
+            )
 
 
-def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: tuple[str, ...] = (),
-                     key: Path | None = None, *, excerpts: bool = True, limits: Limits | None = None) -> dict[str, int]:
+def import_canonical(
+    path: Path,
+    shown: str,
+    out: Path,
+    force: bool,
+    anonymise: tuple[str, ...] = (),
+    key: Path | None = None,
+    *,
+    excerpts: bool = True,
+    limits: Limits | None = None,
+) -> dict[str, int]:
     folder = folder_of(path)
     limits = limits or Limits()
     _check_files(folder, limits)
@@ -88,30 +111,65 @@ def import_canonical(path: Path, shown: str, out: Path, force: bool, anonymise: 
     pseudonyms = _pseudonyms(coded, privacy.kinds(anonymise))
     budget = Budget(limits, shown)
     schemas = {s.name: s for s in CODED_TABLES.values()}
-    files = {name: _recode(_read(folder / name, budget), schemas[name], version, pseudonyms, excerpts)
-             for name in TABLES if (folder / name).is_file()}
-    report = [["note", f"{kind} anonymised", "", "", 0,
-               f"{len(labels)} {kind} written as {privacy.PREFIX[kind]}_1 ... {privacy.PREFIX[kind]}_{len(labels)}"]
-              for kind, labels in pseudonyms.by_kind.items()]
+    files = {
+        name: _recode(_read(folder / name, budget), schemas[name], version, pseudonyms, excerpts)
+        for name in TABLES
+        if (folder / name).is_file()
+    }
+    report = [
+        [
+            "note",
+            f"{kind} anonymised",
+            "",
+            "",
+            0,
+            f"{len(labels)} {kind} written as {privacy.PREFIX[kind]}_1 ... {privacy.PREFIX[kind]}_{len(labels)}",
+        ]
+        for kind, labels in pseudonyms.by_kind.items()
+    ]
     if version < FORMAT_VERSION:
-        report.append(["note", f"read as format version {version}", "", "", 0,
-                       "corpus.yaml has no format_version: every '/' in a code path separates levels and no "
-                       "cell is unprotected; written as format version 2"])
+        report.append(
+            [
+                "note",
+                f"read as format version {version}",
+                "",
+                "",
+                0,
+                "corpus.yaml has no format_version: every '/' in a code path separates levels and no "
+                "cell is unprotected; written as format version 2",
+            ]
+        )
     for doc_id in coded.documents["document_id"]:
         found = privacy.exposure(doc_id)
         if found:
-            report.append(["warning", f"privacy: document name contains {found}", doc_id, "", 0,
-                           "rename the document in the data, or import with --anonymise"])
+            report.append(
+                [
+                    "warning",
+                    f"privacy: document name contains {found}",
+                    doc_id,
+                    "",
+                    0,
+                    "rename the document in the data, or import with --anonymise",
+                ]
+            )
     counts = Counter(codepath.convert(c, version) for c in coded.codings["code"])
     codes = {c: Code(c, codepath.parent(c)) for c in counts}
     by_path = _with_parents(codes)
-    files["codebook.csv"] = _csv_bytes(CODEBOOK_COLUMNS, (
-        [c.path, c.parent, "", "true" if c.path in counts else "false", counts.get(c.path, 0)]
-        for c in sorted(by_path.values(), key=_codebook_order)))
+    files["codebook.csv"] = _csv_bytes(
+        CODEBOOK_COLUMNS,
+        (
+            [c.path, c.parent, "", "true" if c.path in counts else "false", counts.get(c.path, 0)]
+            for c in sorted(by_path.values(), key=_codebook_order)
+        ),
+    )
     files[REPORT_FILE] = _csv_bytes(REPORT_COLUMNS, map(pseudonyms.report_row, report) if pseudonyms else report)
-    summary = {"documents": len(coded.documents), "codings": len(coded.codings), "codes": len(by_path),
-               "coders": int(coded.codings["coder"].nunique()),
-               "participants": 0 if coded.participants is None else len(coded.participants)}
+    summary = {
+        "documents": len(coded.documents),
+        "codings": len(coded.codings),
+        "codes": len(by_path),
+        "coders": int(coded.codings["coder"].nunique()),
+        "participants": 0 if coded.participants is None else len(coded.participants),
+    }
     copied = _read(folder / CORPUS_FILE, budget) if (folder / CORPUS_FILE).is_file() else None
     files[CORPUS_FILE] = _corpus_yaml(folder, path, copied, coded.metadata, version, pseudonyms, summary, excerpts)
 
@@ -140,8 +198,10 @@ def _pseudonyms(coded, what: tuple[str, ...]) -> privacy.Pseudonyms:
     ids = {
         "coders": list(coded.codings["coder"]),
         "documents": list(coded.documents["document_id"]),
-        "participants": [*([] if coded.participants is None else coded.participants["participant_id"]),
-                         *coded.documents["participant_id"].dropna()],
+        "participants": [
+            *([] if coded.participants is None else coded.participants["participant_id"]),
+            *coded.documents["participant_id"].dropna(),
+        ],
     }
     for kind in what:
         found.add(kind, privacy.pseudonyms(kind, ((name, name) for name in ids[kind])))
@@ -174,19 +234,30 @@ def _recode(data: bytes, schema, version: int, pseudonyms: privacy.Pseudonyms, e
     return _csv_bytes(header, out)
 
 
-def _corpus_yaml(folder: Path, path: Path, copied: bytes | None, metadata: dict, version: int,
-                 pseudonyms: privacy.Pseudonyms, summary: dict[str, int], excerpts: bool) -> bytes:
+def _corpus_yaml(
+    folder: Path,
+    path: Path,
+    copied: bytes | None,
+    metadata: dict,
+    version: int,
+    pseudonyms: privacy.Pseudonyms,
+    summary: dict[str, int],
+    excerpts: bool,
+) -> bytes:
     """corpus.yaml of the output: the input's when it is current and nothing changed, else rewritten."""
     if copied is not None and version == FORMAT_VERSION and not pseudonyms and excerpts:
         return copied
     if copied is not None:  # its comments are lost; its values are kept
         doc = {"format_version": FORMAT_VERSION, **{k: v for k, v in metadata.items() if k != "format_version"}}
     else:
-        doc = {"format_version": FORMAT_VERSION, "synthetic": False,
-               "description": scrub(f"Coded data imported from {folder.name} (canonical CSV)"),
-               "source": {"format": "canonical-csv", "file": folder.name},
-               "import": {"importer": f"ics-leadership {__version__}"},
-               "counts": summary}
+        doc = {
+            "format_version": FORMAT_VERSION,
+            "synthetic": False,
+            "description": scrub(f"Coded data imported from {folder.name} (canonical CSV)"),
+            "source": {"format": "canonical-csv", "file": folder.name},
+            "import": {"importer": f"ics-leadership {__version__}"},
+            "counts": summary,
+        }
         if path.is_file():
             doc["source"]["sha256"] = sha256_file(path)
     record = doc.get("import") if isinstance(doc.get("import"), dict) else {}

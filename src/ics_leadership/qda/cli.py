@@ -64,36 +64,72 @@ examples:
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     """Register ``import`` on the main command's subparsers."""
     p = subparsers.add_parser(
-        "import", help="import coded data (REFI-QDA .qdpx/.qde, QualCoder, Taguette, canonical CSV)",
-        description=IMPORT_DESCRIPTION, epilog=IMPORT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "import",
+        help="import coded data (REFI-QDA .qdpx/.qde, QualCoder, Taguette, canonical CSV)",
+        description=IMPORT_DESCRIPTION,
+        epilog=IMPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("path", type=Path, metavar="PATH", help="project file or folder to import")
-    p.add_argument("--out", type=Path, required=True, metavar="DIR",
-                   help="folder to write (must not exist or be empty)")
-    p.add_argument("--format", choices=("refi", "qualcoder", "taguette", "csv"), default=None,
-                   help="input format (default: detected from PATH)")
-    p.add_argument("--anonymise", action="store_true",
-                   help="write documents, cases and coders as document_1, participant_1, coder_1, ... (stable: "
-                        "ordered by the tool's ids); excerpts are kept (see --no-excerpts)")
-    p.add_argument("--anonymise-coders", action="store_true",
-                   help="write coders only as coder_1, coder_2, ... (stable: ordered by user GUID or name)")
-    p.add_argument("--anonymise-key", type=Path, default=None, metavar="FILE",
-                   help="also write the pseudonym -> original key as CSV to FILE (a new file outside --out); "
-                        "without it no key is written")
+    p.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder to write (must not exist or be empty)"
+    )
+    p.add_argument(
+        "--format",
+        choices=("refi", "qualcoder", "taguette", "csv"),
+        default=None,
+        help="input format (default: detected from PATH)",
+    )
+    p.add_argument(
+        "--anonymise",
+        action="store_true",
+        help="write documents, cases and coders as document_1, participant_1, coder_1, ... (stable: "
+        "ordered by the tool's ids); excerpts are kept (see --no-excerpts)",
+    )
+    p.add_argument(
+        "--anonymise-coders",
+        action="store_true",
+        help="write coders only as coder_1, coder_2, ... (stable: ordered by user GUID or name)",
+    )
+    p.add_argument(
+        "--anonymise-key",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the pseudonym -> original key as CSV to FILE (a new file outside --out); "
+        "without it no key is written",
+    )
     p.add_argument("--force", action="store_true", help="replace --out if it holds a previous import")
-    p.add_argument("--sources", type=Path, default=None, metavar="DIR",
-                   help="folder holding the source files a REFI-QDA project names by relative:// paths (files "
-                        "kept outside the .qdpx); they are read from DIR only, never from the project's basePath, "
-                        "and nothing outside DIR is read (no '..', no links out). Without it such sources are not "
-                        "read: their codings are kept without excerpts and import_report.csv lists them")
-    p.add_argument("--no-excerpts", dest="excerpts", action="store_false",
-                   help="leave the excerpt column of codings.csv empty (excerpts are the interview text, often "
-                        "confidential); corpus.yaml records that they were withheld")
-    p.add_argument("--max-size", default="2GiB", metavar="SIZE",
-                   help="cap on data read, uncompressed: archive members, source files, QualCoder texts "
-                        "(default: 2GiB; must be above 0)")
-    p.add_argument("--max-ratio", default="100", metavar="N",
-                   help="cap on an archive member's compression ratio (default: 100, i.e. 100:1; a finite "
-                        "number, at least 1)")
+    p.add_argument(
+        "--sources",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder holding the source files a REFI-QDA project names by relative:// paths (files "
+        "kept outside the .qdpx); they are read from DIR only, never from the project's basePath, "
+        "and nothing outside DIR is read (no '..', no links out). Without it such sources are not "
+        "read: their codings are kept without excerpts and import_report.csv lists them",
+    )
+    p.add_argument(
+        "--no-excerpts",
+        dest="excerpts",
+        action="store_false",
+        help="leave the excerpt column of codings.csv empty (excerpts are the interview text, often "
+        "confidential); corpus.yaml records that they were withheld",
+    )
+    p.add_argument(
+        "--max-size",
+        default="2GiB",
+        metavar="SIZE",
+        help="cap on data read, uncompressed: archive members, source files, QualCoder texts "
+        "(default: 2GiB; must be above 0)",
+    )
+    p.add_argument(
+        "--max-ratio",
+        default="100",
+        metavar="N",
+        help="cap on an archive member's compression ratio (default: 100, i.e. 100:1; a finite number, at least 1)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,17 +147,27 @@ def _import(args: argparse.Namespace) -> int:
 
     # Checked before any work; a bad value is one line naming the option, exit 1 (as for a bad file).
     caps = {}
-    for option, value, parse in (("--max-size", args.max_size, parse_size),
-                                 ("--max-ratio", args.max_ratio, parse_ratio)):
+    for option, value, parse in (
+        ("--max-size", args.max_size, parse_size),
+        ("--max-ratio", args.max_ratio, parse_ratio),
+    ):
         try:
             caps[option] = parse(value)
         except ValueError as exc:
             raise QDAImportError(f"{option}: {exc}") from None
     limits = Limits(max_total_bytes=caps["--max-size"], max_ratio=caps["--max-ratio"])
     anonymise = True if args.anonymise else ("coders" if args.anonymise_coders else False)
-    counts = import_project(args.path, args.out, fmt=args.format, anonymise=anonymise, force=args.force,
-                            limits=limits, sources=args.sources, excerpts=args.excerpts,
-                            anonymise_key=args.anonymise_key)
+    counts = import_project(
+        args.path,
+        args.out,
+        fmt=args.format,
+        anonymise=anonymise,
+        force=args.force,
+        limits=limits,
+        sources=args.sources,
+        excerpts=args.excerpts,
+        anonymise_key=args.anonymise_key,
+    )
     from ics_leadership.qda.writer import read_warnings
 
     for line in read_warnings(args.out):
@@ -129,11 +175,16 @@ def _import(args: argparse.Namespace) -> int:
     skipped, warned = counts.get("skipped_items", 0), counts.get("warnings", 0)
     told = [f"{skipped} items skipped" if skipped else "", f"{warned} warnings" if warned else ""]
     told = ", ".join(t for t in told if t)
-    print(f"Imported {counts['documents']} documents, {counts['codings']} codings, {counts['codes']} codes, "
-          f"{counts['coders']} coders into {args.out}" + (f"; {told} (see import_report.csv)" if told else ""))
+    print(
+        f"Imported {counts['documents']} documents, {counts['codings']} codings, {counts['codes']} codes, "
+        f"{counts['coders']} coders into {args.out}" + (f"; {told} (see import_report.csv)" if told else "")
+    )
     not_read = counts.get("relative_sources_not_read", 0)
     if not_read:
-        print(f"note: {not_read} source{'s' if not_read > 1 else ''} name{'' if not_read > 1 else 's'} a file "
-              f"outside the project (relative://) and {'were' if not_read > 1 else 'was'} not read; give --sources "
-              f"DIR to read them", file=sys.stderr)
+        print(
+            f"note: {not_read} source{'s' if not_read > 1 else ''} name{'' if not_read > 1 else 's'} a file "
+            f"outside the project (relative://) and {'were' if not_read > 1 else 'was'} not read; give --sources "
+            f"DIR to read them",
+            file=sys.stderr,
+        )
     return 0

@@ -56,8 +56,10 @@ def _check(codes: Sequence[Code], parent: str, seen: set[str]) -> None:
     # Two codes with one path would get one GUID, which the tools reject or merge silently.
     for code in codes:
         if not code.name or SEP in code.name or code.name != code.name.strip():
-            raise ValueError(f"code {code.name!r}{f' under {parent!r}' if parent else ''}: a name is one "
-                             f"non-empty path segment (no '/', no leading or trailing spaces)")
+            raise ValueError(
+                f"code {code.name!r}{f' under {parent!r}' if parent else ''}: a name is one "
+                f"non-empty path segment (no '/', no leading or trailing spaces)"
+            )
         path = f"{parent}{SEP}{code.name}" if parent else code.name
         if path in seen:
             raise ValueError(f"code {path!r}: appears twice; a path names one code")

@@ -117,9 +117,16 @@ class ImportResult:
 _START, _END = attrgetter("start"), attrgetter("end")
 
 
-def settle_spans(result: ImportResult, document_id: str, text: str | None, spans: list[Span],
-                 where: str, hint_is_excerpt: bool = False, prior: Prior | None = None,
-                 synthetic: bool = False) -> int:
+def settle_spans(
+    result: ImportResult,
+    document_id: str,
+    text: str | None,
+    spans: list[Span],
+    where: str,
+    hint_is_excerpt: bool = False,
+    prior: Prior | None = None,
+    synthetic: bool = False,
+) -> int:
     """Check a document's spans, read their offsets, add its codings to ``result``; return ``n_chars``.
 
     With ``text``, the offsets are read as :func:`ics_leadership.qda.offsets.decide` decides (from
@@ -178,8 +185,9 @@ def _bad_span(s: Span, where: str, document_id: str, limit: int | None, units: i
     if s.end < s.start:
         raise ImportFormatError(f"{at}: {sel} ends before it starts (start {s.start}, end {s.end}; reversed span)")
     also = f"; {units} UTF-16 code units" if units is not None and units != limit else ""
-    raise ImportFormatError(f"{at}: {sel} [{s.start}, {s.end}) runs past the end of document "
-                            f"'{document_id}' ({limit} characters{also})")
+    raise ImportFormatError(
+        f"{at}: {sel} [{s.start}, {s.end}) runs past the end of document '{document_id}' ({limit} characters{also})"
+    )
 
 
 def unique_name(name: str, taken: set[str], fallback: str) -> str:

@@ -92,8 +92,16 @@ WARN_INSIDE_MIN = 2
 
 # How a reading was decided (corpus.yaml counts documents per basis).
 AGREE, FEASIBLE, EXCERPTS, SCORE, ORIGIN, DEFAULT, MISSING_TEXT, NO_SELECTIONS, SYNTHETIC = (
-    "readings agree", "only feasible reading", "recorded excerpts", "score", "origin", "default",
-    "source text missing", "no selections", "synthetic")
+    "readings agree",
+    "only feasible reading",
+    "recorded excerpts",
+    "score",
+    "origin",
+    "default",
+    "source text missing",
+    "no selections",
+    "synthetic",
+)
 ELLIPSES = ("\u2026", "...")
 UNKNOWN, NONE = "unknown", "none"
 
@@ -126,8 +134,9 @@ class Prior:
     evidence: str
 
     def allows(self, reading: Reading) -> bool:
-        return ((self.utf16 is None or reading.utf16 == self.utf16)
-                and (self.crlf_one is None or reading.crlf_one == self.crlf_one))
+        return (self.utf16 is None or reading.utf16 == self.utf16) and (
+            self.crlf_one is None or reading.crlf_one == self.crlf_one
+        )
 
 
 #: Tools whose counting is known from public evidence, matched (regex, ignoring case) in ``origin``.
@@ -149,8 +158,9 @@ PRIORS: tuple[tuple[str, Prior], ...] = (
 )
 
 #: QualCoder's own database (not a REFI export): pos0/pos1 index the Python string ``fulltext``.
-QUALCODER_DATABASE = Prior("QualCoder database", False, False,
-                           "QualCoder's pos0/pos1 index its fulltext as a Python string (code points)")
+QUALCODER_DATABASE = Prior(
+    "QualCoder database", False, False, "QualCoder's pos0/pos1 index its fulltext as a Python string (code points)"
+)
 
 
 def prior_for(origin: str | None) -> Prior | None:
@@ -194,21 +204,41 @@ def _matches(text: str, start: int, end: int, hint: str) -> bool:
 
 _OTHER, _WORD, _MARK, _UNSPACED, _CR, _LF = 0, 1, 2, 3, 4, 5  # classes of characters
 
-_UNSPACED_RANGES = sorted([
-    (0x0E00, 0x0E7F), (0x0E80, 0x0EFF), (0x0F00, 0x0FFF), (0x1000, 0x109F),  # Thai, Lao, Tibetan, Myanmar
-    (0x1780, 0x17FF), (0x19E0, 0x19FF),  # Khmer, Khmer symbols
-    (0x1950, 0x197F), (0x1980, 0x19DF), (0x1A00, 0x1A1F), (0x1A20, 0x1AAF),  # Tai Le, New Tai Lue, Buginese, Tai Tham
-    (0x1B00, 0x1B7F),  # Balinese
-    (0x2E80, 0x2FDF), (0x3000, 0x303F), (0x3040, 0x309F), (0x30A0, 0x30FF),  # radicals, CJK punct., kana
-    (0x3100, 0x312F), (0x3190, 0x31FF),  # Bopomofo, Kanbun, Bopomofo ext., strokes, Katakana ext.
-    (0x3400, 0x4DBF), (0x4E00, 0x9FFF),  # Han, extension A and unified
-    (0xA000, 0xA4CF),  # Yi
-    (0xA980, 0xA9DF), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F), (0xAA80, 0xAADF),  # Javanese, Myanmar ext., Tai Viet
-    (0xF900, 0xFAFF), (0xFF61, 0xFF9F),  # Han compatibility, half-width CJK punctuation and Katakana
-    (0x16FE0, 0x16FFF), (0x17000, 0x18AFF), (0x18D00, 0x18D8F),  # ideographic symbols, Tangut
-    (0x1AFF0, 0x1B2FF),  # Kana extensions and supplements, Nushu
-    (0x20000, 0x323AF),  # Han extensions B to H and the compatibility supplement
-])
+_UNSPACED_RANGES = sorted(
+    [
+        (0x0E00, 0x0E7F),
+        (0x0E80, 0x0EFF),
+        (0x0F00, 0x0FFF),
+        (0x1000, 0x109F),  # Thai, Lao, Tibetan, Myanmar
+        (0x1780, 0x17FF),
+        (0x19E0, 0x19FF),  # Khmer, Khmer symbols
+        (0x1950, 0x197F),
+        (0x1980, 0x19DF),
+        (0x1A00, 0x1A1F),
+        (0x1A20, 0x1AAF),  # Tai Le, New Tai Lue, Buginese, Tai Tham
+        (0x1B00, 0x1B7F),  # Balinese
+        (0x2E80, 0x2FDF),
+        (0x3000, 0x303F),
+        (0x3040, 0x309F),
+        (0x30A0, 0x30FF),  # radicals, CJK punct., kana
+        (0x3100, 0x312F),
+        (0x3190, 0x31FF),  # Bopomofo, Kanbun, Bopomofo ext., strokes, Katakana ext.
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),  # Han, extension A and unified
+        (0xA000, 0xA4CF),  # Yi
+        (0xA980, 0xA9DF),
+        (0xA9E0, 0xA9FF),
+        (0xAA60, 0xAA7F),
+        (0xAA80, 0xAADF),  # Javanese, Myanmar ext., Tai Viet
+        (0xF900, 0xFAFF),
+        (0xFF61, 0xFF9F),  # Han compatibility, half-width CJK punctuation and Katakana
+        (0x16FE0, 0x16FFF),
+        (0x17000, 0x18AFF),
+        (0x18D00, 0x18D8F),  # ideographic symbols, Tangut
+        (0x1AFF0, 0x1B2FF),  # Kana extensions and supplements, Nushu
+        (0x20000, 0x323AF),  # Han extensions B to H and the compatibility supplement
+    ]
+)
 _RANGE_STARTS = [start for start, _ in _UNSPACED_RANGES]
 
 # Class of each character (by code point), filled as characters are met; ASCII up front.
@@ -249,7 +279,8 @@ def _is_informative(left: int, right: int) -> bool:
 
 def _is_inside(left: int, right: int) -> bool:
     return _is_informative(left, right) and (
-        right == _MARK or (right == _WORD and left in (_WORD, _MARK)) or (left == _CR and right == _LF))
+        right == _MARK or (right == _WORD and left in (_WORD, _MARK)) or (left == _CR and right == _LF)
+    )
 
 
 _INFORMATIVE = _pair_table(_is_informative)
@@ -298,7 +329,7 @@ def _count(text: str, bounds: list[int], score: Score) -> None:
 
 # --- conversion ------------------------------------------------------------------------------------
 
-_SPECIAL = re.compile("[\U00010000-\U0010FFFF]|\r\n")
+_SPECIAL = re.compile("[\U00010000-\U0010ffff]|\r\n")
 
 
 class _Map:
@@ -358,18 +389,23 @@ class Decision:
         s = self.score
         if s is None or s.inside < WARN_INSIDE_MIN or s.share <= WARN_INSIDE_SHARE:
             return None
-        return (f"reading: {self.reading}; {s.inside} of {s.informative} informative selection boundaries "
-                f"({s.share:.1%}) fall inside words, more than {WARN_INSIDE_SHARE:.0%}: check this document's "
-                f"excerpts (its text may differ from the coded text, or the tool counts offsets in another way)")
+        return (
+            f"reading: {self.reading}; {s.inside} of {s.informative} informative selection boundaries "
+            f"({s.share:.1%}) fall inside words, more than {WARN_INSIDE_SHARE:.0%}: check this document's "
+            f"excerpts (its text may differ from the coded text, or the tool counts offsets in another way)"
+        )
 
 
 def missing_text(spans: int) -> Decision:
     """The decision for a document whose text is missing: offsets kept as exported."""
     if not spans:
         return Decision(NONE, NO_SELECTIONS, "reading: none; no text selections")
-    return Decision(UNKNOWN, MISSING_TEXT,
-                    "reading: unknown; without the source text the offsets cannot be checked or converted: "
-                    "kept as exported", warning="offsets kept as exported (source text missing; reading unknown)")
+    return Decision(
+        UNKNOWN,
+        MISSING_TEXT,
+        "reading: unknown; without the source text the offsets cannot be checked or converted: kept as exported",
+        warning="offsets kept as exported (source text missing; reading unknown)",
+    )
 
 
 def synthetic() -> Decision:
@@ -377,8 +413,9 @@ def synthetic() -> Decision:
     return Decision(CODE_POINTS.id, SYNTHETIC, "reading: code_points; the offsets were built by the importer")
 
 
-def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
-           hints: Iterable[str | None] | None = None) -> Decision:
+def decide(
+    text: str, starts: list[int], ends: list[int], prior: Prior | None, hints: Iterable[str | None] | None = None
+) -> Decision:
     """Decide how the offsets ``starts``/``ends`` (checked: 0 <= start <= end) count ``text``.
 
     ``hints`` are the texts the tool recorded for the selections (None where it recorded none),
@@ -398,9 +435,12 @@ def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
             return Decision(UNKNOWN, "", "", outside=_first_outside(ends, n), units=n)
         score = Score(CODE_POINTS, members=[CODE_POINTS])
         _count(text, starts + ends, score)
-        return Decision(CODE_POINTS.id, AGREE,
-                        "reading: code_points; every reading agrees (no characters beyond U+FFFF, no CR LF)",
-                        score=score)
+        return Decision(
+            CODE_POINTS.id,
+            AGREE,
+            "reading: code_points; every reading agrees (no characters beyond U+FFFF, no CR LF)",
+            score=score,
+        )
 
     specials = [(m.start(), m.end() - m.start() == 2) for m in _SPECIAL.finditer(text)]
     hints = list(hints) if hints is not None else []
@@ -447,14 +487,21 @@ def decide(text: str, starts: list[int], ends: list[int], prior: Prior | None,
         AGREE: "every feasible reading places the selections alike",
         FEASIBLE: "the only reading that places every selection inside the text",
         EXCERPTS: "the selections' recorded excerpts match this reading best",
-        SCORE: (f"decided by the boundaries (best with at least {MIN_INFORMATIVE} informative and at least "
-                f"{CLEAR_MARGIN:.0%} and {MIN_EXTRA_INSIDE} boundaries fewer inside words than any other)"),
+        SCORE: (
+            f"decided by the boundaries (best with at least {MIN_INFORMATIVE} informative and at least "
+            f"{CLEAR_MARGIN:.0%} and {MIN_EXTRA_INSIDE} boundaries fewer inside words than any other)"
+        ),
         ORIGIN: f"the boundaries do not decide; the origin does: {prior.evidence if prior else ''}",
-        DEFAULT: ("neither the boundaries nor the origin decide: code points by default (the standard's wording)"
-                  + (f"; the origin narrows the choice: {prior.evidence}" if prior is not None else "")),
+        DEFAULT: (
+            "neither the boundaries nor the origin decide: code points by default (the standard's wording)"
+            + (f"; the origin narrows the choice: {prior.evidence}" if prior is not None else "")
+        ),
     }[basis]
-    detail = (f"reading: {chosen.reading.id} ({chosen.reading.label}); {why}; boundaries inside words: {evidence}"
-              + (f"; {unplaced}" if unplaced else "") + "; converted to code points of the text as stored")
+    detail = (
+        f"reading: {chosen.reading.id} ({chosen.reading.label}); {why}; boundaries inside words: {evidence}"
+        + (f"; {unplaced}" if unplaced else "")
+        + "; converted to code points of the text as stored"
+    )
     return Decision(chosen.reading.id, basis, detail, warning=warning, starts=starts_, ends=ends_, score=chosen)
 
 
@@ -470,8 +517,9 @@ def _choose(scores: list[Score], prior: Prior | None) -> tuple[Score, str, str |
     ranked = sorted(scores, key=lambda s: (s.share, READINGS.index(s.reading)))
     best = ranked[0]
     if best.informative >= MIN_INFORMATIVE and all(
-            other.share - best.share >= CLEAR_MARGIN and other.inside - best.inside >= MIN_EXTRA_INSIDE
-            for other in ranked[1:]):
+        other.share - best.share >= CLEAR_MARGIN and other.inside - best.inside >= MIN_EXTRA_INSIDE
+        for other in ranked[1:]
+    ):
         return best, SCORE, None
     pool = scores
     if prior is not None:

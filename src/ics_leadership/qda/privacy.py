@@ -36,7 +36,9 @@ KEY_COLUMNS = ["kind", "pseudonym", "original"]
 
 _USER_FOLDER = re.compile(
     r"(?:(?<![\w.])[A-Za-z]:[\\/]+(?:Users|Documents and Settings)[\\/]+|(?:^|(?<=[\s\"'(=]))/(?:home|Users)/)"
-    r"[^\\/\s]+", re.IGNORECASE)
+    r"[^\\/\s]+",
+    re.IGNORECASE,
+)
 _PATH = re.compile(r"(?<![\w.])[A-Za-z]:[\\/]|(?:^|(?<=[\s\"'(=]))(?:/[^/\s]+){2,}|\\\\[^\\\s]+\\")
 
 
@@ -89,8 +91,10 @@ class Pseudonyms:
         if self._compiled is None:
             labels = {o: p for by in self.by_kind.values() for o, p in by.items() if o.strip() and o != p}
             names = sorted(labels, key=len, reverse=True)
-            self._compiled = (labels, re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
-                              if names else None)
+            self._compiled = (
+                labels,
+                re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)") if names else None,
+            )
         return self._compiled[1]
 
     def redact(self, text: str) -> str:
@@ -116,20 +120,26 @@ class Pseudonyms:
         severity, what, document, item, n, detail = row
         if document:
             named = self.by_kind.get("documents", {}).get(document)
-            document = named if named is not None else (
-                "(withheld by --anonymise)" if "documents" in self.by_kind else self.redact(document))
+            document = (
+                named
+                if named is not None
+                else ("(withheld by --anonymise)" if "documents" in self.by_kind else self.redact(document))
+            )
         return [severity, what, document, self.redact(item), n, self.redact(detail)]
 
     def key_rows(self) -> list[list[str]]:
         rows = []
         for kind in self.kinds:
             labels = self.by_kind[kind]
-            rows.extend([kind, label, original] for original, label in
-                        sorted(labels.items(), key=lambda item: int(item[1].rpartition("_")[2])))
+            rows.extend(
+                [kind, label, original]
+                for original, label in sorted(labels.items(), key=lambda item: int(item[1].rpartition("_")[2]))
+            )
         return rows
 
 
 # --- the key file ----------------------------------------------------------------------------------
+
 
 def check_key_path(key: Path | None, out: Path, anonymised: Iterable[str]) -> None:
     """Refuse a key file that exists, lies inside ``out``, or has nothing to record.
@@ -145,8 +155,10 @@ def check_key_path(key: Path | None, out: Path, anonymised: Iterable[str]) -> No
         raise OutputExistsError(f"{key}: --anonymise-key needs --anonymise or --anonymise-coders")
     key_abs, out_abs = _resolved(key), _resolved(out)
     if key_abs == out_abs or out_abs in key_abs.parents:
-        raise OutputExistsError(f"{key}: the key file may not be inside --out ({out}): the key undoes the "
-                                f"anonymisation, so keep it apart from the data you share")
+        raise OutputExistsError(
+            f"{key}: the key file may not be inside --out ({out}): the key undoes the "
+            f"anonymisation, so keep it apart from the data you share"
+        )
     if key.exists() or key.is_symlink():
         raise OutputExistsError(f"{key}: exists; the key file is never overwritten, choose a new name")
     if not key_abs.parent.is_dir():
@@ -169,6 +181,7 @@ def write_key(key: Path, data: bytes) -> None:
 
 # --- warnings --------------------------------------------------------------------------------------
 
+
 def exposure(text: str) -> str | None:
     """What ``text`` gives away: "a user name", "a file path", or None."""
     if not text:
@@ -185,10 +198,22 @@ def warn(result: ImportResult) -> None:
     for doc in result.documents:
         found = exposure(doc.document_id)
         if found:
-            result.report.append(ReportRow("warning", f"privacy: document name contains {found}", doc.document_id,
-                                           detail="rename the document in the project, or import with --anonymise"))
+            result.report.append(
+                ReportRow(
+                    "warning",
+                    f"privacy: document name contains {found}",
+                    doc.document_id,
+                    detail="rename the document in the project, or import with --anonymise",
+                )
+            )
     for code in sorted(result.codes.values(), key=lambda c: c.path):
         found = exposure(code.description)
         if found:
-            result.report.append(ReportRow("warning", f"privacy: code description contains {found}",
-                                           item=code.path, detail="edit the description in the project"))
+            result.report.append(
+                ReportRow(
+                    "warning",
+                    f"privacy: code description contains {found}",
+                    item=code.path,
+                    detail="edit the description in the project",
+                )
+            )

@@ -39,8 +39,18 @@ from ics_leadership.qda.safety import Budget, Limits, decode_text, format_size
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 #: Tables the reader may read; each must be a plain table of stored columns.
-TABLES = ("source", "code_name", "code_text", "code_cat", "project", "code_image", "code_av", "cases", "case_text",
-          "attribute")
+TABLES = (
+    "source",
+    "code_name",
+    "code_text",
+    "code_cat",
+    "project",
+    "code_image",
+    "code_av",
+    "cases",
+    "case_text",
+    "attribute",
+)
 REQUIRED = ("source", "code_name", "code_text")
 
 
@@ -91,25 +101,32 @@ class _Reader:
         self.tables: set[str] = set()
         self.columns: dict[str, list[str]] = {}
         for kind, name, sql in conn.execute(
-                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"):
+            "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
+        ):
             if name.lower() in TABLES:
                 self._check_table(kind, name, sql or "")
 
     def _check_table(self, kind: str, name: str, sql: str) -> None:
         """Refuse anything that computes values when read where a QualCoder table is expected."""
         if kind == "view":
-            raise UnsafeInputError(f"{self.where}: {safe_text(name)} is a view, not a table: refused (a QualCoder "
-                                   f"database has only tables; a view computes its rows when read)")
+            raise UnsafeInputError(
+                f"{self.where}: {safe_text(name)} is a view, not a table: refused (a QualCoder "
+                f"database has only tables; a view computes its rows when read)"
+            )
         if re.match(r"\s*CREATE\s+VIRTUAL\b", sql, flags=re.IGNORECASE):
-            raise UnsafeInputError(f"{self.where}: table {safe_text(name)} is a virtual table: refused (its rows "
-                                   f"are computed when read)")
+            raise UnsafeInputError(
+                f"{self.where}: table {safe_text(name)} is a virtual table: refused (its rows are computed when read)"
+            )
         columns = []
         for _cid, column, _type, _notnull, _default, _pk, hidden in self.conn.execute(
-                f"PRAGMA table_xinfo({_quoted(name)})"):
+            f"PRAGMA table_xinfo({_quoted(name)})"
+        ):
             if hidden:  # 1 hidden (virtual tables), 2 generated virtual, 3 generated stored
-                raise UnsafeInputError(f"{self.where}: table {safe_text(name)}, column {safe_text(column)}: a "
-                                       f"generated or hidden column: refused (QualCoder stores its data; a generated "
-                                       f"column computes its values)")
+                raise UnsafeInputError(
+                    f"{self.where}: table {safe_text(name)}, column {safe_text(column)}: a "
+                    f"generated or hidden column: refused (QualCoder stores its data; a generated "
+                    f"column computes its values)"
+                )
             columns.append(column.lower())
         self.tables.add(name.lower())
         self.columns[name.lower()] = columns
@@ -121,14 +138,15 @@ class _Reader:
             at = f"table {table}" + (f", column {column}" if column else "")
             raise UnsafeInputError(
                 f"{self.where}: {at}: a value longer than {format_size(self.budget.limits.max_total_bytes)} "
-                f"({exc}; the limit: raise it with --max-size if the project is really this large)") from None
+                f"({exc}; the limit: raise it with --max-size if the project is really this large)"
+            ) from None
         except sqlite3.OperationalError as exc:
             raise ImportFormatError(f"{self.where}: table {table}: {exc} (not a QualCoder project?)") from None
 
     def read(self, table: str, columns: tuple[str, ...], order: str) -> list[tuple]:
         """Charge the bytes of ``columns`` to the budget, then fetch them (measured in SQL, fetched once)."""
         size = " + ".join(f"coalesce(length(CAST({c} AS BLOB)), 0)" for c in columns)
-        (total,), = self.query(table, f"SELECT total({size}) FROM {table}")
+        ((total,),) = self.query(table, f"SELECT total({size}) FROM {table}")
         self.budget.charge(int(total), f"table {table}")
         return self.query(table, f"SELECT {', '.join(columns)} FROM {table} {order}")
 
@@ -150,7 +168,8 @@ class _Reader:
         cats: dict[int, tuple[str, int | None, str]] = {}
         if "code_cat" in self.tables:
             for catid, name, supercatid, memo in self.read(
-                    "code_cat", ("catid", "name", "supercatid", "memo"), "ORDER BY catid"):
+                "code_cat", ("catid", "name", "supercatid", "memo"), "ORDER BY catid"
+            ):
                 cats[catid] = ((name or "").strip() or f"category {catid}", supercatid, (memo or "").strip())
 
         def cat_path(catid: int | None) -> list[str]:
@@ -169,38 +188,48 @@ class _Reader:
         codes = self.result.codes
         for catid, (_name, _super, memo) in cats.items():
             segments = cat_path(catid)
-            codes[f"cat:{catid}"] = Code(codepath.join(segments), codepath.join(segments[:-1]), memo,
-                                         codable=False, key=f"cat:{catid}")
+            codes[f"cat:{catid}"] = Code(
+                codepath.join(segments), codepath.join(segments[:-1]), memo, codable=False, key=f"cat:{catid}"
+            )
         for cid, name, catid, memo in self.read("code_name", ("cid", "name", "catid", "memo"), "ORDER BY cid"):
             segments = cat_path(catid) + [(name or "").strip() or f"code {cid}"]
-            codes[str(cid)] = Code(codepath.join(segments), codepath.join(segments[:-1]), (memo or "").strip(),
-                                   key=str(cid))
+            codes[str(cid)] = Code(
+                codepath.join(segments), codepath.join(segments[:-1]), (memo or "").strip(), key=str(cid)
+            )
 
     def _documents(self) -> None:
         result = self.result
         # Each text is measured (and charged) before any is fetched; then fetched one at a time.
-        sources = self.query("source", "SELECT rowid, id, name, length(CAST(fulltext AS BLOB)) FROM source "
-                             "ORDER BY id, rowid", column="fulltext")
+        sources = self.query(
+            "source",
+            "SELECT rowid, id, name, length(CAST(fulltext AS BLOB)) FROM source ORDER BY id, rowid",
+            column="fulltext",
+        )
         for _rowid, fid, name, size in sources:
-            self.budget.charge(len(str(name or "")) + (size or 0),
-                               f"table source, source {safe_text(name or fid)}, column fulltext")
+            self.budget.charge(
+                len(str(name or "")) + (size or 0), f"table source, source {safe_text(name or fid)}, column fulltext"
+            )
         spans: dict[int, list[Span]] = {}
         for cid, fid, pos0, pos1, seltext, owner, rowid in self.read(
-                "code_text", ("cid", "fid", "pos0", "pos1", "seltext", "owner", "rowid"),
-                "ORDER BY fid, pos0, pos1, rowid"):
+            "code_text", ("cid", "fid", "pos0", "pos1", "seltext", "owner", "rowid"), "ORDER BY fid, pos0, pos1, rowid"
+        ):
             if str(cid) not in result.codes:
                 raise ImportFormatError(f"{self.where}: table code_text, row {rowid}: code {cid} is not in code_name")
             try:
                 start, end = int(pos0), int(pos1)
             except (TypeError, ValueError):
-                raise ImportFormatError(f"{self.where}: table code_text, row {rowid}: pos0/pos1 are not whole numbers") from None
+                raise ImportFormatError(
+                    f"{self.where}: table code_text, row {rowid}: pos0/pos1 are not whole numbers"
+                ) from None
             coder = (owner or "").strip()
             result.coders.setdefault(coder, coder)
-            spans.setdefault(fid, []).append(Span(start, end, [(str(cid), coder)], hint=seltext, item=f"code_text row {rowid}"))
+            spans.setdefault(fid, []).append(
+                Span(start, end, [(str(cid), coder)], hint=seltext, item=f"code_text row {rowid}")
+            )
         skipped_media: dict[int, int] = {}
         for table in ("code_image", "code_av"):
             if table in self.tables:
-                for (fid, n) in self.query(table, f"SELECT id, count(*) FROM {table} GROUP BY id"):
+                for fid, n in self.query(table, f"SELECT id, count(*) FROM {table} GROUP BY id"):
                     skipped_media[fid] = skipped_media.get(fid, 0) + n
         taken: set[str] = set()
         by_fid: dict[int, Document] = {}
@@ -208,7 +237,7 @@ class _Reader:
         for rowid, fid, name, _size in sources:
             known.add(fid)
             doc_name = (name or "").strip()
-            (fulltext,), = self.query("source", "SELECT fulltext FROM source WHERE rowid = ?", (rowid,), "fulltext")
+            ((fulltext,),) = self.query("source", "SELECT fulltext FROM source WHERE rowid = ?", (rowid,), "fulltext")
             if isinstance(fulltext, bytes):
                 fulltext = decode_text(fulltext, f"{self.where}: table source, source {safe_text(doc_name or fid)}")
             if fulltext is None:
@@ -221,17 +250,22 @@ class _Reader:
             doc = Document(doc_id, n_chars, key=str(fid))
             by_fid[fid] = doc
             result.documents.append(doc)
-        for fid, fspans in spans.items():
+        for fid in spans:
             if fid not in known:
-                raise ImportFormatError(f"{self.where}: table code_text: codings of source {fid}, which is not in table source")
+                raise ImportFormatError(
+                    f"{self.where}: table code_text: codings of source {fid}, which is not in table source"
+                )
         self._cases(by_fid)
 
     def _cases(self, by_fid: dict[int, Document]) -> None:
         attrs: dict[tuple[str, int], dict[str, str]] = {}
         if "attribute" in self.tables:
             for name, attr_type, value, ident in self.read(
-                    "attribute", ("name", "attr_type", "value", "id"), "ORDER BY attrid"):
-                attrs.setdefault((str(attr_type), ident), {})[(name or "").strip()] = "" if value is None else str(value).strip()
+                "attribute", ("name", "attr_type", "value", "id"), "ORDER BY attrid"
+            ):
+                attrs.setdefault((str(attr_type), ident), {})[(name or "").strip()] = (
+                    "" if value is None else str(value).strip()
+                )
         for fid, doc in by_fid.items():
             doc.attributes.update(attrs.get(("file", fid), {}))
         if "cases" not in self.tables:
@@ -243,13 +277,19 @@ class _Reader:
             pid_of[caseid] = pid
             people.append(Participant(pid, str(caseid), attrs.get(("case", caseid), {})))
         if "case_text" in self.tables:
-            for caseid, fid in self.query("case_text", "SELECT DISTINCT caseid, fid FROM case_text ORDER BY caseid, fid"):
+            for caseid, fid in self.query(
+                "case_text", "SELECT DISTINCT caseid, fid FROM case_text ORDER BY caseid, fid"
+            ):
                 doc, pid = by_fid.get(fid), pid_of.get(caseid)
                 if doc is None or pid is None:
                     continue
                 if doc.participant_key is None:
                     doc.participant_key = pid
                 elif doc.participant_key != pid:
-                    self.result.note("source in more than one case", doc.document_id, f"case {caseid}",
-                                     detail=f"participant_id is '{doc.participant_key}'; also in case '{pid}'")
+                    self.result.note(
+                        "source in more than one case",
+                        doc.document_id,
+                        f"case {caseid}",
+                        detail=f"participant_id is '{doc.participant_key}'; also in case '{pid}'",
+                    )
         self.result.participants = people

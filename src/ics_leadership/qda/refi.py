@@ -34,8 +34,17 @@ from lxml import etree
 from ics_leadership.coding import codepath
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
-from ics_leadership.qda.safety import (Budget, Limits, SafeArchive, decode_text, iterparse, open_file, open_regular,
-                                       relative_parts, resolve_inside)
+from ics_leadership.qda.safety import (
+    Budget,
+    Limits,
+    SafeArchive,
+    decode_text,
+    iterparse,
+    open_file,
+    open_regular,
+    relative_parts,
+    resolve_inside,
+)
 
 NS_PROJECT = "urn:QDA-XML:project:1.0"
 NS_CODEBOOK = "urn:QDA-XML:codebook:1.0"
@@ -87,8 +96,14 @@ class SourceLocator:
     not read and the report says why.
     """
 
-    def __init__(self, archive: SafeArchive | None, project_dir: Path, budget: Budget, shown: str,
-                 sources_dir: Path | None = None):
+    def __init__(
+        self,
+        archive: SafeArchive | None,
+        project_dir: Path,
+        budget: Budget,
+        shown: str,
+        sources_dir: Path | None = None,
+    ):
         self.archive = archive
         self.project_dir = project_dir
         self.budget = budget
@@ -110,8 +125,9 @@ class SourceLocator:
             parts = relative_parts(rest)
         except ValueError as exc:
             if scheme == "internal":
-                raise UnsafeInputError(f"{where}: plainTextPath {safe_text(uri)} points outside the project "
-                                       f"({exc})") from None
+                raise UnsafeInputError(
+                    f"{where}: plainTextPath {safe_text(uri)} points outside the project ({exc})"
+                ) from None
             return None, f"relative path {safe_text(uri)} refused ({exc}); not read"
         candidates = [parts]
         try:
@@ -125,9 +141,11 @@ class SourceLocator:
             return self._internal(candidates, rel, where)
         if self.sources_dir is None:
             self.relative_not_read += 1
-            return None, (f"{safe_text('relative://' + rel)} names a file outside the project, which is read "
-                          f"only from a folder you name: give --sources DIR (the folder holding {safe_text(rel)}) "
-                          f"to read it")
+            return None, (
+                f"{safe_text('relative://' + rel)} names a file outside the project, which is read "
+                f"only from a folder you name: give --sources DIR (the folder holding {safe_text(rel)}) "
+                f"to read it"
+            )
         for candidate in candidates:
             try:
                 real = resolve_inside(self.sources_dir, candidate)
@@ -151,14 +169,16 @@ class SourceLocator:
             if not folder.is_dir():
                 continue
             if not folder.resolve().is_relative_to(project_dir):
-                raise UnsafeInputError(f"{where}: {name}/ beside the project file is a symbolic link out of its "
-                                       f"folder: refused")
+                raise UnsafeInputError(
+                    f"{where}: {name}/ beside the project file is a symbolic link out of its folder: refused"
+                )
             for parts in candidates:
                 try:
                     real = resolve_inside(folder, parts)
                 except ValueError as exc:
-                    raise UnsafeInputError(f"{where}: {safe_text('internal://' + rel)}: {exc} ({name}/ beside the "
-                                           f"project file): refused") from None
+                    raise UnsafeInputError(
+                        f"{where}: {safe_text('internal://' + rel)}: {exc} ({name}/ beside the project file): refused"
+                    ) from None
                 if real is not None:
                     return self._read_file(real, f"{name}/{'/'.join(parts)}"), ""
         return None, f"{safe_text('internal://' + rel)} not found in Sources/ beside the project file"
@@ -212,9 +232,27 @@ def import_refi(path: Path, shown: str, limits: Limits, sources: Path | None = N
 
 #: Elements whose end the reader handles (any namespace: the root's is checked first). Codings,
 #: CodeRefs, descriptions and texts, most of the file, are read from their parent when it ends.
-_WATCHED = tuple(f"{{*}}{name}" for name in (
-    "Project", "CodeBook", "Users", "User", "Code", "Variables", "Variable", "Cases", "Case",
-    *_SOURCE_TAGS, "PlainTextSelection", *_SKIPPED_SELECTIONS, "Notes", "Links", "Sets", "Graphs"))
+_WATCHED = tuple(
+    f"{{*}}{name}"
+    for name in (
+        "Project",
+        "CodeBook",
+        "Users",
+        "User",
+        "Code",
+        "Variables",
+        "Variable",
+        "Cases",
+        "Case",
+        *_SOURCE_TAGS,
+        "PlainTextSelection",
+        *_SKIPPED_SELECTIONS,
+        "Notes",
+        "Links",
+        "Sets",
+        "Graphs",
+    )
+)
 
 
 class _RefiReader:
@@ -274,8 +312,10 @@ class _RefiReader:
             T.Case: self._case,
             **{getattr(T, name): self._skipped_selection for name in _SKIPPED_SELECTIONS},
             **{getattr(T, name): self._source for name in _SOURCE_TAGS},
-            **{getattr(T, name): _release for name in ("Notes", "Links", "Sets", "Graphs", "Users", "Variables",
-                                                       "Cases")},
+            **{
+                getattr(T, name): _release
+                for name in ("Notes", "Links", "Sets", "Graphs", "Users", "Variables", "Cases")
+            },
             T.CodeBook: self._codebook_end,
         }
 
@@ -286,7 +326,8 @@ class _RefiReader:
             found = f"{{{qname.namespace}}}{qname.localname}" if qname.namespace else qname.localname
             raise ImportFormatError(
                 f"{self.where}: root element is {safe_text(found)}; expected Project in namespace "
-                f"{NS_PROJECT} (or CodeBook in {NS_CODEBOOK}): wrong namespace or not a REFI-QDA file")
+                f"{NS_PROJECT} (or CodeBook in {NS_CODEBOOK}): wrong namespace or not a REFI-QDA file"
+            )
         meta = self.result.meta
         meta["container"] = "qdc" if qname.localname == "CodeBook" else self.container
         if el.get("origin"):
@@ -346,9 +387,13 @@ class _RefiReader:
             result.note("document renamed (name missing or used twice)", doc_id, src.key)
         where = f"{self.where}, {src.kind} {safe_text(src.name or src.key)}"
         if src.text is None and (src.has_text_path or src.spans):
-            result.skip("source text missing", doc_id, src.key,
-                        detail=(src.missing or "no PlainTextContent or plainTextPath")
-                        + "; codings kept, n_chars is the largest offset, excerpts from selection names")
+            result.skip(
+                "source text missing",
+                doc_id,
+                src.key,
+                detail=(src.missing or "no PlainTextContent or plainTextPath")
+                + "; codings kept, n_chars is the largest offset, excerpts from selection names",
+            )
         n_chars = settle_spans(result, doc_id, src.text, src.spans, where)
         for code_key, coder in whole:
             if n_chars > 0:
@@ -369,8 +414,9 @@ class _RefiReader:
 
     def _unknown_code(self, code: str, line: int | None, item: str) -> None:
         at = f"{self.where}, line {line}" if line else self.where
-        raise ImportFormatError(f"{at}: a Coding of selection {norm_guid(item)} refers to code {code}, "
-                                f"which is not in the codebook")
+        raise ImportFormatError(
+            f"{at}: a Coding of selection {norm_guid(item)} refers to code {code}, which is not in the codebook"
+        )
 
     # -- codebook -------------------------------------------------------------------------------
     def _code(self, el: etree._Element) -> None:
@@ -405,8 +451,7 @@ class _RefiReader:
         self.code_paths[path_key] = key
         codable = (el.get("isCodable") or "true").strip().lower() not in ("false", "0")
         description = (el.findtext(T.Description) or "").strip()
-        codes[key] = Code(codepath.join(segments), codepath.join(segments[:-1]), description, codable=codable,
-                          key=key)
+        codes[key] = Code(codepath.join(segments), codepath.join(segments[:-1]), description, codable=codable, key=key)
 
     def _codebook_end(self, el: etree._Element) -> None:
         self.codebook_done = True
@@ -450,14 +495,17 @@ class _RefiReader:
         if parent is not self._text_parent:
             T = self.T
             in_text = (parent.tag == T.TextSource and self._is_top_source(parent)) or (
-                parent.tag == T.Representation and self._is_top_source(parent.getparent()))
+                parent.tag == T.Representation and self._is_top_source(parent.getparent())
+            )
             self._text_parent = parent if in_text else None
         if parent is self._text_parent:
             try:
                 start, end = int(el.get("startPosition")), int(el.get("endPosition"))
             except (TypeError, ValueError):
-                raise ImportFormatError(f"{self.at(el)}: PlainTextSelection {norm_guid(el.get('guid'))} needs "
-                                        f"whole-number startPosition and endPosition") from None
+                raise ImportFormatError(
+                    f"{self.at(el)}: PlainTextSelection {norm_guid(el.get('guid'))} needs "
+                    f"whole-number startPosition and endPosition"
+                ) from None
             self.pending.append(Span(start, end, codings, el.get("name"), el.get("guid") or "", el.sourceline))
             if not len(self.pending) & 1023:
                 self._prune(parent, el)
@@ -465,8 +513,9 @@ class _RefiReader:
             where = etree.QName(parent).localname
             what = "selection in a note (memo)" if where == "Note" else f"text selection inside {where}"
             owner = parent.getparent() if where == "TextDescription" else None
-            self.result.skip(what, owner.get("name") or "" if owner is not None else "",
-                             norm_guid(el.get("guid")), len(codings))
+            self.result.skip(
+                what, owner.get("name") or "" if owner is not None else "", norm_guid(el.get("guid")), len(codings)
+            )
             el.clear()
 
     def _prune(self, parent: etree._Element, el: etree._Element) -> None:
@@ -474,7 +523,7 @@ class _RefiReader:
         content = parent.find(self.T.PlainTextContent)
         if content is not None:
             self.pending_content = content.text or ""
-        del parent[:parent.index(el)]
+        del parent[: parent.index(el)]
 
     def _skipped_selection(self, el: etree._Element) -> None:
         what = _SKIPPED_SELECTIONS[etree.QName(el).localname]
@@ -531,8 +580,12 @@ class _RefiReader:
                     if doc.participant_key is None:
                         doc.participant_key = pid
                     elif doc.participant_key != pid:
-                        result.note("source in more than one case", doc.document_id, source_key,
-                                    detail=f"participant_id is '{doc.participant_key}'; also in case '{pid}'")
+                        result.note(
+                            "source in more than one case",
+                            doc.document_id,
+                            source_key,
+                            detail=f"participant_id is '{doc.participant_key}'; also in case '{pid}'",
+                        )
             result.participants = people
         result.meta["sources"] = self.n_sources
         return result

@@ -134,14 +134,14 @@ class Budget:
         if self.total > self.limits.max_total_bytes:
             raise UnsafeInputError(
                 f"{self.source}: {where}: more than {format_size(self.limits.max_total_bytes)} of uncompressed "
-                f"data (the limit; raise it with --max-size if the project is really this large)")
+                f"data (the limit; raise it with --max-size if the project is really this large)"
+            )
 
 
 class CountingReader:
     """A read-only stream that charges every byte to a :class:`Budget` and checks a member's ratio."""
 
-    def __init__(self, raw: BinaryIO, budget: Budget, where: str, compressed: int | None = None,
-                 source: str = ""):
+    def __init__(self, raw: BinaryIO, budget: Budget, where: str, compressed: int | None = None, source: str = ""):
         self._raw = raw
         self._budget = budget
         self._where = where
@@ -172,7 +172,8 @@ class CountingReader:
         if self._ratio_cap is not None and self._count > self._ratio_cap:
             raise UnsafeInputError(
                 f"{self._source}: {self._where}: expands more than {self._budget.limits.max_ratio:g}:1 "
-                f"(compression bomb? if the file is genuine, raise the limit with --max-ratio)")
+                f"(compression bomb? if the file is genuine, raise the limit with --max-ratio)"
+            )
 
     def close(self) -> None:
         self._raw.close()
@@ -225,13 +226,16 @@ class SafeArchive:
             self._check_member(info)
             key = info.filename.lower()
             if key in self._by_lower:
-                raise UnsafeInputError(f"{shown}: member {safe_text(info.filename)} appears more than once "
-                                       f"(names compared ignoring case)")
+                raise UnsafeInputError(
+                    f"{shown}: member {safe_text(info.filename)} appears more than once (names compared ignoring case)"
+                )
             self._by_lower[key] = info
             declared += info.file_size
             if declared > limits.max_total_bytes:
-                raise UnsafeInputError(f"{shown}: members declare more than {format_size(limits.max_total_bytes)} "
-                                       f"uncompressed (the limit; see --max-size)")
+                raise UnsafeInputError(
+                    f"{shown}: members declare more than {format_size(limits.max_total_bytes)} "
+                    f"uncompressed (the limit; see --max-size)"
+                )
 
     def _check_member(self, info: zipfile.ZipInfo) -> None:
         name = info.filename
@@ -250,14 +254,17 @@ class SafeArchive:
         if info.flag_bits & 0x1:
             raise ImportFormatError(f"{what}: encrypted (export the project without a password)")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) and not info.is_dir():
-            raise ImportFormatError(f"{what}: unsupported compression method {info.compress_type} "
-                                    f"(only stored and deflated are read)")
+            raise ImportFormatError(
+                f"{what}: unsupported compression method {info.compress_type} (only stored and deflated are read)"
+            )
         limits = self.budget.limits
         if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
-            raise UnsafeInputError(f"{what}: declares a compression ratio of {ratio:,.0f}:1 "
-                                   f"(limit {limits.max_ratio:g}:1; compression bomb? if the file is genuine, raise "
-                                   f"the limit with --max-ratio)")
+            raise UnsafeInputError(
+                f"{what}: declares a compression ratio of {ratio:,.0f}:1 "
+                f"(limit {limits.max_ratio:g}:1; compression bomb? if the file is genuine, raise "
+                f"the limit with --max-ratio)"
+            )
 
     def names(self) -> list[str]:
         return [i.filename for i in self._by_lower.values()]
@@ -300,6 +307,7 @@ def open_file(path: Path, budget: Budget, shown: str) -> CountingReader:
 
 
 # --- files a project names -------------------------------------------------------------------------
+
 
 def relative_parts(written: str, decode: bool = True) -> tuple[str, ...]:
     """The segments of a path written after ``internal://`` or ``relative://`` in a project.
@@ -384,6 +392,7 @@ def open_regular(path: Path, budget: Budget, shown: str) -> CountingReader:
 
 # --- XML -----------------------------------------------------------------------------------------
 
+
 class _PrologGuard:
     """Look at the XML prolog before libxml2 does, and refuse DOCTYPEs that declare anything."""
 
@@ -412,12 +421,13 @@ class _PrologGuard:
                     raise UnsafeInputError(f"{self._where}: {verdict}")
                 return buf
             if len(buf) > self._limits.max_prolog:
-                raise UnsafeInputError(f"{self._where}: more than {format_size(self._limits.max_prolog)} "
-                                       f"before the root element")
+                raise UnsafeInputError(
+                    f"{self._where}: more than {format_size(self._limits.max_prolog)} before the root element"
+                )
 
 
 def _prolog_verdict(buf: bytes, eof: bool) -> str | None:
-    """"" if the prolog is fine, a reason if it must be refused, None if more bytes are needed."""
+    """ "" if the prolog is fine, a reason if it must be refused, None if more bytes are needed."""
     if buf.startswith((b"\xff\xfe", b"\xfe\xff")):
         text = buf.decode("utf-16", errors="ignore")
     else:
@@ -433,11 +443,13 @@ def _prolog_verdict(buf: bytes, eof: bool) -> str | None:
         elif text.startswith("<!--", j):
             k = text.find("-->", j)
             step = 3
-        elif text[j:j + 9].upper() == "<!DOCTYPE":
+        elif text[j : j + 9].upper() == "<!DOCTYPE":
             k = text.find(">", j)
-            head = text[j: k if k >= 0 else len(text)]
+            head = text[j : k if k >= 0 else len(text)]
             if "[" in head or re.search(r"<!ENTITY", text[j:]):
-                return "DOCTYPE declares an internal subset or entities (<!ENTITY ...>): refused (XXE / entity expansion)"
+                return (
+                    "DOCTYPE declares an internal subset or entities (<!ENTITY ...>): refused (XXE / entity expansion)"
+                )
             if re.search(r"\b(SYSTEM|PUBLIC)\b", head):
                 return "DOCTYPE refers to an external DTD: refused (no network, no local files)"
             step = 1
@@ -448,17 +460,29 @@ def _prolog_verdict(buf: bytes, eof: bool) -> str | None:
         i = k + step
 
 
-def iterparse(stream: CountingReader | BinaryIO, where: str, limits: Limits,
-              events: tuple[str, ...] = ("start", "end"),
-              tag: tuple[str, ...] | None = None) -> Iterator[tuple[str, etree._Element]]:
+def iterparse(
+    stream: CountingReader | BinaryIO,
+    where: str,
+    limits: Limits,
+    events: tuple[str, ...] = ("start", "end"),
+    tag: tuple[str, ...] | None = None,
+) -> Iterator[tuple[str, etree._Element]]:
     """Stream ``(event, element)`` pairs from untrusted XML, with every protection on.
 
     ``tag`` restricts the events to those elements (lxml's filter, ``{*}Name`` wildcards allowed).
     Parse errors become :class:`ImportFormatError` naming ``where`` and the line.
     """
     parser_events = etree.iterparse(
-        _PrologGuard(stream, where, limits), events=events, tag=tag, resolve_entities=False, no_network=True,
-        load_dtd=False, huge_tree=True, remove_comments=True, remove_pis=True, dtd_validation=False,
+        _PrologGuard(stream, where, limits),
+        events=events,
+        tag=tag,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=True,
+        remove_comments=True,
+        remove_pis=True,
+        dtd_validation=False,
     )
     try:
         for event, element in parser_events:
@@ -495,4 +519,3 @@ def decode_text(data: bytes, where: str) -> str:
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"{where}: not valid UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return text[1:] if text.startswith("\ufeff") else text
-

@@ -36,8 +36,14 @@ from ics_leadership.qda.safety import Budget, Limits, SafeArchive, decode_text, 
 
 HIGHLIGHT_COLUMNS = ("document", "tag", "content")
 SEPARATOR = "\n\n"
-_ALIASES = {"start_offset": "start", "end_offset": "end", "user": "coder", "owner": "coder",
-            "user_login": "coder", "number of highlights": "highlights"}
+_ALIASES = {
+    "start_offset": "start",
+    "end_offset": "end",
+    "user": "coder",
+    "owner": "coder",
+    "user_login": "coder",
+    "number of highlights": "highlights",
+}
 
 
 def read_table(path: Path, shown: str, budget: Budget) -> list[dict[str, str]]:
@@ -97,8 +103,14 @@ def is_highlights(path: Path) -> bool:
 
 
 def find_highlights(folder: Path) -> Path | None:
-    candidates = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xlsx")
-                        and "codebook" not in p.name.lower() and is_highlights(p))
+    candidates = sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix.lower() in (".csv", ".xlsx")
+        and "codebook" not in p.name.lower()
+        and is_highlights(p)
+    )
     return candidates[0] if len(candidates) == 1 else None
 
 
@@ -114,15 +126,17 @@ def import_taguette(path: Path, shown: str, limits: Limits) -> ImportResult:
     if path.is_dir():
         found = find_highlights(path)
         if found is None:
-            raise ImportFormatError(f"{shown}: no single Taguette highlights export (columns id, document, tag, "
-                                    f"content) in this folder")
+            raise ImportFormatError(
+                f"{shown}: no single Taguette highlights export (columns id, document, tag, content) in this folder"
+            )
         path, shown = found, f"{shown}/{found.name}"
     rows = read_table(path, shown, budget)
     if rows:
         missing = [c for c in HIGHLIGHT_COLUMNS if c not in rows[0]]
         if missing:
-            raise ImportFormatError(f"{shown}: column {missing[0]} is missing (a Taguette highlights export has "
-                                    f"id, document, tag, content)")
+            raise ImportFormatError(
+                f"{shown}: column {missing[0]} is missing (a Taguette highlights export has id, document, tag, content)"
+            )
     result = ImportResult(format="taguette")
     result.meta["container"] = path.suffix.lower().lstrip(".")
     result.meta["origin"] = "Taguette"
@@ -133,8 +147,11 @@ def import_taguette(path: Path, shown: str, limits: Limits) -> ImportResult:
     if not has_coder:
         result.note("no coder in the export", detail="coder written as 'unknown'")
     if not with_offsets:
-        result.note("offsets are synthetic", detail="the export has no offsets: each document is read as its "
-                    "highlights' contents in export order, separated by a blank line")
+        result.note(
+            "offsets are synthetic",
+            detail="the export has no offsets: each document is read as its "
+            "highlights' contents in export order, separated by a blank line",
+        )
 
     # Group rows into highlights, per document, in export order.
     highlights: dict[str, dict[str, tuple[int, list[tuple[str, str]], str, tuple[str, str] | None]]] = {}
@@ -170,8 +187,15 @@ def import_taguette(path: Path, shown: str, limits: Limits) -> ImportResult:
                 start, end = pos, pos + len(content)
                 pos = end + len(SEPARATOR)
             spans.append(Span(start, end, codings, hint=content, item=f"highlight {hid}", line=line))
-        n_chars = settle_spans(result, doc, None, spans, f"{shown}, document {safe_text(doc)}", hint_is_excerpt=True,
-                               synthetic=not with_offsets)
+        n_chars = settle_spans(
+            result,
+            doc,
+            None,
+            spans,
+            f"{shown}, document {safe_text(doc)}",
+            hint_is_excerpt=True,
+            synthetic=not with_offsets,
+        )
         result.documents.append(Document(doc, n_chars, key=doc))
     return result
 
@@ -185,8 +209,9 @@ def _read_codebook(folder: Path, shown: str, budget: Budget, result: ImportResul
     where = f"{shown} (codebook {path.name})"
     rows = read_table(path, where, budget)
     if rows and "tag" not in rows[0]:
-        raise ImportFormatError(f"{where}: column tag is missing (a Taguette codebook has tag, description, "
-                                f"number of highlights)")
+        raise ImportFormatError(
+            f"{where}: column tag is missing (a Taguette codebook has tag, description, number of highlights)"
+        )
     parent = {r["tag"].strip(): (r.get("parent") or "").strip() for r in rows if r["tag"].strip()}
 
     def path_of(tag: str) -> str:

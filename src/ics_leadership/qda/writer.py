@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import csv
 import re
-
-import yaml
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ics_leadership import __version__
 from ics_leadership.coding import codepath
@@ -107,6 +107,7 @@ def scrub(value: Any) -> Any:
 
 # --- building the tables ---------------------------------------------------------------------------
 
+
 def coder_labels(result: ImportResult, used: list[str], anonymise: bool) -> dict[str, str]:
     """Coder key -> name written to codings.csv.
 
@@ -149,8 +150,9 @@ def _codebook_order(code: Code) -> list[str]:
     return codepath.split(code.path)
 
 
-def _attribute_columns(records: list[dict[str, str]], table: str, fixed: set[str],
-                       result: ImportResult) -> dict[str, str]:
+def _attribute_columns(
+    records: list[dict[str, str]], table: str, fixed: set[str], result: ImportResult
+) -> dict[str, str]:
     """Map attribute names to column names of ``table`` ("documents" or "participants").
 
     An attribute named like a schema column (``site``, ``level``, ...; ignoring case) fills that
@@ -180,8 +182,11 @@ def _attribute_columns(records: list[dict[str, str]], table: str, fixed: set[str
                     if rec.get(name, "").strip():
                         col.parse(rec[name].strip())
             except ValueError as exc:
-                result.note(f"attribute kept as an extra column of {table}.csv", item=name,
-                            detail=f"not used as '{canon}': {exc}")
+                result.note(
+                    f"attribute kept as an extra column of {table}.csv",
+                    item=name,
+                    detail=f"not used as '{canon}': {exc}",
+                )
             else:
                 mapping[name] = canon
                 used_schema.add(canon)
@@ -216,27 +221,37 @@ class Tables:
         person = self.pseudonyms.by_kind.get("participants", {})
         self.doc_ids = {d.document_id: doc_label.get(d.document_id, d.document_id) for d in result.documents}
 
-        dmap = _attribute_columns([d.attributes for d in result.documents], "documents",
-                                  {"document_id", "participant_id", "n_chars"}, result)
+        dmap = _attribute_columns(
+            [d.attributes for d in result.documents], "documents", {"document_id", "participant_id", "n_chars"}, result
+        )
         optional = [c for c in ("site", "level", "stage", "sequence") if c in dmap.values()]
         extra = [c for c in dict.fromkeys(dmap.values()) if c not in optional and c != "source_type"]
         self.documents_header = ["document_id", "participant_id", "source_type", "n_chars", *optional, *extra]
         self.documents = []
         for d in result.documents:
             values = {dmap[k]: v.strip() for k, v in d.attributes.items()}
-            values.update(document_id=self.doc_ids[d.document_id], n_chars=d.n_chars,
-                          participant_id=person.get(d.participant_key, d.participant_key) or "")
+            values.update(
+                document_id=self.doc_ids[d.document_id],
+                n_chars=d.n_chars,
+                participant_id=person.get(d.participant_key, d.participant_key) or "",
+            )
             values["source_type"] = values.get("source_type") or "other"
             self.documents.append([values.get(h, "") for h in self.documents_header])
 
         self.participants_header: list[str] | None = None
         self.participants: list[list] = []
         if result.participants is not None:
-            pmap = _attribute_columns([p.attributes for p in result.participants], "participants",
-                                      {"participant_id"}, result)
+            pmap = _attribute_columns(
+                [p.attributes for p in result.participants], "participants", {"participant_id"}, result
+            )
             pextra = [c for c in dict.fromkeys(pmap.values()) if c not in ("site", "level", "group")]
-            self.participants_header = ["participant_id", "site", "level",
-                                        *(["group"] if "group" in pmap.values() else []), *pextra]
+            self.participants_header = [
+                "participant_id",
+                "site",
+                "level",
+                *(["group"] if "group" in pmap.values() else []),
+                *pextra,
+            ]
             for p in result.participants:
                 values = {pmap[k]: v.strip() for k, v in p.attributes.items()}
                 values["participant_id"] = person.get(p.participant_id, p.participant_id)
@@ -267,12 +282,21 @@ class Tables:
             table("participants.csv", self.participants_header, self.participants)
         per_code, n_codings, duplicates = self._write_codings(folder / "codings.csv")
         for doc_id, n in duplicates.items():
-            result.note("identical codings removed", doc_id, codings=n,
-                        detail="same document, span, code and coder (NVivo writes one selection per code)")
+            result.note(
+                "identical codings removed",
+                doc_id,
+                codings=n,
+                detail="same document, span, code and coder (NVivo writes one selection per code)",
+            )
         by_path = _with_parents(result.codes)
-        table(CODEBOOK_FILE, CODEBOOK_COLUMNS,
-              ([c.path, c.parent, c.description, "true" if c.codable else "false", per_code.get(c.path, 0)]
-               for c in sorted(by_path.values(), key=_codebook_order)))
+        table(
+            CODEBOOK_FILE,
+            CODEBOOK_COLUMNS,
+            (
+                [c.path, c.parent, c.description, "true" if c.codable else "false", per_code.get(c.path, 0)]
+                for c in sorted(by_path.values(), key=_codebook_order)
+            ),
+        )
         rows = ([r.severity, r.what, r.document, r.item, r.codings, r.detail] for r in result.report)
         table(REPORT_FILE, REPORT_COLUMNS, map(self.pseudonyms.report_row, rows) if self.pseudonyms else rows)
         self.counts = {
@@ -323,8 +347,14 @@ class Tables:
                         _internal(f"coding {doc_id!r} [{start}, {end}) {key[2]!r} by {key[3]!r}")
                     block[key] = excerpt
                 qd = q(shown)
-                fh.write("".join([f"{qd},{start},{end},{quoted[code]},{quoted[coder]},{q(excerpt)}\n"
-                                  for (start, end, code, coder), excerpt in sorted(block.items())]))
+                fh.write(
+                    "".join(
+                        [
+                            f"{qd},{start},{end},{quoted[code]},{quoted[coder]},{q(excerpt)}\n"
+                            for (start, end, code, coder), excerpt in sorted(block.items())
+                        ]
+                    )
+                )
                 per_code.update(key[2] for key in block)
                 written += len(block)
         return per_code, written, duplicates
@@ -344,17 +374,20 @@ def _pseudonyms(result: ImportResult, what: tuple[str, ...], coder_label: dict[s
     if "participants" in what:
         people = [(p.key, p.participant_id) for p in result.participants or []]
         known = {p for _, p in people}
-        people += [(d.participant_key, d.participant_key) for d in result.documents
-                   if d.participant_key and d.participant_key not in known]
+        people += [
+            (d.participant_key, d.participant_key)
+            for d in result.documents
+            if d.participant_key and d.participant_key not in known
+        ]
         found.add("participants", privacy.pseudonyms("participants", people))
     return found
 
 
 def _internal(problem: str) -> None:
-    raise QDAImportError(f"internal error: the imported data break the canonical rules ({problem}); "
-                         f"please report this with the input's format")
-
-
+    raise QDAImportError(
+        f"internal error: the imported data break the canonical rules ({problem}); "
+        f"please report this with the input's format"
+    )
 
 
 def _field(text: str) -> str:
@@ -375,8 +408,14 @@ def reading_summary(result: ImportResult) -> dict[str, dict[str, int]]:
     return {"offset_readings": dict(sorted(readings.items())), "offset_reading_basis": dict(sorted(bases.items()))}
 
 
-def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudonyms, rules: dict[str, str],
-                counts: dict[str, int], warnings: list[str] | None = None) -> bytes:
+def corpus_yaml(
+    result: ImportResult,
+    source: Path,
+    pseudonyms: privacy.Pseudonyms,
+    rules: dict[str, str],
+    counts: dict[str, int],
+    warnings: list[str] | None = None,
+) -> bytes:
     meta = result.meta
     tool = meta.get("origin")
     described = f"{result.format}" + (f", {tool}" if tool else "")
@@ -385,14 +424,18 @@ def corpus_yaml(result: ImportResult, source: Path, pseudonyms: privacy.Pseudony
         "format_version": FORMAT_VERSION,
         "synthetic": False,
         "description": scrub(f"Coded data imported from {shown} ({described})"),
-        "source": {k: scrub(v) for k, v in {
-            "format": result.format,
-            "container": meta.get("container"),
-            "file": shown,
-            "sha256": sha256_file(source) if source.is_file() else None,
-            "tool": tool,
-            "project": meta.get("project"),
-        }.items() if v},
+        "source": {
+            k: scrub(v)
+            for k, v in {
+                "format": result.format,
+                "container": meta.get("container"),
+                "file": shown,
+                "sha256": sha256_file(source) if source.is_file() else None,
+                "tool": tool,
+                "project": meta.get("project"),
+            }.items()
+            if v
+        },
         "import": {
             "importer": f"ics-leadership {__version__}",
             "coders_anonymised": "coders" in pseudonyms.kinds,
@@ -416,8 +459,9 @@ def read_warnings(out: Path) -> list[str]:
         return []
     with path.open(encoding="utf-8", newline="") as fh:
         rows = [dict(zip(REPORT_COLUMNS, map(unprotect, r))) for r in list(csv.reader(fh))[1:]]
-    return warning_lines([(r["what"], r["document"], r["item"], r["detail"]) for r in rows
-                          if r.get("severity") == "warning"])
+    return warning_lines(
+        [(r["what"], r["document"], r["item"], r["detail"]) for r in rows if r.get("severity") == "warning"]
+    )
 
 
 def warning_lines(rows: list[tuple[str, str, str, str]], limit: int = 10) -> list[str]:
@@ -437,17 +481,28 @@ def warning_lines(rows: list[tuple[str, str, str, str]], limit: int = 10) -> lis
             where = [safe_text(v) for v in (document, item) if v]
             lines.append(" ".join([head, *where]) + (f" ({safe_text(detail)[1:-1]})" if detail else ""))
             continue
-        names = list(dict.fromkeys(safe_text(document or item, 60) for _w, document, item, _d in group
-                                   if document or item))
+        names = list(
+            dict.fromkeys(safe_text(document or item, 60) for _w, document, item, _d in group if document or item)
+        )
         noun = "documents" if all(document for _w, document, _i, _d in group) else "items"
         more = f" and {len(names) - limit} more" if len(names) > limit else ""
-        lines.append(f"{head} {len(names)} {noun}: {', '.join(names[:limit])}{more} (see import_report.csv)"
-                     if names else f"{head} {len(group)} times (see import_report.csv)")
+        lines.append(
+            f"{head} {len(names)} {noun}: {', '.join(names[:limit])}{more} (see import_report.csv)"
+            if names
+            else f"{head} {len(group)} times (see import_report.csv)"
+        )
     return lines
 
 
-def write_result(result: ImportResult, source: Path, out: Path, force: bool, anonymise: bool | tuple[str, ...],
-                 rules: dict[str, str], key: Path | None = None) -> dict[str, int]:
+def write_result(
+    result: ImportResult,
+    source: Path,
+    out: Path,
+    force: bool,
+    anonymise: bool | tuple[str, ...],
+    rules: dict[str, str],
+    key: Path | None = None,
+) -> dict[str, int]:
     """Write ``result`` to ``out`` atomically; return the counts written to corpus.yaml.
 
     ``anonymise`` is what to write as pseudonyms (see :func:`ics_leadership.qda.privacy.kinds`); ``key``
