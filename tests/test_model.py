@@ -14,7 +14,8 @@ import yaml
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.facts.codebook import load_codebook
-from ics_leadership.facts.model import DISPUTED, link_weights, load_model, parse_model
+from ics_leadership.facts.model import DISPUTED, load_model, parse_model
+from ics_leadership.facts.model_weights import link_weights
 from ics_leadership.figures import model as model_figure
 from ics_leadership.figures import style
 from ics_leadership.publish import pipeline

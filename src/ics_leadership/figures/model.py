@@ -27,7 +27,8 @@ from matplotlib.transforms import Bbox
 
 from ics_leadership.core.schema import LEVELS
 from ics_leadership.facts.codebook import STAGES, Codebook
-from ics_leadership.facts.model import DISPUTED, LAYERS, LinkWeights, Model
+from ics_leadership.facts.model import DISPUTED, LAYERS, Model
+from ics_leadership.facts.model_weights import LinkWeights
 from ics_leadership.figures import layering
 from ics_leadership.figures import style as figures
 
@@ -245,7 +246,7 @@ def draw_model(model: Model, weights: LinkWeights | None = None, title: str | No
     model
         The validated model.
     weights
-        Link weights from :func:`ics_leadership.facts.model.link_weights`. Each weighted link's line
+        Link weights from :func:`ics_leadership.facts.model_weights.link_weights`. Each weighted link's line
         width grows with its weight (scaled within its unit) and carries its number; a link the
         data cannot weight is drawn thin and grey, without a number.
     title
