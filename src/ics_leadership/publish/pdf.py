@@ -193,31 +193,15 @@ def build_singlehtml(book: Path, scratch: Path) -> Path:
 
     As for the HTML book, warnings are errors, so a broken reference fails the PDF too.
     """
-    from ics_leadership.publish.buildguard import run_child
-    from ics_leadership.publish.pipeline import _jupyter_book
+    from ics_leadership.publish import jupyterbook
 
-    cmd = [
-        _jupyter_book(),
-        "build",
-        str(book),
-        "--builder",
-        "singlehtml",
-        "--path-output",
-        str(scratch),
-        "-W",
-        "-n",
-        "--keep-going",
-        "--all",
-    ]
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **colophon.source_date_env(book.parent)}
-    result = run_child(cmd, env=env, cwd=book.parent)  # dies with us, never orphaned
-    if result.returncode != 0:
-        log = result.stdout + result.stderr
-        tail = "\n".join(ln for ln in log.splitlines() if "WARNING" in ln or "ERROR" in ln or "Error" in ln)
-        raise BookBuildError(
-            "Jupyter Book could not render the book as one page for the PDF:\n"
-            + (tail or "\n".join(log.splitlines()[-30:]))
-        )
+    jupyterbook.build(
+        book,
+        scratch,
+        cwd=book.parent,
+        builder="singlehtml",
+        failure="Jupyter Book could not render the book as one page for the PDF",
+    )
     out = scratch / "_build" / "singlehtml"
     page = out / f"{chapters(book)[0][1]}.html"  # the root page holds the whole book
     if not page.is_file():

@@ -23,9 +23,9 @@ import yaml
 
 from ics_leadership.core import manifest, outputs, paths
 from ics_leadership.core.derived import move_into
-from ics_leadership.core.errors import BookBuildError, NotebookExecutionError, PipelineConfigError
+from ics_leadership.core.errors import NotebookExecutionError, PipelineConfigError
 from ics_leadership.facts import raw
-from ics_leadership.publish import buildguard, colophon, reproducible
+from ics_leadership.publish import buildguard, jupyterbook, reproducible
 
 Reporter = Callable[[str], None]
 
@@ -499,14 +499,6 @@ def _rename_in_notebook(executed: Path, tmp: Path, final: Path) -> None:
     executed.write_text(text, encoding="utf-8")
 
 
-def _jupyter_book() -> str:
-    beside = Path(sys.executable).parent / "jupyter-book"
-    found = str(beside) if beside.exists() else shutil.which("jupyter-book")
-    if not found:
-        raise BookBuildError("jupyter-book is not installed in this environment (run `make book`, which installs it)")
-    return found
-
-
 def _book_source(book: Path, executed_rel: Path, executed: Path, scratch: Path) -> Path:
     """A copy of the book's sources in ``scratch`` with ``executed`` as its executed notebooks.
 
@@ -563,31 +555,13 @@ def build_book(
             source = _book_source(book, (root / executed_dir).relative_to(book), executed, scratch)
         report("Building the book with Jupyter Book (notebook execution off) ...")
         start = time.perf_counter()
-        cmd = [
-            _jupyter_book(),
-            "build",
-            str(source),
-            "--path-output",
-            str(scratch),
-            "-W",
-            "-n",
-            "--keep-going",
-            "--all",
-        ]
-        env = {
-            **os.environ,
-            "ICS_LEADERSHIP_ROOT": str(root),
-            "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-            **colophon.source_date_env(root),
-        }  # Sphinx dates pages by it (reproducible builds)
-        result = buildguard.run_child(cmd, env=env, cwd=root)
-        log = result.stdout + result.stderr
-        if result.returncode != 0:
-            tail = "\n".join(
-                line for line in log.splitlines() if "WARNING" in line or "ERROR" in line or "Error" in line
-            )
-            tail = tail or "\n".join(log.splitlines()[-30:])
-            raise BookBuildError(f"Jupyter Book failed (the previous book in {book_dir}/_build is unchanged):\n{tail}")
+        log = jupyterbook.build(
+            source,
+            scratch,
+            cwd=root,
+            failure=f"Jupyter Book failed (the previous book in {book_dir}/_build is unchanged)",
+            env={"ICS_LEADERSHIP_ROOT": str(root)},
+        )
         _swap_in(scratch / "_build", book / "_build")
         if executed is not None:
             _swap_in(executed, root / executed_dir)
