@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 
 import pytest
@@ -89,3 +90,14 @@ def test_update_manifest_validates_what_check_validates(raw_copy, capsys, name, 
     assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 1
     assert message in capsys.readouterr().err
     assert (raw_copy / "MANIFEST").read_bytes() == before
+
+
+def test_update_manifest_writes_an_ordinary_file(raw_copy):
+    """MANIFEST is published like every output: the umask's permissions, not a temporary file's 0600."""
+    old = os.umask(0o022)
+    try:
+        assert cli.main(["update-manifest", "--raw-dir", str(raw_copy)]) == 0
+    finally:
+        os.umask(old)
+    assert (raw_copy / "MANIFEST").stat().st_mode & 0o777 == 0o644
+    assert not [p.name for p in raw_copy.iterdir() if p.name.startswith(".")]  # no temporary left behind

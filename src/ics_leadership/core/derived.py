@@ -7,7 +7,6 @@ never half-written (written to a temporary file in the same folder, then renamed
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
@@ -15,23 +14,22 @@ from typing import IO
 import pandas as pd
 
 from ics_leadership.core.csvformat import protect
-from ics_leadership.core.outputs import make_readable
+from ics_leadership.core.outputs import publish_file
 
 
 def atomic_write(path: Path | str, write: Callable[[IO[bytes]], None]) -> Path:
-    """Call ``write`` with a binary file handle, then move the result to ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
+    """Call ``write`` with a binary file handle, then move the result to ``path``.
+
+    The file is published by :func:`ics_leadership.core.outputs.publish_file` (a temporary sibling
+    renamed into place, with the umask's permissions); an existing file at ``path`` is replaced.
+    """
+
+    def fill(tmp: Path) -> None:
+        with tmp.open("wb") as fh:
             write(fh)
-        make_readable(tmp)  # mkstemp's 0600 would make derived files private to the builder
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    publish_file(path, fill, force=True)
+    return Path(path)
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Path:

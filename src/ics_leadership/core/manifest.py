@@ -9,12 +9,11 @@ change unnoticed.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from ics_leadership.core import paths
 from ics_leadership.core.errors import ManifestError
+from ics_leadership.core.outputs import publish_file
 
 MANIFEST_NAME = "MANIFEST"
 _UPDATE_HINT = "If the change is deliberate, record it with `ics-leadership update-manifest` (or `make manifest`)."
@@ -99,10 +98,8 @@ def write(raw_dir: Path | str | None = None) -> Path:
     raw_dir = Path(raw_dir) if raw_dir is not None else paths.raw_dir()
     lines = [f"{digest}  {name}\n" for name, digest in sorted(compute(raw_dir).items())]
     target = raw_dir / MANIFEST_NAME
-    fd, tmp = tempfile.mkstemp(dir=raw_dir, prefix=".MANIFEST.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.writelines(lines)
-    os.replace(tmp, target)
+    # One publishing mechanism for every file the tool writes: atomic, with the umask's permissions.
+    publish_file(target, lambda tmp: tmp.write_text("".join(lines), encoding="utf-8", newline="\n"), force=True)
     return target
 
 
