@@ -25,23 +25,15 @@ import pytest
 import yaml
 from test_sample import PAPER_TABLE1
 
-from ics_leadership.publish import pipeline
+from ics_leadership.publish import pdf, pipeline
 
 from conftest import ROOT, run_cli
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# Flags for a closed network and a root user (see README, "Browser tests").
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+# Flags for a closed network and a root user: the same ones the PDF step gives chromium.
+CHROMIUM_ARGS = list(pdf.CHROMIUM_ARGS)
 
 #: The conceptual model's page (Figure 1), written on another branch.
 MODEL_PAGE = "notebooks/03_model"
