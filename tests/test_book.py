@@ -127,6 +127,7 @@ def test_every_chapter_is_built_with_its_title(built_book):
         text = _text(page)
         assert "supported" not in text.lower(), page
         assert not re.search(r"(?<![\d.])0\.000(?![\d])", text), page
+        assert "{glue" not in text, page  # a role inside inline code is shown raw, not pasted
     for page in ("notebooks/02_coding.html", "notebooks/30_own_data.html", "notebooks/contribution_relational.html"):
         assert "not evaluated: needs real coded data" in _text(html / page), page
 
