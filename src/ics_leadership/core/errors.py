@@ -22,9 +22,12 @@ class Problem:
     message: str
     row: int | None = None  # 1-based data row (the header is not a row)
     field: str | None = None
+    line: int | None = None  # 1-based line of a text file (YAML), where the row is not the measure
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.line is not None:
+            where.append(f"line {self.line}")
         if self.row is not None:
             # Spreadsheet users look for the line number; the header is line 1.
             where.append(f"row {self.row} (line {self.row + 1})")

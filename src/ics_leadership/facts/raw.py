@@ -6,7 +6,6 @@ naming the file, row (or YAML key) and field of each problem. Nothing here write
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,10 @@ import pandas as pd
 
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import OBSERVATIONS, PARTICIPANTS, read_table, read_yaml
+from ics_leadership.core.schema import OBSERVATIONS, PARTICIPANTS, read_table
+from ics_leadership.core.yamlschema import read_document, schema_problems
 
 STUDY_FILE = "study.yaml"
-_FACT_ID = re.compile(r"[a-z][a-z0-9_]*")
-_CITATION_KEYS = ("authors", "title", "journal", "year", "volume", "issue", "pages", "doi", "licence")
 
 
 @dataclass(frozen=True)
@@ -92,65 +90,26 @@ def load_observations(path: Path | str | None = None) -> pd.DataFrame:
 
 
 def load_study(path: Path | str | None = None) -> StudyFacts:
-    """Load and validate ``study.yaml``: the citation and the study-level facts with locations."""
+    """Load and validate ``study.yaml``: the citation and the study-level facts with locations.
+
+    The structure is checked against ``schemas/study.schema.json``; every problem is listed with
+    its line and field.
+    """
     path = Path(path or paths.raw_dir() / STUDY_FILE)
-    shown = paths.display_path(path)
-    doc = read_yaml(path)
-
-    problems: list[Problem] = []
-    if not isinstance(doc, dict):
-        raise DataValidationError([Problem(shown, "expected a mapping with keys 'citation' and 'facts'")])
-
-    citation = doc.get("citation")
-    if not isinstance(citation, dict):
-        problems.append(Problem(shown, "missing or not a mapping", field="citation"))
-        citation = {}
-    for key in _CITATION_KEYS:
-        if key in citation and citation[key] not in (None, ""):
-            continue
-        problems.append(Problem(shown, "is missing", field=f"citation.{key}"))
-
-    raw_facts = doc.get("facts")
-    facts: dict[str, Fact] = {}
-    if not isinstance(raw_facts, dict) or not raw_facts:
-        problems.append(Problem(shown, "missing, empty or not a mapping", field="facts"))
-        raw_facts = {}
-    for fact_id, body in raw_facts.items():
-        where = f"facts.{fact_id}"
-        if not isinstance(fact_id, str) or not _FACT_ID.fullmatch(fact_id):
-            problems.append(Problem(shown, "fact ids are lower_snake_case", field=where))
-            continue
-        if not isinstance(body, dict):
-            problems.append(Problem(shown, "expected a mapping with label, unit and reports", field=where))
-            continue
-        for key in ("label", "unit"):
-            if not isinstance(body.get(key), str) or not body[key].strip():
-                problems.append(Problem(shown, "is missing or blank", field=f"{where}.{key}"))
-        reports = body.get("reports")
-        if not isinstance(reports, list) or not reports:
-            problems.append(Problem(shown, "needs at least one report (value and location)", field=f"{where}.reports"))
-            continue
-        parsed: list[Report] = []
-        for i, rep in enumerate(reports):
-            rwhere = f"{where}.reports[{i}]"
-            if not isinstance(rep, dict):
-                problems.append(Problem(shown, "expected a mapping with value and location", field=rwhere))
-                continue
-            if rep.get("value") in (None, "", []):
-                problems.append(Problem(shown, "is missing", field=f"{rwhere}.value"))
-            loc = rep.get("location")
-            if not isinstance(loc, str) or not loc.strip():
-                problems.append(
-                    Problem(shown, "is missing: every fact needs its place in the paper", field=f"{rwhere}.location")
-                )
-            unknown = set(rep) - {"value", "location"}
-            if unknown:
-                problems.append(Problem(shown, f"unknown key(s): {', '.join(sorted(unknown))}", field=rwhere))
-            parsed.append(Report(value=rep.get("value"), location=str(loc)))
-        facts[fact_id] = Fact(fact_id, str(body.get("label", "")), str(body.get("unit", "")), tuple(parsed))
+    doc = read_document(path)
+    problems = schema_problems(doc, "study")
     if problems:
         raise DataValidationError(problems)
-    return StudyFacts(citation=dict(citation), facts=facts)
+    facts = {
+        fact_id: Fact(
+            fact_id,
+            body["label"],
+            body["unit"],
+            tuple(Report(value=r["value"], location=r["location"]) for r in body["reports"]),
+        )
+        for fact_id, body in doc.data["facts"].items()
+    }
+    return StudyFacts(citation=dict(doc.data["citation"]), facts=facts)
 
 
 def load_raw(raw_dir: Path | str | None = None) -> RawData:
