@@ -82,7 +82,9 @@ def test_observed_site_without_participants(raw_copy):
 def test_study_fact_without_location(raw_copy):
     replace_in(raw_copy / "study.yaml", '{value: 47, location: "Abstract, Methods"}', "{value: 47}")
     message = _error(raw_copy)
-    assert "study.yaml, field 'facts.non_clinical_leaders.reports[0].location': is missing" in message
+    # The line of the report without a location (the schema's problems point at their node).
+    line = 1 + (raw_copy / "study.yaml").read_text().splitlines().index("      - {value: 47}")
+    assert f"study.yaml, line {line}, field 'facts.non_clinical_leaders.reports[0].location': required" in message
 
 
 def test_study_yaml_syntax_error_gives_line(raw_copy):
@@ -93,7 +95,7 @@ def test_study_yaml_syntax_error_gives_line(raw_copy):
 
 def test_missing_citation_key(raw_copy):
     replace_in(raw_copy / "study.yaml", "  doi: 10.1136/leader-2022-000709\n", "")
-    assert "field 'citation.doi': is missing" in _error(raw_copy)
+    assert "field 'citation.doi': required field is missing" in _error(raw_copy)
 
 
 def test_not_utf8(raw_copy):

@@ -75,10 +75,12 @@ class YamlDocument:
         node = self.root
         line = node.start_mark.line + 1 if node is not None else None
         for step in where:
+            # A mapping's value is shown at its key: a nested block starts on the line after it.
+            key = _key_node(node, str(step)) if isinstance(node, yaml.MappingNode) else None
             node = _child(node, step)
             if node is None:
                 break
-            line = node.start_mark.line + 1
+            line = (key or node).start_mark.line + 1
         return line
 
     def problem(self, where: Location, message: str) -> Problem:
