@@ -216,7 +216,7 @@ def _explain(doc: YamlDocument, error: jsonschema.ValidationError) -> list[Probl
         where.append(str(error.instance))  # the offending key itself, not its mapping
     if kind == "required":
         missing = [name for name in error.validator_value if name not in (error.instance or {})]
-        return [doc.problem([*where, name], "required field is missing") for name in missing]
+        return [doc.problem([*where, name], custom or "required field is missing") for name in missing]
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         patterns = list(error.schema.get("patternProperties", {}))
