@@ -13,8 +13,10 @@ import yaml
 
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.core.errors import DataValidationError
-from ics_leadership.facts.codebook import load_codebook
-from ics_leadership.facts.model import DISPUTED, load_model, parse_model
+from ics_leadership.core.schema import LEVELS
+from ics_leadership.core.yamlschema import dictionary, load_schema, parse_document
+from ics_leadership.facts.codebook import STAGES, load_codebook
+from ics_leadership.facts.model import BASES, DISPUTED, EMPHASES, LAYERS, load_model, parse_model
 from ics_leadership.facts.model_weights import link_weights
 from ics_leadership.figures import model as model_figure
 from ics_leadership.figures import style
@@ -266,6 +268,180 @@ def test_split_graph_is_reported(doc, codebook):
     ) in message
 
 
+#: A small valid model whose line numbers can be counted by hand (line 1 is ``layers:``).
+MINI = """\
+layers:
+  - {id: source, label: Sources, description: d, location: l}
+  - {id: contribution, label: Contributions, description: d, location: l}
+  - {id: effect, label: Effects, description: d, location: l}
+nodes:
+  - id: expertise
+    layer: source
+    label: Clinical expertise
+    description: d
+    location: l
+  - id: insight
+    layer: contribution
+    code: insight
+    label: Analytical insight
+    description: d
+    location: l
+  - id: vision
+    layer: effect
+    label: Shared vision
+    description: d
+    location: l
+links:
+  - source: expertise
+    target: insight
+    basis: stated
+    location: "Discussion, para 3"
+    summary: s
+  - source: insight
+    target: vision
+    basis: inferred
+    location: "Conclusions"
+    summary: s
+    reason: r
+interconnections: {description: d, location: l}
+theories:
+  - id: network_leadership
+    label: Network leadership
+    authors: McGuire
+    reference: 13
+    definition: d
+    location: l
+    elements:
+      - id: engage
+        label: Engage
+        definition: d
+        location: l
+        mappings:
+          - {contribution: insight, basis: stated, location: l}
+domains:
+  - id: procedural
+    label: Procedural
+    covers: [decision-making]
+    description: d
+    location: l
+    mappings: []
+concentration:
+  levels:
+    insight:
+      executive: [{emphasis: concentrated, basis: stated, location: l}]
+      thematic: [{emphasis: present, basis: stated, location: l}]
+      project: [{emphasis: present, basis: stated, location: l}]
+  stages:
+    insight:
+      early: [{emphasis: concentrated, basis: stated, location: l}]
+      later: [{emphasis: not described, basis: stated, location: l}]
+"""
+
+
+def _mini_problems(text: str) -> list[str]:
+    with pytest.raises(DataValidationError) as info:
+        parse_model(parse_document(text, "model.yaml"))
+    return [str(p) for p in info.value.problems]
+
+
+def test_the_small_model_is_valid():
+    model = parse_model(parse_document(MINI, "model.yaml"))
+    assert [n.id for n in model.nodes] == ["expertise", "insight", "vision"]
+    assert model.theories[0].reference == "13"  # a number in YAML, text in the model
+
+
+def test_several_problems_at_once_each_with_its_line():
+    text = (
+        MINI.replace("label: Shared vision", 'label: "  "')
+        .replace("    layer: effect\n", "    layer: effects\n")
+        .replace("    reason: r\n", "")
+        .replace("target: insight", "target: insights")
+    )
+    assert _mini_problems(text) == [
+        # expertise's only link now points nowhere, so it is unlinked and insight has no source
+        "model.yaml, line 6, field 'nodes[0]': node 'expertise' (source): is not connected: "
+        "no link starts or ends here",
+        "model.yaml, line 11, field 'nodes[1]': node 'insight' (contribution): "
+        "has no incoming link from layer 'source'",
+        "model.yaml, line 18, field 'nodes[2].layer': 'effects' is not one of: source, contribution, effect",
+        "model.yaml, line 19, field 'nodes[2].label': must not be blank",
+        "model.yaml, line 24, field 'links[0].target': link 0 (expertise \u2192 insights): unknown node 'insights' "
+        "(not in nodes)",
+        "model.yaml, line 28, field 'links[1].reason': an inferred link needs a one-line reason",
+    ]
+
+
+def test_unknown_key_points_at_the_keys_line():
+    text = MINI.replace("    reason: r\n", "    reason: r\n    colour: red\n")
+    assert _mini_problems(text) == [
+        "model.yaml, line 34, field 'links[1].colour': unknown field "
+        "(allowed: basis, location, note, reason, source, summary, target, via)"
+    ]
+
+
+def test_link_to_a_missing_node_names_the_links_line():
+    text = MINI.replace("  - source: insight\n", "  - source: insights\n")
+    assert _mini_problems(text) == [
+        # what follows from it: the contribution has no effect, the effect no link
+        "model.yaml, line 11, field 'nodes[1]': node 'insight' (contribution): has no outgoing link to layer 'effect'",
+        "model.yaml, line 17, field 'nodes[2]': node 'vision' (effect): is not connected: no link starts or ends here",
+        "model.yaml, line 28, field 'links[1].source': link 1 (insights \u2192 vision): unknown node 'insights' "
+        "(not in nodes)",
+    ]
+
+
+def test_cycle_is_found_with_the_closing_links_line():
+    back = "  - {source: vision, target: insight, basis: stated, location: l, summary: back}\n"
+    text = MINI.replace("interconnections:", back + "interconnections:")
+    assert _mini_problems(text) == [
+        "model.yaml, line 34, field 'links[2]': link 2 (vision \u2192 insight): goes from layer 'effect' to layer "
+        "'contribution'; links go from one layer to the next only (source \u2192 contribution \u2192 effect)",
+        "model.yaml, line 34, field 'links[2]': link 2 (vision \u2192 insight) closes a cycle: "
+        "insight \u2192 vision \u2192 insight",
+    ]
+
+
+def test_cross_references_and_repeats_are_reported_at_their_lines():
+    text = (
+        MINI.replace("  - id: vision\n", "  - id: insight\n")
+        .replace("mappings: []", "mappings: [{contribution: relational, basis: inferred, location: l}]")
+        .replace("insight:\n      early", "insightful:\n      early")
+        .replace("  - {id: source, label: Sources", "  - {id: effect, label: Sources")
+    )
+    assert _mini_problems(text) == [
+        "model.yaml, line 1, field 'layers': must list the layers source, contribution, effect in this order "
+        "(found ['effect', 'contribution', 'effect'])",
+        "model.yaml, line 11, field 'nodes[1]': node 'insight' (contribution): has no outgoing link to layer 'effect'",
+        "model.yaml, line 17, field 'nodes[2].id': node 'insight': duplicate node id (first at nodes[1])",
+        "model.yaml, line 29, field 'links[1].target': link 1 (insight \u2192 vision): "
+        "unknown node 'vision' (not in nodes)",
+        "model.yaml, line 55, field 'domains[0].mappings[0].reason': an inferred mapping needs a reason",
+        "model.yaml, line 55, field 'domains[0].mappings[0].contribution': unknown contribution 'relational' "
+        "(one of: insight)",
+        "model.yaml, line 62, field 'concentration.stages.insight': contribution 'insight' is missing",
+        "model.yaml, line 63, field 'concentration.stages.insightful': unknown contribution 'insightful' "
+        "(one of: insight)",
+    ]
+
+
+def test_schema_and_code_share_one_vocabulary():
+    defs = load_schema("model")["$defs"]
+    assert tuple(defs["layer_id"]["enum"]) == LAYERS
+    assert tuple(defs["basis"]["enum"]) == BASES
+    assert tuple(defs["reports"]["items"]["properties"]["emphasis"]["enum"]) == EMPHASES
+    concentration = load_schema("model")["properties"]["concentration"]["properties"]
+    assert tuple(concentration["levels"]["additionalProperties"]["required"]) == LEVELS
+    assert tuple(concentration["stages"]["additionalProperties"]["required"]) == STAGES
+
+
+def test_data_dictionary_describes_every_field_of_the_model():
+    table = dictionary("model")
+    assert table["description"].str.len().min() > 10
+    row = table.set_index("field").loc["links[].basis"]
+    assert (row["required"], row["allowed values"]) == ("yes", "stated, inferred")
+    assert "concentration.levels.<contribution id>.<level>[].emphasis" in set(table["field"])
+
+
 def test_load_model_names_the_file_and_cross_checks_the_codebook(raw_copy):
     path = raw_copy / "model.yaml"
     text = path.read_text(encoding="utf-8").replace("code: relational", "code: relationships", 1)
@@ -276,6 +452,8 @@ def test_load_model_names_the_file_and_cross_checks_the_codebook(raw_copy):
         "field 'nodes[7].code': node 'relational': code 'relationships' is not a contribution of the codebook"
         in str(info.value)
     )
+    [problem] = [p for p in info.value.problems if p.field == "nodes[7].code"]
+    assert problem.line == text.splitlines().index("    code: relationships") + 1  # the line a reader edits
     path.write_text("nodes: [unclosed\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match="model.yaml: not valid YAML at line 2"):
         load_model(path)

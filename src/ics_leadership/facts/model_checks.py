@@ -175,7 +175,9 @@ def _graph(doc: YamlDocument, layer_of: dict[str, str], edges: list[Edge]) -> li
     for cycle, (i, src, tgt) in _cycles(out):
         path = f" {ARROW} ".join([*cycle, cycle[0]])
         problems.append(doc.problem(("links", i), f"{_name(i, src, tgt)} closes a cycle: {path}"))
-    positions = {n.get("id"): i for i, n in _entries(doc.data, "nodes")}
+    positions: dict[str, int] = {}
+    for i, entry in _entries(doc.data, "nodes"):
+        positions.setdefault(entry.get("id"), i)  # a repeated id is reported at its first node
     for node, layer in layer_of.items():
         where, who = ("nodes", positions[node]), f"node '{node}' ({layer}):"
         if not out[node] and not into[node]:
