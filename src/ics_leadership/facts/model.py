@@ -84,7 +84,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Model(ModelTables):
-    """The validated conceptual model."""
+    """The validated conceptual model: its parts, look-ups and counts; its tables come from :class:`ModelTables`."""
 
     layers: tuple[Layer, ...]
     nodes: tuple[Node, ...]

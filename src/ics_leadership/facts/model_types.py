@@ -32,6 +32,8 @@ ARROW = "\u2192"
 
 @dataclass(frozen=True)
 class Layer:
+    """One column of the figure."""
+
     id: str
     label: str
     description: str
@@ -81,6 +83,8 @@ class Mapping:
 
 @dataclass(frozen=True)
 class TheoryElement:
+    """A task, style or capability a theory names, and the contributions related to it."""
+
     id: str
     label: str
     definition: str
@@ -91,6 +95,8 @@ class TheoryElement:
 
 @dataclass(frozen=True)
 class Theory:
+    """A leadership theory that framed the study, with its elements."""
+
     id: str
     label: str
     authors: str
@@ -102,6 +108,8 @@ class Theory:
 
 @dataclass(frozen=True)
 class Domain:
+    """A domain (structural, procedural, ideational) and the contributions related to it."""
+
     id: str
     label: str
     covers: tuple[str, ...]
