@@ -165,7 +165,7 @@ def test_evidence_section_labels_synthetic_data_everywhere(model, codebook, code
     banner, message, figure, weights = model_page.evidence_section(model, evidence)
     try:
         assert SYNTHETIC_LABEL in banner.data and "in the section below is computed from it" in banner.data
-        assert "Coded data: test fixture (5 participants, 5 documents, 4 codings)." in banner.data
+        assert "test fixture (5 participants, 5 documents, 4 codings)." in banner.data
         assert message == evidence.weights.message
         assert figure.synthetic and figure.shown_alt.startswith(SYNTHETIC_LABEL + ". Diagram in three columns")
         assert "Representation to Legitimacy (3 participants)" in figure.alt

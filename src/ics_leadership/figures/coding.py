@@ -263,11 +263,11 @@ def prevalence_figure(summary) -> CaptionedFigure:
 
 def prevalence_table(summary, by: str) -> CaptionedTable:
     """Participant prevalence of every code by ``"level"`` or ``"site"``."""
-    name = {"level": "governance level"}.get(by, by)
+    name, where = {"level": ("governance level", "at the level")}.get(by, (by, f"at the {by}"))
     return CaptionedTable(
         prevalence_matrix(summary.prevalence, by),
-        f"Participant prevalence by {name}: clinical leaders expressing each code of those in the group, "
-        "share (Wilson 95% CI).",
+        f"Participant prevalence by {name}: clinical leaders expressing each code, of those {where}, "
+        "with the share and its Wilson 95% interval.",
         index=True,
         synthetic=summary.synthetic,
     )

@@ -97,8 +97,8 @@ def prevalence_table(coded: CodedData | None, codebook: Codebook, contribution: 
     label = codebook.contribution(contribution).label
     return CaptionedTable(
         prevalence_matrix(by_level, "level", code=contribution),
-        f"{label}: clinical leaders expressing it and each of its activities, of those at each level: "
-        "share (Wilson 95% CI).",
+        f"{label}: clinical leaders expressing it and each of its activities, of those at the level, "
+        "with the share and its Wilson 95% interval.",
         index=True,
         synthetic=coded.synthetic,
     )

@@ -178,7 +178,7 @@ def evidence_section(model: Model, evidence: Evidence | None) -> list[Any]:
         return [NO_CODED_DATA]
     coded, weights = evidence.coded, evidence.weights
     described = (
-        f"Coded data: {coded.description.rstrip('.')} ({weights.n_participants} participants, "
+        f"{coded.description.rstrip('.')} ({weights.n_participants} participants, "
         f"{len(coded.documents)} documents, {len(coded.codings)} codings)."
     )
     items: list[Any] = [

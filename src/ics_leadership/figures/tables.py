@@ -148,11 +148,11 @@ def banner(synthetic: bool, description: str, section: bool = False) -> HTML:
     the section below it, not the whole page.
     """
     if synthetic:
-        where = "the section below" if section else "this page"
+        where = "in the section below" if section else "on this page"
         return HTML(
             '<div class="admonition warning compendium-banner" role="note">'
             f'<p class="admonition-title">{html.escape(SYNTHETIC_LABEL)}</p>'
-            f"<p>{html.escape(description)} Every table and figure in {where} is computed from it: "
+            f"<p>{html.escape(description)} Every table and figure {where} is computed from it: "
             "they show how the analysis works, not what the study found.</p></div>"
         )
     return HTML(
