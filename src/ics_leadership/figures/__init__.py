@@ -1,8 +1,12 @@
 """Figures and tables for pages: accessible styles, the coding and model figures, captioned tables.
 
 Modules: :mod:`.style` (palette, print sizes, the synthetic-data label, shared plot helpers),
-:mod:`.coding` (theme coding figures), :mod:`.model` (Figure 1 and concentration charts), :mod:`.sample`
-(the sample page's composition and observation figures), :mod:`.tables` (captioned tables for pages).
+:mod:`.tables` (captioned tables and figures for pages, and how a notebook shows them),
+:mod:`.canvas` (a drawing surface measured in inches), :mod:`.layering` (Figure 1's box order),
+:mod:`.model` (Figure 1), :mod:`.concentration` (where each contribution concentrates),
+:mod:`.sample` (the sample page's figures), :mod:`.coding` (the theme coding page's figures and
+tables), :mod:`.model_page` and :mod:`.contribution` (the model page's and a contribution page's
+captioned figures and tables).
 The names of :mod:`.style` are also importable from here, as they were when this was one module
 (``ics_leadership.figures``), for one release.
 """

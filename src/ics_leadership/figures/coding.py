@@ -1,12 +1,24 @@
-"""Figures of notebook 02 (theme coding summaries), drawn from a :class:`CodingSummary`."""
+"""Figures and tables of the theme coding page (notebook 02), drawn from a :class:`CodingSummary`.
+
+The ``plot_*`` functions draw and the ``*_alt_text`` functions describe; the ``*_figure`` and
+``*_table`` functions return each figure or table with its caption (and alt text) as one
+:class:`~ics_leadership.figures.tables.CaptionedFigure` or
+:class:`~ics_leadership.figures.tables.CaptionedTable`, labelled synthetic when the data are, for the
+page to show. :func:`prevalence_cell` and :func:`prevalence_matrix` are the one way prevalence is
+written in a table, here and on each contribution's page.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from ics_leadership.core.schema import LEVELS
+from ics_leadership.facts import claims, demo_corpus
 from ics_leadership.figures import style as figures
+from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
 
 
 def _finish(fig: plt.Figure, synthetic: bool) -> plt.Figure:
@@ -120,3 +132,213 @@ def contingency_frame(tables: dict[str, pd.DataFrame], name: str) -> pd.DataFram
     t["Total"] = t.sum(axis=1)
     t.loc["Total"] = t.sum(axis=0)
     return t
+
+
+# --------------------------------------------------------------------------------------------------
+# Prevalence as written in tables
+# --------------------------------------------------------------------------------------------------
+
+
+def prevalence_cell(expressing: int, participants: int, low: float, high: float) -> str:
+    """One prevalence as a table cell: ``"3 of 10: 30% (11% to 60%)"``.
+
+    A group without participants has no share: ``"0 of 0"``.
+    """
+    if participants == 0:
+        return f"{expressing} of 0"
+    share = expressing / participants
+    return f"{expressing} of {participants}: {share:.0%} ({low:.0%} to {high:.0%})"
+
+
+def prevalence_matrix(prevalence: pd.DataFrame, by: str, code: str | None = None) -> pd.DataFrame:
+    """Codes (rows) by the groups of ``by`` (columns), each cell a :func:`prevalence_cell`.
+
+    Parameters
+    ----------
+    prevalence
+        The long table of :func:`ics_leadership.coding.prevalence.prevalence` (rows of every ``by``).
+    by
+        ``"level"`` or ``"site"``: which rows to show; the columns keep the table's group order.
+    code
+        Only this contribution and its activities, rows labelled by label alone (a contribution's
+        page); default every code, rows labelled by kind and label.
+    """
+    rows = prevalence[prevalence["by"] == by]
+    if code is not None:
+        rows = rows[(rows["code"] == code) | rows["code"].str.startswith(code + "/")]
+    rows = rows.assign(
+        cell=[
+            prevalence_cell(k, n, lo, hi)
+            for k, n, lo, hi in zip(rows["expressing"], rows["participants"], rows["ci_low"], rows["ci_high"])
+        ]
+    )
+    index = ["kind", "label"] if code is None else "label"
+    matrix = rows.pivot_table(index=index, columns="group", values="cell", aggfunc="first", sort=False)
+    return matrix.rename_axis(columns="") if code is None else matrix.rename_axis(index="", columns="")
+
+
+# --------------------------------------------------------------------------------------------------
+# The page: each figure and table with its caption
+# --------------------------------------------------------------------------------------------------
+
+
+def page_values(summary) -> dict[str, object]:
+    """The numbers the page's text quotes (glued by the notebook), by name."""
+    cods = summary.coded.codings
+    overall = summary.prevalence[summary.prevalence["by"] == "overall"]["participants"]
+    sat = summary.saturation
+    return {
+        "data_label": summary.data_source,
+        "n_documents": len(summary.coded.documents),
+        "n_codings": len(cods),
+        "n_coders": int(cods["coder"].nunique()),
+        "primary_coder": summary.coder,
+        "n_primary_codings": len(summary.codings),
+        "n_participants": int(overall.iloc[0]) if len(overall) else 0,
+        "n_double_coded": int(cods.groupby("document_id")["coder"].nunique().ge(2).sum()),
+        "saturation_point": sat.point if sat.point is not None else "not reached",
+    }
+
+
+def notes(summary) -> str | None:
+    """On the user's own data, what was left out or cannot be computed, as a Markdown list."""
+    if not summary.notes or summary.synthetic:
+        return None
+    return "\n".join(f"- **Note:** {note}" for note in summary.notes)
+
+
+def corpus_table(summary) -> CaptionedTable:
+    """Documents by source type and site, with totals."""
+    corpus = summary.coded.documents.pivot_table(
+        index="source_type",
+        columns="site",
+        values="document_id",
+        aggfunc="count",
+        fill_value=0,
+        margins=True,
+        margins_name="Total",
+    )
+    return CaptionedTable(corpus, "Documents by source type and site.", index=True, synthetic=summary.synthetic)
+
+
+def assumptions_table(summary, raw_dir: Path | str) -> CaptionedTable | None:
+    """The assumptions the synthetic corpus was generated from (None for other data)."""
+    if not summary.synthetic:
+        return None
+    assumptions = demo_corpus.load_assumptions(Path(raw_dir) / demo_corpus.ASSUMPTIONS_FILE)
+    return CaptionedTable(
+        assumptions.table,
+        "Assumptions the synthetic corpus was generated from, each with the passage "
+        "of the paper it encodes or the reason for it (data/raw/synthetic_assumptions.yaml).",
+        synthetic=True,
+    )
+
+
+def mapping_table(summary) -> CaptionedTable | None:
+    """What the mapping did with each project code (None without a mapping)."""
+    if summary.mapping_report is None:
+        return None
+    return CaptionedTable(
+        summary.mapping_report, "What the mapping did with each project code.", synthetic=summary.synthetic
+    )
+
+
+def frequencies_table(summary) -> CaptionedTable:
+    return CaptionedTable(
+        summary.frequencies.drop(columns="code"),
+        "Coded segments, documents and participants per contribution and activity.",
+        synthetic=summary.synthetic,
+    )
+
+
+def prevalence_figure(summary) -> CaptionedFigure:
+    return CaptionedFigure(
+        plot_prevalence_by_level(summary),
+        "coding_prevalence_by_level",
+        caption="Participant prevalence of each contribution by governance level, with Wilson 95% intervals.",
+        alt=prevalence_alt_text(summary),
+        synthetic=summary.synthetic,
+    )
+
+
+def prevalence_table(summary, by: str) -> CaptionedTable:
+    """Participant prevalence of every code by ``"level"`` or ``"site"``."""
+    name, where = {"level": ("governance level", "at the level")}.get(by, (by, f"at the {by}"))
+    return CaptionedTable(
+        prevalence_matrix(summary.prevalence, by),
+        f"Participant prevalence by {name}: clinical leaders expressing each code, of those {where}, "
+        "with the share and its Wilson 95% interval.",
+        index=True,
+        synthetic=summary.synthetic,
+    )
+
+
+def association_table(summary) -> CaptionedTable:
+    return CaptionedTable(
+        summary.association, "Association of contribution with governance level.", synthetic=summary.synthetic
+    )
+
+
+def contingency_table(summary) -> CaptionedTable:
+    return CaptionedTable(
+        contingency_frame(summary.contingency, "segments: all contributions"),
+        "Coded segments by contribution and governance level (the table behind the last test).",
+        index=True,
+        synthetic=summary.synthetic,
+    )
+
+
+def cooccurrence_figure(summary) -> CaptionedFigure:
+    return CaptionedFigure(
+        plot_cooccurrence(summary),
+        "coding_cooccurrence",
+        caption="Co-occurrence of activities: overlapping spans (a) and same document (b).",
+        alt=cooccurrence_alt_text(summary),
+        synthetic=summary.synthetic,
+    )
+
+
+def agreement_table(summary) -> CaptionedTable | str:
+    """Inter-coder agreement per code, or a sentence saying why there is none."""
+    if summary.agreement.empty:
+        return "No document was coded by two coders, so agreement cannot be computed."
+    return CaptionedTable(summary.agreement, "Inter-coder agreement per code.", synthetic=summary.synthetic)
+
+
+def saturation_figure(summary) -> CaptionedFigure:
+    s = summary.saturation
+    return CaptionedFigure(
+        plot_saturation(summary),
+        "coding_saturation",
+        caption=(
+            f"Code saturation (base {s.base_size} interviews, runs of {s.run_length}, threshold {s.threshold:.0%})."
+        ),
+        alt=saturation_alt_text(summary),
+        synthetic=summary.synthetic,
+    )
+
+
+def saturation_table(summary, rows: int = 12) -> CaptionedTable:
+    return CaptionedTable(
+        summary.saturation.runs.head(rows),
+        "New information in the first runs after the base (all runs in data/derived/coding/saturation.csv).",
+        synthetic=summary.synthetic,
+    )
+
+
+def claims_table(summary) -> CaptionedTable:
+    return CaptionedTable(
+        claims.for_display(summary.claims),
+        "Claims ledger: the paper's claims about variation, the test each gets and its status "
+        "(all columns in data/derived/coding/claims.csv).",
+        synthetic=summary.synthetic,
+    )
+
+
+def evidence_tables(summary) -> list[CaptionedTable]:
+    """The evidence behind each claim that has any, one table per claim."""
+    return [
+        CaptionedTable(table, f"Evidence for claim {claim_id}.", synthetic=summary.synthetic)
+        for claim_id, table in summary.evidence.items()
+        if not table.empty
+    ]

@@ -1,4 +1,4 @@
-"""Drawing the conceptual model (Figure 1) and its concentration grid with matplotlib.
+"""Drawing the conceptual model (Figure 1) with matplotlib, and its text alternative.
 
 The diagram is laid out from the data: three columns (one per layer), boxes ordered within each
 column to minimise crossing links (ties keep the file's order; exact for models the size of the
@@ -10,7 +10,10 @@ inferred links dashed; the legend says so, and nothing depends on colour alone.
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew; save it with
 :func:`ics_leadership.figures.style.save_figure` (byte-identical across runs) or show it with
-:func:`ics_leadership.figures.tables.save_and_show`.
+:func:`ics_leadership.figures.tables.save_and_show`. The grid of where each contribution
+concentrates is drawn by :mod:`ics_leadership.figures.concentration` (its two functions are also
+importable from here, as before); the page's captioned figures and tables are in
+:mod:`ics_leadership.figures.model_page`.
 """
 
 from __future__ import annotations
@@ -22,15 +25,14 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.lines import Line2D
-from matplotlib.patches import FancyBboxPatch, Patch, Polygon, Rectangle
-from matplotlib.transforms import Bbox
+from matplotlib.patches import FancyBboxPatch, Polygon
 
-from ics_leadership.core.schema import LEVELS
-from ics_leadership.facts.codebook import STAGES, Codebook
-from ics_leadership.facts.model import DISPUTED, LAYERS, Model
+from ics_leadership.facts.model import LAYERS, Model
 from ics_leadership.facts.model_weights import LinkWeights
 from ics_leadership.figures import layering
 from ics_leadership.figures import style as figures
+from ics_leadership.figures.canvas import FONT_HEADER, FONT_SMALL, canvas, fit, tint
+from ics_leadership.figures.concentration import concentration_alt_text, concentration_figure  # noqa: F401  (old home)
 
 # Geometry in inches (the axes use one data unit per inch).
 BOX_W = 1.5
@@ -42,8 +44,6 @@ PORT_SPREAD = 0.62  # fraction of the box height over which link ends are spread
 HEAD_LEN = 0.09
 HEAD_HALF_W = 0.045
 FONT_BOX = 8.5
-FONT_HEADER = 9
-FONT_SMALL = 7.5
 
 #: Fill of each layer's boxes: Okabe-Ito hues lightened so black text stays readable; the
 #: lightness differs by layer, so the columns stay distinct in greyscale too.
@@ -52,48 +52,6 @@ LAYER_TINT = {"source": 0.25, "contribution": 0.7, "effect": 0.32}  # greyscale 
 STATED_STYLE = {"color": "#000000", "linestyle": "-"}
 INFERRED_STYLE = {"color": "#555555", "linestyle": (0, (4, 2.5))}
 UNWEIGHTED_COLOUR = "#8a8a8a"
-
-
-def _blank(ax: plt.Axes) -> None:
-    """No axis, frame or background: the saved figure is cropped to what is drawn."""
-    ax.axis("off")
-    ax.patch.set_visible(False)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-
-
-def _fit(fig: plt.Figure, ax: plt.Axes, pad: float = 0.04) -> None:
-    """Crop the figure to what is drawn, keeping one data unit to one inch.
-
-    (``bbox_inches="tight"`` would keep the whole axes box, drawn or not.)
-    """
-    renderer = fig.canvas.get_renderer()
-    artists = [*ax.texts, *ax.patches, *ax.lines, *([ax.get_legend()] if ax.get_legend() else [])]
-    extent = Bbox.union([a.get_window_extent(renderer) for a in artists])
-    (x0, y0), (x1, y1) = ax.transData.inverted().transform([[extent.x0, extent.y0], [extent.x1, extent.y1]])
-    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    fig.set_size_inches(round(x1 - x0, 3), round(y1 - y0, 3))
-    ax.set_position((0, 0, 1, 1))
-
-
-def _canvas(y_top: float, y_bottom: float) -> tuple[plt.Figure, plt.Axes]:
-    """A figure at print width whose axes measure inches, to be cropped by :func:`_fit`."""
-    height = y_top - y_bottom
-    fig = plt.figure(figsize=(figures.PRINT_WIDTH_IN, height))
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, figures.PRINT_WIDTH_IN)
-    ax.set_ylim(y_bottom, y_top)
-    ax.set_aspect("equal")
-    _blank(ax)
-    return fig, ax
-
-
-def _tint(hex_colour: str, amount: float) -> tuple[float, float, float]:
-    """``hex_colour`` mixed with white; ``amount`` is the share of the colour."""
-    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
-    return tuple(round(1 - amount * (1 - c), 4) for c in rgb)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -214,7 +172,7 @@ def _box(ax: plt.Axes, box: Box, label: str, layer: str) -> None:
             BOX_W,
             BOX_H,
             boxstyle="round,pad=0,rounding_size=0.07",
-            facecolor=_tint(LAYER_FILL[layer], LAYER_TINT[layer]),
+            facecolor=tint(LAYER_FILL[layer], LAYER_TINT[layer]),
             edgecolor="#000000",
             linewidth=0.8,
             zorder=4,
@@ -260,7 +218,7 @@ def draw_model(model: Model, weights: LinkWeights | None = None, title: str | No
     boxes, top = layout(model)
     ports = _ports(model, boxes)
     bottom = min(box.y for box in boxes.values())
-    fig, ax = _canvas(top + 1.5, bottom - 1.5)
+    fig, ax = canvas(top + 1.5, bottom - 1.5)
     header_y = top + BOX_H / 2 + HEADER_GAP / 2
     if title:
         ax.text(0, header_y + 0.32, title, ha="left", va="bottom", fontsize=10, fontweight="bold")
@@ -302,7 +260,7 @@ def draw_model(model: Model, weights: LinkWeights | None = None, title: str | No
     for nid, box in boxes.items():
         _box(ax, box, model.label(nid), model.node(nid).layer)
     _legend(ax, bottom - BOX_H / 2 - 0.08, weights)
-    _fit(fig, ax)
+    fit(fig, ax)
     return fig
 
 
@@ -405,153 +363,3 @@ def alt_text(model: Model, weights: LinkWeights | None = None) -> str:
             listed = "; ".join(describe(lk) for lk in links)
             parts.append(f"Links {name} ({len(links)}, {style} arrows): {listed}.")
     return " ".join(parts)
-
-
-# --------------------------------------------------------------------------------------------------
-# Where contributions concentrate
-# --------------------------------------------------------------------------------------------------
-
-#: Shade and text colour of each emphasis; darker means stronger, readable in greyscale.
-EMPHASIS_STYLE = {
-    "concentrated": {"facecolor": figures.OKABE_ITO[0], "color": "white", "hatch": ""},
-    "present": {"facecolor": _tint(figures.OKABE_ITO[4], 0.4), "color": "black", "hatch": ""},
-    "less pronounced": {"facecolor": "#f2f2f2", "color": "black", "hatch": ""},
-    "not described": {"facecolor": "white", "color": "#444444", "hatch": ""},
-    DISPUTED: {"facecolor": "white", "color": "black", "hatch": "///"},
-}
-
-
-def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.Figure:
-    """A grid of contributions (rows) by governance level and stage (columns), each cell in words.
-
-    Cells are shaded by emphasis (darker is stronger) and always carry the emphasis as text; a
-    cell whose reports disagree is hatched; a cell resting on our inference is marked with a dagger.
-    """
-    contributions = model.nodes_in("contribution")
-    level_labels = [codebook.levels[lvl]["label"] if codebook else lvl.capitalize() for lvl in LEVELS]
-    stage_labels = [codebook.stages[s]["label"] if codebook else s.capitalize() for s in STAGES]
-    columns = [("levels", k, lab) for k, lab in zip(LEVELS, level_labels)] + [
-        ("stages", k, lab) for k, lab in zip(STAGES, stage_labels)
-    ]
-    cell_w, cell_h, label_w, gap = 0.94, 0.44, 1.45, 0.14
-    top = 0.0  # top edge of the first row of cells
-    fig, ax = _canvas(1.2, -cell_h * len(contributions) - 1.2)
-
-    def x_of(j: int) -> float:
-        return label_w + cell_w * j + (gap if j >= len(LEVELS) else 0)
-
-    for first, count, heading in ((0, len(LEVELS), "Governance level"), (len(LEVELS), len(STAGES), "Stage of change")):
-        ax.text(
-            x_of(first) + cell_w * count / 2,
-            top + 0.52,
-            heading,
-            ha="center",
-            va="bottom",
-            fontsize=FONT_HEADER,
-            fontweight="bold",
-        )
-    for j, (_, _, lab) in enumerate(columns):
-        ax.text(
-            x_of(j) + cell_w / 2,
-            top + 0.05,
-            "\n".join(textwrap.wrap(lab, 14, break_long_words=False)),
-            ha="center",
-            va="bottom",
-            fontsize=FONT_SMALL,
-            linespacing=1.1,
-        )
-    used, any_inferred = [], False
-    for i, node in enumerate(contributions):
-        y = top - (i + 1) * cell_h
-        ax.text(
-            label_w - 0.08,
-            y + cell_h / 2,
-            "\n".join(textwrap.wrap(node.label, 18)),
-            ha="right",
-            va="center",
-            fontsize=FONT_SMALL + 0.5,
-            linespacing=1.1,
-        )
-        for j, (dimension, key, _) in enumerate(columns):
-            shown, inferred = model.concentration_cell(dimension, node.code, key)
-            any_inferred |= inferred
-            used.append(shown)
-            st = EMPHASIS_STYLE[shown]
-            ax.add_patch(
-                Rectangle(
-                    (x_of(j), y),
-                    cell_w,
-                    cell_h,
-                    facecolor=st["facecolor"],
-                    hatch=st["hatch"],
-                    edgecolor="#000000",
-                    linewidth=0.6,
-                )
-            )
-            if shown == DISPUTED:  # name what the reports say, not only that they differ
-                reports = model.concentration[dimension][node.code][key]
-                text = " vs\n".join(dict.fromkeys(r.emphasis for r in reports)).capitalize()
-            else:
-                text = "\n".join(textwrap.wrap(shown.capitalize(), 14))
-            text += "\u2020" if inferred else ""
-            bbox = {"boxstyle": "round,pad=0.12", "facecolor": "white", "edgecolor": "none"} if st["hatch"] else None
-            ax.text(
-                x_of(j) + cell_w / 2,
-                y + cell_h / 2,
-                text,
-                ha="center",
-                va="center",
-                fontsize=FONT_SMALL - 0.5,
-                color=st["color"],
-                bbox=bbox,
-                linespacing=1.05,
-            )
-    shown_styles = [e for e in EMPHASIS_STYLE if e in used]
-    handles = [
-        Patch(
-            facecolor=EMPHASIS_STYLE[e]["facecolor"],
-            edgecolor="black",
-            hatch=EMPHASIS_STYLE[e]["hatch"],
-            linewidth=0.6,
-            label=e.capitalize(),
-        )
-        for e in shown_styles
-    ]
-    y_legend = top - len(contributions) * cell_h - 0.06
-    ax.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(label_w - 0.1, y_legend),
-        bbox_transform=ax.transData,
-        ncol=len(handles),
-        frameon=False,
-        fontsize=FONT_SMALL - 0.5,
-        handlelength=1.6,
-        columnspacing=1.2,
-        handletextpad=0.5,
-        borderaxespad=0,
-    )
-    if any_inferred:
-        ax.text(
-            label_w,
-            y_legend - 0.3,
-            "\u2020 Rests on the compendium's reading of the paper, not a direct statement.",
-            ha="left",
-            va="top",
-            fontsize=FONT_SMALL - 0.5,
-        )
-    _fit(fig, ax)
-    return fig
-
-
-def concentration_alt_text(model: Model, codebook: Codebook | None = None) -> str:
-    """A text alternative to :func:`concentration_figure`, cell by cell."""
-    matrix = model.concentration_matrix(codebook)
-    rows = []
-    for contribution, row in matrix.iterrows():
-        cells = ", ".join(f"{col}: {value}" for col, value in row.items())
-        rows.append(f"{contribution}: {cells}")
-    return (
-        "Grid of the four contributions by governance level (executive, thematic, project) and stage of "
-        "change (early, later), each cell naming the emphasis the paper gives. " + "; ".join(rows) + "."
-    )

@@ -1,8 +1,13 @@
 """Figures of the sample page (notebook 01): who took part and how much was observed.
 
-Each figure comes with its text alternative, built from the same data so the two cannot drift.
-The data are :mod:`ics_leadership.facts.sample`'s (the tidy composition and the head counts);
-this module only draws them.
+Also the numbers the sample and Methods pages quote in their text (:func:`observation_values`,
+:func:`findings_values`, :func:`methods_values`).
+
+Each figure comes with its text alternative, built from the same data so the two cannot drift;
+:func:`composition_figure` and :func:`observation_figure` return each with its caption and alt
+text as a :class:`~ics_leadership.figures.tables.CaptionedFigure` for the page. The data are
+:mod:`ics_leadership.facts.sample`'s (the tidy composition and the head counts); this module only
+draws them.
 """
 
 from __future__ import annotations
@@ -11,8 +16,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ics_leadership.core.schema import LEVELS, SITES
+from ics_leadership.facts import consistency, raw
 from ics_leadership.facts.sample import SITE_LABELS, composition, counts
 from ics_leadership.figures import style as figures
+from ics_leadership.figures.tables import CaptionedFigure
 
 
 def plot_composition(participants: pd.DataFrame) -> plt.Figure:
@@ -79,3 +86,68 @@ def observation_alt_text(observations: pd.DataFrame) -> str:
         + ", ".join(f"{SITE_LABELS[s]} {h:g} hours" for s, h in zip(observations["site"], observations["hours"]))
         + "."
     )
+
+
+def composition_figure(participants: pd.DataFrame) -> CaptionedFigure:
+    """The sample page's composition figure with its caption and alt text."""
+    return CaptionedFigure(
+        plot_composition(participants),
+        "sample_composition",
+        caption=(
+            f"Composition of the sample (n = {len(participants)}) from Table 1. Professions are read from "
+            "role titles. Colours are colour-blind safe and each category also has its own hatching."
+        ),
+        alt=composition_alt_text(participants),
+    )
+
+
+def observation_figure(observations: pd.DataFrame) -> CaptionedFigure:
+    """The sample page's observation-hours figure with its caption and alt text."""
+    return CaptionedFigure(
+        plot_observation_hours(observations),
+        "observation_hours",
+        caption="Hours of non-participant observation by STP, as stated in the Methods.",
+        alt=observation_alt_text(observations),
+    )
+
+
+def observation_values(observations: pd.DataFrame) -> dict[str, object]:
+    """The observation numbers the page's text quotes: the total hours (a whole number when whole)."""
+    hours = float(observations["hours"].sum())
+    return {"hours_total": int(hours) if hours.is_integer() else hours}
+
+
+def findings_values(checks: pd.DataFrame) -> dict[str, object]:
+    """For each fact the paper states differently, its stated and recomputed values joined with "and".
+
+    Keys ``<fact>_values`` and ``<fact>_recomputed``, plus ``n_findings``; the page's "Reading the
+    findings" quotes them.
+    """
+    found = consistency.findings(checks)
+    values: dict[str, object] = {"n_findings": len(found)}
+    for fact in found["fact"]:
+        values[f"{fact}_values"] = " and ".join(consistency.distinct_values(checks, fact, "paper"))
+        values[f"{fact}_recomputed"] = " and ".join(consistency.distinct_values(checks, fact, "recomputed"))
+    return values
+
+
+def methods_values(data) -> dict[str, object]:
+    """The numbers the Methods page's text quotes, from the study facts and the observations.
+
+    ``fact_<id>`` is each fact's value, or its distinct stated values joined by "or" where the
+    paper states it differently (year ranges with an en dash); ``hours_<site>`` the hours observed.
+    """
+    values: dict[str, object] = {}
+    for fact in data.study.facts.values():
+        distinct: list = []
+        for v in fact.values:
+            if not any(consistency.same_value(v, seen) for seen in distinct):
+                distinct.append(v)
+        texts = [raw.format_value(v) for v in distinct]
+        if fact.unit == "years":
+            texts = [t.replace("-", "\u2013") for t in texts]
+        single_int = len(distinct) == 1 and isinstance(distinct[0], int)
+        values[f"fact_{fact.id}"] = distinct[0] if single_int else " or ".join(texts)
+    for site, hours in zip(data.observations["site"], data.observations["hours"]):
+        values[f"hours_{site}"] = int(hours) if float(hours).is_integer() else float(hours)
+    return values

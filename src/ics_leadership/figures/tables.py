@@ -1,7 +1,13 @@
 """Captioned tables and figures with alt text, for notebooks and the book.
 
-Notebooks call these so that every table has a caption and every figure a caption and an alt
-text, in JupyterLab and in the rendered book alike.
+The functions of the page modules (:mod:`.sample`, :mod:`.coding`, :mod:`.model_page`,
+:mod:`.contribution`) return a :class:`CaptionedTable` or a :class:`CaptionedFigure`: the frame or
+figure together with its caption (and, for a figure, its alt text), made by one function from the
+same data so they cannot drift, and marked ``synthetic`` when the data are. A notebook shows one
+with :func:`show` (or several with :func:`show_all`), which adds the synthetic-data label to the
+caption and alt text and, for a figure, saves it under the page's derived folder first.
+:func:`table`, :func:`figure` and :func:`save_and_show` are the same steps for a caption written
+in the notebook; :func:`banner` says where a page's (or a section's) numbers come from.
 """
 
 from __future__ import annotations
@@ -10,10 +16,13 @@ import base64
 import hashlib
 import html
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from IPython.display import HTML
+from IPython.display import HTML, Markdown
 from pandas.io.formats.style import Styler
 
 from ics_leadership.figures.style import SYNTHETIC_LABEL
@@ -132,16 +141,91 @@ def save_and_show(fig, directory: Path | str, stem: str, alt: str, caption: str,
     return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic)
 
 
-def banner(synthetic: bool, description: str) -> HTML:
-    """A page banner saying where the numbers on the page come from (prominent when synthetic)."""
+def banner(synthetic: bool, description: str, section: bool = False) -> HTML:
+    """A banner saying where the numbers on the page come from (prominent when synthetic).
+
+    ``section=True`` for a page whose other parts come from the paper: the banner then speaks of
+    the section below it, not the whole page.
+    """
     if synthetic:
+        where = "in the section below" if section else "on this page"
         return HTML(
             '<div class="admonition warning compendium-banner" role="note">'
             f'<p class="admonition-title">{html.escape(SYNTHETIC_LABEL)}</p>'
-            f"<p>{html.escape(description)} Every table and figure on this page is computed from it: "
+            f"<p>{html.escape(description)} Every table and figure {where} is computed from it: "
             "they show how the analysis works, not what the study found.</p></div>"
         )
     return HTML(
         '<div class="admonition note compendium-banner" role="note"><p class="admonition-title">Coded data</p>'
         f"<p>{html.escape(description)}</p></div>"
     )
+
+
+@dataclass(frozen=True)
+class CaptionedTable:
+    """A page table with its caption, as one value (see :func:`show`).
+
+    Parameters are those of :func:`table`.
+    """
+
+    frame: pd.DataFrame
+    caption: str
+    index: bool = False
+    synthetic: bool = False
+    multiline: bool = False
+
+    @property
+    def shown_caption(self) -> str:
+        """The caption as the reader sees it (with the synthetic-data label when synthetic)."""
+        return _label(self.caption, self.synthetic)
+
+
+@dataclass(frozen=True)
+class CaptionedFigure:
+    """A figure with its caption and alt text, as one value (see :func:`show`).
+
+    ``stem`` names the saved files (``<stem>.svg``, ``<stem>.png``) in the page's derived folder.
+    """
+
+    fig: Any  # matplotlib.figure.Figure (not imported here: tables need no plotting stack)
+    stem: str
+    caption: str
+    alt: str
+    synthetic: bool = False
+
+    @property
+    def shown_caption(self) -> str:
+        """The caption as the reader sees it (with the synthetic-data label when synthetic)."""
+        return _label(self.caption, self.synthetic)
+
+    @property
+    def shown_alt(self) -> str:
+        """The alt text as a screen reader reads it (with the synthetic-data label when synthetic)."""
+        return _label(self.alt, self.synthetic)
+
+
+def show(item: Any, directory: Path | str | None = None) -> Any:
+    """What a notebook displays for ``item``.
+
+    A :class:`CaptionedTable` becomes a captioned :class:`Table`; a :class:`CaptionedFigure` is saved
+    as ``<stem>.svg`` and ``.png`` under ``directory`` (required) and becomes an HTML ``<figure>``;
+    a string becomes Markdown; anything else (a banner, ``None``) is returned as it is.
+    """
+    if isinstance(item, CaptionedTable):
+        return table(item.frame, item.caption, item.index, item.synthetic, item.multiline)
+    if isinstance(item, CaptionedFigure):
+        if directory is None:
+            raise ValueError(f"figure {item.stem!r}: give the folder to save it in (directory=...)")
+        return save_and_show(item.fig, directory, item.stem, item.alt, item.caption, item.synthetic)
+    if isinstance(item, str):
+        return Markdown(item)
+    return item
+
+
+def show_all(items: Iterable[Any], directory: Path | str | None = None) -> None:
+    """Display each of ``items`` in turn through :func:`show` (for a cell that shows several)."""
+    import IPython.display
+
+    for item in items:
+        if item is not None:
+            IPython.display.display(show(item, directory))

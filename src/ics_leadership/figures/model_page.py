@@ -1,0 +1,198 @@
+"""The conceptual model's page (notebook 03): each figure and table with its caption and alt text.
+
+Every function returns a :class:`~ics_leadership.figures.tables.CaptionedFigure` or
+:class:`~ics_leadership.figures.tables.CaptionedTable` (or, for the evidence section, a list of
+them with the banner and sentences that go between), built from the model, so a caption or an alt
+text cannot say something the figure does not show. Outputs computed from synthetic coded data are
+labelled in the figure, its caption, its alt text and a banner over the section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ics_leadership.coding.coded import CodedData
+from ics_leadership.coding.mapping import load_for_analysis
+from ics_leadership.facts.codebook import Codebook
+from ics_leadership.facts.model import Model
+from ics_leadership.facts.model_weights import LinkWeights, link_weights
+from ics_leadership.figures import concentration, tables
+from ics_leadership.figures import model as model_figure
+from ics_leadership.figures.style import SYNTHETIC_LABEL
+from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
+
+NO_CODED_DATA = (
+    "No coded data were given (`coded_data` is `None`), so the links are not weighted here. "
+    "Set `coded_data` to a folder of canonical coded data, or run the page on the synthetic "
+    "demonstration corpus, to see the weights."
+)
+
+
+def figure1(model: Model) -> CaptionedFigure:
+    """Figure 1 drawn from the model, with every box and link in its alt text."""
+    return CaptionedFigure(
+        model_figure.draw_model(model),
+        "figure1_model",
+        caption=(
+            "Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml: the sources of influence "
+            "clinical leaders draw on (left) enable their primary contributions (middle), which produce "
+            "secondary effects on system governance (right). Solid arrows: links the paper states; dashed "
+            "arrows: links the compendium infers. Described in the paper's Discussion, paras 2-4."
+        ),
+        alt=model_figure.alt_text(model),
+    )
+
+
+def links_table(model: Model) -> CaptionedTable:
+    return CaptionedTable(
+        model.links_table(compact=True),
+        "Links of the model: the paper's location for each, whether it is stated there or inferred by the "
+        "compendium, and the reason for each inference. Also in data/derived/model_links.csv.",
+    )
+
+
+def nodes_table(model: Model) -> CaptionedTable:
+    return CaptionedTable(
+        model.nodes_table(compact=True),
+        "Boxes of the model, described in the compendium's words, with where the paper names them. Their ids, "
+        "and for contributions the codebook code, are in data/derived/model_nodes.csv.",
+    )
+
+
+def crosswalk_table(model: Model) -> CaptionedTable:
+    return CaptionedTable(
+        model.crosswalk_table(compact=True),
+        "Theory crosswalk at a glance: each element of the three theories and the contributions related to "
+        "it; stated: Discussion para 7 relates them; inferred: the compendium's reading.",
+    )
+
+
+def crosswalk_detail_table(model: Model) -> CaptionedTable:
+    return CaptionedTable(
+        model.crosswalk_detail(),
+        "Theory crosswalk in detail: each element defined in the compendium's words, where the paper defines "
+        "it and relates it to the contributions, and the reason for each inferred relation. All columns are "
+        "in data/derived/model_crosswalk.csv.",
+    )
+
+
+def domains_table(model: Model) -> CaptionedTable:
+    return CaptionedTable(
+        model.domains_table(compact=True),
+        "The structural, procedural and ideational domains (Discussion, para 7): what the paper says each "
+        "covers, and the contributions the compendium relates to each, with reasons.",
+    )
+
+
+def concentration_grid(model: Model, codebook: Codebook) -> CaptionedFigure:
+    """The grid of where each contribution concentrates, with every cell in its alt text."""
+    return CaptionedFigure(
+        concentration.concentration_figure(model, codebook),
+        "model_concentration",
+        caption=(
+            "Where each contribution concentrates, by governance level and stage of change, from the Results "
+            "and the Discussion (para 6). Darker cells: the paper singles the contribution out there; hatched: "
+            "the paper's statements differ; dagger: the compendium's inference."
+        ),
+        alt=concentration.concentration_alt_text(model, codebook),
+    )
+
+
+def concentration_table(model: Model) -> CaptionedTable:
+    return CaptionedTable(
+        model.concentration_matrix(),
+        "Where each contribution concentrates, as a table (Early: early strategy setting; Later: later "
+        "collaborative working). Where the reports differ, each is named; the table below gives their locations.",
+        index=True,
+    )
+
+
+def concentration_reports_table(model: Model, codebook: Codebook) -> CaptionedTable:
+    return CaptionedTable(
+        model.concentration_reports(codebook, compact=True),
+        "Every statement behind the grid: contribution, level or stage, the emphasis the paper gives and "
+        "where, with the reason for each inference. Also in data/derived/model_concentration.csv.",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# The coded evidence for the links
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Coded data loaded for the model, the links' weights from them, and the mapping's report."""
+
+    coded: CodedData
+    weights: LinkWeights
+    code_report: pd.DataFrame | None
+
+
+def weigh(
+    model: Model, codebook: Codebook, coded_data: Path | str | None, mapping: Path | str | None = None
+) -> Evidence | None:
+    """Load ``coded_data`` (through ``mapping``, if any) and weight the model's links; None without data."""
+    if coded_data is None:
+        return None
+    coded, code_report = load_for_analysis(coded_data, mapping, codebook)
+    return Evidence(coded, link_weights(model, coded, codebook), code_report)
+
+
+def weighted_figure(model: Model, weights: LinkWeights) -> CaptionedFigure:
+    """Figure 1 with each link's evidence weight; the synthetic label is also drawn in its title."""
+    title = "Figure 1 weighted by the coded evidence"
+    return CaptionedFigure(
+        model_figure.draw_model(model, weights, title=f"{SYNTHETIC_LABEL}: {title}" if weights.synthetic else title),
+        "figure1_model_weighted",
+        caption=(
+            "The model of Figure 1 with each link from a contribution to an effect weighted by the number of "
+            "participants coded with the contribution (line width and number). " + weights.message
+        ),
+        alt=model_figure.alt_text(model, weights),
+        synthetic=weights.synthetic,
+    )
+
+
+def weights_table(weights: LinkWeights) -> CaptionedTable:
+    return CaptionedTable(
+        weights.compact_table(),
+        "Evidence weight of each link of the model in the coded data; blank: the data cannot weight the "
+        "link. Also in data/derived/model_link_weights.csv.",
+        synthetic=weights.synthetic,
+    )
+
+
+def evidence_section(model: Model, evidence: Evidence | None) -> list[Any]:
+    """What the evidence section shows, in order, for :func:`~ics_leadership.figures.tables.show_all`.
+
+    Without coded data, a sentence saying how to get weights. With them: a banner naming the data
+    (the synthetic-data warning when they are synthetic), what was weighted, the weighted figure,
+    the weights and, through a mapping, what it did with each project code.
+    """
+    if evidence is None:
+        return [NO_CODED_DATA]
+    coded, weights = evidence.coded, evidence.weights
+    described = (
+        f"{coded.description.rstrip('.')} ({weights.n_participants} participants, "
+        f"{len(coded.documents)} documents, {len(coded.codings)} codings)."
+    )
+    items: list[Any] = [
+        tables.banner(coded.synthetic, described, section=True),
+        weights.message,
+        weighted_figure(model, weights),
+        weights_table(weights),
+    ]
+    if evidence.code_report is not None:
+        items.append(
+            CaptionedTable(
+                evidence.code_report,
+                "How the project's codes were mapped onto the codebook.",
+                synthetic=coded.synthetic,
+            )
+        )
+    return items

@@ -1,0 +1,223 @@
+"""Page figures and tables (figures.tables, .coding, .contribution, .model_page, .sample): what a
+notebook shows comes from one function, with its caption and alt text, and synthetic data stay
+labelled; the notebooks hold calls and displays only."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+
+from ics_leadership.coding.coded import SYNTHETIC_LABEL, load_coded
+from ics_leadership.coding.prevalence import wilson
+from ics_leadership.facts import raw
+from ics_leadership.facts.codebook import load_codebook
+from ics_leadership.facts.model import load_model
+from ics_leadership.figures import coding as coding_page
+from ics_leadership.figures import contribution as contribution_page
+from ics_leadership.figures import model_page, tables
+from ics_leadership.figures import sample as sample_figures
+from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
+
+from coded_fixture import doc, make_coded
+from conftest import RAW, ROOT
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook(RAW / "codebook.yaml")
+
+
+@pytest.fixture(scope="module")
+def model(codebook):
+    return load_model(RAW / "model.yaml", codebook)
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory, codebook):
+    """Three executive and two project leaders; counted by hand below."""
+    documents = [doc(f"I{i}", participant_id=f"P{i}", level=lvl, site="A") for i, lvl in enumerate("eeepp", 1)]
+    for d in documents:
+        d["level"] = {"e": "executive", "p": "project"}[d["level"]]
+    codings = [
+        ("I1", "representation/clinical_voice"),  # P1 (executive): representation via an activity
+        ("I2", "representation"),  # P2 (executive): the contribution's own code
+        ("I4", "representation/critical_challenge"),  # P4 (project)
+        ("I5", "relational"),  # P5 (project): another contribution only
+    ]
+    rows = [{"document_id": d, "start": 0, "end": 10, "code": c, "coder": "JW"} for d, c in codings]
+    folder = make_coded(tmp_path_factory.mktemp("coded") / "c", documents, rows, synthetic=True)
+    return load_coded(folder, codebook)
+
+
+# --- prevalence, written one way ---------------------------------------------------------------------
+
+
+def test_prevalence_cell_reads_count_of_total_share_and_interval():
+    low, high = wilson(3, 10)  # 0.108 to 0.603 by hand (z = 1.96)
+    assert coding_page.prevalence_cell(3, 10, low, high) == "3 of 10: 30% (11% to 60%)"
+    assert coding_page.prevalence_cell(0, 0, math.nan, math.nan) == "0 of 0"
+
+
+def test_prevalence_matrix_rows_columns_and_a_cell():
+    long = pd.DataFrame(
+        [
+            ("a", "A", "contribution", "level", "executive", 4, 2, 0.5, 0.15, 0.85),
+            ("a", "A", "contribution", "level", "project", 2, 0, 0.0, 0.0, 0.66),
+            ("a/x", "X", "activity", "level", "executive", 4, 1, 0.25, 0.046, 0.699),
+            ("a/x", "X", "activity", "level", "project", 2, 0, 0.0, 0.0, 0.66),
+            ("b", "B", "contribution", "level", "executive", 4, 4, 1.0, 0.51, 1.0),
+            ("b", "B", "contribution", "level", "project", 2, 1, 0.5, 0.09, 0.91),
+            ("a", "A", "contribution", "site", "A", 6, 2, 1 / 3, 0.1, 0.7),
+        ],
+        columns=[
+            "code",
+            "label",
+            "kind",
+            "by",
+            "group",
+            "participants",
+            "expressing",
+            "proportion",
+            "ci_low",
+            "ci_high",
+        ],
+    )
+    every = coding_page.prevalence_matrix(long, "level")
+    # contributions first, then activities (as the theme coding page has always grouped them)
+    assert list(every.index) == [("contribution", "A"), ("contribution", "B"), ("activity", "X")]
+    assert list(every.columns) == ["executive", "project"]
+    assert every.loc[("activity", "X"), "executive"] == "1 of 4: 25% (5% to 70%)"
+    one = coding_page.prevalence_matrix(long, "level", code="a")  # a contribution and its activities only
+    assert list(one.index) == ["A", "X"] and one.loc["A", "project"] == "0 of 2: 0% (0% to 66%)"
+
+
+def test_contribution_prevalence_counts_participants_by_level(coded, codebook):
+    shown = contribution_page.prevalence_table(coded, codebook, "representation")
+    frame = shown.frame
+    assert list(frame.columns) == ["executive", "project"]
+    assert list(frame.index) == [
+        "Representation",
+        "Bringing the clinical voice",
+        "Offering critical challenge",
+        "Securing professional buy-in",
+    ]
+    low, high = wilson(2, 3)
+    assert frame.loc["Representation", "executive"] == coding_page.prevalence_cell(2, 3, low, high)
+    assert frame.loc["Representation", "executive"].startswith("2 of 3: 67% (")
+    assert frame.loc["Offering critical challenge", "project"].startswith("1 of 2: 50% (")
+    assert shown.synthetic and shown.shown_caption.startswith(SYNTHETIC_LABEL + ". Representation: ")
+    assert contribution_page.prevalence_table(None, codebook, "representation") == contribution_page.NO_CODED_DATA
+
+
+def test_contribution_claims_are_those_naming_its_codes(coded, codebook):
+    ledger = contribution_page.claims_ledger(coded, codebook, "representation", RAW / "claims.yaml")
+    assert len(ledger) > 0
+    assert ledger["status"].eq("not evaluated: needs real coded data").all()  # synthetic data: no verdicts
+    shown = contribution_page.claims_table(ledger, codebook, "representation", coded)
+    assert shown.synthetic and "involve representation" in shown.caption
+    assert contribution_page.claims_ledger(None, codebook, "representation", RAW / "claims.yaml") is None
+    assert contribution_page.claims_table(None, codebook, "representation", coded) is None
+
+
+# --- the codebook's matrices, one contribution at a time ---------------------------------------------
+
+
+def test_levels_and_stages_tables_are_the_contributions_row(codebook):
+    levels = contribution_page.levels_table(codebook, "representation").frame
+    assert list(levels.columns) == ["level", "how it shows", "location"]
+    assert list(levels["level"]) == ["Executive", "Thematic", "Project"]
+    assert levels.loc[1, "how it shows"].startswith("More marked than at the executive level;")
+    assert levels.loc[1, "location"] == "Results, Representation, para 1"
+    stages = contribution_page.stages_table(codebook, "representation").frame
+    assert list(stages["stage"]) == ["Early strategy setting", "Later collaborative working"]
+    assert list(stages["emphasis"]) == ["prominent", "not described"]
+    activities = contribution_page.activities_table(codebook, "representation").frame
+    assert list(activities["label"]) == [
+        "Bringing the clinical voice",
+        "Offering critical challenge",
+        "Securing professional buy-in",
+    ]
+    per_contribution = contribution_page.codebook_tables(codebook)
+    assert [len(t.frame) for t in per_contribution] == [1 + len(c.activities) for c in codebook.contributions]
+
+
+# --- figures with their caption and alt text --------------------------------------------------------
+
+
+def test_figure1_comes_with_its_caption_and_every_link_in_its_alt(model):
+    shown = model_page.figure1(model)
+    try:
+        assert shown.stem == "figure1_model" and not shown.synthetic
+        for link in model.links:
+            assert f"{model.label(link.source)} to {model.label(link.target)}" in shown.alt
+        assert "Links stated in the paper (15, solid arrows)" in shown.alt
+        assert shown.caption.startswith("Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml")
+    finally:
+        plt.close(shown.fig)
+
+
+def test_evidence_section_labels_synthetic_data_everywhere(model, codebook, coded):
+    evidence = model_page.Evidence(coded, model_page.link_weights(model, coded, codebook), None)
+    banner, message, figure, weights = model_page.evidence_section(model, evidence)
+    try:
+        assert SYNTHETIC_LABEL in banner.data and "in the section below is computed from it" in banner.data
+        assert "test fixture (5 participants, 5 documents, 4 codings)." in banner.data
+        assert message == evidence.weights.message
+        assert figure.synthetic and figure.shown_alt.startswith(SYNTHETIC_LABEL + ". Diagram in three columns")
+        assert "Representation to Legitimacy (3 participants)" in figure.alt
+        assert weights.shown_caption.startswith(SYNTHETIC_LABEL + ". Evidence weight")
+    finally:
+        plt.close(figure.fig)
+    assert model_page.evidence_section(model, None) == [model_page.NO_CODED_DATA]
+
+
+def test_sample_figures_read_their_numbers_from_the_data():
+    data = raw.load_raw(RAW)
+    shown = sample_figures.observation_figure(data.observations)
+    try:
+        hours = ", ".join(f"STP {s} {h:g} hours" for s, h in zip(data.observations["site"], data.observations["hours"]))
+        assert shown.alt == f"Bar chart of hours of meetings observed per STP: {hours}."
+    finally:
+        plt.close(shown.fig)
+    shown = sample_figures.composition_figure(data.participants)
+    plt.close(shown.fig)
+    assert "(n = 25)" in shown.caption and "STP A:" in shown.alt
+
+
+def test_page_values_quote_both_values_where_the_paper_disagrees():
+    values = sample_figures.methods_values(raw.load_raw(RAW))
+    assert values["fact_clinical_leaders"] == "24 or 25"
+    assert values["fact_stps_studied"] == 3
+    assert "\u2013" in values["fact_study_period"] and " or " in values["fact_study_period"]
+
+
+# --- showing them ------------------------------------------------------------------------------------
+
+
+def test_show_labels_and_saves(tmp_path):
+    frame = pd.DataFrame({"a": [1]})
+    styler = tables.show(CaptionedTable(frame, "One row.", synthetic=True))
+    assert styler.caption == f"{SYNTHETIC_LABEL}. One row."
+    fig, _ = plt.subplots()
+    item = CaptionedFigure(fig, "one", caption="A figure.", alt="Nothing drawn.", synthetic=True)
+    with pytest.raises(ValueError, match="figure 'one': give the folder"):
+        tables.show(item)
+    html = tables.show(item, tmp_path).data
+    assert f'alt="{SYNTHETIC_LABEL}. Nothing drawn."' in html and (tmp_path / "one.svg").is_file()
+    assert tables.show("Some *text*.").data == "Some *text*." and tables.show(None) is None
+
+
+def test_notebooks_hold_calls_and_displays_only():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            lines = cell.source.splitlines()
+            assert not any(line.lstrip().startswith(("def ", "class ")) for line in lines), (path.name, i)
+            assert len(lines) <= 30, (path.name, i, len(lines))
+            assert not cell.get("outputs"), (path.name, i)  # committed without outputs
