@@ -9,7 +9,6 @@ copy (folded parameters cell, title, no machine paths or timings: see
 
 from __future__ import annotations
 
-import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -97,12 +96,12 @@ def execute_notebook(
     return output
 
 
-def _load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+#: Tags of the cells papermill adds to an executed copy: the injected parameters, the error banners.
+INJECTED, ERROR_BANNER = "injected-parameters", "papermill-error-cell-tag"
 
 
-def _save(path: Path, nb: dict) -> None:
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+def _tags(cell: dict) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
 
 
 def _finish_executed(
@@ -125,9 +124,9 @@ def _finish_executed(
     import nbformat
 
     nb = nbformat.read(executed, as_version=nbformat.NO_CONVERT)
-    for cell in nb["cells"]:
+    for cell in nb.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-        if "injected-parameters" in tags and "hide-cell" not in tags:
+        if INJECTED in tags and "hide-cell" not in tags:
             tags.append("hide-cell")
     if source_label is not None:
         nb.setdefault("metadata", {})["compendium"] = {"source": source_label, "parameters": parameters}
@@ -150,39 +149,36 @@ def _finish_executed(
 
 
 def _retitle(nb: dict, title: str, name: str) -> None:
-    for cell in nb["cells"]:
-        if cell.get("cell_type") != "markdown":
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
             continue
-        text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-        lines = text.split("\n")
+        lines = cell.source.split("\n")  # nbformat gives the source as one string
         for i, line in enumerate(lines):
             if line.startswith("# "):
                 lines[i] = f"# {title}"
-                cell["source"] = "\n".join(lines)
+                cell.source = "\n".join(lines)
                 return
     raise PipelineConfigError(f"{name}: no '# ' heading to set the title '{title}' on")
 
 
-def _source_cell_number(executed: Path, index: int) -> int:
-    """Find the failed cell's position in the *source* notebook (1-based, as JupyterLab counts).
+def _source_cell_number(executed: Path, index: int) -> int | None:
+    """The failed cell's position in the *source* notebook (1-based, as JupyterLab counts).
 
-    The executed copy has extra cells that the user never wrote (papermill's injected parameters
-    and its error banners), so the failed cell is located by its error output and counted among
-    the user's own cells only.
+    ``index`` is papermill's: the failed cell's index in the executed notebook before papermill
+    wrote its error banners into it (so counting its injected-parameters cell). The banners are
+    dropped, and the cells the user never wrote are not counted. The failed cell is not looked for
+    by its error output: a cell tagged ``raises-exception`` shows an error on purpose and the run
+    goes on past it. None when the injected parameters themselves failed.
     """
-    added = {"injected-parameters", "papermill-error-cell-tag"}
+    import nbformat
+
     try:
-        cells = _load(executed)["cells"]
-    except (OSError, ValueError, KeyError):
+        cells = [c for c in nbformat.read(executed, as_version=4).cells if ERROR_BANNER not in _tags(c)]
+    except (OSError, ValueError):  # nbformat's NotJSONError is a ValueError
         return index + 1
-    position = 0
-    for cell in cells:
-        if added & set(cell.get("metadata", {}).get("tags", [])):
-            continue
-        position += 1
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return position
-    return index + 1
+    if index < len(cells) and INJECTED in _tags(cells[index]):
+        return None
+    return sum(1 for cell in cells[: index + 1] if INJECTED not in _tags(cell))
 
 
 def notebook_parameters(source: Path | str) -> list[str]:
@@ -193,20 +189,20 @@ def notebook_parameters(source: Path | str) -> list[str]:
     """
     import ast
 
+    import nbformat
     import papermill as pm
 
     source = Path(source)
     shown = paths.display_path(source)
     try:
         names = list(pm.inspect_notebook(str(source)))
-        nb = _load(source)
+        nb = nbformat.read(source, as_version=4)
     except Exception as exc:  # unreadable notebook: say which
         raise PipelineConfigError(f"{shown}: cannot read its parameters ({type(exc).__name__}: {exc})") from None
-    for cell in nb.get("cells", []):
-        if "parameters" in cell.get("metadata", {}).get("tags", []):
-            text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    for cell in nb.cells:
+        if "parameters" in _tags(cell):
             try:
-                tree = ast.parse(text)
+                tree = ast.parse(cell.source)
             except SyntaxError:
                 break
             for node in ast.walk(tree):
@@ -243,7 +239,17 @@ def check_parameters(source: Path | str, given: dict[str, Any], origin: str = "-
 
 def _rename_in_notebook(executed: Path, tmp: Path, final: Path) -> None:
     """Name the output folder's final path, not its temporary one, in the executed copy."""
-    text = executed.read_text(encoding="utf-8")
-    for old, new in ((str(tmp), str(final)), (json.dumps(str(tmp))[1:-1], json.dumps(str(final))[1:-1])):
-        text = text.replace(old, new)
-    executed.write_text(text, encoding="utf-8")
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=nbformat.NO_CONVERT)
+    _replace_in_strings(nb, str(tmp), str(final))
+    nbformat.write(nb, executed)
+
+
+def _replace_in_strings(node: dict | list, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in every string under ``node`` (outputs, metadata, sources), in place."""
+    for key, value in list(node.items() if isinstance(node, dict) else enumerate(node)):
+        if isinstance(value, str):
+            node[key] = value.replace(old, new)
+        elif isinstance(value, (dict, list)):
+            _replace_in_strings(value, old, new)
