@@ -69,7 +69,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ics_leadership.qda.boundaries import _UNSPACED, Score, _classify, _count
+from ics_leadership.qda.boundaries import Score, _count
 from ics_leadership.qda.readings import (
     _SPECIAL,
     CODE_POINTS,
@@ -99,8 +99,6 @@ __all__ = [
     "Prior",
     "Reading",
     "Score",
-    "_UNSPACED",  # for the tests, until they import it from boundaries
-    "_classify",
     "decide",
     "missing_text",
     "prior_for",
