@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from ics_leadership import cli
 from ics_leadership.coding.coded import load_coded
-from ics_leadership.qda import offsets
+from ics_leadership.qda import boundaries, offsets, readings
 
 import qda_fixtures as fx
 
@@ -324,22 +324,22 @@ def test_combining_marks_belong_to_their_letter():
     right = offsets.decide(text, starts, ends, None)
     assert right.reading == "code_points" and right.score.inside == 0
     score = offsets.Score(offsets.CODE_POINTS)
-    offsets._count(text, [text.index("\u0301")], score)
+    boundaries._count(text, [text.index("\u0301")], score)
     assert (score.informative, score.inside) == (1, 1)  # before the mark
     score = offsets.Score(offsets.CODE_POINTS)
-    offsets._count(text, [text.index("\u0301") + 1], score)
+    boundaries._count(text, [text.index("\u0301") + 1], score)
     assert (score.informative, score.inside) == (1, 1)  # after the mark, before a letter
 
 
 def test_surrogate_splits_and_cr_lf_splits_count_against():
     text = "a𝒜b\r\nc"
-    m = offsets._Map(len(text), offsets.UTF16, [(1, False), (3, True)])
+    m = readings._Map(len(text), offsets.UTF16, [(1, False), (3, True)])
     assert m.total == 7 and m.index(2, up=False) == (1, False) and m.index(2, up=True) == (2, False)
     assert m.index(3, up=False) == (2, True) and m.index(7, up=True) == (6, True)
     score = offsets.Score(offsets.CODE_POINTS)
-    offsets._count(text, [4], score)  # between CR and LF
+    boundaries._count(text, [4], score)  # between CR and LF
     assert (score.informative, score.inside) == (1, 1)
-    one = offsets._Map(len(text), offsets.CODE_POINTS_CRLF_ONE, [(1, False), (3, True)])
+    one = readings._Map(len(text), offsets.CODE_POINTS_CRLF_ONE, [(1, False), (3, True)])
     assert one.total == 5 and one.index(3, up=False) == (3, True) and one.index(4, up=False) == (5, True)
 
 
@@ -364,7 +364,7 @@ def test_surrogate_splits_and_cr_lf_splits_count_against():
     ],
 )
 def test_scripts_written_without_spaces(char, unspaced):
-    assert (offsets._classify(char) == offsets._UNSPACED) is unspaced
+    assert (boundaries._classify(char) == boundaries._UNSPACED) is unspaced
 
 
 def test_priors_by_origin():

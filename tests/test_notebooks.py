@@ -118,6 +118,19 @@ def test_failing_cell_is_named(tmp_path):
     assert "broken.ipynb, cell 4 failed: ValueError: bad participant" in str(info.value)
 
 
+def test_failing_cell_is_named_after_a_cell_allowed_to_raise(tmp_path):
+    """A cell tagged ``raises-exception`` shows an error on purpose; the cell that stopped the run is named."""
+    source = _notebook(tmp_path / "shown.ipynb", ["x = 1", "int('seven')", "y = 2", "raise ValueError('bad site')"])
+    nb = nbformat.read(source, as_version=4)
+    nb.cells[2].metadata["tags"] = ["raises-exception"]
+    nbformat.write(nb, source)
+    with pytest.raises(NotebookExecutionError) as info:
+        pipeline.execute_notebook(source, tmp_path / "out.ipynb", parameters={"x": 3})
+    # markdown, parameters, int('seven') (allowed to fail), y, raise: the fifth cell, as JupyterLab shows it
+    assert info.value.cell == 5
+    assert "shown.ipynb, cell 5 failed: ValueError: bad site" in str(info.value)
+
+
 def test_failed_run_keeps_previous_executed_copies(tmp_path):
     (tmp_path / "notebooks").mkdir()
     good = _notebook(tmp_path / "notebooks" / "a.ipynb", ["x = 1"])

@@ -1,1 +1,14 @@
-"""Publishing: the notebook pipeline, the book, the PDF, reproducibility and the colophon."""
+"""Publishing: the notebook pipeline, the book, the PDF, reproducibility and the colophon.
+
+- :mod:`~ics_leadership.publish.pipeline`      the order of work: check raw data, execute notebooks, build the book
+- :mod:`~ics_leadership.publish.config`        ``pipeline.yaml``: which notebooks, in which order, with which parameters
+- :mod:`~ics_leadership.publish.execute`       one notebook executed with papermill, its copy finished with nbformat
+- :mod:`~ics_leadership.publish.book`          the HTML book built from staged sources and swapped into place
+- :mod:`~ics_leadership.publish.jupyterbook`   the one Jupyter Book runner (HTML book and the PDF's single page)
+- :mod:`~ics_leadership.publish.pdf`           the whole report as one PDF, from
+  :mod:`~ics_leadership.publish.pdfpages` (chapters, one-page render, title page) and
+  :mod:`~ics_leadership.publish.chromium` (headless printing, offline)
+- :mod:`~ics_leadership.publish.buildguard`    the build lock, leftovers of killed builds, child processes
+- :mod:`~ics_leadership.publish.reproducible`  the same bytes on every build, no machine paths in outputs
+- :mod:`~ics_leadership.publish.colophon`      the commit and date built, package versions
+"""

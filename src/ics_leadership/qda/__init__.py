@@ -2,14 +2,29 @@
 
 One module per concern:
 
-- :mod:`~ics_leadership.qda.safety`     safe zip and XML reading (caps, no XXE, no zip-slip)
+- :mod:`~ics_leadership.qda.safety`     safe reading of untrusted input, the one place importers take it from:
+
+  - :mod:`~ics_leadership.qda.limits`       the caps (``Limits``), the byte budget and the counting stream
+  - :mod:`~ics_leadership.qda.sizes`        sizes and ratios as typed (``--max-size 2GiB``) and shown
+  - :mod:`~ics_leadership.qda.archive`      zip archives checked member by member, never extracted (no zip-slip)
+  - :mod:`~ics_leadership.qda.confine`      files a project names, read only inside one folder
+  - :mod:`~ics_leadership.qda.safexml`      hardened XML parsing (no XXE, no entity expansion)
 - :mod:`~ics_leadership.qda.model`      what importers produce; checking spans
-- :mod:`~ics_leadership.qda.offsets`    how a tool counted offsets (UTF-16 or code points, CR LF), decided per document
-- :mod:`~ics_leadership.qda.refi`       REFI-QDA ``.qdpx``/``.qde``/``.qdc`` (NVivo, ATLAS.ti, MAXQDA, ...)
+- :mod:`~ics_leadership.qda.offsets`    how a tool counted offsets (UTF-16 or code points, CR LF), decided per document,
+  from :mod:`~ics_leadership.qda.readings` (the four readings, tools' priors, conversion) and
+  :mod:`~ics_leadership.qda.boundaries` (selection boundaries as evidence, the script table)
+- :mod:`~ics_leadership.qda.refi`       REFI-QDA ``.qdpx``/``.qde``/``.qdc`` (NVivo, ATLAS.ti, MAXQDA, ...), with
+  :mod:`~ics_leadership.qda.refi_sources`, :mod:`~ics_leadership.qda.refi_codebook`,
+  :mod:`~ics_leadership.qda.refi_locator` and :mod:`~ics_leadership.qda.refi_xml`
 - :mod:`~ics_leadership.qda.qualcoder`  QualCoder ``.qda`` projects (SQLite)
 - :mod:`~ics_leadership.qda.taguette`   Taguette highlights (CSV/XLSX) and codebook exports
 - :mod:`~ics_leadership.qda.canonical`  the canonical CSVs themselves, validated and copied
-- :mod:`~ics_leadership.qda.writer`     atomic output, ``corpus.yaml`` and the import report
+- :mod:`~ics_leadership.qda.writer`     the atomic output folder, writing:
+
+  - :mod:`~ics_leadership.qda.csvwriter`      the canonical tables as CSV
+  - :mod:`~ics_leadership.qda.columns`        coder labels and attribute columns
+  - :mod:`~ics_leadership.qda.provenance`     ``corpus.yaml``
+  - :mod:`~ics_leadership.qda.import_report`  the import report's columns, its warnings as terminal lines
 - :mod:`~ics_leadership.qda.privacy`    pseudonyms (``--anonymise``), the key file, privacy warnings
 - :mod:`~ics_leadership.qda.export`     any codebook (a tree of :class:`~.export.Code`) as a REFI-QDA ``.qdc``
 - :mod:`~ics_leadership.qda.cli`        the ``import`` command

@@ -33,22 +33,16 @@ from ics_leadership.coding.coded import CORPUS_FILE, load_coded
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.errors import DataValidationError
+from ics_leadership.core.manifest import sha256_file
 from ics_leadership.core.schema import CODED_TABLES, cell_text
 from ics_leadership.qda import WITHHELD, privacy
+from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, _codebook_order, _csv_bytes, _with_parents
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
+from ics_leadership.qda.import_report import REPORT_COLUMNS, REPORT_FILE
 from ics_leadership.qda.model import Code
+from ics_leadership.qda.provenance import scrub
 from ics_leadership.qda.safety import Budget, Limits, format_size, open_regular
-from ics_leadership.qda.writer import (
-    CODEBOOK_COLUMNS,
-    REPORT_COLUMNS,
-    REPORT_FILE,
-    _codebook_order,
-    _csv_bytes,
-    _with_parents,
-    publish_with_key,
-    scrub,
-    sha256_file,
-)
+from ics_leadership.qda.writer import publish_with_key
 
 TABLES = ("documents.csv", "codings.csv", "participants.csv")
 #: Columns holding an id that a pseudonym replaces, by table.

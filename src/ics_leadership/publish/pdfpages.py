@@ -1,0 +1,118 @@
+"""The pages of the PDF: the book's chapters in order, rendered as one HTML page, and its title page.
+
+Separate from printing (:mod:`ics_leadership.publish.chromium`): this module reads the book's
+``_toc.yml`` and ``_config.yml``, checks that the executed notebooks are there, has Jupyter Book
+render the whole book as one page (``--builder singlehtml``), and writes the title page (title, the
+paper's citation, the contents, the commit built and its date).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import yaml
+
+from ics_leadership.core.errors import BookBuildError
+from ics_leadership.publish import colophon
+
+
+def chapters(book: Path) -> list[tuple[str | None, str]]:
+    """The book's pages in order as ``(part caption, file)``, read from ``_toc.yml``."""
+    toc = yaml.safe_load((book / "_toc.yml").read_text(encoding="utf-8"))
+
+    def walk(entries: list[dict]) -> list[str]:
+        # A chapter's sections follow it, depth first, as in the book's navigation.
+        return [f for entry in entries for f in (entry["file"], *walk(entry.get("sections", [])))]
+
+    pages: list[tuple[str | None, str]] = [(None, toc["root"])]
+    for part in toc.get("parts", []):
+        pages += [(part.get("caption"), f) for f in walk(part.get("chapters", []))]
+    pages += [(None, f) for f in walk(toc.get("chapters", []))]
+    return pages
+
+
+def check_executed(book: Path) -> None:
+    missing = [
+        f"book/{file}.ipynb"
+        for _, file in chapters(book)
+        if file.startswith("notebooks/") and not (book / f"{file}.ipynb").is_file()
+    ]
+    if missing:
+        raise BookBuildError(
+            f"executed notebooks missing ({', '.join(missing)}): run `ics-leadership build` first "
+            "(`make pdf` does when book/notebooks/ is missing)"
+        )
+
+
+def build_singlehtml(book: Path, scratch: Path) -> Path:
+    """Render the book as one HTML page under ``scratch``; return that page.
+
+    As for the HTML book, warnings are errors, so a broken reference fails the PDF too.
+    """
+    from ics_leadership.publish import jupyterbook
+
+    jupyterbook.build(
+        book,
+        scratch,
+        cwd=book.parent,
+        builder="singlehtml",
+        failure="Jupyter Book could not render the book as one page for the PDF",
+    )
+    out = scratch / "_build" / "singlehtml"
+    page = out / f"{chapters(book)[0][1]}.html"  # the root page holds the whole book
+    if not page.is_file():
+        raise BookBuildError(f"Jupyter Book wrote no {page.name} in {out}")
+    return page
+
+
+def _citation(root: Path) -> str:
+    from ics_leadership.facts.raw import STUDY_FILE, load_study
+
+    citation = load_study(root / "data" / "raw" / STUDY_FILE).citation  # validated, like every raw read
+    c = {key: html.escape(str(value)) for key, value in citation.items() if not isinstance(value, list)}
+    authors = html.escape(", ".join(citation["authors"]))
+    return (
+        f"{authors}. {c['title']} <i>{c['journal']}</i> {c['year']};{c['volume']}({c['issue']}):"
+        f"{c['pages'].replace('-', '–')}. doi:{c['doi']} ({c['licence']})."
+    )
+
+
+def title_page(root: Path, book: Path, titles: dict[str, str], source: colophon.BuildSource | None = None) -> str:
+    """The HTML of the title page: title, citation, contents, and the build's commit and date.
+
+    Parameters
+    ----------
+    titles
+        Page title by ``_toc.yml`` file, as rendered (so the contents match the chapters).
+    source
+        The commit and date to show (default: :func:`ics_leadership.publish.colophon.build_source`).
+    """
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    source = source or colophon.build_source(root)
+    parts: list[str] = []
+    current: object = object()
+    for caption, file in chapters(book)[1:]:
+        if caption != current:
+            if parts:
+                parts.append("</ol>")
+            if caption:
+                parts.append(f"<h3>{html.escape(caption)}</h3>")
+            parts.append("<ol>")
+            current = caption
+        parts.append(f"<li>{html.escape(titles.get(file, file))}</li>")
+    if parts:
+        parts.append("</ol>")
+    e = html.escape
+    return (
+        '<section id="compendium-title-page">'
+        f'<p class="title">{e(config.get("title", "Companion report"))}</p>'
+        '<p class="subtitle">A reproducible companion to</p>'
+        f'<p class="citation">{_citation(root)}</p>'
+        f'<div class="contents"><h2>Contents</h2>{"".join(parts)}</div>'
+        f'<p class="build">Built from {e(source.describe(), quote=False)}, '
+        f"dated {source.date:%Y-%m-%d} ({e(source.basis, quote=False)}).<br>"
+        "Tables, figures and numbers are computed from the compendium's data when it is built. "
+        "Synthetic data, where shown, is labelled as such.</p>"
+        "</section>"
+    )
