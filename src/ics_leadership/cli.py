@@ -10,6 +10,7 @@ the command did not create is ever replaced.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import traceback
 from pathlib import Path
@@ -18,7 +19,7 @@ import yaml
 
 from ics_leadership import __version__
 from ics_leadership.core import manifest, paths
-from ics_leadership.core.errors import error_lines
+from ics_leadership.core.errors import CompendiumError, error_lines
 from ics_leadership.qda import cli as qda_cli
 
 DESCRIPTION = """\
@@ -28,6 +29,10 @@ governance of integrated care systems?" (BMJ Leader 7(4):279-284, doi:10.1136/le
 The raw data in data/raw are the paper's published facts (Table 1 and the study-level numbers,
 each with its location in the paper), protected by a SHA-256 manifest. Notebooks listed in
 pipeline.yaml are executed with papermill; their executed copies feed a Jupyter Book.
+
+A plain pip install (`pip install .` in a checkout, or the wheel) gives import, summarise, synthesise,
+export-codebook and check, with the paper's data packaged, from any folder. build and run need the
+book extra (pip install '.[book]'), pdf the pdf extra, and all three a checkout of the compendium.
 """
 
 EPILOG = """\
@@ -202,6 +207,36 @@ def build_parser() -> argparse.ArgumentParser:
 _INTERRUPTED = {"build": "interrupted; the previous book is unchanged", "check": "interrupted"}
 
 
+#: What the publishing commands need beyond the base install (which has the importers, the analyses and
+#: the paper's data): the extra that brings it, and top-level modules whose absence means it is missing.
+_EXTRAS = {
+    "build": ("book", ("papermill", "nbformat", "ipykernel", "matplotlib", "seaborn", "myst_nb", "jupyter_book")),
+    "run": ("book", ("papermill", "nbformat", "ipykernel", "matplotlib", "seaborn", "myst_nb")),
+    "pdf": ("pdf", ("myst_nb", "jupyter_book", "playwright")),
+}
+
+
+def _require_extra(command: str) -> None:
+    """Stop ``command`` with one line naming the extra to install when its packages are missing."""
+    if command not in _EXTRAS:
+        return
+    extra, modules = _EXTRAS[command]
+    missing = []
+    for name in modules:
+        try:
+            found = importlib.util.find_spec(name) is not None  # finds without importing (no start-up cost)
+        except ImportError:
+            found = False
+        if not found:
+            missing.append(name)
+    if missing:
+        raise CompendiumError(
+            f"`ics-leadership {command}` needs the {extra} extra, which is not installed (missing: "
+            f"{', '.join(missing)}): pip install 'ics-leadership[{extra}]' "
+            "(in a checkout: `make`, which installs everything)"
+        )
+
+
 #: Commands whose errors are printed as one line each (the importer's policy; see error_lines).
 _ONE_LINE = (*qda_cli.COMMANDS, "export-codebook")
 
@@ -226,8 +261,11 @@ def _run(args: argparse.Namespace) -> int:
         return qda_cli.run(args)
     if args.command == "export-codebook":
         return _export_codebook(args)
-    # Imported here, not at the top: the pipeline loads pandas and papermill, which the importer
-    # (above) does not need and which would double its start-up time and memory.
+    _require_extra(args.command)
+    # Imported here, not at the top: the pipeline loads pandas, which the importer (above) does not
+    # need. Nothing that check, summarise, synthesise or export-codebook reach imports the book's
+    # stack (papermill, matplotlib, Jupyter Book, Playwright): those are extras, imported where used,
+    # and tests/test_install.py runs the light commands with them blocked.
     from ics_leadership.publish import buildguard, pipeline
 
     if args.command == "check":
@@ -252,6 +290,11 @@ def _run(args: argparse.Namespace) -> int:
         from ics_leadership.facts import raw
 
         raw_dir = args.raw_dir or paths.raw_dir()
+        if paths.is_packaged(raw_dir):  # the installed package's copy belongs to the wheel, not to the user
+            raise CompendiumError(
+                f"{raw_dir} is the installed package's copy of data/raw, which is not edited: run "
+                f"update-manifest in a checkout, or give --raw-dir or {paths.ROOT_ENV}"
+            )
         raw.load_and_validate(raw_dir)  # never record checksums of data that `check` would refuse
         path = manifest.write(raw_dir)
         print(f"Wrote {paths.display_path(path)} ({len(manifest.read(raw_dir))} files)")
