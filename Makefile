@@ -1,8 +1,9 @@
 # Two commands do everything: `make book` and `make test`.
 # Both create .venv from requirements.lock when it is missing or older than the lock.
 
-# The lock is resolved for CPython 3.11 (any 3.11.x): on 3.12 pip stops at a dependency it does not
-# pin (papermill asks for aiohttp there) and 3.10 lacks wheels. Prefer python3.11 when it is on PATH.
+# `make` is for Linux (the book, the PDF and the browser tests; CI runs it on Debian). The lock is
+# resolved and checked for CPython 3.11 (any 3.11.x) on Linux, macOS and Windows; the Makefile refuses
+# other Pythons, untested with it. Prefer python3.11 when it is on PATH.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -36,10 +37,16 @@ check: $(STAMP)  ## verify and validate data/raw only
 manifest: $(STAMP)  ## deliberately record new checksums for data/raw after editing raw data
 	$(BIN)/ics-leadership update-manifest
 
+# The lock is universal (one file for Linux, macOS and Windows: platform-specific packages carry
+# environment markers) and hashed. uv keeps the versions already in requirements.lock (it prefers an
+# output file's pins) and resolves only what changed; `make lock UPGRADE=--upgrade` moves every pin.
+# uv runs from a throwaway venv, so neither it nor its dependencies enter .venv.
+UV_VERSION := 0.13.9
 lock:  ## re-resolve requirements.lock (needs the package index) and sync environment.yml
-	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --extra test --extra bench --generate-hashes --strip-extras --allow-unsafe \
-	    --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	@tools=$$(mktemp -d) && trap 'rm -rf "$$tools"' EXIT && \
+	$(PYTHON) -m venv "$$tools" && "$$tools/bin/python" -m pip install --quiet uv==$(UV_VERSION) && \
+	"$$tools/bin/uv" pip compile --quiet --universal --python-version 3.11 --all-extras --generate-hashes \
+	    --custom-compile-command "make lock" $(UPGRADE) -o requirements.lock pyproject.toml
 	$(BIN)/python tools/sync_environment.py
 
 clean:  ## remove the built book, executed notebooks, derived data and what an interrupted build left (not .venv, not data/coded)
