@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book pdf test check manifest lock clean help
+.PHONY: book pdf test check manifest lock platforms clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -48,6 +48,9 @@ lock:  ## re-resolve requirements.lock (needs the package index) and sync enviro
 	"$$tools/bin/uv" pip compile --quiet --universal --python-version 3.11 --all-extras --generate-hashes \
 	    --custom-compile-command "make lock" $(UPGRADE) -o requirements.lock pyproject.toml
 	$(BIN)/python tools/sync_environment.py
+
+platforms: $(STAMP)  ## check that requirements.lock installs from wheels on Linux, macOS and Windows (pip dry runs; needs the package index)
+	$(BIN)/python tools/check_platforms.py
 
 clean:  ## remove the built book, executed notebooks, derived data and what an interrupted build left (not .venv, not data/coded)
 	rm -rf book/_build book/notebooks book/.build-* book/.staging-* book/.build.lock

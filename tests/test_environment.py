@@ -17,10 +17,10 @@ sync = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sync)
 
 
-def _environment_pins() -> dict[str, tuple[str, str | None]]:
-    """name -> (version, marker or None), read from environment.yml as pip and conda would."""
+def _environment_pins() -> dict[str, list[tuple[str, str | None]]]:
+    """name -> [(version, marker or None)], read from environment.yml as pip and conda would."""
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pins: dict[str, tuple[str, str | None]] = {}
+    pins: dict[str, list[tuple[str, str | None]]] = {}
     for dep in env["dependencies"]:
         if isinstance(dep, dict):
             for line in dep["pip"]:
@@ -29,11 +29,12 @@ def _environment_pins() -> dict[str, tuple[str, str | None]]:
                 req = Requirement(line)  # fails on a line pip could not read
                 (specifier,) = req.specifier
                 assert specifier.operator == "==", line
-                pins[sync.normalise(req.name)] = (specifier.version, str(req.marker) if req.marker else None)
+                marker = str(req.marker) if req.marker else None
+                pins.setdefault(sync.normalise(req.name), []).append((specifier.version, marker))
         elif "=" in dep:
             name, version = dep.split("=", 1)
             if name != "python":
-                pins[sync.normalise(name)] = (version, None)
+                pins.setdefault(sync.normalise(name), []).append((version, None))
     return pins
 
 
@@ -41,25 +42,32 @@ def test_environment_yml_matches_the_lock():
     lock = sync.read_lock(ROOT / "requirements.lock")
     env = _environment_pins()
     assert set(env) - {p.name for p in lock} == set(), "environment.yml has packages the lock does not"
+    expected: dict[str, list[tuple[str, str | None]]] = {}
     for pin in lock:
         if pin.marker and sync.marker_outcomes(pin.marker) == {False}:
             assert pin.name not in env, f"{pin.name} never installs on Python 3.11 but environment.yml has it"
             continue
         assert pin.name in env, f"the lock has {pin.name}, environment.yml does not"
-        version, marker = env[pin.name]
-        assert version == pin.version, pin.name
         # A marker is kept (packaging spells its quotes ") or decided, never changed.
-        assert marker in (None, str(Marker(pin.marker)) if pin.marker else None), pin.name
+        kept = str(Marker(pin.marker)) if pin.marker else None
+        (match,) = [(v, m) for v, m in env[pin.name] if v == pin.version and m in (None, kept)]
+        expected.setdefault(pin.name, []).append(match)
+    assert {n: sorted(v, key=str) for n, v in env.items()} == {n: sorted(v, key=str) for n, v in expected.items()}
 
 
 def test_environment_yml_installs_platform_packages_only_on_their_platform():
     env = _environment_pins()
-    assert env["colorama"] == ("0.4.6", 'sys_platform == "win32"')  # packaging writes markers with "
-    assert env["pywinpty"][1] == 'os_name == "nt"'
-    assert env["appnope"][1] == 'sys_platform == "darwin"'
-    assert env["psutil"] == ("7.2.2", None)  # its marker excludes only platforms conda does not serve
-    assert env["overrides"] == ("7.7.0", None)  # needed below 3.12: always, on 3.11
+    assert env["colorama"] == [("0.4.6", 'sys_platform == "win32"')]  # packaging writes markers with "
+    assert env["pywinpty"] == [("3.1.2", 'os_name == "nt"')]
+    assert env["appnope"] == [("1.0.0", 'sys_platform == "darwin"')]
+    assert env["psutil"] == [("7.2.2", None)]  # its marker excludes only platforms conda does not serve
+    assert env["overrides"] == [("7.7.0", None)]  # needed below 3.12: always, on 3.11
     assert "aiohttp" not in env  # the lock needs it on 3.12 only
+    # One version for Intel Macs (the last with a wheel there), another for every other platform.
+    assert sorted(env["argon2-cffi-bindings"]) == [
+        ("25.1.0", 'platform_machine == "x86_64" and sys_platform == "darwin"'),
+        ("26.2.0", 'platform_machine != "x86_64" or sys_platform != "darwin"'),
+    ]
 
 
 def test_lock_pins_every_package_with_hashes():
