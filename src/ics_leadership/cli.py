@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         "summarise",
         help="theme coding summaries of coded data, as CSV files",
         description="Run the analyses of notebook 02 on a folder of canonical coded data and write "
-        "frequencies, prevalence (Wilson 95%% intervals), association, co-occurrence, "
+        "frequencies, prevalence (Wilson 95% intervals), association, co-occurrence, "
         "agreement (kappa, Krippendorff's alpha), saturation and claims as CSV files. "
         "Every file's first column says whether the data are synthetic.",
     )
