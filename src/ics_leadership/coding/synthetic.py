@@ -30,7 +30,6 @@ from ics_leadership.core import outputs, paths
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.derived import atomic_write, write_csv
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import LEVELS, SITES
 
 ASSUMPTIONS_FILE = "synthetic_assumptions.yaml"
 CODERS = ("coder_1", "coder_2")
@@ -65,6 +64,10 @@ class StudyShape:
         How many meetings were observed in all (spread over sites by ``hours``).
     hours
         Hours of meetings observed, by site.
+
+    The sites are those of ``hours`` in its order, then any other site of the roster; the levels are
+    those of the ``meeting_levels`` assumption in its order, then any other level of the roster. The
+    generator takes these values as given: it knows no study's vocabulary.
     """
 
     participants: pd.DataFrame
@@ -174,16 +177,27 @@ def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
     return shares
 
 
-def _participants(study: StudyShape, rng: np.random.Generator) -> pd.DataFrame:
+def _sites(study: StudyShape) -> list[str]:
+    """The study's sites: those with observation hours, in their order, then any other site of the roster."""
+    return list(dict.fromkeys([*map(str, study.hours), *study.participants["site"].astype(str)]))
+
+
+def _levels(study: StudyShape, a: Assumptions) -> list[str]:
+    """The study's levels: those of the meeting_levels assumption, in its order, then any other of the roster."""
+    return list(dict.fromkeys([*map(str, a["meeting_levels"]), *study.participants["level"].astype(str)]))
+
+
+def _participants(study: StudyShape, a: Assumptions, rng: np.random.Generator) -> pd.DataFrame:
     clinical = study.participants[["participant_id", "site", "level", "follow_up"]].copy()
     clinical["group"] = "clinical"
     n_nc = int(study.non_clinical)
-    by_site = _largest_remainder(n_nc, clinical["site"].value_counts().reindex(list(SITES), fill_value=0).to_dict())
-    by_level = _largest_remainder(n_nc, clinical["level"].value_counts().reindex(list(LEVELS), fill_value=0).to_dict())
-    levels = np.array([lvl for lvl in LEVELS for _ in range(by_level[lvl])])
+    sites, all_levels = _sites(study), _levels(study, a)
+    by_site = _largest_remainder(n_nc, clinical["site"].value_counts().reindex(sites, fill_value=0).to_dict())
+    by_level = _largest_remainder(n_nc, clinical["level"].value_counts().reindex(all_levels, fill_value=0).to_dict())
+    levels = np.array([lvl for lvl in all_levels for _ in range(by_level[lvl])])
     rng.shuffle(levels)
     rows, k = [], 0
-    for site in SITES:
+    for site in sites:
         for j in range(by_site[site]):
             rows.append(
                 {
@@ -203,9 +217,10 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
         return int(max(2000, round(rng.normal(spec["mean"], spec["sd"]))))
 
     later = a["later_stage_share"]
+    sites, levels = _sites(study), _levels(study, a)
     docs = []
     # First interviews: site by site, random order within a site (interview_order assumption).
-    for site in SITES:
+    for site in sites:
         here = people[people["site"] == site]
         for idx in rng.permutation(len(here)):
             p = here.iloc[int(idx)]
@@ -235,9 +250,9 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
     n_meetings = int(study.meetings)
     hours = {site: float(h) for site, h in study.hours.items()}
     meetings = _largest_remainder(n_meetings, hours)
-    level_probs = np.array([a["meeting_levels"][lvl] for lvl in LEVELS], dtype=float)
+    level_probs = np.array([a["meeting_levels"].get(lvl, 0.0) for lvl in levels], dtype=float)
     level_probs /= level_probs.sum()
-    for site in SITES:
+    for site in sites:
         if not meetings.get(site):
             continue
         per_meeting = hours[site] / meetings[site]
@@ -249,7 +264,7 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
                     "source_type": "observation",
                     "n_chars": int(round(per_meeting * a["field_note_chars_per_hour"])),
                     "site": site,
-                    "level": str(rng.choice(LEVELS, p=level_probs)),
+                    "level": str(rng.choice(levels, p=level_probs)),
                     "stage": "later" if rng.random() < later["observation"] else "early",
                 }
             )
@@ -376,7 +391,7 @@ def generate(
             raise ValueError(f"{name} must be between 0 and 1, got {value}")
     rng = np.random.default_rng(seed)
 
-    people = _participants(study, rng)
+    people = _participants(study, a, rng)
     documents = _documents(study, people, a, rng)
     group = dict(zip(people["participant_id"], people["group"]))
     n_double = int(round(share * len(documents)))

@@ -12,7 +12,10 @@ test when the data are the synthetic demonstration corpus (``synthetic: true`` i
 whose coding rates were set from these very claims (a verdict would be circular), or when they
 passed through a mapping marked ``demonstration: true`` (codes that stand in for the codebook's only
 to show how a mapping works). Every claim then gets :data:`NOT_EVALUATED`, and no direction, effect,
-group size or p value is filled in. Claims whose test type is ``not_testable`` are
+group size or p value is filled in. Real data whose levels, stages or groups are not the paper's
+(:mod:`ics_leadership.facts.vocabulary`; another study's system, place and neighbourhood tiers, say)
+get :data:`NOT_EVALUATED_VOCABULARY` in the same way, with the unexpected values in the reason: a
+claim about thematic leaders says nothing about "place" leaders. Claims whose test type is ``not_testable`` are
 :data:`NOT_TESTABLE` on any data, with their reason.
 
 On real data each testable claim is :data:`CONSISTENT`, :data:`NOT_CONSISTENT` or
@@ -73,8 +76,10 @@ from ics_leadership.coding.coded import CodedData
 from ics_leadership.coding.prevalence import prevalence
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import LEVELS, read_yaml
+from ics_leadership.core.schema import read_yaml
+from ics_leadership.facts import vocabulary
 from ics_leadership.facts.codebook import Codebook
+from ics_leadership.facts.vocabulary import LEVELS
 
 CLAIMS_FILE = "claims.yaml"
 
@@ -82,8 +87,11 @@ CONSISTENT = "consistent"
 NOT_CONSISTENT = "not consistent"
 INCONCLUSIVE = "inconclusive"
 NOT_EVALUATED = "not evaluated: needs real coded data"
+NOT_EVALUATED_VOCABULARY = "not evaluated: the data use other levels, stages or groups"
 NOT_TESTABLE = "not testable on coded data"
-STATUSES = (CONSISTENT, NOT_CONSISTENT, INCONCLUSIVE, NOT_EVALUATED, NOT_TESTABLE)
+STATUSES = (CONSISTENT, NOT_CONSISTENT, INCONCLUSIVE, NOT_EVALUATED, NOT_EVALUATED_VOCABULARY, NOT_TESTABLE)
+#: The statuses of a claim that could be tested but was not, on these data (the reason says why).
+REFUSED = (NOT_EVALUATED, NOT_EVALUATED_VOCABULARY)
 
 AS_CLAIMED, OPPOSITE, NO_DIFFERENCE = "as claimed", "opposite to the claim", "no difference"
 
@@ -304,22 +312,39 @@ def _check_top_k(test: dict, codebook: Codebook | None, shown: str, where: str, 
 
 
 def why_not_evaluated(coded: CodedData) -> str | None:
-    """Why no verdict may be computed on ``coded`` (None for real data).
+    """Why no verdict may be computed on ``coded`` (None for real data in the paper's terms).
 
-    The data's own metadata decide: ``synthetic`` from ``corpus.yaml``, and ``demonstration``,
+    The data's own metadata decide first: ``synthetic`` from ``corpus.yaml``, and ``demonstration``,
     which :func:`ics_leadership.coding.mapping.apply_mapping` sets from a mapping marked as one.
+    Then the data's levels, stages and groups: the claims are about the paper's executive, thematic
+    and project levels, its early and later stages and its clinical leaders, so data holding other
+    values (another study's tiers, say) get no verdict, and the reason names the values.
     """
+    refused = _refusal(coded)
+    return refused[1] if refused else None
+
+
+def _refusal(coded: CodedData) -> tuple[str, str] | None:
+    """The status and reason of every testable claim on ``coded``, when no verdict may be computed."""
     if coded.synthetic:
-        return (
+        return NOT_EVALUATED, (
             "These are synthetic demonstration data, generated with coding rates set from these "
             "same claims, so a verdict on them would only return the assumptions they were made from."
         )
     if coded.metadata.get("demonstration"):
         mapping = coded.metadata.get("mapping") or "the mapping"
-        return (
+        return NOT_EVALUATED, (
             f"The codes were mapped by a demonstration mapping ({paths.display_path(Path(mapping))}): "
             "they stand in for the codebook's only to show how a mapping works and say nothing "
             "about clinical leadership."
+        )
+    found = vocabulary.unexpected(coded.documents)
+    if found:
+        return NOT_EVALUATED_VOCABULARY, (
+            f"The claims are about the paper's levels, stages and clinical leaders, and these data use "
+            f"other values: {vocabulary.describe_unexpected(found)}. To evaluate the claims, map the "
+            "data's values to the paper's (a mapping's 'documents' and 'participants' sections) where "
+            "they mean the same."
         )
     return None
 
@@ -601,11 +626,12 @@ def evaluate(
     """The claims ledger: one row per claim (columns :data:`COLUMNS`) and the evidence table of each.
 
     The data decide whether any test runs: on synthetic or demonstration data (see
-    :func:`why_not_evaluated`) every testable claim is :data:`NOT_EVALUATED`, the result columns
-    stay empty and the evidence is empty. ``by_level`` is the participant prevalence by level when
+    :func:`why_not_evaluated`) every testable claim is :data:`NOT_EVALUATED`, and on data whose
+    levels, stages or groups are not the paper's :data:`NOT_EVALUATED_VOCABULARY`; the result
+    columns then stay empty and the evidence is empty. ``by_level`` is the participant prevalence by level when
     the caller has it already.
     """
-    refusal = why_not_evaluated(coded)
+    refusal = _refusal(coded)
     rows, evidence = [], {}
     for claim in claims:
         base = {
@@ -619,7 +645,7 @@ def evaluate(
             rows.append({**base, "status": NOT_TESTABLE, "reason": claim.test["reason"]})
             continue
         if refusal:
-            rows.append({**base, "status": NOT_EVALUATED, "reason": refusal})
+            rows.append({**base, "status": refusal[0], "reason": refusal[1]})
             continue
         if by_level is None:
             by_level = prevalence(coded, codings, codebook, by="level")
@@ -671,6 +697,12 @@ def describe(ledger: pd.DataFrame) -> str:
             f'but no verdict is given. {reason} The status "{NOT_EVALUATED}" says just that: run the '
             f"analysis on real coded interviews to evaluate the claims.{tail}"
         )
+    if counts.get(NOT_EVALUATED_VOCABULARY, 0):
+        reason = ledger.loc[ledger["status"] == NOT_EVALUATED_VOCABULARY, "reason"].iloc[0]
+        return (
+            f"Each claim is listed with the proposition it becomes and the test that would examine it, "
+            f"but no verdict is given. {reason}{tail}"
+        )
     tested = ledger[ledger["status"].isin([CONSISTENT, NOT_CONSISTENT, INCONCLUSIVE])]
     if tested.empty:
         return f"No claim here can be tested on coded data.{tail}"
@@ -693,7 +725,7 @@ def for_display(ledger: pd.DataFrame) -> pd.DataFrame:
     repeated on every row.
     """
     shown = ledger.drop(columns=["alpha", "min_group_size", "p_value"]).rename(columns={"p_shown": "p_value"})
-    shown["reason"] = shown["reason"].where(shown["status"] != NOT_EVALUATED, "")
+    shown["reason"] = shown["reason"].where(~shown["status"].isin(REFUSED), "")
     # The status comes right after the id, so that a narrow screen, which shows the first columns, shows it.
     order = ["id", "status", *[c for c in shown.columns if c not in ("id", "status", "location")], "location"]
     keep = [c for c in order if shown[c].notna().any() and (shown[c].astype("string") != "").any()]
