@@ -4,7 +4,9 @@ The study's transcripts are confidential. So that the coding analyses can be sho
 module generates canonical coded data whose structure follows a study's shape (:class:`StudyShape`:
 the roster with its follow-up interviews, the non-clinical leaders, the observed meetings by site)
 and whose coding rates follow ``synthetic_assumptions.yaml``, where every assumption cites the
-passage it encodes or says it is an assumption. The same seed gives byte-identical tables.
+passage it encodes or says it is an assumption (loaded by
+:mod:`ics_leadership.coding.synthetic_assumptions`, whose names this module re-exports). The same
+seed gives byte-identical tables.
 
 The generator takes its inputs as arguments and reads none of the paper's files: the paper's corpus
 (its roster, study facts and codebook from ``data/raw``) is composed in
@@ -16,7 +18,6 @@ labels, and excerpts are empty. Nothing here is, or imitates, a quotation.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,27 +27,17 @@ import pandas as pd
 import yaml
 
 from ics_leadership import __version__
-from ics_leadership.core import outputs, paths
+from ics_leadership.coding.synthetic_assumptions import (  # noqa: F401  (loading assumptions: part of this API)
+    ASSUMPTIONS_FILE,
+    REQUIRED,
+    Assumptions,
+    load_assumptions,
+)
+from ics_leadership.core import outputs
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.derived import atomic_write, write_csv
-from ics_leadership.core.errors import DataValidationError, Problem
 
-ASSUMPTIONS_FILE = "synthetic_assumptions.yaml"
 CODERS = ("coder_1", "coder_2")
-REQUIRED = (
-    "meeting_levels",
-    "interview_chars",
-    "follow_up_chars",
-    "field_note_chars_per_hour",
-    "later_stage_share",
-    "base_rate",
-    "segment_chars",
-    "source_type_multiplier",
-    "stage_multiplier",
-    "double_coded_share",
-    "agreement",
-    "boundary_jitter",
-)
 
 
 @dataclass(frozen=True)
@@ -85,84 +76,6 @@ class CodesLike(Protocol):
     def activity_ids(self) -> list[str]: ...
 
     def contribution(self, contribution_id: str) -> Any: ...
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """The validated assumptions, by id, plus the file's label and default seed."""
-
-    values: dict[str, Any]
-    table: pd.DataFrame
-    label: str
-    default_seed: int
-    digest: str
-
-    def __getitem__(self, key: str) -> Any:
-        return self.values[key]
-
-
-def load_assumptions(path: Path | str | None = None) -> Assumptions:
-    """Load ``synthetic_assumptions.yaml``; each assumption needs a source and its location or note."""
-    path = Path(path or paths.raw_dir() / ASSUMPTIONS_FILE)
-    shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    text = path.read_bytes()
-    try:
-        doc = yaml.safe_load(text.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
-        raise DataValidationError([Problem(shown, "not valid UTF-8 YAML")]) from None
-    problems: list[Problem] = []
-    values: dict[str, Any] = {}
-    rows = []
-    for i, item in enumerate((doc or {}).get("assumptions") or []):
-        where = f"assumptions[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            problems.append(Problem(shown, "needs an id", field=where))
-            continue
-        where = f"assumptions[{item['id']}]"
-        if item["id"] in values:
-            problems.append(Problem(shown, "duplicate id", field=where))
-        for key in ("sets", "value", "source"):
-            if item.get(key) in (None, ""):
-                problems.append(Problem(shown, "is missing", field=f"{where}.{key}"))
-        source = item.get("source")
-        if source == "paper" and not str(item.get("location", "")).strip():
-            problems.append(
-                Problem(shown, "a paper-based assumption needs the location of its passage", field=f"{where}.location")
-            )
-        elif source == "assumption" and not str(item.get("note", "")).strip():
-            problems.append(Problem(shown, "an assumption needs a note saying why", field=f"{where}.note"))
-        elif source not in ("paper", "assumption"):
-            problems.append(Problem(shown, f"'{source}' is not one of: paper, assumption", field=f"{where}.source"))
-        values[item["id"]] = item.get("value")
-        rows.append(
-            {
-                "assumption": item["id"],
-                "sets": item.get("sets", ""),
-                "value": _show(item.get("value")),
-                "source": source,
-                "location or note": "; ".join(str(item[k]) for k in ("location", "note") if item.get(k)),
-            }
-        )
-    for key in REQUIRED:
-        if key not in values:
-            problems.append(Problem(shown, "required assumption is missing", field=f"assumptions[{key}]"))
-    if problems:
-        raise DataValidationError(problems)
-    return Assumptions(
-        values=values,
-        table=pd.DataFrame(rows),
-        label=str(doc.get("label", "Synthetic demonstration data")),
-        default_seed=int(doc.get("default_seed", 0)),
-        digest=hashlib.sha256(text).hexdigest(),
-    )
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items())
-    return str(value)
 
 
 def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
