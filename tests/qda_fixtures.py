@@ -203,8 +203,8 @@ def missing_source(tmp: Path) -> Path:
 
 
 def cases_and_variables(tmp: Path) -> Path:
-    """Variables, Cases with VariableValues and SourceRefs, and a source-level VariableValue."""
-    v_site, v_level, v_age, v_stage, v_role = (guid(n, "A1") for n in range(1, 6))
+    """Variables, Cases with VariableValues and SourceRefs, and source-level VariableValues."""
+    v_site, v_level, v_age, v_stage, v_role, v_seq = (guid(n, "A1") for n in range(1, 7))
     variables = (
         "<Variables>"
         f'<Variable guid="{v_site}" name="Site" typeOfVariable="Text"/>'
@@ -212,6 +212,7 @@ def cases_and_variables(tmp: Path) -> Path:
         f'<Variable guid="{v_age}" name="age" typeOfVariable="Integer"/>'
         f'<Variable guid="{v_stage}" name="stage" typeOfVariable="Text"/>'
         f'<Variable guid="{v_role}" name="role" typeOfVariable="Text"/>'
+        f'<Variable guid="{v_seq}" name="Sequence" typeOfVariable="Text"/>'
         "</Variables>"
     )
 
@@ -236,7 +237,9 @@ def cases_and_variables(tmp: Path) -> Path:
         S2,
         "Interview 2",
         path="internal://two.txt",
-        body=selection(0, 6, coding(C_OTHER, n=2), 2) + value(v_role, "TextValue", "GP"),
+        body=selection(0, 6, coding(C_OTHER, n=2), 2)
+        + value(v_role, "TextValue", "GP")
+        + value(v_seq, "TextValue", "first"),
     )
     qde = project(sources, extra_before_sources=variables + cases)
     return write_qdpx(tmp / "cases.qdpx", qde, {"Sources/one.txt": TEXT1.encode(), "Sources/two.txt": TEXT2.encode()})

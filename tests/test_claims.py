@@ -184,7 +184,7 @@ def test_synthetic_data_get_no_verdict_and_no_test_runs(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a test ran on synthetic data")
 
-    monkeypatch.setattr(claims, "_run_test", refuse)
+    monkeypatch.setattr(claims, "run_test", refuse)  # the ledger calls claim_tests.run_test by this name
     monkeypatch.setattr(claims, "prevalence", refuse)
     table, evidence = _ledger(tmp_path, _project(tmp_path / "syn", synthetic=True))
     _not_evaluated(table, evidence, "These are synthetic demonstration data")

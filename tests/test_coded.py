@@ -125,8 +125,13 @@ def test_mapping_reports_unmapped_and_ignored_codes(tmp_path):
 
 
 def test_mapping_to_an_unknown_compendium_code_is_an_error(tmp_path):
-    (tmp_path / "map.yaml").write_text("codes:\n  Voice: representation/voice\ndocuments:\n  D1: {level: board}\n")
+    (tmp_path / "map.yaml").write_text(
+        "codes:\n  Voice: representation/voice\ndocuments:\n  D1: {level: board, source_type: memo, stage: [a]}\n"
+    )
     with pytest.raises(DataValidationError) as info:
         mapping.load_mapping(tmp_path / "map.yaml")
     assert "field 'codes.Voice': 'representation/voice' is not a compendium code (or 'ignore')" in str(info.value)
-    assert "field 'documents.D1.level': 'board' is not one of: executive, thematic, project" in str(info.value)
+    # A level is the study's own word ('board' is fine); the kind of document is the format's.
+    assert "documents.D1.level" not in str(info.value)
+    assert "field 'documents.D1.source_type': 'memo' is not one of: interview, follow-up interview" in str(info.value)
+    assert "field 'documents.D1.stage': expected a text value, got ['a']" in str(info.value)

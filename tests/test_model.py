@@ -13,11 +13,11 @@ import yaml
 
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.core.errors import DataValidationError
-from ics_leadership.core.schema import LEVELS
 from ics_leadership.core.yamlschema import dictionary, load_schema, parse_document
-from ics_leadership.facts.codebook import STAGES, load_codebook
+from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.facts.model import BASES, DISPUTED, EMPHASES, LAYERS, load_model, parse_model
 from ics_leadership.facts.model_weights import link_weights
+from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.figures import model as model_figure
 from ics_leadership.figures import style
 from ics_leadership.publish import pipeline

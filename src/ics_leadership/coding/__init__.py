@@ -1,1 +1,2 @@
-"""The toolkit for coded qualitative data: the canonical format, mappings, every analysis, the synthetic generator."""
+"""The toolkit for coded qualitative data: the canonical format (:mod:`.format`, any attribute values),
+mappings, every analysis, the synthetic generator."""

@@ -2,7 +2,8 @@
 
 For each contribution, participants are cross-classified by level and by whether they express the
 contribution (a 2 x k table); across contributions, coded segments are cross-classified by
-contribution and level (a 4 x 3 table). The test follows the counts: Pearson's chi-square
+contribution and level (a 4 x 3 table for the paper's four contributions and three levels; the
+levels are whatever the data hold). The test follows the counts: Pearson's chi-square
 (statsmodels) when every expected count is at least 5, otherwise an exact test: Fisher's for a
 2 x 2 table, a Monte Carlo permutation test of the chi-square statistic (fixed seed) for larger
 ones. The effect size is Cramer's V.
@@ -15,8 +16,8 @@ import pandas as pd
 from scipy.stats import fisher_exact
 from statsmodels.stats.contingency_tables import Table
 
+from ics_leadership.coding.format import ordered
 from ics_leadership.coding.prevalence import participant_universe
-from ics_leadership.core.schema import LEVELS
 from ics_leadership.facts.codebook import Codebook
 
 MIN_EXPECTED = 5.0
@@ -109,7 +110,8 @@ def contribution_by_level(
     """
     people = participant_universe(coded)
     mine = codings[codings["participant_id"].isin(people["participant_id"])]
-    levels = [lvl for lvl in LEVELS if lvl in set(people["level"].dropna())]
+    # The codebook's order when the data use its levels, otherwise sorted (coding.format.ordered).
+    levels = ordered(people["level"], list(codebook.levels))
     rows, tables = [], {}
     for c in codebook.contributions:
         who = set(mine.loc[mine["contribution"] == c.id, "participant_id"])

@@ -21,10 +21,11 @@ from typing import Any
 import pandas as pd
 
 from ics_leadership.coding import codepath
+from ics_leadership.coding.format import CODED_PARTICIPANTS, CODINGS, DOCUMENTS
 from ics_leadership.core import paths
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import CODED_PARTICIPANTS, CODINGS, DOCUMENTS, read_table, read_yaml
+from ics_leadership.core.schema import read_table, read_yaml
 from ics_leadership.facts.codebook import Codebook, load_codebook
 
 CORPUS_FILE = "corpus.yaml"

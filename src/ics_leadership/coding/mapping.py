@@ -15,6 +15,10 @@ A mapping file (YAML) has up to three sections, a format version and an optional
     demonstration: true         # optional: the codes only stand in for the codebook's (an example);
                                 # the claims ledger then gives no verdicts (see ics_leadership.facts.claims)
 
+Attribute values are the study's own (any text: ``level: system`` as well as ``level: thematic``;
+the canonical format fixes no vocabulary, see :mod:`ics_leadership.coding.format`), except
+``source_type``, which must be one of the canonical kinds of document.
+
 Keys of ``codes`` are project code paths as ``codebook.csv`` writes them: levels joined with "/",
 and inside a name ``\/`` for "/" and ``\\`` for a backslash (:mod:`ics_leadership.coding.codepath`; in
 YAML, single quotes keep backslashes as typed). A mapping without ``format_version`` is read as
@@ -35,11 +39,12 @@ import pandas as pd
 
 from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import CodedData, load_coded
+from ics_leadership.coding.format import SOURCE_TYPES
 from ics_leadership.core import paths
 from ics_leadership.core.csvformat import FIELD as VERSION_FIELD
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import LEVELS, SOURCE_TYPES, STAGE_VALUES, read_yaml
+from ics_leadership.core.schema import read_yaml
 from ics_leadership.facts.codebook import Codebook, load_codebook
 
 IGNORE = "ignore"
@@ -107,13 +112,18 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
                     problems.append(
                         Problem(shown, f"unknown attribute (allowed: {', '.join(sorted(allowed))})", field=where)
                     )
-                elif attr == "level" and value not in LEVELS:
-                    problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(LEVELS)}", field=where))
-                elif attr == "stage" and value not in STAGE_VALUES:
-                    problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(STAGE_VALUES)}", field=where))
                 elif attr == "source_type" and value not in SOURCE_TYPES:
                     problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(SOURCE_TYPES)}", field=where))
-        sections[name] = {str(k): dict(v) for k, v in body.items() if isinstance(v, dict)}
+                elif attr != "sequence" and (
+                    isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip()
+                ):
+                    problems.append(Problem(shown, f"expected a text value, got {value!r}", field=where))
+        # Attribute values are the study's own words, kept as text (a site written 3 is the site "3").
+        sections[name] = {
+            str(k): {a: (x if a == "sequence" else str(x).strip()) for a, x in v.items()}
+            for k, v in body.items()
+            if isinstance(v, dict)
+        }
     if problems:
         raise DataValidationError(problems)
     return Mapping(

@@ -2,7 +2,9 @@
 
 *Frequency* counts coded segments (and documents). *Participant prevalence* counts people: how
 many of the N participants in a group (a governance level, a site) have at least one coding of a
-contribution or activity in their interviews, with a Wilson 95% interval (statsmodels).
+contribution or activity in their interviews, with a Wilson 95% interval (statsmodels). Groups are
+listed in the codebook's order when the data use only its levels or stages, otherwise sorted
+(:func:`ics_leadership.coding.format.ordered`).
 
 Analyses of frequency and prevalence use one coder's codings (the *primary coder*: by default the
 one with most codings), so that double-coded documents are not counted twice; agreement between
@@ -15,9 +17,19 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from ics_leadership.coding.coded import CodedData
+from ics_leadership.coding.format import ordered
 from ics_leadership.facts.codebook import Codebook
 
 PARTICIPANT_SOURCES = ("interview", "follow-up interview")
+#: The group whose members prevalence counts when the data's ``group`` column names it: the
+#: codebook describes what clinical leaders contribute. Data whose groups are other (or unrecorded)
+#: count everyone with an interview, and :func:`ics_leadership.coding.summarise.summarise` says so.
+FOCUS_GROUP = "clinical"
+
+
+def focus_applies(coded: CodedData) -> bool:
+    """Whether prevalence counts only :data:`FOCUS_GROUP` (some participant belongs to it)."""
+    return bool((coded.documents["group"] == FOCUS_GROUP).fillna(False).any())
 
 
 def primary_coder(coded: CodedData) -> str:
@@ -64,13 +76,13 @@ def frequencies(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
 
 
 def participant_universe(coded: CodedData) -> pd.DataFrame:
-    """The participants prevalence is computed over: clinical leaders if groups are known, else everyone
-    with an interview. One row per participant with site and level."""
+    """The participants prevalence is computed over: everyone with an interview, or only the members of
+    :data:`FOCUS_GROUP` when the data record that group. One row per participant with site and level."""
     docs = coded.documents[
         coded.documents["source_type"].isin(PARTICIPANT_SOURCES) & coded.documents["participant_id"].notna()
     ]
-    if docs["group"].notna().any():
-        docs = docs[docs["group"] == "clinical"]
+    if focus_applies(coded):
+        docs = docs[docs["group"] == FOCUS_GROUP]
     people = docs.groupby("participant_id", sort=True).agg(site=("site", "first"), level=("level", "first"))
     return people.reset_index()
 
@@ -86,9 +98,7 @@ def prevalence(
     people = participant_universe(coded)
     mine = codings[codings["participant_id"].isin(people["participant_id"])]
     groups = (
-        [("all", people)]
-        if by is None
-        else [(str(g), people[people[by] == g]) for g in _ordered(people[by].dropna().unique(), by)]
+        [("all", people)] if by is None else [(g, people[people[by] == g]) for g in _ordered(people[by], by, codebook)]
     )
     rows = []
     for code in codebook.codes:
@@ -131,10 +141,7 @@ PREVALENCE_COLUMNS = [
 ]
 
 
-def _ordered(values, by: str | None) -> list:
-    from ics_leadership.core.schema import LEVELS
-
-    values = [str(v) for v in values]
-    if by == "level":
-        return [v for v in LEVELS if v in values]
-    return sorted(values)
+def _ordered(values: pd.Series, by: str, codebook: Codebook) -> list[str]:
+    """Groups in the codebook's order of levels (stages) when the data use only its values, else sorted."""
+    preferred = {"level": list(codebook.levels), "stage": list(codebook.stages)}.get(by)
+    return ordered(values.dropna().astype(str), preferred)

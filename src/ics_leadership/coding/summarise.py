@@ -116,6 +116,12 @@ def summarise(
     if coder not in set(coded.codings["coder"]):
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
     codings = prevalence.analysis_codings(coded, codebook, coder)
+    groups = sorted({str(g) for g in coded.documents["group"].dropna()})
+    if groups and not prevalence.focus_applies(coded):
+        notes.append(
+            f"Prevalence counts every participant with an interview: the data's groups ({', '.join(groups)}) "
+            f"do not include '{prevalence.FOCUS_GROUP}', the group it counts when the data record it."
+        )
     by_group = {b: prevalence.prevalence(coded, codings, codebook, by=b) for b in (None, "level", "site")}
     prev = pd.concat(by_group.values(), ignore_index=True)
     assoc, tables = association.contribution_by_level(coded, codings, codebook, permutations=permutations)
@@ -134,7 +140,7 @@ def summarise(
     sat = saturation.saturation(seq, base_size, run_length, threshold)
     claim_list, rules = claims.load_claims(claims_path, codebook)
     ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, rules, by_level=by_group["level"])
-    if (ledger["status"] == claims.NOT_EVALUATED).any():
+    if ledger["status"].isin(claims.REFUSED).any():
         notes.append(f"claims.csv lists the paper's claims without verdicts: {claims.why_not_evaluated(coded)}")
     return CodingSummary(
         coded=coded,

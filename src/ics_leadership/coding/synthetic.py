@@ -4,7 +4,9 @@ The study's transcripts are confidential. So that the coding analyses can be sho
 module generates canonical coded data whose structure follows a study's shape (:class:`StudyShape`:
 the roster with its follow-up interviews, the non-clinical leaders, the observed meetings by site)
 and whose coding rates follow ``synthetic_assumptions.yaml``, where every assumption cites the
-passage it encodes or says it is an assumption. The same seed gives byte-identical tables.
+passage it encodes or says it is an assumption (loaded by
+:mod:`ics_leadership.coding.synthetic_assumptions`, whose names this module re-exports). The same
+seed gives byte-identical tables.
 
 The generator takes its inputs as arguments and reads none of the paper's files: the paper's corpus
 (its roster, study facts and codebook from ``data/raw``) is composed in
@@ -16,7 +18,6 @@ labels, and excerpts are empty. Nothing here is, or imitates, a quotation.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,28 +27,17 @@ import pandas as pd
 import yaml
 
 from ics_leadership import __version__
-from ics_leadership.core import outputs, paths
+from ics_leadership.coding.synthetic_assumptions import (  # noqa: F401  (loading assumptions: part of this API)
+    ASSUMPTIONS_FILE,
+    REQUIRED,
+    Assumptions,
+    load_assumptions,
+)
+from ics_leadership.core import outputs
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.derived import atomic_write, write_csv
-from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import LEVELS, SITES
 
-ASSUMPTIONS_FILE = "synthetic_assumptions.yaml"
 CODERS = ("coder_1", "coder_2")
-REQUIRED = (
-    "meeting_levels",
-    "interview_chars",
-    "follow_up_chars",
-    "field_note_chars_per_hour",
-    "later_stage_share",
-    "base_rate",
-    "segment_chars",
-    "source_type_multiplier",
-    "stage_multiplier",
-    "double_coded_share",
-    "agreement",
-    "boundary_jitter",
-)
 
 
 @dataclass(frozen=True)
@@ -65,6 +55,10 @@ class StudyShape:
         How many meetings were observed in all (spread over sites by ``hours``).
     hours
         Hours of meetings observed, by site.
+
+    The sites are those of ``hours`` in its order, then any other site of the roster; the levels are
+    those of the ``meeting_levels`` assumption in its order, then any other level of the roster. The
+    generator takes these values as given: it knows no study's vocabulary.
     """
 
     participants: pd.DataFrame
@@ -84,84 +78,6 @@ class CodesLike(Protocol):
     def contribution(self, contribution_id: str) -> Any: ...
 
 
-@dataclass(frozen=True)
-class Assumptions:
-    """The validated assumptions, by id, plus the file's label and default seed."""
-
-    values: dict[str, Any]
-    table: pd.DataFrame
-    label: str
-    default_seed: int
-    digest: str
-
-    def __getitem__(self, key: str) -> Any:
-        return self.values[key]
-
-
-def load_assumptions(path: Path | str | None = None) -> Assumptions:
-    """Load ``synthetic_assumptions.yaml``; each assumption needs a source and its location or note."""
-    path = Path(path or paths.raw_dir() / ASSUMPTIONS_FILE)
-    shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    text = path.read_bytes()
-    try:
-        doc = yaml.safe_load(text.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
-        raise DataValidationError([Problem(shown, "not valid UTF-8 YAML")]) from None
-    problems: list[Problem] = []
-    values: dict[str, Any] = {}
-    rows = []
-    for i, item in enumerate((doc or {}).get("assumptions") or []):
-        where = f"assumptions[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            problems.append(Problem(shown, "needs an id", field=where))
-            continue
-        where = f"assumptions[{item['id']}]"
-        if item["id"] in values:
-            problems.append(Problem(shown, "duplicate id", field=where))
-        for key in ("sets", "value", "source"):
-            if item.get(key) in (None, ""):
-                problems.append(Problem(shown, "is missing", field=f"{where}.{key}"))
-        source = item.get("source")
-        if source == "paper" and not str(item.get("location", "")).strip():
-            problems.append(
-                Problem(shown, "a paper-based assumption needs the location of its passage", field=f"{where}.location")
-            )
-        elif source == "assumption" and not str(item.get("note", "")).strip():
-            problems.append(Problem(shown, "an assumption needs a note saying why", field=f"{where}.note"))
-        elif source not in ("paper", "assumption"):
-            problems.append(Problem(shown, f"'{source}' is not one of: paper, assumption", field=f"{where}.source"))
-        values[item["id"]] = item.get("value")
-        rows.append(
-            {
-                "assumption": item["id"],
-                "sets": item.get("sets", ""),
-                "value": _show(item.get("value")),
-                "source": source,
-                "location or note": "; ".join(str(item[k]) for k in ("location", "note") if item.get(k)),
-            }
-        )
-    for key in REQUIRED:
-        if key not in values:
-            problems.append(Problem(shown, "required assumption is missing", field=f"assumptions[{key}]"))
-    if problems:
-        raise DataValidationError(problems)
-    return Assumptions(
-        values=values,
-        table=pd.DataFrame(rows),
-        label=str(doc.get("label", "Synthetic demonstration data")),
-        default_seed=int(doc.get("default_seed", 0)),
-        digest=hashlib.sha256(text).hexdigest(),
-    )
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items())
-    return str(value)
-
-
 def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
     """Split ``total`` into whole numbers proportional to ``weights`` (Hamilton's method, ties by key order)."""
     keys = list(weights)
@@ -174,16 +90,27 @@ def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
     return shares
 
 
-def _participants(study: StudyShape, rng: np.random.Generator) -> pd.DataFrame:
+def _sites(study: StudyShape) -> list[str]:
+    """The study's sites: those with observation hours, in their order, then any other site of the roster."""
+    return list(dict.fromkeys([*map(str, study.hours), *study.participants["site"].astype(str)]))
+
+
+def _levels(study: StudyShape, a: Assumptions) -> list[str]:
+    """The study's levels: those of the meeting_levels assumption, in its order, then any other of the roster."""
+    return list(dict.fromkeys([*map(str, a["meeting_levels"]), *study.participants["level"].astype(str)]))
+
+
+def _participants(study: StudyShape, a: Assumptions, rng: np.random.Generator) -> pd.DataFrame:
     clinical = study.participants[["participant_id", "site", "level", "follow_up"]].copy()
     clinical["group"] = "clinical"
     n_nc = int(study.non_clinical)
-    by_site = _largest_remainder(n_nc, clinical["site"].value_counts().reindex(list(SITES), fill_value=0).to_dict())
-    by_level = _largest_remainder(n_nc, clinical["level"].value_counts().reindex(list(LEVELS), fill_value=0).to_dict())
-    levels = np.array([lvl for lvl in LEVELS for _ in range(by_level[lvl])])
+    sites, all_levels = _sites(study), _levels(study, a)
+    by_site = _largest_remainder(n_nc, clinical["site"].value_counts().reindex(sites, fill_value=0).to_dict())
+    by_level = _largest_remainder(n_nc, clinical["level"].value_counts().reindex(all_levels, fill_value=0).to_dict())
+    levels = np.array([lvl for lvl in all_levels for _ in range(by_level[lvl])])
     rng.shuffle(levels)
     rows, k = [], 0
-    for site in SITES:
+    for site in sites:
         for j in range(by_site[site]):
             rows.append(
                 {
@@ -203,9 +130,10 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
         return int(max(2000, round(rng.normal(spec["mean"], spec["sd"]))))
 
     later = a["later_stage_share"]
+    sites, levels = _sites(study), _levels(study, a)
     docs = []
     # First interviews: site by site, random order within a site (interview_order assumption).
-    for site in SITES:
+    for site in sites:
         here = people[people["site"] == site]
         for idx in rng.permutation(len(here)):
             p = here.iloc[int(idx)]
@@ -235,9 +163,9 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
     n_meetings = int(study.meetings)
     hours = {site: float(h) for site, h in study.hours.items()}
     meetings = _largest_remainder(n_meetings, hours)
-    level_probs = np.array([a["meeting_levels"][lvl] for lvl in LEVELS], dtype=float)
+    level_probs = np.array([a["meeting_levels"].get(lvl, 0.0) for lvl in levels], dtype=float)
     level_probs /= level_probs.sum()
-    for site in SITES:
+    for site in sites:
         if not meetings.get(site):
             continue
         per_meeting = hours[site] / meetings[site]
@@ -249,7 +177,7 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
                     "source_type": "observation",
                     "n_chars": int(round(per_meeting * a["field_note_chars_per_hour"])),
                     "site": site,
-                    "level": str(rng.choice(LEVELS, p=level_probs)),
+                    "level": str(rng.choice(levels, p=level_probs)),
                     "stage": "later" if rng.random() < later["observation"] else "early",
                 }
             )
@@ -376,7 +304,7 @@ def generate(
             raise ValueError(f"{name} must be between 0 and 1, got {value}")
     rng = np.random.default_rng(seed)
 
-    people = _participants(study, rng)
+    people = _participants(study, a, rng)
     documents = _documents(study, people, a, rng)
     group = dict(zip(people["participant_id"], people["group"]))
     n_double = int(round(share * len(documents)))

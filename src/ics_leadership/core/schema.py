@@ -1,9 +1,14 @@
-"""Declared columns of the tabular data files, and validation against them.
+"""Declared columns of tabular data files, validation against them, and safe YAML reading.
 
 A :class:`TableSchema` is the single source for two things: validating a CSV (every problem is
 reported with its file, row and field) and the data dictionary printed in the book. Values are
 read as text first, so that a bad cell is reported as the user typed it rather than as whatever
 pandas guessed.
+
+This module is the generic engine and declares no table itself: the canonical coded-data tables
+are in :mod:`ics_leadership.coding.format`, the paper's raw tables in
+:mod:`ics_leadership.facts.raw_tables` (with the paper's vocabulary in
+:mod:`ics_leadership.facts.vocabulary`).
 """
 
 from __future__ import annotations
@@ -22,9 +27,6 @@ from ics_leadership.core.csvformat import unprotect
 from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.paths import display_path
-
-LEVELS = ("executive", "thematic", "project")
-SITES = ("A", "B", "C")
 
 _TRUE = {"true", "yes", "1"}
 _FALSE = {"false", "no", "0"}
@@ -70,7 +72,7 @@ class Column:
                 value = float(text)
             except ValueError:
                 raise ValueError(f"'{text}' is not a number") from None
-        else:  # pragma: no cover - guarded by the schema definitions below
+        else:  # pragma: no cover - guarded by the schema definitions
             raise TypeError(f"unknown dtype {self.dtype}")
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"{text} is below the minimum {self.minimum:g}")
@@ -219,171 +221,6 @@ def cell_text(raw: str, column: Column | None, format_version: int = 1) -> str:
 
 
 _PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
-
-
-PARTICIPANTS = TableSchema(
-    name="participants.csv",
-    description=(
-        "One row per clinical leader in Table 1 of the paper, in the order printed there. "
-        "Pseudonymous identifiers are ours; every other value is transcribed from Table 1, "
-        "except profession, which is read from the role title (see profession_basis)."
-    ),
-    columns=(
-        Column(
-            "participant_id",
-            "string",
-            "Stable pseudonymous identifier (CL-<site><number>).",
-            unique=True,
-            pattern=r"CL-[A-Z]\d{2}",
-        ),
-        Column("site", "string", "STP the leader belongs to, as lettered in Table 1.", allowed=SITES),
-        Column("level", "string", "Governance level of the leader's role (Table 1 rows).", allowed=LEVELS),
-        Column("role", "string", "The role of this one person, in the words of Table 1."),
-        Column(
-            "role_as_printed",
-            "string",
-            "The Table 1 entry this person belongs to (differs from role only for grouped entries such as "
-            "'GP Network Representatives (3)').",
-        ),
-        Column(
-            "profession",
-            "string",
-            "Professional background read from the role title.",
-            allowed=("medicine", "nursing", "pharmacy", "midwifery", "occupational therapy", "other"),
-        ),
-        Column(
-            "profession_basis",
-            "string",
-            "Why this profession was assigned: what in the title says so, or the inference made.",
-        ),
-        Column("follow_up", "boolean", "Interviewed more than once (asterisk in Table 1)."),
-    ),
-)
-
-OBSERVATIONS = TableSchema(
-    name="observations.csv",
-    description="Non-participant observation of STP meetings, by site, as stated in the Methods.",
-    columns=(
-        Column("site", "string", "STP, as lettered in the paper.", allowed=SITES, unique=True),
-        Column("hours", "number", "Hours of meetings observed at the site.", minimum=0),
-        Column(
-            "meetings",
-            "integer",
-            "Meetings observed at the site (blank: the paper gives no per-site count).",
-            required=False,
-            minimum=0,
-        ),
-        Column("location", "string", "Where in the paper the values are stated."),
-    ),
-)
-
-SOURCE_TYPES = ("interview", "follow-up interview", "observation", "other")
-STAGE_VALUES = ("early", "later")
-
-DOCUMENTS = TableSchema(
-    name="documents.csv",
-    description=(
-        "Canonical coded data: one row per document (an interview transcript, a follow-up interview, "
-        "field notes of an observed meeting, or another text). Further columns are kept as attributes."
-    ),
-    columns=(
-        Column("document_id", "string", "Identifier of the document, unique in the project.", unique=True),
-        Column(
-            "participant_id", "string", "Who the document is about or with; blank for observations.", required=False
-        ),
-        Column("source_type", "string", "Kind of document.", allowed=SOURCE_TYPES),
-        Column(
-            "n_chars", "integer", "Length of the document's plain text in characters (offsets count these).", minimum=0
-        ),
-        Column(
-            "site",
-            "string",
-            "Site (STP, ICS, organisation) of the document; blank: the participant's site.",
-            required=False,
-            optional_column=True,
-        ),
-        Column(
-            "level",
-            "string",
-            "Governance level; blank: the participant's level.",
-            required=False,
-            allowed=LEVELS,
-            optional_column=True,
-        ),
-        Column(
-            "stage",
-            "string",
-            "Stage of change the document speaks to.",
-            required=False,
-            allowed=STAGE_VALUES,
-            optional_column=True,
-        ),
-        Column(
-            "sequence",
-            "integer",
-            "Order of data collection (for saturation); blank: file order.",
-            required=False,
-            minimum=0,
-            optional_column=True,
-        ),
-    ),
-    extra_columns_allowed=True,
-)
-
-CODINGS = TableSchema(
-    name="codings.csv",
-    description=(
-        "Canonical coded data: one row per coding, that is one code applied by one coder to one span of "
-        "characters [start, end) of a document. A span coded with two codes is two rows."
-    ),
-    columns=(
-        Column("document_id", "string", "The coded document (must be in documents.csv)."),
-        Column("start", "integer", "First character of the span (0-based).", minimum=0),
-        Column("end", "integer", "One past the last character of the span (end exclusive).", minimum=0),
-        Column("code", "string", "Compendium code id (see the codebook), or a project code mapped to one."),
-        Column("coder", "string", "Who applied the code (name or stable label)."),
-        Column(
-            "excerpt",
-            "string",
-            "The coded text, where it may be shared; blank otherwise.",
-            required=False,
-            optional_column=True,
-            verbatim=True,
-        ),
-    ),
-)
-
-CODED_PARTICIPANTS = TableSchema(
-    name="participants.csv",
-    description="Canonical coded data (optional file): attributes of the people documents are about.",
-    columns=(
-        Column("participant_id", "string", "Identifier used in documents.csv.", unique=True),
-        Column("site", "string", "Site of the participant.", required=False, optional_column=True),
-        Column(
-            "level",
-            "string",
-            "Governance level of the participant's role.",
-            required=False,
-            allowed=LEVELS,
-            optional_column=True,
-        ),
-        Column(
-            "group",
-            "string",
-            "clinical or non-clinical leader.",
-            required=False,
-            allowed=("clinical", "non-clinical"),
-            optional_column=True,
-        ),
-    ),
-    extra_columns_allowed=True,
-)
-
-#: Every tabular raw file, by file name; the book's data dictionary is built from this.
-RAW_TABLES: dict[str, TableSchema] = {s.name: s for s in (PARTICIPANTS, OBSERVATIONS)}
-
-#: The canonical coded-data tables (a folder holding these is "coded data").
-CODED_TABLES: dict[str, TableSchema] = {"documents": DOCUMENTS, "codings": CODINGS, "participants": CODED_PARTICIPANTS}
 
 
 def read_yaml(path: Path | str) -> Any:

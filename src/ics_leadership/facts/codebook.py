@@ -17,11 +17,11 @@ import pandas as pd
 
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import LEVELS, read_yaml
+from ics_leadership.core.schema import read_yaml
+from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.qda.export import Code
 
 CODEBOOK_FILE = "codebook.yaml"
-STAGES = ("early", "later")
 SEP = "/"
 _ID = re.compile(r"[a-z][a-z0-9_]*")
 EMPHASES = ("prominent", "not described")

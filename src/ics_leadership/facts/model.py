@@ -37,9 +37,8 @@ from typing import Any
 
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError
-from ics_leadership.core.schema import LEVELS
 from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
-from ics_leadership.facts.codebook import CODEBOOK_FILE, STAGES, Codebook, load_codebook
+from ics_leadership.facts.codebook import CODEBOOK_FILE, Codebook, load_codebook
 from ics_leadership.facts.model_checks import model_problems
 from ics_leadership.facts.model_tables import ModelTables
 from ics_leadership.facts.model_types import (
@@ -60,6 +59,7 @@ from ics_leadership.facts.model_types import (
     Theory,
     TheoryElement,
 )
+from ics_leadership.facts.vocabulary import LEVELS, STAGES
 
 __all__ = [
     "ARROW",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ics_leadership.core.schema import LEVELS
-from ics_leadership.facts.codebook import STAGES, Codebook
+from ics_leadership.facts.codebook import Codebook
 from ics_leadership.facts.model_types import DISPUTED, Link, Mapping
+from ics_leadership.facts.vocabulary import LEVELS, STAGES
 
 
 class ModelTables:

@@ -14,8 +14,9 @@ import pandas as pd
 
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import OBSERVATIONS, PARTICIPANTS, read_table
+from ics_leadership.core.schema import read_table
 from ics_leadership.core.yamlschema import read_document, schema_problems
+from ics_leadership.facts.raw_tables import OBSERVATIONS, PARTICIPANTS
 
 STUDY_FILE = "study.yaml"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ics_leadership.core.schema import LEVELS, SITES
+from ics_leadership.facts.vocabulary import LEVELS, SITES
 
 FOLLOW_UP_MARK = "*"
 SITE_LABELS = {s: f"STP {s}" for s in SITES}

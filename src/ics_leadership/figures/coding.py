@@ -15,7 +15,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ics_leadership.core.schema import LEVELS
 from ics_leadership.facts import claims, demo_corpus
 from ics_leadership.figures import style as figures
 from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
@@ -41,7 +40,7 @@ def plot_prevalence_by_level(summary) -> plt.Figure:
         low="ci_low",
         high="ci_high",
         order=[c.label for c in cb.contributions],
-        hue_order=[lvl for lvl in LEVELS if lvl in set(data["group"])],
+        hue_order=list(dict.fromkeys(data["group"])),  # the prevalence table's order (coding.format.ordered)
         ax=ax,
         xlabel="Participants expressing the contribution (Wilson 95% interval)",
     )

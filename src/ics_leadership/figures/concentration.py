@@ -13,9 +13,9 @@ import textwrap
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch, Rectangle
 
-from ics_leadership.core.schema import LEVELS
-from ics_leadership.facts.codebook import STAGES, Codebook
+from ics_leadership.facts.codebook import Codebook
 from ics_leadership.facts.model import DISPUTED, Model
+from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.figures import style as figures
 from ics_leadership.figures.canvas import FONT_HEADER, FONT_SMALL, canvas, fit, tint
 

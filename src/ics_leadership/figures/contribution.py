@@ -18,9 +18,9 @@ import pandas as pd
 
 from ics_leadership.coding import prevalence
 from ics_leadership.coding.coded import CodedData
-from ics_leadership.core.schema import LEVELS
 from ics_leadership.facts import claims
-from ics_leadership.facts.codebook import STAGES, Codebook
+from ics_leadership.facts.codebook import Codebook
+from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.figures.coding import prevalence_matrix
 from ics_leadership.figures.tables import CaptionedTable
 

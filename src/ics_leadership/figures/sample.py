@@ -15,9 +15,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from ics_leadership.core.schema import LEVELS, SITES
 from ics_leadership.facts import consistency, raw
 from ics_leadership.facts.sample import SITE_LABELS, composition, counts
+from ics_leadership.facts.vocabulary import LEVELS, SITES
 from ics_leadership.figures import style as figures
 from ics_leadership.figures.tables import CaptionedFigure
 

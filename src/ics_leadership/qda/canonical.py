@@ -30,11 +30,12 @@ import yaml
 from ics_leadership import __version__
 from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import CORPUS_FILE, load_coded
+from ics_leadership.coding.format import CODED_TABLES
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.core.manifest import sha256_file
-from ics_leadership.core.schema import CODED_TABLES, cell_text
+from ics_leadership.core.schema import cell_text
 from ics_leadership.qda import WITHHELD, privacy
 from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, _codebook_order, _csv_bytes, _with_parents
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError

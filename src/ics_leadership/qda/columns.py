@@ -56,7 +56,7 @@ def _attribute_columns(
                 names.append(name)
     if not names:
         return {}
-    from ics_leadership.core.schema import CODED_PARTICIPANTS, DOCUMENTS  # only when there are attributes
+    from ics_leadership.coding.format import CODED_PARTICIPANTS, DOCUMENTS  # only when there are attributes
 
     schema = DOCUMENTS if table == "documents" else CODED_PARTICIPANTS
     schema_cols = {c.name: c for c in schema.columns}

@@ -3,7 +3,7 @@ r"""Write an :class:`~ics_leadership.qda.model.ImportResult` as canonical coded 
 Files written into ``--out``:
 
 - ``documents.csv``, ``codings.csv`` (and ``participants.csv`` when the project has cases), in the
-  columns of :mod:`ics_leadership.core.schema`;
+  columns of :mod:`ics_leadership.coding.format`;
 - ``codebook.csv``: the project's codes (``code`` path, ``parent``, ``description``, ``codable``,
   and how many ``codings`` each has);
 - ``corpus.yaml``: the ``format_version`` of the files, where the data came from (``synthetic: false``,
