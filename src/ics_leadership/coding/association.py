@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 from statsmodels.stats.contingency_tables import Table
 
+from ics_leadership.coding.coded import CodedData
 from ics_leadership.coding.format import ordered
 from ics_leadership.coding.prevalence import participant_universe
 from ics_leadership.facts.codebook import Codebook
@@ -98,7 +99,7 @@ def test_table(observed: pd.DataFrame, seed: int = 2023, permutations: int = PER
 
 
 def contribution_by_level(
-    coded, codings: pd.DataFrame, codebook: Codebook, seed: int = 2023, permutations: int = PERMUTATIONS
+    coded: CodedData, codings: pd.DataFrame, codebook: Codebook, seed: int = 2023, permutations: int = PERMUTATIONS
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Association of each contribution with governance level, and of contribution with level overall.
 

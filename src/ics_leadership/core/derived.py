@@ -7,7 +7,7 @@ never half-written (written to a temporary file in the same folder, then renamed
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
 
@@ -46,10 +46,10 @@ def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Pat
 def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text value protected; the same object when nothing needs it (the usual case)."""
 
-    def safe(value):
+    def safe(value: object) -> object:
         return protect(value) if isinstance(value, str) else value
 
-    def needs(values) -> bool:
+    def needs(values: Iterable[object]) -> bool:
         return any(isinstance(v, str) and protect(v) != v for v in values)
 
     text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and needs(frame[c])]

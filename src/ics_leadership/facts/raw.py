@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -17,6 +17,9 @@ from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.schema import read_table
 from ics_leadership.core.yamlschema import read_document, schema_problems
 from ics_leadership.facts.raw_tables import OBSERVATIONS, PARTICIPANTS
+
+if TYPE_CHECKING:  # codebook imports raw's neighbours; at run time it is imported where needed
+    from ics_leadership.facts.codebook import Codebook
 
 STUDY_FILE = "study.yaml"
 
@@ -168,7 +171,7 @@ def _load_framework(raw_dir: Path, loaded: dict[str, Any], problems: list[Proble
             problems.extend(exc.problems)
 
 
-def validate_supporting_files(raw_dir: Path, loaded_codebook=None) -> str:
+def validate_supporting_files(raw_dir: Path, loaded_codebook: Codebook | None = None) -> str:
     """Validate the claims ledger, synthetic assumptions and COREQ checklist (and the codebook, unless
     :func:`load_raw` already loaded it); return a one-line summary."""
     from ics_leadership.coding import synthetic

@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ics_leadership.coding.summarise import CodingSummary
 from ics_leadership.facts import claims, demo_corpus
 from ics_leadership.figures import style as figures
 from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
@@ -24,7 +25,7 @@ def _finish(fig: plt.Figure, synthetic: bool) -> plt.Figure:
     return figures.label_synthetic(fig) if synthetic else fig
 
 
-def plot_prevalence_by_level(summary) -> plt.Figure:
+def plot_prevalence_by_level(summary: CodingSummary) -> plt.Figure:
     """Participant prevalence of each contribution by level, with Wilson 95% intervals."""
     cb = summary.codebook
     data = summary.prevalence[
@@ -48,7 +49,7 @@ def plot_prevalence_by_level(summary) -> plt.Figure:
     return _finish(fig, summary.synthetic)
 
 
-def prevalence_alt_text(summary) -> str:
+def prevalence_alt_text(summary: CodingSummary) -> str:
     cb = summary.codebook
     data = summary.prevalence[(summary.prevalence["by"] == "level") & (summary.prevalence["kind"] == "contribution")]
     parts = []
@@ -60,7 +61,7 @@ def prevalence_alt_text(summary) -> str:
     return "Dot-and-interval chart of participant prevalence by governance level. " + "; ".join(parts) + "."
 
 
-def plot_cooccurrence(summary) -> plt.Figure:
+def plot_cooccurrence(summary: CodingSummary) -> plt.Figure:
     """Two heatmaps: activities in overlapping spans, and in the same document."""
     cb = summary.codebook
     short = {a: a.split("/", 1)[1].replace("_", " ") for a in cb.activity_ids}
@@ -75,7 +76,7 @@ def plot_cooccurrence(summary) -> plt.Figure:
     return _finish(fig, summary.synthetic)
 
 
-def cooccurrence_alt_text(summary) -> str:
+def cooccurrence_alt_text(summary: CodingSummary) -> str:
     m = summary.overlap
     pairs = [(m.loc[a, b], a, b) for i, a in enumerate(m.index) for b in m.columns[i + 1 :]]
     top = sorted(pairs, key=lambda t: (-t[0], t[1], t[2]))[:3]
@@ -86,7 +87,7 @@ def cooccurrence_alt_text(summary) -> str:
     )
 
 
-def plot_saturation(summary) -> plt.Figure:
+def plot_saturation(summary: CodingSummary) -> plt.Figure:
     """Cumulative distinct codes by interview (a) and new information per run (b) against the threshold."""
     s = summary.saturation
     fig, (a, b) = plt.subplots(1, 2, figsize=(figures.PRINT_WIDTH_IN, 2.8), constrained_layout=True)
@@ -109,7 +110,7 @@ def plot_saturation(summary) -> plt.Figure:
     return _finish(fig, summary.synthetic)
 
 
-def saturation_alt_text(summary) -> str:
+def saturation_alt_text(summary: CodingSummary) -> str:
     s = summary.saturation
     reached = (
         f"the new-information ratio first falls to the threshold in the run ending at interview "
@@ -181,7 +182,7 @@ def prevalence_matrix(prevalence: pd.DataFrame, by: str, code: str | None = None
 # --------------------------------------------------------------------------------------------------
 
 
-def page_values(summary) -> dict[str, object]:
+def page_values(summary: CodingSummary) -> dict[str, object]:
     """The numbers the page's text quotes (glued by the notebook), by name."""
     cods = summary.coded.codings
     overall = summary.prevalence[summary.prevalence["by"] == "overall"]["participants"]
@@ -199,14 +200,14 @@ def page_values(summary) -> dict[str, object]:
     }
 
 
-def notes(summary) -> str | None:
+def notes(summary: CodingSummary) -> str | None:
     """On the user's own data, what was left out or cannot be computed, as a Markdown list."""
     if not summary.notes or summary.synthetic:
         return None
     return "\n".join(f"- **Note:** {note}" for note in summary.notes)
 
 
-def corpus_table(summary) -> CaptionedTable:
+def corpus_table(summary: CodingSummary) -> CaptionedTable:
     """Documents by source type and site, with totals."""
     corpus = summary.coded.documents.pivot_table(
         index="source_type",
@@ -220,7 +221,7 @@ def corpus_table(summary) -> CaptionedTable:
     return CaptionedTable(corpus, "Documents by source type and site.", index=True, synthetic=summary.synthetic)
 
 
-def assumptions_table(summary, raw_dir: Path | str) -> CaptionedTable | None:
+def assumptions_table(summary: CodingSummary, raw_dir: Path | str) -> CaptionedTable | None:
     """The assumptions the synthetic corpus was generated from (None for other data)."""
     if not summary.synthetic:
         return None
@@ -233,7 +234,7 @@ def assumptions_table(summary, raw_dir: Path | str) -> CaptionedTable | None:
     )
 
 
-def mapping_table(summary) -> CaptionedTable | None:
+def mapping_table(summary: CodingSummary) -> CaptionedTable | None:
     """What the mapping did with each project code (None without a mapping)."""
     if summary.mapping_report is None:
         return None
@@ -242,7 +243,7 @@ def mapping_table(summary) -> CaptionedTable | None:
     )
 
 
-def frequencies_table(summary) -> CaptionedTable:
+def frequencies_table(summary: CodingSummary) -> CaptionedTable:
     return CaptionedTable(
         summary.frequencies.drop(columns="code"),
         "Coded segments, documents and participants per contribution and activity.",
@@ -250,7 +251,7 @@ def frequencies_table(summary) -> CaptionedTable:
     )
 
 
-def prevalence_figure(summary) -> CaptionedFigure:
+def prevalence_figure(summary: CodingSummary) -> CaptionedFigure:
     return CaptionedFigure(
         plot_prevalence_by_level(summary),
         "coding_prevalence_by_level",
@@ -260,7 +261,7 @@ def prevalence_figure(summary) -> CaptionedFigure:
     )
 
 
-def prevalence_table(summary, by: str) -> CaptionedTable:
+def prevalence_table(summary: CodingSummary, by: str) -> CaptionedTable:
     """Participant prevalence of every code by ``"level"`` or ``"site"``."""
     name, where = {"level": ("governance level", "at the level")}.get(by, (by, f"at the {by}"))
     return CaptionedTable(
@@ -272,13 +273,13 @@ def prevalence_table(summary, by: str) -> CaptionedTable:
     )
 
 
-def association_table(summary) -> CaptionedTable:
+def association_table(summary: CodingSummary) -> CaptionedTable:
     return CaptionedTable(
         summary.association, "Association of contribution with governance level.", synthetic=summary.synthetic
     )
 
 
-def contingency_table(summary) -> CaptionedTable:
+def contingency_table(summary: CodingSummary) -> CaptionedTable:
     return CaptionedTable(
         contingency_frame(summary.contingency, "segments: all contributions"),
         "Coded segments by contribution and governance level (the table behind the last test).",
@@ -287,7 +288,7 @@ def contingency_table(summary) -> CaptionedTable:
     )
 
 
-def cooccurrence_figure(summary) -> CaptionedFigure:
+def cooccurrence_figure(summary: CodingSummary) -> CaptionedFigure:
     return CaptionedFigure(
         plot_cooccurrence(summary),
         "coding_cooccurrence",
@@ -297,14 +298,14 @@ def cooccurrence_figure(summary) -> CaptionedFigure:
     )
 
 
-def agreement_table(summary) -> CaptionedTable | str:
+def agreement_table(summary: CodingSummary) -> CaptionedTable | str:
     """Inter-coder agreement per code, or a sentence saying why there is none."""
     if summary.agreement.empty:
         return "No document was coded by two coders, so agreement cannot be computed."
     return CaptionedTable(summary.agreement, "Inter-coder agreement per code.", synthetic=summary.synthetic)
 
 
-def saturation_figure(summary) -> CaptionedFigure:
+def saturation_figure(summary: CodingSummary) -> CaptionedFigure:
     s = summary.saturation
     return CaptionedFigure(
         plot_saturation(summary),
@@ -317,7 +318,7 @@ def saturation_figure(summary) -> CaptionedFigure:
     )
 
 
-def saturation_table(summary, rows: int = 12) -> CaptionedTable:
+def saturation_table(summary: CodingSummary, rows: int = 12) -> CaptionedTable:
     return CaptionedTable(
         summary.saturation.runs.head(rows),
         "New information in the first runs after the base (all runs in data/derived/coding/saturation.csv).",
@@ -325,7 +326,7 @@ def saturation_table(summary, rows: int = 12) -> CaptionedTable:
     )
 
 
-def claims_table(summary) -> CaptionedTable:
+def claims_table(summary: CodingSummary) -> CaptionedTable:
     return CaptionedTable(
         claims.for_display(summary.claims),
         "Claims ledger: the paper's claims about variation, the test each gets and its status "
@@ -334,7 +335,7 @@ def claims_table(summary) -> CaptionedTable:
     )
 
 
-def evidence_tables(summary) -> list[CaptionedTable]:
+def evidence_tables(summary: CodingSummary) -> list[CaptionedTable]:
     """The evidence behind each claim that has any, one table per claim."""
     return [
         CaptionedTable(table, f"Evidence for claim {claim_id}.", synthetic=summary.synthetic)

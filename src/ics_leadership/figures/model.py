@@ -27,7 +27,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch, Polygon
 
-from ics_leadership.facts.model import LAYERS, Model
+from ics_leadership.facts.model import LAYERS, Link, Model
 from ics_leadership.facts.model_weights import LinkWeights
 from ics_leadership.figures import layering
 from ics_leadership.figures import style as figures
@@ -343,7 +343,7 @@ def alt_text(model: Model, weights: LinkWeights | None = None) -> str:
         labels = ", ".join(model.label(n) for n in order[layer])
         parts.append(f"{model.layer(layer).label}: {labels}.")
 
-    def describe(link) -> str:
+    def describe(link: Link) -> str:
         text = f"{model.label(link.source)} to {model.label(link.target)}"
         if weights is not None:
             w = weights.weight(link.source, link.target)

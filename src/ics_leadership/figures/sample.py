@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ics_leadership.facts import consistency, raw
+from ics_leadership.facts.raw import RawData
 from ics_leadership.facts.sample import SITE_LABELS, composition, counts
 from ics_leadership.facts.vocabulary import LEVELS, SITES
 from ics_leadership.figures import style as figures
@@ -131,7 +132,7 @@ def findings_values(checks: pd.DataFrame) -> dict[str, object]:
     return values
 
 
-def methods_values(data) -> dict[str, object]:
+def methods_values(data: RawData) -> dict[str, object]:
     """The numbers the Methods page's text quotes, from the study facts and the observations.
 
     ``fact_<id>`` is each fact's value, or its distinct stated values joined by "or" where the

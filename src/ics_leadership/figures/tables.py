@@ -19,13 +19,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from IPython.display import HTML, Markdown
 from pandas.io.formats.style import Styler
 
 from ics_leadership.figures.style import SYNTHETIC_LABEL
+
+if TYPE_CHECKING:  # matplotlib is imported only when a figure is saved
+    from matplotlib.figure import Figure
 
 
 def _label(caption: str, synthetic: bool) -> str:
@@ -130,7 +133,9 @@ def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False) -> 
     )
 
 
-def save_and_show(fig, directory: Path | str, stem: str, alt: str, caption: str, synthetic: bool = False) -> HTML:
+def save_and_show(
+    fig: Figure, directory: Path | str, stem: str, alt: str, caption: str, synthetic: bool = False
+) -> HTML:
     """Save ``fig`` as SVG and PNG under ``directory`` (deterministically), close it, and show it."""
     import matplotlib.pyplot as plt
 

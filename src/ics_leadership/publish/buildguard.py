@@ -22,6 +22,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import IO
 
 from ics_leadership.core.errors import CompendiumError
 
@@ -39,7 +41,7 @@ class BuildBusyError(CompendiumError):
     """Another build, PDF or run holds the lock and did not finish in time."""
 
 
-def _holder(fh) -> str:
+def _holder(fh: IO[str]) -> str:
     fh.seek(0)
     text = fh.read().strip()
     return f"pid {text}" if text.isdigit() else "another process"
@@ -187,7 +189,7 @@ def run_child(
 def sigterm_as_interrupt() -> Iterator[None]:
     """Turn SIGTERM into KeyboardInterrupt in the ``with`` block, so clean-up code runs (main thread only)."""
 
-    def handler(signum, frame):
+    def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     try:

@@ -13,9 +13,13 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ics_leadership.core.errors import BookBuildError
 from ics_leadership.publish import colophon, reproducible
+
+if TYPE_CHECKING:  # playwright is imported only when the PDF is printed
+    from playwright.sync_api import Page, Route
 
 #: Environment variable naming the chromium executable (default: Debian's).
 CHROMIUM_ENV = "CHROMIUM"
@@ -140,7 +144,7 @@ def find_chromium(explicit: str | None = None) -> str:
     )
 
 
-def _page_titles(page) -> dict[str, str]:
+def _page_titles(page: Page) -> dict[str, str]:
     """Chapter titles by document name, read from the single page (``<span id="document-X">``)."""
     found = page.evaluate(
         """() => {
@@ -181,7 +185,7 @@ def print_pdf(
     base = page_path.parent.resolve().as_uri() + "/"
     refused: list[str] = []
 
-    def only_local(route):
+    def only_local(route: Route) -> None:
         url = route.request.url
         if url.startswith(base) or url.startswith("data:"):
             route.continue_()

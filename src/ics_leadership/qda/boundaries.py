@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -89,7 +90,7 @@ def _classes(chars: str) -> bytes:
     return chars.translate(_TABLE).encode("latin-1")
 
 
-def _pair_table(test) -> bytes:
+def _pair_table(test: Callable[[int, int], bool]) -> bytes:
     """A bytes.translate table over pair codes 8 * left class + right class: 1 where ``test`` holds."""
     return bytes(1 if code < 48 and test(code >> 3, code & 7) else 0 for code in range(256))
 

@@ -29,13 +29,13 @@ import yaml
 
 from ics_leadership import __version__
 from ics_leadership.coding import codepath
-from ics_leadership.coding.coded import CORPUS_FILE, load_coded
+from ics_leadership.coding.coded import CORPUS_FILE, CodedData, load_coded
 from ics_leadership.coding.format import CODED_TABLES
 from ics_leadership.core.csvformat import FORMAT_VERSION
 from ics_leadership.core.csvio import long_fields
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.core.manifest import sha256_file
-from ics_leadership.core.schema import cell_text
+from ics_leadership.core.schema import TableSchema, cell_text
 from ics_leadership.qda import WITHHELD, privacy
 from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, _codebook_order, _csv_bytes, _with_parents
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
@@ -188,7 +188,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def _pseudonyms(coded, what: tuple[str, ...]) -> privacy.Pseudonyms:
+def _pseudonyms(coded: CodedData, what: tuple[str, ...]) -> privacy.Pseudonyms:
     found = privacy.Pseudonyms()
     ids = {
         "coders": list(coded.codings["coder"]),
@@ -203,7 +203,7 @@ def _pseudonyms(coded, what: tuple[str, ...]) -> privacy.Pseudonyms:
     return found
 
 
-def _recode(data: bytes, schema, version: int, pseudonyms: privacy.Pseudonyms, excerpts: bool) -> bytes:
+def _recode(data: bytes, schema: TableSchema, version: int, pseudonyms: privacy.Pseudonyms, excerpts: bool) -> bytes:
     """A table written again in the current format: values as the loader reads them, ids renamed,
     excerpts emptied unless ``excerpts`` (the column is kept)."""
     rows = _csv_rows(data)

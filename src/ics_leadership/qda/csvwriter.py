@@ -10,6 +10,7 @@ names of columns and coders (:mod:`ics_leadership.qda.columns`).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from ics_leadership.coding import codepath
@@ -26,13 +27,13 @@ CODEBOOK_COLUMNS = ["code", "parent", "description", "codable", "codings"]
 _TRIGGERS = frozenset("=+-@\t\r'")  # first characters protect() may change: checked before calling it
 
 
-def csv_line(values) -> str:
+def csv_line(values: Iterable[object]) -> str:
     """One CSV record ending in LF, quoted like ``csv.writer`` (QUOTE_MINIMAL) but also quoting a lone
     CR, which ``csv.writer`` with an LF terminator leaves bare and ``csv.reader`` then splits on."""
     return ",".join(_field(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in values) + "\n"
 
 
-def _csv_bytes(header: list[str], rows) -> bytes:
+def _csv_bytes(header: list[str], rows: Iterable[Iterable[object]]) -> bytes:
     return "".join([csv_line(header), *(csv_line(r) for r in rows)]).encode("utf-8")
 
 
@@ -123,7 +124,7 @@ class Tables:
         """Write every table into ``folder``; return the counts for corpus.yaml."""
         result = self.result
 
-        def table(name: str, header: list[str], rows) -> None:
+        def table(name: str, header: list[str], rows: Iterable[Iterable[object]]) -> None:
             (folder / name).write_bytes(_csv_bytes(header, rows))
 
         table("documents.csv", self.documents_header, self.documents)

@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ics_leadership.qda.errors import OutputExistsError
 from ics_leadership.qda.model import ImportResult, ReportRow
@@ -105,7 +106,7 @@ class Pseudonyms:
         labels = self._compiled[0]
         return pattern.sub(lambda m: labels[m.group(0)], text)
 
-    def redact_all(self, value):
+    def redact_all(self, value: Any) -> Any:
         """Metadata (dicts, lists, strings) with every original name replaced by its pseudonym."""
         if isinstance(value, dict):
             return {self.redact_all(k): self.redact_all(v) for k, v in value.items()}

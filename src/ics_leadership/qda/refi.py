@@ -31,6 +31,7 @@ What becomes what
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -139,7 +140,7 @@ class _RefiReader(_SourceHandlers, _CodebookHandlers):
         return f"{self.where}, line {line}" if line else self.where
 
     # -- main loop ------------------------------------------------------------------------------
-    def run(self, stream, limits: Limits) -> ImportResult:
+    def run(self, stream: IO[bytes], limits: Limits) -> ImportResult:
         handlers: dict[str, object] | None = None
         for _event, el in iterparse(stream, self.where, limits, events=("end",), tag=_WATCHED):
             if handlers is None:

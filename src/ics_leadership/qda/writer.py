@@ -35,6 +35,7 @@ importable from here too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ics_leadership.core.errors import OutputError
@@ -87,7 +88,7 @@ def check_out(out: Path, force: bool) -> None:
         raise OutputExistsError(str(exc)) from None
 
 
-def publish(out: Path, force: bool, fill) -> None:
+def publish(out: Path, force: bool, fill: Callable[[Path], None]) -> None:
     """Call ``fill(tmp_dir)`` and move the folder to ``out`` only if it returns without error.
 
     The folder gets the output marker and a ``.gitignore`` (``*``): imported data are confidential.
@@ -123,7 +124,9 @@ def write_result(
     return tables.counts
 
 
-def publish_with_key(out: Path, force: bool, fill, key: Path | None, pseudonyms: privacy.Pseudonyms) -> None:
+def publish_with_key(
+    out: Path, force: bool, fill: Callable[[Path], None], key: Path | None, pseudonyms: privacy.Pseudonyms
+) -> None:
     """:func:`publish`, and create the pseudonym key file ``key`` (if given) when the output is complete.
 
     The key is created (never replaced) once ``fill`` has succeeded, and removed again if the
