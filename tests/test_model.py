@@ -15,7 +15,7 @@ from ics_leadership.coding.coded import load_coded
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.core.yamlschema import dictionary, load_schema, parse_document
 from ics_leadership.facts.codebook import load_codebook
-from ics_leadership.facts.model import BASES, DISPUTED, EMPHASES, LAYERS, load_model, parse_model
+from ics_leadership.facts.model import BASES, CONCENTRATION_EMPHASES, DISPUTED, LAYERS, load_model, parse_model
 from ics_leadership.facts.model_weights import link_weights
 from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.figures import model as model_figure
@@ -428,7 +428,7 @@ def test_schema_and_code_share_one_vocabulary():
     defs = load_schema("model")["$defs"]
     assert tuple(defs["layer_id"]["enum"]) == LAYERS
     assert tuple(defs["basis"]["enum"]) == BASES
-    assert tuple(defs["reports"]["items"]["properties"]["emphasis"]["enum"]) == EMPHASES
+    assert tuple(defs["reports"]["items"]["properties"]["emphasis"]["enum"]) == CONCENTRATION_EMPHASES
     concentration = load_schema("model")["properties"]["concentration"]["properties"]
     assert tuple(concentration["levels"]["additionalProperties"]["required"]) == LEVELS
     assert tuple(concentration["stages"]["additionalProperties"]["required"]) == STAGES

@@ -44,18 +44,18 @@ from ics_leadership.facts.model_tables import ModelTables
 from ics_leadership.facts.model_types import (
     ARROW,
     BASES,
+    CONCENTRATION_EMPHASES,
     CONFLICTS,
     DISPUTED,
-    EMPHASES,
     LAYERS,
     MODEL_FILE,
     PRECEDENCE,
+    ConcentrationReport,
+    ContributionRelation,
     Domain,
     Layer,
     Link,
-    Mapping,
     Node,
-    Report,
     Theory,
     TheoryElement,
 )
@@ -65,16 +65,16 @@ __all__ = [
     "ARROW",
     "BASES",
     "DISPUTED",
-    "EMPHASES",
+    "CONCENTRATION_EMPHASES",
     "LAYERS",
     "MODEL_FILE",
     "Domain",
     "Layer",
     "Link",
-    "Mapping",
+    "ContributionRelation",
     "Model",
     "Node",
-    "Report",
+    "ConcentrationReport",
     "Theory",
     "TheoryElement",
     "load_model",
@@ -91,7 +91,9 @@ class Model(ModelTables):
     links: tuple[Link, ...]
     theories: tuple[Theory, ...]
     domains: tuple[Domain, ...]
-    concentration: dict[str, dict[str, dict[str, tuple[Report, ...]]]]  # "levels"/"stages" -> contribution -> key
+    concentration: dict[
+        str, dict[str, dict[str, tuple[ConcentrationReport, ...]]]
+    ]  # "levels"/"stages" -> contribution -> key
     interconnections: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
@@ -232,8 +234,11 @@ def _texts(entry: dict, *keys: str) -> dict[str, str]:
     return {key: _text(entry[key]) for key in keys}
 
 
-def _mappings(entries: list[dict]) -> tuple[Mapping, ...]:
-    return tuple(Mapping(m["contribution"], m["basis"], _text(m["location"]), _optional(m, "reason")) for m in entries)
+def _mappings(entries: list[dict]) -> tuple[ContributionRelation, ...]:
+    return tuple(
+        ContributionRelation(m["contribution"], m["basis"], _text(m["location"]), _optional(m, "reason"))
+        for m in entries
+    )
 
 
 def _build(data: dict) -> Model:
@@ -287,7 +292,7 @@ def _build(data: dict) -> Model:
         dimension: {
             code: {
                 key: tuple(
-                    Report(
+                    ConcentrationReport(
                         r["emphasis"], r["basis"], _text(r["location"]), _optional(r, "note"), _optional(r, "reason")
                     )
                     for r in data["concentration"][dimension][code][key]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ics_leadership.facts.codebook import Codebook
-from ics_leadership.facts.model_types import DISPUTED, Link, Mapping
+from ics_leadership.facts.model_types import DISPUTED, ContributionRelation, Link
 from ics_leadership.facts.vocabulary import LEVELS, STAGES
 
 
@@ -84,11 +84,11 @@ class ModelTables:
             ]
         )
 
-    def _mapping_text(self, mappings: tuple[Mapping, ...]) -> str:
+    def _mapping_text(self, mappings: tuple[ContributionRelation, ...]) -> str:
         return "; ".join(f"{self.contribution_node(m.contribution).label} ({m.basis})" for m in mappings)
 
     @staticmethod
-    def _locations(mappings: tuple[Mapping, ...]) -> str:
+    def _locations(mappings: tuple[ContributionRelation, ...]) -> str:
         parts = [part.strip() for m in mappings for part in m.location.split(";")]
         return "; ".join(dict.fromkeys(parts))
 

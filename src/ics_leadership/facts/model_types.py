@@ -14,7 +14,7 @@ from dataclasses import dataclass
 MODEL_FILE = "model.yaml"
 LAYERS = ("source", "contribution", "effect")
 BASES = ("stated", "inferred")
-EMPHASES = ("concentrated", "present", "less pronounced", "not described")
+CONCENTRATION_EMPHASES = ("concentrated", "present", "less pronounced", "not described")
 #: Shown for a concentration cell whose reports disagree.
 DISPUTED = "reports differ"
 #: Emphases that cannot both be true of one cell ("present" is compatible with the others but
@@ -72,7 +72,7 @@ class Link:
 
 
 @dataclass(frozen=True)
-class Mapping:
+class ContributionRelation:
     """A contribution related to a theory element or a domain."""
 
     contribution: str
@@ -89,7 +89,7 @@ class TheoryElement:
     label: str
     definition: str
     location: str
-    mappings: tuple[Mapping, ...]
+    mappings: tuple[ContributionRelation, ...]
     note: str | None = None
 
 
@@ -115,11 +115,11 @@ class Domain:
     covers: tuple[str, ...]
     description: str
     location: str
-    mappings: tuple[Mapping, ...]
+    mappings: tuple[ContributionRelation, ...]
 
 
 @dataclass(frozen=True)
-class Report:
+class ConcentrationReport:
     """What the paper says about one contribution at one level or stage, and where."""
 
     emphasis: str

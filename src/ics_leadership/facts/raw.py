@@ -25,7 +25,7 @@ STUDY_FILE = "study.yaml"
 
 
 @dataclass(frozen=True)
-class Report:
+class FactReport:
     """One statement of a fact in the paper: the value given and where."""
 
     value: Any
@@ -39,7 +39,7 @@ class Fact:
     id: str
     label: str
     unit: str
-    reports: tuple[Report, ...]
+    reports: tuple[FactReport, ...]
 
     @property
     def values(self) -> list[Any]:
@@ -109,7 +109,7 @@ def load_study(path: Path | str | None = None) -> StudyFacts:
             fact_id,
             body["label"],
             body["unit"],
-            tuple(Report(value=r["value"], location=r["location"]) for r in body["reports"]),
+            tuple(FactReport(value=r["value"], location=r["location"]) for r in body["reports"]),
         )
         for fact_id, body in doc.data["facts"].items()
     }

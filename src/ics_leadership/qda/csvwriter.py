@@ -21,7 +21,7 @@ from ics_leadership.qda.errors import QDAImportError
 from ics_leadership.qda.import_report import REPORT_COLUMNS, REPORT_FILE
 from ics_leadership.qda.model import Code, ImportResult
 
-CODEBOOK_FILE = "codebook.csv"
+CODEBOOK_CSV = "codebook.csv"
 CODEBOOK_COLUMNS = ["code", "parent", "description", "codable", "codings"]
 
 _TRIGGERS = frozenset("=+-@\t\r'")  # first characters protect() may change: checked before calling it
@@ -140,7 +140,7 @@ class Tables:
             )
         by_path = _with_parents(result.codes)
         table(
-            CODEBOOK_FILE,
+            CODEBOOK_CSV,
             CODEBOOK_COLUMNS,
             (
                 [c.path, c.parent, c.description, "true" if c.codable else "false", per_code.get(c.path, 0)]

@@ -42,7 +42,7 @@ from ics_leadership.core.errors import OutputError
 from ics_leadership.core.outputs import check_folder, publish_folder
 from ics_leadership.qda import privacy
 from ics_leadership.qda.columns import UNKNOWN_CODER, coder_labels
-from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, CODEBOOK_FILE, Tables, _csv_bytes, csv_line
+from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, CODEBOOK_CSV, Tables, _csv_bytes, csv_line
 from ics_leadership.qda.errors import OutputExistsError
 from ics_leadership.qda.import_report import REPORT_COLUMNS, REPORT_FILE, read_warnings, warning_lines
 from ics_leadership.qda.model import ImportResult
@@ -50,7 +50,7 @@ from ics_leadership.qda.provenance import corpus_yaml, reading_summary, scrub
 
 __all__ = [
     "CODEBOOK_COLUMNS",
-    "CODEBOOK_FILE",
+    "CODEBOOK_CSV",
     "KIND",
     "REPORT_COLUMNS",
     "REPORT_FILE",
