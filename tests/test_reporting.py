@@ -33,8 +33,37 @@ def test_coreq_errors(raw_copy):
     with pytest.raises(DataValidationError) as info:
         coreq.load_coreq(path)
     message = str(info.value)
-    assert "expected items 1 to 32 once each (missing: [32])" in message
-    assert "field 'items[19].location': a reported item needs its location in the paper" in message
+    assert "line 11, field 'items': expected items 1 to 32 once each (missing: [32])" in message
+    # Fields are list positions: items[18] is the 19th item, its location on line 158.
+    assert "line 158, field 'items[18].location': a reported item needs its location in the paper" in message
+
+
+def test_coreq_lists_every_problem_with_its_line(raw_copy):
+    path = raw_copy / "coreq.yaml"
+    replace_in(path, "  - number: 5\n", "  - number: 4\n")  # line 42
+    replace_in(path, 'domain: "Study design"', 'domain: "Design"')  # line 72
+    replace_in(  # item 25 (line 199) loses its location
+        path,
+        '    status: "partly reported"\n    location: "Methods, Data analysis, para 1; Results"\n',
+        '    status: "partly reported"\n',
+    )
+    replace_in(path, '    item: "Software"\n', '    item: "  "\n    items: 3\n')  # lines 218, 219
+    with pytest.raises(DataValidationError) as info:
+        coreq.load_coreq(path)
+    found = [(p.line, p.field, p.message) for p in info.value.problems]
+    assert found == [
+        (11, "items", "expected items 1 to 32 once each (missing: [5])"),
+        (42, "items[4].number", "item 4 appears twice (first at line 35)"),
+        (
+            72,
+            "items[8].domain",
+            "'Design' is not one of: Research team and reflexivity, Study design, Analysis and findings",
+        ),
+        (199, "items[24].location", "required field is missing"),
+        (218, "items[26].item", "must not be blank"),
+        (219, "items[26].items", found[5][2]),
+    ]
+    assert found[5][2].startswith("unknown field (allowed: asks, compendium, domain")
 
 
 def test_one_notebook_many_pages():
