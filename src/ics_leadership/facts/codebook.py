@@ -8,7 +8,6 @@ asks of a code: which contribution it belongs to, its label, and where the paper
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,12 @@ import pandas as pd
 
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import read_yaml
+from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
 from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.qda.export import Code
 
 CODEBOOK_FILE = "codebook.yaml"
 SEP = "/"
-_ID = re.compile(r"[a-z][a-z0-9_]*")
-EMPHASES = ("prominent", "not described")
 
 
 @dataclass(frozen=True)
@@ -144,91 +141,62 @@ class Codebook:
 
 
 def load_codebook(path: Path | str | None = None) -> Codebook:
-    """Load and validate ``codebook.yaml``; problems name the YAML path of the offending field."""
+    """Load and validate ``codebook.yaml``.
+
+    The structure is checked against ``schemas/codebook.schema.json``; that ids are unique is
+    checked here. Every problem is listed with its line and YAML field (``contributions[2].activities[1].id``).
+    """
     path = Path(path or paths.raw_dir() / CODEBOOK_FILE)
-    shown = paths.display_path(path)
-    doc = read_yaml(path)
-    problems: list[Problem] = []
-
-    def need_text(obj: Any, key: str, where: str) -> str:
-        value = obj.get(key) if isinstance(obj, dict) else None
-        if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(shown, "is missing or blank", field=f"{where}.{key}"))
-            return ""
-        return value.strip()
-
-    if not isinstance(doc, dict):
-        raise DataValidationError([Problem(shown, "expected a mapping with levels, stages and contributions")])
-    levels = doc.get("levels") or {}
-    stages = doc.get("stages") or {}
-    if not isinstance(levels, dict) or sorted(levels) != sorted(LEVELS):
-        problems.append(Problem(shown, f"must define exactly the levels {', '.join(LEVELS)}", field="levels"))
-        levels = {}
-    if not isinstance(stages, dict) or sorted(stages) != sorted(STAGES):
-        problems.append(Problem(shown, f"must define exactly the stages {', '.join(STAGES)}", field="stages"))
-        stages = {}
-    for group, name in ((levels, "levels"), (stages, "stages")):
-        for key, body in group.items():
-            for field in ("label", "description", "location"):
-                need_text(body, field, f"{name}.{key}")
-
-    contributions: list[Contribution] = []
-    seen: set[str] = set()
-    raw_contributions = doc.get("contributions")
-    if not isinstance(raw_contributions, list) or not raw_contributions:
-        problems.append(Problem(shown, "needs a non-empty list", field="contributions"))
-        raw_contributions = []
-    for i, c in enumerate(raw_contributions):
-        where = f"contributions[{i}]"
-        cid = c.get("id") if isinstance(c, dict) else None
-        if not isinstance(cid, str) or not _ID.fullmatch(cid):
-            problems.append(Problem(shown, "needs an id in lower_snake_case", field=f"{where}.id"))
-            continue
-        where = f"contributions[{cid}]"
-        if cid in seen:
-            problems.append(Problem(shown, "duplicate contribution id", field=where))
-        seen.add(cid)
-        texts = {k: need_text(c, k, where) for k in ("label", "definition", "location")}
-        by_level = c.get("by_level") or {}
-        for lvl in LEVELS:
-            for field in ("description", "location"):
-                need_text(by_level.get(lvl), field, f"{where}.by_level.{lvl}")
-        by_stage = c.get("by_stage") or {}
-        for stage in STAGES:
-            for field in ("emphasis", "description", "location"):
-                need_text(by_stage.get(stage), field, f"{where}.by_stage.{stage}")
-            emphasis = (by_stage.get(stage) or {}).get("emphasis")
-            if emphasis and emphasis not in EMPHASES:
-                problems.append(
-                    Problem(
-                        shown,
-                        f"'{emphasis}' is not one of: {', '.join(EMPHASES)}",
-                        field=f"{where}.by_stage.{stage}.emphasis",
-                    )
-                )
-        activities = []
-        raw_activities = c.get("activities")
-        if not isinstance(raw_activities, list) or not raw_activities:
-            problems.append(Problem(shown, "needs a non-empty list", field=f"{where}.activities"))
-            raw_activities = []
-        for j, a in enumerate(raw_activities):
-            aid = a.get("id") if isinstance(a, dict) else None
-            awhere = f"{where}.activities[{j}]"
-            if not isinstance(aid, str) or not _ID.fullmatch(aid):
-                problems.append(Problem(shown, "needs an id in lower_snake_case", field=f"{awhere}.id"))
-                continue
-            full = f"{cid}{SEP}{aid}"
-            if full in seen:
-                problems.append(Problem(shown, "duplicate activity id", field=awhere))
-            seen.add(full)
-            atexts = {k: need_text(a, k, f"{where}.activities[{aid}]") for k in ("label", "definition", "location")}
-            activities.append(Activity(full, cid, **atexts))
-        contributions.append(
-            Contribution(cid, by_level=by_level, by_stage=by_stage, activities=tuple(activities), **texts)
-        )
+    doc = read_document(path)
+    # In file order, so one pass down the file fixes everything.
+    problems = sorted(schema_problems(doc, "codebook") + _duplicate_ids(doc), key=lambda p: p.line or 0)
     if problems:
         raise DataValidationError(problems)
-    return Codebook(levels=levels, stages=stages, contributions=tuple(contributions))
+    contributions = tuple(_contribution(c) for c in doc.data["contributions"])
+    return Codebook(levels=doc.data["levels"], stages=doc.data["stages"], contributions=contributions)
+
+
+def _texts(body: dict[str, Any], *keys: str) -> dict[str, str]:
+    return {key: body[key].strip() for key in keys}
+
+
+def _contribution(c: dict[str, Any]) -> Contribution:
+    activities = tuple(
+        Activity(f"{c['id']}{SEP}{a['id']}", c["id"], **_texts(a, "label", "definition", "location"))
+        for a in c["activities"]
+    )
+    return Contribution(
+        c["id"],
+        by_level=c["by_level"],
+        by_stage=c["by_stage"],
+        activities=activities,
+        **_texts(c, "label", "definition", "location"),
+    )
+
+
+def _duplicate_ids(doc: YamlDocument) -> list[Problem]:
+    """Contribution ids unique in the file, activity ids unique in their contribution."""
+    problems: list[Problem] = []
+
+    def check(items: Any, where: tuple, what: str) -> None:
+        first: dict[str, int] = {}
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            item_id = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(item_id, str):
+                continue  # the schema reports it
+            at = (*where, i, "id")
+            if item_id in first:
+                problems.append(
+                    doc.problem(at, f"{what} id '{item_id}' appears twice (first at line {first[item_id]})")
+                )
+            first.setdefault(item_id, doc.line(at) or 0)
+
+    contributions = doc.data.get("contributions") if isinstance(doc.data, dict) else None
+    check(contributions, ("contributions",), "contribution")
+    for i, c in enumerate(contributions if isinstance(contributions, list) else []):
+        if isinstance(c, dict):
+            check(c.get("activities"), ("contributions", i, "activities"), "activity")
+    return problems
 
 
 def qda_codes(codebook: Codebook) -> list[Code]:
