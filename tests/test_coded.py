@@ -33,8 +33,40 @@ def test_codebook_errors_name_the_field(raw_copy):
     with pytest.raises(DataValidationError) as info:
         load_codebook(path)
     message = str(info.value)
-    assert "field 'contributions[translating_communicating].activities[1]': duplicate activity id" in message
-    assert "field 'contributions[relational].activities[mediating_conflict].location': is missing or blank" in message
+    # Fields are YAML paths with list positions: contributions[2] is translating_communicating.
+    assert (
+        "line 142, field 'contributions[2].activities[1].id': activity id 'translation' appears twice "
+        "(first at line 138)" in message
+    )
+    assert "line 189, field 'contributions[3].activities[3].location': required field is missing" in message
+
+
+def test_codebook_lists_every_problem_with_its_line(raw_copy):
+    path = raw_copy / "codebook.yaml"
+    replace_in(path, "  project:\n    label: Project\n", "  projects:\n    label: Project\n")  # line 18
+    replace_in(path, "        emphasis: not described\n", "        emphasis: absent\n")  # line 56
+    replace_in(path, "  - id: representation\n", "  - id: Representation\n")  # line 73
+    replace_in(path, "  - id: relational\n", "  - id: analytical_insight\n")  # line 151
+    replace_in(path, "    label: Relational activities\n", "    label: ' '\n")  # line 152
+    with pytest.raises(DataValidationError) as info:
+        load_codebook(path)
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == [
+        (9, "levels.project", "required field is missing"),
+        (18, "levels.projects", "'projects' is not one of: executive, thematic, project"),
+        (56, "contributions[0].by_stage.later.emphasis", "'absent' is not one of: prominent, not described"),
+        (73, "contributions[1].id", "ids are lower_snake_case (a-z, 0-9, _; starting with a letter)"),
+        (151, "contributions[3].id", "contribution id 'analytical_insight' appears twice (first at line 34)"),
+        (152, "contributions[3].label", "must not be blank"),
+    ]
+
+
+def test_codebook_schema_speaks_the_papers_vocabulary():
+    from ics_leadership.core.yamlschema import load_schema
+    from ics_leadership.facts.codebook import LEVELS, STAGES  # the vocabulary the codebook module uses
+
+    defs = load_schema("codebook")["$defs"]
+    assert tuple(defs["level_key"]["enum"]) == LEVELS
+    assert tuple(defs["stage_key"]["enum"]) == STAGES
 
 
 def _load(tmp_path, documents, codings, participants=None):
