@@ -3,8 +3,9 @@
 Every assumption the generator (:mod:`ics_leadership.coding.synthetic`) codes with (coding rates,
 document lengths, the share of later-stage documents, second-coder agreement, ...) is stated in a
 YAML file with the passage of the paper it encodes or a note saying why it was assumed.
-:func:`load_assumptions` validates the file (every problem named with its field) and returns the
-values with a table of them for the book and the file's digest for the corpus's provenance.
+:func:`load_assumptions` validates the file against ``schemas/synthetic_assumptions.schema.json``
+(every problem named with its line and field) and returns the values with a table of them for the
+book and the file's digest for the corpus's provenance.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
+from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
 
 ASSUMPTIONS_FILE = "synthetic_assumptions.yaml"
 REQUIRED = (
@@ -52,61 +53,66 @@ class Assumptions:
 
 
 def load_assumptions(path: Path | str | None = None) -> Assumptions:
-    """Load ``synthetic_assumptions.yaml``; each assumption needs a source and its location or note."""
+    """Load ``synthetic_assumptions.yaml``; each assumption needs a source and its location or note.
+
+    The structure (fields, sources, value ranges) is checked against
+    ``schemas/synthetic_assumptions.schema.json``; unique ids, the ids the generator needs and
+    ``segment_chars`` min not above max are checked here. Every problem is listed with its line and field.
+    """
     path = Path(path or paths.raw_dir() / ASSUMPTIONS_FILE)
-    shown = paths.display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    text = path.read_bytes()
-    try:
-        doc = yaml.safe_load(text.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError):
-        raise DataValidationError([Problem(shown, "not valid UTF-8 YAML")]) from None
-    problems: list[Problem] = []
-    values: dict[str, Any] = {}
-    rows = []
-    for i, item in enumerate((doc or {}).get("assumptions") or []):
-        where = f"assumptions[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            problems.append(Problem(shown, "needs an id", field=where))
-            continue
-        where = f"assumptions[{item['id']}]"
-        if item["id"] in values:
-            problems.append(Problem(shown, "duplicate id", field=where))
-        for key in ("sets", "value", "source"):
-            if item.get(key) in (None, ""):
-                problems.append(Problem(shown, "is missing", field=f"{where}.{key}"))
-        source = item.get("source")
-        if source == "paper" and not str(item.get("location", "")).strip():
-            problems.append(
-                Problem(shown, "a paper-based assumption needs the location of its passage", field=f"{where}.location")
-            )
-        elif source == "assumption" and not str(item.get("note", "")).strip():
-            problems.append(Problem(shown, "an assumption needs a note saying why", field=f"{where}.note"))
-        elif source not in ("paper", "assumption"):
-            problems.append(Problem(shown, f"'{source}' is not one of: paper, assumption", field=f"{where}.source"))
-        values[item["id"]] = item.get("value")
-        rows.append(
-            {
-                "assumption": item["id"],
-                "sets": item.get("sets", ""),
-                "value": _show(item.get("value")),
-                "source": source,
-                "location or note": "; ".join(str(item[k]) for k in ("location", "note") if item.get(k)),
-            }
-        )
-    for key in REQUIRED:
-        if key not in values:
-            problems.append(Problem(shown, "required assumption is missing", field=f"assumptions[{key}]"))
+    doc = read_document(path)
+    # In file order, so one pass down the file fixes everything.
+    problems = sorted(schema_problems(doc, "synthetic_assumptions") + _id_problems(doc), key=lambda p: p.line or 0)
     if problems:
         raise DataValidationError(problems)
+    items = doc.data["assumptions"]
+    rows = [
+        {
+            "assumption": item["id"],
+            "sets": item["sets"],
+            "value": _show(item["value"]),
+            "source": item["source"],
+            "location or note": "; ".join(str(item[k]) for k in ("location", "note") if item.get(k)),
+        }
+        for item in items
+    ]
     return Assumptions(
-        values=values,
+        values={item["id"]: item["value"] for item in items},
         table=pd.DataFrame(rows),
-        label=str(doc.get("label", "Synthetic demonstration data")),
-        default_seed=int(doc.get("default_seed", 0)),
-        digest=hashlib.sha256(text).hexdigest(),
+        label=str(doc.data.get("label", "Synthetic demonstration data")),
+        default_seed=int(doc.data.get("default_seed", 0)),
+        digest=hashlib.sha256(path.read_bytes()).hexdigest(),
     )
+
+
+def _id_problems(doc: YamlDocument) -> list[Problem]:
+    """Each id once, every id the generator needs present, segment lengths in order."""
+    items = doc.data.get("assumptions") if isinstance(doc.data, dict) else None
+    if not isinstance(items, list):
+        return []  # the schema reports it
+    problems = []
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(item_id, str):
+            continue  # the schema reports it
+        if item_id in first:
+            problems.append(
+                doc.problem(("assumptions", i, "id"), f"id '{item_id}' appears twice (first at line {first[item_id]})")
+            )
+        first.setdefault(item_id, doc.line(("assumptions", i, "id")) or 0)
+        value = item.get("value")
+        if item_id == "segment_chars" and isinstance(value, dict) and _above(value.get("min"), value.get("max")):
+            problems.append(doc.problem(("assumptions", i, "value", "min"), "min must not be above max"))
+    missing = [key for key in REQUIRED if key not in first]
+    if missing:
+        problems.append(doc.problem(("assumptions",), f"the generator needs these assumptions: {', '.join(missing)}"))
+    return problems
+
+
+def _above(low: Any, high: Any) -> bool:
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high))
+    return numbers and low > high
 
 
 def _show(value: Any) -> str:
