@@ -85,7 +85,33 @@ def test_bad_parameters_and_assumptions(raw_copy):
     )
     with pytest.raises(DataValidationError) as info:
         synthetic.load_assumptions(raw_copy / "synthetic_assumptions.yaml")
-    assert "field 'assumptions[base_rate].note': an assumption needs a note saying why" in str(info.value)
+    # The misspelt key is named as unknown; the note it should have been is missing (item at line 74).
+    message = str(info.value)
+    assert "line 74, field 'assumptions[11].note': required field is missing" in message
+    assert "line 78, field 'assumptions[11].note_': unknown field" in message
+
+
+def test_assumptions_list_every_problem_with_its_line(raw_copy):
+    path = raw_copy / "synthetic_assumptions.yaml"
+    replace_in(path, "default_seed: 2023", "default_seed: -1")  # line 10
+    replace_in(path, '    source: paper\n    location: "Table 1"', '    source: papers\n    location: "Table 1"')  # 17
+    replace_in(path, "  - id: follow_up_chars\n", "  - id: interview_chars\n")  # line 50
+    replace_in(path, "value: {min: 200, max: 1500}", "value: {min: 2000, max: 1500}")  # line 81
+    replace_in(path, "      representation: {early: 1.3,", "      representation: {early: -1.3,")  # line 118
+    replace_in(path, "    value: 0.8\n", "    value: 1.8\n")  # agreement, line 132
+    replace_in(path, "    note: Coders rarely mark", "    note: ' '\n    location: Coders rarely mark")  # line 139
+    with pytest.raises(DataValidationError) as info:
+        synthetic.load_assumptions(path)
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == [
+        (10, "default_seed", "-1 is less than the minimum of 0"),
+        (12, "assumptions", "the generator needs these assumptions: follow_up_chars"),
+        (17, "assumptions[0].source", "'papers' is not one of: paper, assumption"),
+        (50, "assumptions[7].id", "id 'interview_chars' appears twice (first at line 44)"),
+        (81, "assumptions[12].value.min", "min must not be above max"),
+        (118, "assumptions[19].value.representation.early", "-1.3 is less than the minimum of 0"),
+        (132, "assumptions[21].value", "1.8 is greater than the maximum of 1"),
+        (139, "assumptions[22].note", "an assumption needs a note saying why"),
+    ]
 
 
 def test_the_generator_takes_its_study_as_arguments():
