@@ -48,7 +48,7 @@ from ics_leadership.coding.coded import CodedData
 from ics_leadership.coding.prevalence import prevalence
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import read_yaml
+from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
 from ics_leadership.facts.claim_provenance import (  # noqa: F401  (why_not_evaluated: the ledger's API too)
     NOT_EVALUATED,
     NOT_EVALUATED_VOCABULARY,
@@ -191,95 +191,90 @@ class Claim:
 
 
 def load_claims(path: Path | str | None = None, codebook: Codebook | None = None) -> tuple[list[Claim], Rules]:
-    """Load and validate the claims ledger; returns the claims and the decision rules."""
+    """Load and validate the claims ledger; returns the claims and the decision rules.
+
+    The structure (fields, test types and their parameters, levels, stages, ranges) is checked
+    against ``schemas/claims.schema.json``; unique ids, codes that exist in ``codebook`` (when
+    given) and ``k`` against the codes named are checked here. Every problem is listed with its line
+    and field.
+    """
     path = Path(path or paths.raw_dir() / CLAIMS_FILE)
-    shown = paths.display_path(path)
-    doc = read_yaml(path) or {}
-    problems: list[Problem] = []
-    rules = _rules(doc, shown, problems)
-    known = set(codebook.codes) if codebook else None
-    claims, seen = [], set()
-    for i, item in enumerate(doc.get("claims") or []):
-        where = f"claims[{item.get('id', i) if isinstance(item, dict) else i}]"
+    doc = read_document(path)
+    problems = schema_problems(doc, "claims")
+    items = doc.data.get("claims") if isinstance(doc.data, dict) else None
+    first: dict[str, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
         if not isinstance(item, dict):
-            problems.append(Problem(shown, "expected a mapping", field=where))
-            continue
-        for key in ("id", "claim", "location", "by", "test"):
-            if not item.get(key):
-                problems.append(Problem(shown, "is missing", field=f"{where}.{key}"))
-        if item.get("id") in seen:
-            problems.append(Problem(shown, "duplicate claim id", field=where))
-        seen.add(item.get("id"))
-        test = item.get("test") or {}
-        kind = test.get("type")
-        if kind not in TEST_FIELDS:
+            continue  # the schema reports it
+        claim_id = item.get("id")
+        if isinstance(claim_id, str) and claim_id in first:
             problems.append(
-                Problem(
-                    shown, f"unknown test type '{kind}' (known: {', '.join(TEST_FIELDS)})", field=f"{where}.test.type"
+                doc.problem(
+                    ("claims", i, "id"), f"claim id '{claim_id}' appears twice (first at line {first[claim_id]})"
                 )
             )
-            continue
-        for key in TEST_FIELDS[kind]:
-            if test.get(key) in (None, "", []):
-                problems.append(Problem(shown, "is missing", field=f"{where}.test.{key}"))
-        if known is not None:
-            for key in ("code", "code_a", "code_b"):
-                if key in test and test[key] not in known:
-                    problems.append(Problem(shown, f"unknown code '{test[key]}'", field=f"{where}.test.{key}"))
-            for code in test.get("codes", []) or []:
-                if code not in known:
-                    problems.append(Problem(shown, f"unknown code '{code}'", field=f"{where}.test.codes"))
-        for key in ("level",):
-            if key in test and test[key] not in LEVELS:
-                problems.append(Problem(shown, f"'{test[key]}' is not a level", field=f"{where}.test.{key}"))
-        if kind == "among_top_at_level":
-            _check_top_k(test, codebook, shown, f"{where}.test", problems)
-        if not problems:
-            claims.append(
-                Claim(
-                    id=str(item["id"]), claim=item["claim"], location=item["location"], by=item["by"], test=dict(test)
-                )
-            )
+        elif isinstance(claim_id, str):
+            first[claim_id] = doc.line(("claims", i, "id")) or 0
+        test = item.get("test")
+        if isinstance(test, dict):
+            problems += _check_codes(doc, ("claims", i, "test"), test, codebook)
+            if test.get("type") == "among_top_at_level":
+                problems += _check_top_k(doc, ("claims", i, "test"), test, codebook)
     if problems:
-        raise DataValidationError(problems)
-    return claims, rules
+        # In file order, so one pass down the file fixes everything.
+        raise DataValidationError(sorted(problems, key=lambda p: p.line or 0))
+    claims = [
+        Claim(id=item["id"], claim=item["claim"], location=item["location"], by=item["by"], test=dict(item["test"]))
+        for item in items
+    ]
+    return claims, _rules(doc.data)
 
 
-def _rules(doc: dict, shown: str, problems: list[Problem]) -> Rules:
-    alpha = doc.get("alpha", DEFAULT_ALPHA)
-    size = doc.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 1:
-        problems.append(Problem(shown, f"expected a number between 0 and 1, got {alpha!r}", field="alpha"))
-        alpha = DEFAULT_ALPHA
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        problems.append(Problem(shown, f"expected a whole number of at least 1, got {size!r}", field="min_group_size"))
-        size = DEFAULT_MIN_GROUP_SIZE
-    return Rules(alpha=float(alpha), min_group_size=size)
+def _rules(data: dict[str, Any]) -> Rules:
+    """The decision rules of a validated ledger (the defaults where it states none)."""
+    return Rules(
+        alpha=float(data.get("alpha", DEFAULT_ALPHA)), min_group_size=data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)
+    )
 
 
-def _check_top_k(test: dict, codebook: Codebook | None, shown: str, where: str, problems: list[Problem]) -> None:
+def _check_codes(doc: YamlDocument, where: tuple, test: dict, codebook: Codebook | None) -> list[Problem]:
+    """Every code a test names is in the codebook (when one is given)."""
+    if codebook is None:
+        return []
+    known = set(codebook.codes)
+    named = [((*where, key), test[key]) for key in ("code", "code_a", "code_b") if isinstance(test.get(key), str)]
+    codes = test.get("codes")
+    named += [((*where, "codes", j), c) for j, c in enumerate(codes if isinstance(codes, list) else [])]
+    return [
+        doc.problem(at, f"unknown code '{code}' (not in the codebook)")
+        for at, code in named
+        if isinstance(code, str) and code not in known
+    ]
+
+
+def _check_top_k(doc: YamlDocument, where: tuple, test: dict, codebook: Codebook | None) -> list[Problem]:
     """``k`` must leave room for every named code and exclude at least one contribution."""
-    k, codes = test.get("k"), test.get("codes") or []
-    if isinstance(k, bool) or not isinstance(k, int) or k < len(codes):
-        problems.append(
-            Problem(shown, f"expected a whole number of at least {len(codes)} (the codes named)", field=f"{where}.k")
-        )
-        return
+    k, codes = test.get("k"), test.get("codes")
+    if isinstance(k, bool) or not isinstance(k, int) or not isinstance(codes, list):
+        return []  # the schema reports it
+    problems = []
+    if k < len(codes):
+        problems.append(doc.problem((*where, "k"), f"must be at least {len(codes)} (the codes named)"))
     if codebook is not None:
-        for code in codes:
+        for j, code in enumerate(codes):
             if code in codebook.codes and code not in codebook.contribution_ids:
                 problems.append(
-                    Problem(shown, f"'{code}' is an activity; this test ranks contributions", field=f"{where}.codes")
+                    doc.problem((*where, "codes", j), f"'{code}' is an activity; this test ranks contributions")
                 )
         if k >= len(codebook.contribution_ids):
             problems.append(
-                Problem(
-                    shown,
+                doc.problem(
+                    (*where, "k"),
                     f"k must be below the number of contributions "
                     f"({len(codebook.contribution_ids)}), or every contribution is in the top k",
-                    field=f"{where}.k",
                 )
             )
+    return problems
 
 
 # --- the ledger -----------------------------------------------------------------------------------
