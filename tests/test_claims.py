@@ -15,7 +15,7 @@ from ics_leadership.facts import claims
 from ics_leadership.facts.codebook import load_codebook
 
 from coded_fixture import coding, doc, make_coded
-from conftest import ROOT
+from conftest import ROOT, replace_in
 
 CB = load_codebook()
 
@@ -264,16 +264,55 @@ def test_ledger_errors_name_the_claim(tmp_path):
     )
     with pytest.raises(DataValidationError) as info:
         claims.load_claims(tmp_path / "claims.yaml", CB)
-    message = str(info.value)
-    assert "field 'alpha': expected a number between 0 and 1, got 1.5" in message
-    assert "field 'min_group_size': expected a whole number of at least 1, got 0" in message
-    assert "field 'claims[X1].test.type': unknown test type 'guess'" in message
-    assert "field 'claims[X2].test.code': unknown code 'representation/voice'" in message
-    assert "field 'claims[X2].test.level': 'board' is not a level" in message
-    assert "field 'claims[X3].location': is missing" in message
-    assert "field 'claims[X4].test.k': expected a whole number of at least 2 (the codes named)" in message
-    assert "field 'claims[X5].test.codes': 'relational/alliance_building' is an activity" in message
-    assert "field 'claims[X5].test.k': k must be below the number of contributions (4)" in message
+    # One claim a line, so each problem's line names its claim; fields are list positions (claims[1] is X2).
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == [
+        (1, "alpha", "must be a number above 0 and below 1"),
+        (2, "min_group_size", "must be a whole number of at least 1"),
+        (4, "claims[0].test.type", info.value.problems[2].message),
+        (5, "claims[1].test.level", "'board' is not one of: executive, thematic, project"),
+        (5, "claims[1].test.code", "unknown code 'representation/voice' (not in the codebook)"),
+        (6, "claims[2].location", "required field is missing"),
+        (7, "claims[3].test.k", "must be at least 2 (the codes named)"),
+        (8, "claims[4].test.codes[0]", "'relational/alliance_building' is an activity; this test ranks contributions"),
+        (
+            8,
+            "claims[4].test.k",
+            "k must be below the number of contributions (4), or every contribution is in the top k",
+        ),
+    ]
+    assert info.value.problems[2].message.startswith("'guess' is not one of: present_at_all_levels, higher_prevalence")
+
+
+def test_ledger_lists_every_problem_with_its_line(raw_copy):
+    path = raw_copy / "claims.yaml"
+    replace_in(path, "  - id: C03\n", "  - id: C02\n")  # line 44
+    replace_in(path, "lower: [executive]}", "lower: [executive, board]}")  # line 43
+    replace_in(path, "higher: early, lower: later}", "higher: [early], lower: later}")  # line 64
+    replace_in(path, "    by: stage\n", "    by: stage\n    note: x\n")  # line 63, pushing the test to 64
+    replace_in(path, "level: thematic}", "level: thematic, k: 2}")  # line 58
+    replace_in(path, "code_b: translating_communicating}", "code_b: translating/communicating}")  # line 99
+    with pytest.raises(DataValidationError) as info:
+        claims.load_claims(path, CB)
+    assert [(p.line, p.field, p.message) for p in info.value.problems] == [
+        (43, "claims[1].test.lower[1]", "'board' is not one of: executive, thematic, project"),
+        (44, "claims[2].id", "claim id 'C02' appears twice (first at line 39)"),
+        (58, "claims[4].test.k", "unknown field (allowed: code, level, type)"),
+        (63, "claims[5].note", "unknown field (allowed: by, claim, id, location, test)"),
+        (64, "claims[5].test.higher", "['early'] is not one of: early, later"),
+        (99, "claims[12].test.code_b", "unknown code 'translating/communicating' (not in the codebook)"),
+    ]
+
+
+def test_claims_schema_speaks_the_papers_vocabulary():
+    from ics_leadership.core.yamlschema import load_schema
+    from ics_leadership.facts.codebook import STAGES
+
+    defs = load_schema("claims")["$defs"]
+    assert tuple(defs["level"]["enum"]) == claims.LEVELS
+    assert tuple(defs["stage"]["enum"]) == STAGES
+    assert set(
+        load_schema("claims")["properties"]["claims"]["items"]["properties"]["test"]["properties"]["type"]["enum"]
+    ) == set(claims.TEST_FIELDS)
 
 
 def test_ledger_csv_has_no_bare_verdict_words():
