@@ -6,7 +6,8 @@ Modules: :mod:`.style` (palette, print sizes, the synthetic-data label, shared p
 :mod:`.model` (Figure 1), :mod:`.concentration` (where each contribution concentrates),
 :mod:`.sample` (the sample page's figures), :mod:`.coding` (the theme coding page's figures and
 tables), :mod:`.model_page` and :mod:`.contribution` (the model page's and a contribution page's
-captioned figures and tables).
+captioned figures and tables), :mod:`.data_dictionary` (the data page's dictionary of the YAML
+formats, from their schemas).
 The names of :mod:`.style` are also importable from here, as they were when this was one module
 (``ics_leadership.figures``), for one release.
 """
