@@ -46,6 +46,15 @@ def test_every_problem_is_listed_with_its_line_and_field():
     ]
 
 
+def test_each_missing_field_is_reported_once():
+    text = STUDY.replace("  title: T\n", "").replace("  journal: J\n", "").replace("  doi: x\n", "")
+    assert _problems(text) == [
+        "study.yaml, line 1, field 'citation.doi': required field is missing",
+        "study.yaml, line 1, field 'citation.journal': required field is missing",
+        "study.yaml, line 1, field 'citation.title': required field is missing",
+    ]
+
+
 def test_unknown_field_points_at_the_key():
     text = STUDY.replace("    unit: people\n", "    unit: people\n    units: people\n")
     assert _problems(text) == [

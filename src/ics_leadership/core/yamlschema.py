@@ -192,7 +192,9 @@ def schema_problems(doc: YamlDocument, name: str) -> list[Problem]:
         for problem in _explain(doc, error):
             problems.append((problem.line or 0, problem.field or "", problem))
     problems.sort(key=lambda t: (t[0], t[1]))
-    return [p for _, _, p in problems]
+    # jsonschema raises one "required" error per missing field, and each is explained by listing
+    # every missing field: without this, n missing fields would each be reported n times.
+    return list(dict.fromkeys(p for _, _, p in problems))
 
 
 def validate_file(path: Path | str, name: str) -> YamlDocument:
