@@ -233,7 +233,8 @@ def load_claims(path: Path | str | None = None, codebook: Codebook | None = None
 def _rules(data: dict[str, Any]) -> Rules:
     """The decision rules of a validated ledger (the defaults where it states none)."""
     return Rules(
-        alpha=float(data.get("alpha", DEFAULT_ALPHA)), min_group_size=data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)
+        alpha=float(data.get("alpha", DEFAULT_ALPHA)),
+        min_group_size=int(data.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)),
     )
 
 
@@ -255,7 +256,8 @@ def _check_codes(doc: YamlDocument, where: tuple, test: dict, codebook: Codebook
 def _check_top_k(doc: YamlDocument, where: tuple, test: dict, codebook: Codebook | None) -> list[Problem]:
     """``k`` must leave room for every named code and exclude at least one contribution."""
     k, codes = test.get("k"), test.get("codes")
-    if isinstance(k, bool) or not isinstance(k, int) or not isinstance(codes, list):
+    # JSON Schema counts 2.0 as a whole number; so does this check.
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or k != int(k) or not isinstance(codes, list):
         return []  # the schema reports it
     problems = []
     if k < len(codes):

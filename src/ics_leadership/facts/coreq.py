@@ -43,8 +43,10 @@ def _number_problems(doc: YamlDocument) -> list[Problem]:
     first: dict[int, int] = {}
     for i, item in enumerate(items):
         number = item.get("number") if isinstance(item, dict) else None
-        if not isinstance(number, int) or isinstance(number, bool):
-            continue
+        # JSON Schema counts 2.0 as a whole number; so does this check.
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or number != int(number):
+            continue  # the schema reports it
+        number = int(number)
         if number in first:
             problems.append(
                 doc.problem(("items", i, "number"), f"item {number} appears twice (first at line {first[number]})")
