@@ -48,3 +48,10 @@ def test_each_table_is_captioned_with_its_file_and_describes_every_field():
     for name, table in shown.items():
         blank = table.data.loc[table.data["description"] == "", "field"].tolist()
         assert blank == [], f"{name}: fields without a description: {blank}"
+
+
+def test_long_field_paths_may_wrap_at_their_dots_but_read_as_written():
+    codebook = dict(zip(data_dictionary.yaml_formats(), data_dictionary.yaml_dictionaries()))["codebook"]
+    page = codebook.to_html()
+    assert "contributions[].<wbr>by_stage.<wbr>&lt;stage&gt;.<wbr>emphasis</td>" in page
+    assert "contributions[].by_stage.<stage>.emphasis" in repr(codebook)  # the text form keeps the path

@@ -9,6 +9,7 @@ order, then any others by name.
 
 from __future__ import annotations
 
+import html
 from importlib import resources
 
 from ics_leadership.core.yamlschema import dictionary, load_schema
@@ -38,4 +39,23 @@ def caption(name: str) -> str:
 
 def yaml_dictionaries() -> list[Table]:
     """One captioned table per YAML format (field, type, required, allowed values, description)."""
-    return [table(dictionary(name), caption=caption(name)) for name in yaml_formats()]
+    return [_narrow(table(dictionary(name), caption=caption(name))) for name in yaml_formats()]
+
+
+def _field_html(path: str) -> str:
+    """A field path that may wrap after each ``.`` (``<wbr>``: no character is added when copied)."""
+    return html.escape(path).replace(".", ".<wbr>")
+
+
+def _narrow(shown: Table) -> Table:
+    """Fit the text column: long field paths wrap at their dots instead of squeezing the descriptions.
+
+    Without this, ``contributions[].by_stage.<stage>.description`` cannot break, its column takes the
+    width, and the descriptions shrink to a word a line. The table's data (and its text form) keep
+    the paths as written.
+    """
+    shown = shown.format(_field_html, subset=["field"], escape=None)
+    return shown.set_table_styles(
+        [{"selector": "td.col0", "props": "min-width: 9em;"}, {"selector": "td.col4", "props": "min-width: 16em;"}],
+        overwrite=False,
+    )
