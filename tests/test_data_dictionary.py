@@ -50,8 +50,10 @@ def test_each_table_is_captioned_with_its_file_and_describes_every_field():
         assert blank == [], f"{name}: fields without a description: {blank}"
 
 
-def test_long_field_paths_may_wrap_at_their_dots_but_read_as_written():
+def test_long_paths_and_values_may_wrap_but_read_as_written():
     codebook = dict(zip(data_dictionary.yaml_formats(), data_dictionary.yaml_dictionaries()))["codebook"]
     page = codebook.to_html()
     assert "contributions[].<wbr>by_stage.<wbr>&lt;stage&gt;.<wbr>emphasis</td>" in page
     assert "contributions[].by_stage.<stage>.emphasis" in repr(codebook)  # the text form keeps the path
+    claims = dict(zip(data_dictionary.yaml_formats(), data_dictionary.yaml_dictionaries()))["claims"]
+    assert "cooccur_<wbr>more_<wbr>than_<wbr>chance" in claims.to_html()  # a long allowed value may wrap too

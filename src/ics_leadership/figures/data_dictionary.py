@@ -42,19 +42,20 @@ def yaml_dictionaries() -> list[Table]:
     return [_narrow(table(dictionary(name), caption=caption(name))) for name in yaml_formats()]
 
 
-def _field_html(path: str) -> str:
-    """A field path that may wrap after each ``.`` (``<wbr>``: no character is added when copied)."""
-    return html.escape(path).replace(".", ".<wbr>")
+def _breakable(text: str, after: str) -> str:
+    """``text`` as HTML that may wrap after each ``after`` (``<wbr>``: nothing is added when copied)."""
+    return html.escape(text).replace(after, f"{after}<wbr>")
 
 
 def _narrow(shown: Table) -> Table:
-    """Fit the text column: long field paths wrap at their dots instead of squeezing the descriptions.
+    """Fit the text column: long field paths wrap at their dots, long values at their underscores.
 
-    Without this, ``contributions[].by_stage.<stage>.description`` cannot break, its column takes the
-    width, and the descriptions shrink to a word a line. The table's data (and its text form) keep
-    the paths as written.
+    Without this, ``contributions[].by_stage.<stage>.description`` or ``cooccur_more_than_chance``
+    cannot break, their columns take the width, and the descriptions shrink to a word a line or
+    leave the column. The table's data (and its text form) keep everything as written.
     """
-    shown = shown.format(_field_html, subset=["field"], escape=None)
+    shown = shown.format(lambda v: _breakable(v, "."), subset=["field"], escape=None)
+    shown = shown.format(lambda v: _breakable(v, "_"), subset=["allowed values"], escape=None)
     return shown.set_table_styles(
         [{"selector": "td.col0", "props": "min-width: 9em;"}, {"selector": "td.col4", "props": "min-width: 16em;"}],
         overwrite=False,
