@@ -59,7 +59,7 @@ def test_coreq_lists_every_problem_with_its_line(raw_copy):
             "items[8].domain",
             "'Design' is not one of: Research team and reflexivity, Study design, Analysis and findings",
         ),
-        (199, "items[24].location", "required field is missing"),
+        (199, "items[24].location", "a reported item needs its location in the paper"),
         (218, "items[26].item", "must not be blank"),
         (219, "items[26].items", found[5][2]),
     ]

@@ -87,7 +87,7 @@ def test_bad_parameters_and_assumptions(raw_copy):
         synthetic.load_assumptions(raw_copy / "synthetic_assumptions.yaml")
     # The misspelt key is named as unknown; the note it should have been is missing (item at line 74).
     message = str(info.value)
-    assert "line 74, field 'assumptions[11].note': required field is missing" in message
+    assert "line 74, field 'assumptions[11].note': an assumption needs a note saying why" in message
     assert "line 78, field 'assumptions[11].note_': unknown field" in message
 
 
