@@ -57,6 +57,6 @@ def _narrow(shown: Table) -> Table:
     shown = shown.format(lambda v: _breakable(v, "."), subset=["field"], escape=None)
     shown = shown.format(lambda v: _breakable(v, "_"), subset=["allowed values"], escape=None)
     return shown.set_table_styles(
-        [{"selector": "td.col0", "props": "min-width: 9em;"}, {"selector": "td.col4", "props": "min-width: 16em;"}],
+        [{"selector": "td.col0", "props": "min-width: 8em;"}, {"selector": "td.col4", "props": "min-width: 15em;"}],
         overwrite=False,
     )
