@@ -305,10 +305,10 @@ def test_ledger_lists_every_problem_with_its_line(raw_copy):
 
 def test_claims_schema_speaks_the_papers_vocabulary():
     from ics_leadership.core.yamlschema import load_schema
-    from ics_leadership.facts.codebook import STAGES
+    from ics_leadership.facts.vocabulary import LEVELS, STAGES
 
     defs = load_schema("claims")["$defs"]
-    assert tuple(defs["level"]["enum"]) == claims.LEVELS
+    assert tuple(defs["level"]["enum"]) == LEVELS
     assert tuple(defs["stage"]["enum"]) == STAGES
     assert set(
         load_schema("claims")["properties"]["claims"]["items"]["properties"]["test"]["properties"]["type"]["enum"]

@@ -62,7 +62,7 @@ def test_codebook_lists_every_problem_with_its_line(raw_copy):
 
 def test_codebook_schema_speaks_the_papers_vocabulary():
     from ics_leadership.core.yamlschema import load_schema
-    from ics_leadership.facts.codebook import LEVELS, STAGES  # the vocabulary the codebook module uses
+    from ics_leadership.facts.vocabulary import LEVELS, STAGES
 
     defs = load_schema("codebook")["$defs"]
     assert tuple(defs["level_key"]["enum"]) == LEVELS
