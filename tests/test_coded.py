@@ -166,4 +166,4 @@ def test_mapping_to_an_unknown_compendium_code_is_an_error(tmp_path):
     # A level is the study's own word ('board' is fine); the kind of document is the format's.
     assert "documents.D1.level" not in str(info.value)
     assert "field 'documents.D1.source_type': 'memo' is not one of: interview, follow-up interview" in str(info.value)
-    assert "field 'documents.D1.stage': expected a text value, got ['a']" in str(info.value)
+    assert "line 4, field 'documents.D1.stage': must be text (a name or a number), not blank" in str(info.value)

@@ -233,12 +233,17 @@ def test_version_1_folder_is_imported_as_version_2(tmp_path):
 def test_unknown_format_version_is_an_error_naming_file_and_field(tmp_path):
     folder = version_1_folder(tmp_path)
     (folder / "corpus.yaml").write_text("format_version: 3\n", encoding="utf-8")
-    with pytest.raises(DataValidationError, match=r"corpus.yaml, field 'format_version': format version 3"):
+    with pytest.raises(
+        DataValidationError, match=r"corpus.yaml, line 1, field 'format_version': not a format version "
+    ):
         load_coded(folder, check_codes=False)
     mapping = tmp_path / "mapping.yaml"
-    mapping.write_text("format_version: two\ncodes: {}\n", encoding="utf-8")
-    with pytest.raises(DataValidationError, match=r"mapping.yaml, field 'format_version': 'two' is not a format"):
+    mapping.write_text("codes: {}\nformat_version: two\n", encoding="utf-8")
+    with pytest.raises(DataValidationError) as info:
         load_mapping(mapping)
+    assert str(info.value).endswith(
+        "mapping.yaml, line 2, field 'format_version': not a format version (a whole number, 1 or 2)"
+    )
 
 
 @pytest.fixture

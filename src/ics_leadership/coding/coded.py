@@ -10,6 +10,8 @@ duplicate codings), naming file, row and field for every problem.
 the synthetic demonstration corpus, and everything computed from them must say so. Its
 ``format_version`` (absent: 1) says how code paths and text cells are written
 (:mod:`ics_leadership.core.csvformat`, :mod:`ics_leadership.coding.codepath`); code paths are kept as written.
+Its fields are described, and checked, by ``schemas/corpus.schema.json``: a key it does not know is an
+error, since a misspelt ``synthetic`` would otherwise be silently ignored.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from ics_leadership.coding.format import CODED_PARTICIPANTS, CODINGS, DOCUMENTS
 from ics_leadership.core import paths
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import read_table, read_yaml
+from ics_leadership.core.schema import read_table
+from ics_leadership.core.yamlschema import read_document, schema_problems
 from ics_leadership.facts.codebook import Codebook, load_codebook
 
 CORPUS_FILE = "corpus.yaml"
@@ -98,11 +101,7 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     if problems:
         raise DataValidationError(problems)
     metadata = _read_metadata(directory, problems)  # first: its format_version says how to read the tables
-    try:
-        version = read_version(metadata, paths.display_path(directory / CORPUS_FILE))
-    except DataValidationError as exc:
-        problems.extend(exc.problems)
-        version = 1
+    version = read_version(metadata)
     tables: dict[str, pd.DataFrame | None] = {}
     for key, schema, required in (
         ("documents", DOCUMENTS, True),
@@ -166,18 +165,21 @@ def _check_code_paths(directory: Path, codings: pd.DataFrame, problems: list[Pro
 
 
 def _read_metadata(directory: Path, problems: list[Problem]) -> dict[str, Any]:
+    """``corpus.yaml`` checked against ``schemas/corpus.schema.json`` (``{}`` when there is none).
+
+    Its problems join ``problems``; what it holds is returned even then, so that a valid
+    ``format_version`` still says how to read the tables and their problems are listed too.
+    """
     path = directory / CORPUS_FILE
     if not path.is_file():
         return {}
     try:
-        meta = read_yaml(path) or {}
+        doc = read_document(path)
     except DataValidationError as exc:
         problems.extend(exc.problems)
         return {}
-    if not isinstance(meta, dict):
-        problems.append(Problem(paths.display_path(path), "expected a mapping"))
-        return {}
-    return meta
+    problems.extend(schema_problems(doc, "corpus"))
+    return doc.data if isinstance(doc.data, dict) else {}
 
 
 def _check_references(

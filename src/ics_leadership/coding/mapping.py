@@ -25,6 +25,9 @@ YAML, single quotes keep backslashes as typed). A mapping without ``format_versi
 version 1: every "/" in a key separates levels and a backslash is an ordinary character. A key
 matches a code when both name the same levels, whatever version each was written in.
 
+The fields are described, and their structure checked, by ``schemas/mapping.schema.json`` (printed
+in the book's data dictionary); a section or attribute it does not know is an error.
+
 Codes the mapping does not mention are never dropped silently: :func:`apply_mapping` returns a
 report listing every project code, how many codings it has, and what became of it
 ("mapped", "ignored by the mapping", "unmapped").
@@ -39,17 +42,12 @@ import pandas as pd
 
 from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import CodedData, load_coded
-from ics_leadership.coding.format import SOURCE_TYPES
-from ics_leadership.core import paths
-from ics_leadership.core.csvformat import FIELD as VERSION_FIELD
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.schema import read_yaml
+from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
 from ics_leadership.facts.codebook import Codebook, load_codebook
 
 IGNORE = "ignore"
-_DOC_KEYS = {"participant_id", "site", "level", "stage", "source_type", "sequence"}
-_PERSON_KEYS = {"site", "level", "group"}
 
 
 @dataclass(frozen=True)
@@ -63,76 +61,61 @@ class Mapping:
 
 
 def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
-    """Read and validate a mapping file against the codebook."""
+    """Read and validate a mapping file against the codebook.
+
+    The structure is checked against ``schemas/mapping.schema.json``; that each target is a code of
+    ``codebook`` (default: the compendium's) and each key a code path its format version can read is
+    checked here. Every problem is listed with its line and field.
+
+    Raises
+    ------
+    DataValidationError
+        When the file is missing, not YAML, or has any problem.
+    """
     path = Path(path)
-    shown = paths.display_path(path)
-    doc = read_yaml(path) or {}
-    if not isinstance(doc, dict):
-        raise DataValidationError([Problem(shown, "expected a mapping with 'codes', 'documents', 'participants'")])
-    codebook = codebook or load_codebook()
-    valid = set(codebook.codes)
-    problems: list[Problem] = []
-    try:
-        version = read_version(doc, shown)
-    except DataValidationError as exc:
-        problems.extend(exc.problems)
-        version = 1
-    unknown_sections = set(doc) - {"codes", "documents", "participants", "demonstration", VERSION_FIELD}
-    for name in sorted(unknown_sections):
-        problems.append(Problem(shown, "unknown section", field=name))
-    demonstration = doc.get("demonstration", False)
-    if not isinstance(demonstration, bool):
-        problems.append(Problem(shown, f"expected true or false, got {demonstration!r}", field="demonstration"))
-    codes = doc.get("codes") or {}
-    if not isinstance(codes, dict):
-        problems.append(Problem(shown, "expected project code -> compendium code", field="codes"))
-        codes = {}
-    for source, target in codes.items():
-        if target != IGNORE and target not in valid:
-            problems.append(
-                Problem(shown, f"'{target}' is not a compendium code (or '{IGNORE}')", field=f"codes.{source}")
-            )
-        try:
-            codepath.split(str(source), version)
-        except ValueError as exc:
-            problems.append(Problem(shown, str(exc), field=f"codes.{source}"))
-    sections = {}
-    for name, allowed in (("documents", _DOC_KEYS), ("participants", _PERSON_KEYS)):
-        body = doc.get(name) or {}
-        if not isinstance(body, dict):
-            problems.append(Problem(shown, "expected id -> attributes", field=name))
-            body = {}
-        for key, attrs in body.items():
-            if not isinstance(attrs, dict):
-                problems.append(Problem(shown, "expected a mapping of attributes", field=f"{name}.{key}"))
-                continue
-            for attr, value in attrs.items():
-                where = f"{name}.{key}.{attr}"
-                if attr not in allowed:
-                    problems.append(
-                        Problem(shown, f"unknown attribute (allowed: {', '.join(sorted(allowed))})", field=where)
-                    )
-                elif attr == "source_type" and value not in SOURCE_TYPES:
-                    problems.append(Problem(shown, f"'{value}' is not one of: {', '.join(SOURCE_TYPES)}", field=where))
-                elif attr != "sequence" and (
-                    isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip()
-                ):
-                    problems.append(Problem(shown, f"expected a text value, got {value!r}", field=where))
-        # Attribute values are the study's own words, kept as text (a site written 3 is the site "3").
-        sections[name] = {
+    doc = read_document(path)
+    problems = schema_problems(doc, "mapping")
+    data = doc.data if isinstance(doc.data, dict) else {}
+    version = read_version(data)
+    codes = _section(data, "codes")
+    problems += _check_codes(doc, codes, set((codebook or load_codebook()).codes), version)
+    # Attribute values are the study's own words, kept as text (a site written 3 is the site "3").
+    sections = {
+        name: {
             str(k): {a: (x if a == "sequence" else str(x).strip()) for a, x in v.items()}
-            for k, v in body.items()
+            for k, v in _section(data, name).items()
             if isinstance(v, dict)
         }
+        for name in ("documents", "participants")
+    }
     if problems:
-        raise DataValidationError(problems)
+        raise DataValidationError(sorted(problems, key=lambda p: p.line or 0))  # in file order
     return Mapping(
         codes={str(k): str(v) for k, v in codes.items()},
         path=path,
-        demonstration=demonstration,
+        demonstration=data.get("demonstration", False),
         format_version=version,
         **sections,
     )
+
+
+def _section(data: dict, name: str) -> dict:
+    """A section of the mapping; empty when absent, or when it is not a mapping (the schema says so)."""
+    body = data.get(name)
+    return body if isinstance(body, dict) else {}
+
+
+def _check_codes(doc: YamlDocument, codes: dict, valid: set[str], version: int) -> list[Problem]:
+    """What the schema cannot say of ``codes``: targets in the codebook, keys its version can read."""
+    problems = []
+    for source, target in codes.items():
+        if isinstance(target, str) and target != IGNORE and target not in valid:
+            problems.append(doc.problem(("codes", source), f"'{target}' is not a compendium code (or '{IGNORE}')"))
+        try:
+            codepath.split(str(source), version)
+        except ValueError as exc:
+            problems.append(doc.problem(("codes", source), str(exc)))
+    return problems
 
 
 def apply_mapping(coded: CodedData, mapping: Mapping) -> tuple[CodedData, pd.DataFrame]:

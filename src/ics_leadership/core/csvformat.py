@@ -9,7 +9,7 @@ version 1, the format before code-path escapes and protected cells. Version 2 ad
 - code paths escape "/" and "\\" inside a name (:mod:`ics_leadership.coding.codepath`);
 - text cells are spreadsheet-safe (below).
 
-A version this tool does not know is an error naming the file and the field.
+A version this tool does not know is an error naming the file, line and field (from the file's schema).
 
 Spreadsheet-safe cells
 ----------------------
@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-
-from ics_leadership.core.errors import DataValidationError, Problem
 
 #: The version the tool writes.
 FORMAT_VERSION = 2
@@ -54,36 +52,14 @@ def unprotect(text: str) -> str:
     return text
 
 
-def read_version(doc: Any, shown: str) -> int:
+def read_version(doc: Any) -> int:
     """The ``format_version`` of a parsed ``corpus.yaml`` or mapping file (1 when absent).
 
-    Raises
-    ------
-    DataValidationError
-        The version is not a whole number this tool reads; the message names ``shown`` and the field.
+    The value is checked by the file's schema (``schemas/corpus.schema.json``,
+    ``schemas/mapping.schema.json``), which names the file, line and field; a value the schema
+    refuses reads here as 1, so that the loader can go on and list every other problem too.
     """
-    if not isinstance(doc, dict) or FIELD not in doc:
+    value = doc.get(FIELD, 1) if isinstance(doc, dict) else 1
+    if isinstance(value, bool) or not isinstance(value, int | float) or value not in KNOWN_VERSIONS:
         return 1
-    value = doc[FIELD]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DataValidationError(
-            [
-                Problem(
-                    shown,
-                    f"'{value}' is not a format version (a whole number, {' or '.join(map(str, KNOWN_VERSIONS))})",
-                    field=FIELD,
-                )
-            ]
-        )
-    if value not in KNOWN_VERSIONS:
-        raise DataValidationError(
-            [
-                Problem(
-                    shown,
-                    f"format version {value} is not one this version of ics-leadership reads "
-                    f"({' or '.join(map(str, KNOWN_VERSIONS))}); update ics-leadership",
-                    field=FIELD,
-                )
-            ]
-        )
-    return value
+    return int(value)  # 2.0 is 2, as the schema's "integer" has it

@@ -56,6 +56,14 @@ class PipelineConfigError(CompendiumError):
     """The pipeline configuration file is missing or malformed."""
 
 
+class PipelineFileError(DataValidationError, PipelineConfigError):
+    """``pipeline.yaml`` is missing or malformed: every problem, each with its line and field.
+
+    Both a :class:`DataValidationError` (its problems are listed one a line) and a
+    :class:`PipelineConfigError` (what callers of the pipeline catch).
+    """
+
+
 class NotebookExecutionError(CompendiumError):
     """A notebook failed while papermill executed it."""
 

@@ -2,8 +2,9 @@
 
 Reading and checking that one file is a concern of its own, apart from executing notebooks
 (:mod:`ics_leadership.publish.execute`) and building the book (:mod:`ics_leadership.publish.book`):
-every command that names a notebook (``build``, ``run``) starts here, and the checks are meant to
-become a JSON Schema (issue 10), which should change this module and nothing else.
+every command that names a notebook (``build``, ``run``) starts here. The file's structure is
+described by ``schemas/pipeline.schema.json`` (printed in the book's data dictionary); that the
+notebooks exist and write distinct executed copies is checked here.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ics_leadership.core import paths
-from ics_leadership.core.errors import PipelineConfigError
+from ics_leadership.core.errors import DataValidationError, PipelineConfigError, PipelineFileError, Problem
+from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
 
 
 @dataclass(frozen=True)
@@ -52,41 +52,66 @@ class PipelineConfig:
 
 
 def load_config(path: Path | str | None = None) -> PipelineConfig:
-    """Read and check ``pipeline.yaml``."""
+    """Read and check ``pipeline.yaml`` (default: the project's).
+
+    The structure is checked against ``schemas/pipeline.schema.json``; that every notebook exists
+    and that no two write the same executed copy is checked here. Every problem is listed with its
+    line and field.
+
+    Raises
+    ------
+    PipelineFileError
+        When the file is missing, not YAML, or has any problem.
+    """
     path = Path(path) if path is not None else paths.pipeline_config()
-    shown = paths.display_path(path)
-    if not path.is_file():
-        raise PipelineConfigError(f"{shown}: file not found")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise PipelineConfigError(f"{shown}: not valid YAML ({exc})") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("notebooks"), list) or not doc["notebooks"]:
-        raise PipelineConfigError(f"{shown}: expected a non-empty list under 'notebooks'")
-    specs = []
-    root = path.parent
-    for i, item in enumerate(doc["notebooks"]):
-        if isinstance(item, str):
-            item = {"path": item}
-        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-            raise PipelineConfigError(f"{shown}, notebooks[{i}]: expected a mapping with 'path'")
-        params = item.get("parameters") or {}
-        if not isinstance(params, dict):
-            raise PipelineConfigError(f"{shown}, notebooks[{i}].parameters: expected a mapping")
-        if not (root / item["path"]).is_file():
-            raise PipelineConfigError(f"{shown}, notebooks[{i}].path: {item['path']} does not exist")
-        output = item.get("output")
-        if output is not None and (not isinstance(output, str) or not output.endswith(".ipynb") or "/" in output):
-            raise PipelineConfigError(f"{shown}, notebooks[{i}].output: expected a file name ending in .ipynb")
-        title = item.get("title")
-        if title is not None and (not isinstance(title, str) or not title.strip()):
-            raise PipelineConfigError(f"{shown}, notebooks[{i}].title: expected text")
-        specs.append(NotebookSpec(item["path"], dict(params), output, title))
-    outputs = [s.output_name for s in specs]
-    for name in sorted({o for o in outputs if outputs.count(o) > 1}):
-        raise PipelineConfigError(f"{shown}: two notebooks would write the executed copy {name}; give one an 'output'")
+        doc = read_document(path)
+    except DataValidationError as exc:
+        raise PipelineFileError(exc.problems) from None
+    problems = schema_problems(doc, "pipeline")
+    items = doc.data.get("notebooks") if isinstance(doc.data, dict) else None
+    specs = [_spec(item) for item in items] if isinstance(items, list) else []
+    problems += _check_notebooks(doc, specs, path.parent)
+    if problems:
+        raise PipelineFileError(sorted(problems, key=lambda p: p.line or 0))  # in file order
     return PipelineConfig(
         notebooks=tuple(specs),
-        executed_dir=str(doc.get("executed_dir", "book/notebooks")),
-        book_dir=str(doc.get("book_dir", "book")),
+        executed_dir=doc.data.get("executed_dir", "book/notebooks"),
+        book_dir=doc.data.get("book_dir", "book"),
     )
+
+
+def _spec(item: Any) -> NotebookSpec | None:
+    """The notebook an entry names (its path alone, or a mapping); None when it names no path."""
+    if isinstance(item, str):
+        item = {"path": item}
+    if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+        return None
+    params = item.get("parameters")
+    return NotebookSpec(
+        item["path"], dict(params) if isinstance(params, dict) else {}, item.get("output"), item.get("title")
+    )
+
+
+def _check_notebooks(doc: YamlDocument, specs: list[NotebookSpec | None], root: Path) -> list[Problem]:
+    """What the schema cannot say: each notebook exists; no two write the same executed copy."""
+    problems = []
+    first: dict[str, int] = {}
+    for i, spec in enumerate(specs):
+        if spec is None:
+            continue  # the schema has said what is wrong with this entry
+        where = ("notebooks", i, "path") if isinstance(doc.data["notebooks"][i], dict) else ("notebooks", i)
+        if not (root / spec.path).is_file():
+            problems.append(doc.problem(where, f"{spec.path} does not exist"))
+        name = spec.output_name
+        if name in first:
+            where = ("notebooks", i, "output") if spec.output else where
+            problems.append(
+                doc.problem(
+                    where,
+                    f"two notebooks would write the executed copy {name} (also notebooks[{first[name]}]); "
+                    "give one an 'output'",
+                )
+            )
+        first.setdefault(name, i)
+    return problems
