@@ -1,4 +1,4 @@
-"""Declared columns of tabular data files, validation against them, and safe YAML reading.
+"""Declared columns of tabular data files (CSV) and validation against them.
 
 A :class:`TableSchema` is the single source for two things: validating a CSV (every problem is
 reported with its file, row and field) and the data dictionary printed in the book. Values are
@@ -8,7 +8,8 @@ pandas guessed.
 This module is the generic engine and declares no table itself: the canonical coded-data tables
 are in :mod:`ics_leadership.coding.format`, the paper's raw tables in
 :mod:`ics_leadership.facts.raw_tables` (with the paper's vocabulary in
-:mod:`ics_leadership.facts.vocabulary`).
+:mod:`ics_leadership.facts.vocabulary`). YAML files are read and checked by
+:mod:`ics_leadership.core.yamlschema`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,8 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-import yaml
 
 from ics_leadership.core.csvformat import unprotect
 from ics_leadership.core.csvio import long_fields
@@ -221,26 +220,3 @@ def cell_text(raw: str, column: Column | None, format_version: int = 1) -> str:
 
 
 _PANDAS_DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
-
-
-def read_yaml(path: Path | str) -> Any:
-    """Parse a YAML data file safely (no arbitrary objects), naming the file and line on failure.
-
-    Raises
-    ------
-    DataValidationError
-        When the file is missing, not UTF-8, or not valid YAML.
-    """
-    path = Path(path)
-    shown = display_path(path)
-    if not path.is_file():
-        raise DataValidationError([Problem(shown, "file not found")])
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DataValidationError([Problem(shown, f"not valid UTF-8 text ({exc.reason})")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or "syntax error"
-        raise DataValidationError([Problem(shown, f"not valid YAML{where}: {reason}")]) from None
