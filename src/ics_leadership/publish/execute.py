@@ -10,6 +10,7 @@ copy (folded parameters cell, title, no machine paths or timings: see
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ def execute_notebook(
     progress_bar: bool = False,
     source_label: str | None = None,
     title: str | None = None,
+    kernel_arguments: Sequence[str] = (),
 ) -> Path:
     """Execute one notebook with papermill.
 
@@ -60,6 +62,9 @@ def execute_notebook(
         buttons open that source, since one source may give several pages).
     title
         If given, replaces the first "# " heading of the executed copy.
+    kernel_arguments
+        Extra command-line arguments of the kernel (``build --check-deps`` runs its audit hook
+        through them: :func:`ics_leadership.publish.audit.kernel_arguments`).
 
     Raises
     ------
@@ -83,6 +88,7 @@ def execute_notebook(
             request_save_on_cell_execute=False,
             kernel_name="python3",
             kernel_manager_class=_quiet_kernel_manager(),
+            extra_arguments=list(kernel_arguments),  # nbclient's, given to the kernel at launch
         )
     except PapermillExecutionError as exc:
         cell = _source_cell_number(output, exc.cell_index)
