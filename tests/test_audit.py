@@ -245,3 +245,31 @@ def test_a_notebook_runs_with_the_hook_in_its_kernel_and_its_copy_shows_no_trace
     assert [p.message for p in audit.undeclared(step, observed)] == [
         "step tiny reads data/raw/a.txt, which it does not declare"
     ]
+
+
+def test_check_steps_runs_each_step_hooked_and_lists_every_problem_in_step_order(tmp_path):
+    root = tmp_path / "root"
+    (root / "data" / "raw").mkdir(parents=True)
+    (root / "data" / "raw" / "a.csv").write_text("a\n")
+    scripts = {
+        "first": "import pathlib; pathlib.Path('data/out').mkdir(); pathlib.Path('data/out/x.csv').write_text('x')",
+        "second": "import subprocess; open('data/out/x.csv').read(); open('data/raw/a.csv').read(); "
+        "subprocess.run(['true'])",
+    }
+    steps = [
+        Step("first", command=("first",), writes=("data/out",)),
+        Step("second", command=("second",), reads=("data/raw",), writes=("data/second",)),
+    ]
+
+    def execute(step: Step, rec: audit.Recording) -> None:
+        code = audit.hook_source(rec.log, root) + "\n" + scripts[step.name]
+        subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)
+
+    lines: list[str] = []
+    problems = audit.check_steps(steps, root, execute, report=lines.append)
+    assert [str(p) for p in problems] == ["pipeline.yaml: step second reads data/out/x.csv, which it does not declare"]
+    assert lines == [
+        "checked first: as declared",
+        "checked second: 1 undeclared",
+        "  note: step second runs true; what that program reads is not seen",
+    ]

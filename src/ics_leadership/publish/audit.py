@@ -44,6 +44,7 @@ __all__ = [
     "Observed",
     "Recording",
     "audited_execute",
+    "check_steps",
     "hook_source",
     "kernel_arguments",
     "python_command",
@@ -426,3 +427,40 @@ def audited_execute(
     with recording(root) as rec:
         execute(step, rec)
         return undeclared(step, rec.observed(), executed_dir)
+
+
+def check_steps(
+    steps: Sequence[Step],
+    root: Path,
+    execute: Callable[[Step, Recording], object],
+    executed_dir: str = "book/notebooks",
+    report: Callable[[str], None] = print,
+) -> list[Problem]:
+    """Run every step in turn with the hook (``build --check-deps``) and list all undeclared paths.
+
+    Parameters
+    ----------
+    steps
+        In an order the build allows (upstream first): each step's declared inputs must be there.
+    execute
+        As for :func:`audited_execute`.
+    report
+        Receives one line per step ("checked sample: 2 undeclared"), and a note for each program a
+        step starts, whose own reads the hook cannot see.
+
+    Returns
+    -------
+    list of Problem
+        Every step's, in step order; empty when every declaration holds.
+    """
+    problems: list[Problem] = []
+    for step in steps:
+        with recording(root) as rec:
+            execute(step, rec)
+            observed = rec.observed()
+        found = undeclared(step, observed, executed_dir)
+        problems += found
+        report(f"checked {step.name}: " + (f"{len(found)} undeclared" if found else "as declared"))
+        for program in observed.commands:
+            report(f"  note: step {step.name} runs {program}; what that program reads is not seen")
+    return problems
