@@ -52,6 +52,7 @@ lock:  ## re-resolve requirements.lock (needs the package index) and sync enviro
 platforms: $(STAMP)  ## check that requirements.lock installs from wheels on Linux, macOS and Windows (pip dry runs; needs the package index)
 	$(BIN)/python tools/check_platforms.py
 
-clean:  ## remove the built book, executed notebooks, derived data and what an interrupted build left (not .venv, not data/coded)
+clean:  ## remove the built book, executed notebooks, derived data, the build's record (.build-state) and what an interrupted build left (not .venv, not data/coded)
 	rm -rf book/_build book/notebooks book/.build-* book/.staging-* book/.build.lock
+	rm -rf .build-state
 	find data/derived -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
