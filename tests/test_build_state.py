@@ -210,7 +210,7 @@ def test_a_command_step_hashes_its_arguments(root):
     record(CORPUS, root, decide(CORPUS, root, load_state(root), "book/notebooks").key)
     assert decision(root, CORPUS) == ("skip", ["unchanged"])
     moved = Step(**{**CORPUS.__dict__, "command": ("synthesise", "--out", "data/derived/corpus", "--seed", "2")})
-    assert decision(root, moved) == ("run", ["changed: notebook code"])
+    assert decision(root, moved) == ("run", ["changed: command"])
 
 
 def test_a_corrupt_store_means_no_record_and_one_warning(root):
@@ -272,3 +272,9 @@ def test_a_step_sees_what_its_upstream_rewrote_during_the_same_build(root):
     os.utime(codings, ns=(before.st_atime_ns, before.st_mtime_ns))  # ... and, on a coarse clock, same time
     record(CORPUS, root, up.key, state=state)
     assert decide(reader, root, state, "book/notebooks").reasons == ("changed: data/derived/corpus",)
+
+
+def test_a_new_declared_output_runs(root):
+    run_and_record(root)
+    step = Step(**{**PAGE.__dict__, "writes": ("data/derived/page", "data/derived/extra")})
+    assert decision(root, step) == ("run", ["changed: declared outputs", "missing output: data/derived/extra"])

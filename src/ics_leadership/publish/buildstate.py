@@ -186,7 +186,7 @@ def _shown(root: Path, path: Path) -> str:
         return str(path)
 
 
-def executed_copy(step: Step, root: Path, executed_dir: Path | str) -> Path | None:
+def executed_path(step: Step, root: Path, executed_dir: Path | str) -> Path | None:
     """Where a notebook step's executed copy goes (``executed_dir`` may be relative to ``root``)."""
     if step.output_name is None:
         return None
@@ -212,6 +212,7 @@ def decide(step: Step, root: Path, state: BuildState, executed_dir: Path | str, 
     Decision
         "run" with every reason found ("no record", "changed: notebook code", "changed: parameters",
         "changed: <declared read>", "changed: package source", "changed: requirements.lock",
+        "changed: declared outputs", "changed: command" (a command step's arguments),
         "missing output: <path>", "output changed since it was written: <path>", "missing executed
         copy"); else "render" ("changed: notebook markdown") when only markdown or the title
         changed; else "skip" ("unchanged").
@@ -226,12 +227,14 @@ def decide(step: Step, root: Path, state: BuildState, executed_dir: Path | str, 
         return Decision("run", ("no record",), key)
     now = key.parts()
     reasons = [text for part, text in _CHANGED.items() if old.get(part) != now[part]]
+    if step.command is not None and reasons[:1] == [_CHANGED["code"]]:
+        reasons[0] = "changed: command"
     reads = [p for p in now if p.startswith("read:")] + [p for p in old if p.startswith("read:") and p not in now]
     reasons += [f"changed: {p[len('read:') :]}" for p in reads if old.get(p) != now.get(p)]
     written = rec.get("writes") if isinstance(rec.get("writes"), dict) else {}
     for path in step.writes:
         reasons += _output_reasons(path, tree_hash(root / path, memo=state.memo), written.get(path))
-    copy = executed_copy(step, root, executed_dir)
+    copy = executed_path(step, root, executed_dir)
     if copy is not None:
         shown, current = _shown(root, copy), tree_hash(copy, memo=state.memo)
         recorded = rec.get("executed") if isinstance(rec.get("executed"), dict) else {}
