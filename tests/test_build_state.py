@@ -211,6 +211,7 @@ def test_a_command_step_hashes_its_arguments(root):
     assert decision(root, CORPUS) == ("skip", ["unchanged"])
     moved = Step(**{**CORPUS.__dict__, "command": ("synthesise", "--out", "data/derived/corpus", "--seed", "2")})
     assert decision(root, moved) == ("run", ["changed: command"])
+    assert buildstate.render_step(moved, root, "book/notebooks") is False  # nothing to render: run it
 
 
 def test_a_corrupt_store_means_no_record_and_one_warning(root):
@@ -253,7 +254,7 @@ def test_the_book_is_current_until_a_page_or_a_book_source_changes(root):
     assert not buildstate.book_current(root, Config, load_state(root))
     buildstate.record_book(root, Config)
     edit_notebook(root, intro="Other text.")
-    render_markdown(root / PAGE.notebook, root / "book" / "notebooks" / "page.ipynb", title=PAGE.title)
+    assert buildstate.render_step(PAGE, root, "book/notebooks") is True
     assert not buildstate.book_current(root, Config, load_state(root))
 
 

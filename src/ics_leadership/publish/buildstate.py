@@ -249,6 +249,17 @@ def decide(step: Step, root: Path, state: BuildState, executed_dir: Path | str, 
     return Decision("skip", ("unchanged",), key)
 
 
+def render_step(step: Step, root: Path, executed_dir: Path | str) -> bool:
+    """:func:`render_markdown` for a notebook step: its source, executed copy and title.
+
+    Returns False (run the step instead) for a command step or when the code cells differ.
+    """
+    copy = executed_path(step, root, executed_dir)
+    if step.notebook is None or copy is None:
+        return False
+    return render_markdown(Path(root) / step.notebook, copy, title=step.title)
+
+
 def _output_reasons(path: str, current: str, recorded: str | None) -> list[str]:
     if current == MISSING:
         return [f"missing output: {path}"]

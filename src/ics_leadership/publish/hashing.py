@@ -2,7 +2,7 @@
 
 Hashes are of contents (SHA-256), never of times: a file touched but unchanged hashes the same, and
 a file changed within the same second does not. Within one build each file is read once
-(:class:`HashMemo`); a memo entry is used only while the file's inode, size and modification time
+(:class:`HashMemo`); a memo entry is used only while the file's inode, size, modification and change times
 are those it was hashed with, so a step that rewrites a file (atomically: a new inode) is seen by
 the steps after it. The memo lives for one build only: nothing is trusted from a previous one.
 Used by :mod:`ics_leadership.publish.buildstate`.
@@ -29,12 +29,21 @@ MISSING = "missing"
 VOLATILE_METADATA = frozenset({"execution", "collapsed", "scrolled", "jupyter", "papermill", "ExecuteTime"})
 
 
+def _signature(st: os.stat_result) -> tuple[int, ...]:
+    """What changes when a file is rewritten: a new inode (atomic replace), its size, its times.
+
+    The change time cannot be set back by a program (the modification time can).
+    """
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 class HashMemo:
     """Content hashes of files for one build, each file read once while it is unchanged."""
 
     def __init__(self) -> None:
-        self._files: dict[str, tuple[tuple[int, int, int], str]] = {}
-        self.notebooks: dict[str, tuple[tuple[int, int, int], tuple[str, str]]] = {}
+        self._files: dict[str, tuple[tuple[int, ...], str]] = {}
+        self.notebooks: dict[str, tuple[tuple[int, ...], tuple[str, str]]] = {}
+        self.packages: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def forget(self, paths: Iterable[Path]) -> None:
@@ -51,7 +60,7 @@ class HashMemo:
             st = path.stat()
         except FileNotFoundError:
             return MISSING
-        sig, key = (st.st_ino, st.st_size, st.st_mtime_ns), str(path)
+        sig, key = _signature(st), str(path)
         with self._lock:
             hit = self._files.get(key)
         if hit and hit[0] == sig:
@@ -108,9 +117,19 @@ def _tree(path: Path, suffixes: frozenset[str] | None, skip_top: frozenset[str],
 
 
 def package_hash(package: Path | None = None, memo: HashMemo | None = None) -> str:
-    """Hash of the package's source (``.py`` and ``.json``; default: the imported ``ics_leadership``)."""
+    """Hash of the package's source (``.py`` and ``.json``; default: the imported ``ics_leadership``).
+
+    With a memo, the package is hashed once per build: no step writes into it, and the code that
+    runs the build was imported at its start.
+    """
     package = package or Path(ics_leadership.__file__).parent
-    return tree_hash(package, (".py", ".json"), memo)
+    if memo is None:
+        return tree_hash(package, (".py", ".json"))
+    with memo._lock:
+        known = memo.packages.get(str(package))
+    if known is None:
+        known = memo.packages[str(package)] = tree_hash(package, (".py", ".json"), memo)
+    return known
 
 
 def lock_hash(root: Path, memo: HashMemo | None = None) -> str:
@@ -136,7 +155,7 @@ def notebook_hashes(notebook: Path, title: str | None = None, memo: HashMemo | N
     memo = memo or HashMemo()
     try:
         st = notebook.stat()
-        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        sig = _signature(st)
         hit = memo.notebooks.get(str(notebook))
         if not hit or hit[0] != sig:
             nb = nbformat.read(notebook, as_version=4)
