@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--double-coded-share", type=float, default=None)
     p.add_argument("--agreement", type=float, default=None)
-    p.add_argument("--debug", action="store_true")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser
 
 
