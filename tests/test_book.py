@@ -24,9 +24,11 @@ def _text(path) -> str:
 def test_build_reports_progress_per_notebook(built_book):
     out = (built_book / "build-stdout.txt").read_text()
     assert re.search(r"Raw data: \d+ files match data/raw/MANIFEST", out)
-    specs = pipeline.load_config(built_book / "pipeline.yaml").notebooks
-    for i, spec in enumerate(specs, start=1):
-        assert f"[{i}/{len(specs)}] {spec.path}" in out
+    steps = pipeline.load_config(built_book / "pipeline.yaml").steps
+    for i, step in enumerate(steps, start=1):
+        shown = step.notebook if step.output is None else f"{step.notebook} -> {step.output}"
+        assert f"[{i}/{len(steps)}] {shown if step.is_notebook else step.name}" in out
+    assert f"[1/{len(steps)}] synthetic_corpus: ics-leadership synthesise --out data/derived/synthetic --force" in out
     assert "Book built in" in out
 
 
@@ -56,7 +58,8 @@ def test_model_page_shows_figure_tables_and_glued_numbers(built_book):
     assert "Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml" in text
     assert "Theory crosswalk at a glance" in text
     assert "Synthetic demonstration data" in text  # the evidence-weighted figure runs on the synthetic corpus
-    assert (built_book / "data/derived/figure1_model.svg").is_file()
+    assert (built_book / "data/derived/model/figure1_model.svg").is_file()  # the model step's own folder
+    assert "Also in data/derived/model/model_links.csv." in text  # the caption names it there
 
 
 def test_data_page_has_dictionary_and_manifest(built_book):
@@ -78,8 +81,8 @@ def test_failing_notebook_keeps_the_previous_book(built_book):
     before = index.read_bytes()
     replace_in(
         built_book / "pipeline.yaml",
-        "raw_dir: ../data/raw\n      derived_dir",
-        "raw_dir: ../no/such/dir\n      derived_dir",
+        "{raw_dir: ../data/raw, derived_dir: ../data/derived/sample}",
+        "{raw_dir: ../no/such/dir, derived_dir: ../data/derived/sample}",
     )
     try:
         result = run_cli(built_book, "build")

@@ -175,6 +175,31 @@ def test_evidence_section_labels_synthetic_data_everywhere(model, codebook, code
     assert model_page.evidence_section(model, None) == [model_page.NO_CODED_DATA]
 
 
+def test_captions_name_the_derived_file_where_the_page_wrote_it(model, codebook, coded, tmp_path, monkeypatch):
+    """Each step writes its own folder of data/derived: a caption computes the path, relative to the root."""
+    monkeypatch.chdir(ROOT / "notebooks")  # the kernel's working directory; the build passes ../data/derived/model
+    assert model_page.links_table(model, "../data/derived/model").caption.endswith(
+        "the reason for each inference. Also in data/derived/model/model_links.csv."
+    )
+    assert model_page.nodes_table(model, ROOT / "data/derived/model").caption.endswith(
+        "Their ids, and for contributions the codebook code, are in data/derived/model/model_nodes.csv."
+    )
+    assert model_page.crosswalk_detail_table(model, "../data/derived/model").caption.endswith(
+        "All columns are in data/derived/model/model_crosswalk.csv."
+    )
+    assert model_page.concentration_reports_table(model, codebook, "../data/derived/model").caption.endswith(
+        "Also in data/derived/model/model_concentration.csv."
+    )
+    evidence = model_page.Evidence(coded, model_page.link_weights(model, coded, codebook), None)
+    elsewhere = tmp_path / "run 𝒜"  # `run --out`: outside the project, shown as it is
+    *_, figure, weights = model_page.evidence_section(model, evidence, elsewhere)
+    plt.close(figure.fig)
+    assert weights.caption.endswith(f"Also in {elsewhere / 'model_link_weights.csv'}.")
+    # Without a folder (a page that wrote nothing) the caption names no file.
+    assert model_page.links_table(model).caption.endswith("the reason for each inference.")
+    assert "data/derived" not in model_page.nodes_table(model).caption
+
+
 def test_sample_figures_read_their_numbers_from_the_data():
     data = raw.load_raw(RAW)
     shown = sample_figures.observation_figure(data.observations)

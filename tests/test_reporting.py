@@ -86,6 +86,7 @@ def test_one_notebook_many_pages():
 
 def test_duplicate_outputs_are_refused(tmp_path):
     (tmp_path / "nb.ipynb").write_text("{}")
-    (tmp_path / "pipeline.yaml").write_text("notebooks:\n  - path: nb.ipynb\n  - path: nb.ipynb\n")
+    text = "steps:\n  - {name: a, notebook: nb.ipynb}\n  - {name: b, notebook: nb.ipynb}\n"
+    (tmp_path / "pipeline.yaml").write_text(text)
     with pytest.raises(PipelineConfigError, match="two notebooks would write the executed copy nb.ipynb"):
         pipeline.load_config(tmp_path / "pipeline.yaml")

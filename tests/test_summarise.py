@@ -159,7 +159,10 @@ def test_every_synthetic_table_and_figure_is_labelled(synthetic_run):
     for svg in derived.glob("coding_*.svg"):
         assert LABEL in svg.read_text(), svg.name  # the title banner is in the figure itself
     assert f'<p class="admonition-title">{LABEL}</p>' in html  # page banner
-    assert {p.stem for p in (derived / "coding").glob("*.csv")} == TABLES
+    assert {p.stem for p in (derived / "tables").glob("*.csv")} == TABLES
+    # The captions name the tables where this run wrote them, not where the book's run writes its own.
+    assert f"(all runs in {derived / 'tables' / 'saturation.csv'})" in html
+    assert f"(all columns in {derived / 'tables' / 'claims.csv'})" in html
 
 
 def test_notebook_runs_on_real_coded_data_without_the_label(tmp_path, real_fixture):

@@ -18,7 +18,7 @@ import pandas as pd
 from ics_leadership.coding.summarise import CodingSummary
 from ics_leadership.facts import claims, demo_corpus
 from ics_leadership.figures import style as figures
-from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
+from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable, file_label
 
 
 def _finish(fig: plt.Figure, synthetic: bool) -> plt.Figure:
@@ -318,19 +318,22 @@ def saturation_figure(summary: CodingSummary) -> CaptionedFigure:
     )
 
 
-def saturation_table(summary: CodingSummary, rows: int = 12) -> CaptionedTable:
+def saturation_table(summary: CodingSummary, rows: int = 12, tables_dir: Path | str | None = None) -> CaptionedTable:
+    """The first ``rows`` runs; ``tables_dir``: where the page wrote ``saturation.csv`` (named in the caption)."""
+    where = f" (all runs in {file_label(tables_dir, 'saturation.csv')})" if tables_dir is not None else ""
     return CaptionedTable(
         summary.saturation.runs.head(rows),
-        "New information in the first runs after the base (all runs in data/derived/coding/saturation.csv).",
+        f"New information in the first runs after the base{where}.",
         synthetic=summary.synthetic,
     )
 
 
-def claims_table(summary: CodingSummary) -> CaptionedTable:
+def claims_table(summary: CodingSummary, tables_dir: Path | str | None = None) -> CaptionedTable:
+    """The claims ledger; ``tables_dir``: where the page wrote ``claims.csv`` (named in the caption)."""
+    where = f" (all columns in {file_label(tables_dir, 'claims.csv')})" if tables_dir is not None else ""
     return CaptionedTable(
         claims.for_display(summary.claims),
-        "Claims ledger: the paper's claims about variation, the test each gets and its status "
-        "(all columns in data/derived/coding/claims.csv).",
+        f"Claims ledger: the paper's claims about variation, the test each gets and its status{where}.",
         synthetic=summary.synthetic,
     )
 

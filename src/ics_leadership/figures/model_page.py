@@ -32,6 +32,11 @@ NO_CODED_DATA = (
 )
 
 
+def _also_in(derived_dir: Path | str | None, name: str) -> str:
+    """ " Also in <path>." for a caption, when the page wrote the table (to ``derived_dir``)."""
+    return f" Also in {tables.file_label(derived_dir, name)}." if derived_dir is not None else ""
+
+
 def figure1(model: Model) -> CaptionedFigure:
     """Figure 1 drawn from the model, with every box and link in its alt text."""
     return CaptionedFigure(
@@ -47,19 +52,22 @@ def figure1(model: Model) -> CaptionedFigure:
     )
 
 
-def links_table(model: Model) -> CaptionedTable:
+def links_table(model: Model, derived_dir: Path | str | None = None) -> CaptionedTable:
+    """The links; ``derived_dir``: where the page wrote ``model_links.csv`` (named in the caption)."""
     return CaptionedTable(
         model.links_table(compact=True),
         "Links of the model: the paper's location for each, whether it is stated there or inferred by the "
-        "compendium, and the reason for each inference. Also in data/derived/model_links.csv.",
+        "compendium, and the reason for each inference." + _also_in(derived_dir, "model_links.csv"),
     )
 
 
-def nodes_table(model: Model) -> CaptionedTable:
+def nodes_table(model: Model, derived_dir: Path | str | None = None) -> CaptionedTable:
+    """The boxes; ``derived_dir``: where the page wrote ``model_nodes.csv`` (named in the caption)."""
+    shown = tables.file_label(derived_dir, "model_nodes.csv") if derived_dir is not None else None
+    where = f" Their ids, and for contributions the codebook code, are in {shown}." if shown else ""
     return CaptionedTable(
         model.nodes_table(compact=True),
-        "Boxes of the model, described in the compendium's words, with where the paper names them. Their ids, "
-        "and for contributions the codebook code, are in data/derived/model_nodes.csv.",
+        "Boxes of the model, described in the compendium's words, with where the paper names them." + where,
     )
 
 
@@ -71,12 +79,14 @@ def crosswalk_table(model: Model) -> CaptionedTable:
     )
 
 
-def crosswalk_detail_table(model: Model) -> CaptionedTable:
+def crosswalk_detail_table(model: Model, derived_dir: Path | str | None = None) -> CaptionedTable:
+    """The crosswalk; ``derived_dir``: where the page wrote ``model_crosswalk.csv`` (named in the caption)."""
+    shown = tables.file_label(derived_dir, "model_crosswalk.csv") if derived_dir is not None else None
+    where = f" All columns are in {shown}." if shown else ""
     return CaptionedTable(
         model.crosswalk_detail(),
         "Theory crosswalk in detail: each element defined in the compendium's words, where the paper defines "
-        "it and relates it to the contributions, and the reason for each inferred relation. All columns are "
-        "in data/derived/model_crosswalk.csv.",
+        "it and relates it to the contributions, and the reason for each inferred relation." + where,
     )
 
 
@@ -111,11 +121,14 @@ def concentration_table(model: Model) -> CaptionedTable:
     )
 
 
-def concentration_reports_table(model: Model, codebook: Codebook) -> CaptionedTable:
+def concentration_reports_table(
+    model: Model, codebook: Codebook, derived_dir: Path | str | None = None
+) -> CaptionedTable:
+    """The grid's statements; ``derived_dir``: where the page wrote ``model_concentration.csv``."""
     return CaptionedTable(
         model.concentration_reports(codebook, compact=True),
         "Every statement behind the grid: contribution, level or stage, the emphasis the paper gives and "
-        "where, with the reason for each inference. Also in data/derived/model_concentration.csv.",
+        "where, with the reason for each inference." + _also_in(derived_dir, "model_concentration.csv"),
     )
 
 
@@ -158,21 +171,23 @@ def weighted_figure(model: Model, weights: LinkWeights) -> CaptionedFigure:
     )
 
 
-def weights_table(weights: LinkWeights) -> CaptionedTable:
+def weights_table(weights: LinkWeights, derived_dir: Path | str | None = None) -> CaptionedTable:
+    """The links' weights; ``derived_dir``: where the page wrote ``model_link_weights.csv``."""
     return CaptionedTable(
         weights.compact_table(),
         "Evidence weight of each link of the model in the coded data; blank: the data cannot weight the "
-        "link. Also in data/derived/model_link_weights.csv.",
+        "link." + _also_in(derived_dir, "model_link_weights.csv"),
         synthetic=weights.synthetic,
     )
 
 
-def evidence_section(model: Model, evidence: Evidence | None) -> list[Any]:
+def evidence_section(model: Model, evidence: Evidence | None, derived_dir: Path | str | None = None) -> list[Any]:
     """What the evidence section shows, in order, for :func:`~ics_leadership.figures.tables.show_all`.
 
     Without coded data, a sentence saying how to get weights. With them: a banner naming the data
     (the synthetic-data warning when they are synthetic), what was weighted, the weighted figure,
-    the weights and, through a mapping, what it did with each project code.
+    the weights and, through a mapping, what it did with each project code. ``derived_dir``: where
+    the page wrote ``model_link_weights.csv`` (named in the weights' caption).
     """
     if evidence is None:
         return [NO_CODED_DATA]
@@ -185,7 +200,7 @@ def evidence_section(model: Model, evidence: Evidence | None) -> list[Any]:
         tables.banner(coded.synthetic, described, section=True),
         weights.message,
         weighted_figure(model, weights),
-        weights_table(weights),
+        weights_table(weights, derived_dir),
     ]
     if evidence.code_report is not None:
         items.append(

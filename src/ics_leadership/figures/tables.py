@@ -25,10 +25,20 @@ import pandas as pd
 from IPython.display import HTML, Markdown
 from pandas.io.formats.style import Styler
 
+from ics_leadership.core import paths
 from ics_leadership.figures.style import SYNTHETIC_LABEL
 
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is saved
     from matplotlib.figure import Figure
+
+
+def file_label(directory: Path | str, name: str) -> str:
+    """How a caption names file ``name`` that a page wrote into ``directory``.
+
+    Relative to the project root when it lies inside it (``data/derived/model/model_links.csv``,
+    whatever the notebook's working directory), so a caption names the file where it really is.
+    """
+    return paths.display_path(Path(directory) / name)
 
 
 def _label(caption: str, synthetic: bool) -> str:

@@ -1,6 +1,7 @@
 """Run the compendium: verify raw data, execute notebooks with papermill, build the book.
 
-The notebooks, their order and their parameters are named in one file, ``pipeline.yaml``.
+The steps (notebooks and commands), their parameters and what each reads and writes are named in
+one file, ``pipeline.yaml``; the build runs them in the file's order.
 Executed copies are written to a staging folder first and only replace the book's copies when
 every notebook succeeded; the book is built into a temporary folder and only then swapped in.
 A failure therefore leaves the last good book in place.
@@ -23,7 +24,7 @@ from typing import Any
 from ics_leadership.core import manifest, outputs, paths
 from ics_leadership.core.derived import move_into
 from ics_leadership.facts import raw
-from ics_leadership.publish import buildguard
+from ics_leadership.publish import buildguard, commands
 from ics_leadership.publish.book import build_book
 from ics_leadership.publish.config import NotebookSpec, PipelineConfig, load_config
 from ics_leadership.publish.execute import (
@@ -32,6 +33,7 @@ from ics_leadership.publish.execute import (
     execute_notebook,
     notebook_parameters,
 )
+from ics_leadership.publish.steps import Step
 
 __all__ = [
     "OUTPUT_PARAMETERS",
@@ -76,12 +78,37 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
     return data
 
 
+def _work(config: PipelineConfig) -> list[NotebookSpec | Step]:
+    """Every step of ``config`` in file order: a notebook as its spec, a command as its step.
+
+    A configuration made in code with notebooks only (no steps) runs its notebooks.
+    """
+    if not config.steps:
+        return list(config.notebooks)
+    specs = {spec.name: spec for spec in config.notebooks}
+    return [specs[step.name] if step.is_notebook else step for step in config.steps]
+
+
 def _execute_into(
-    specs: list[NotebookSpec], root: Path, folder: Path, extra_parameters: dict[str, Any] | None, report: Reporter
+    specs: list[NotebookSpec | Step],
+    root: Path,
+    folder: Path,
+    extra_parameters: dict[str, Any] | None,
+    report: Reporter,
 ) -> list[Path]:
-    """Execute ``specs`` in order, writing the executed copies into ``folder``."""
+    """Run ``specs`` in order: commands in-process, notebooks with their executed copies into ``folder``.
+
+    The sequential build, in the order of pipeline.yaml; its steps are declared so that each step
+    comes after the steps that write what it reads.
+    """
     done = []
     for number, spec in enumerate(specs, start=1):
+        if isinstance(spec, Step):
+            report(f"[{number}/{len(specs)}] {spec.name}: ics-leadership {' '.join(spec.command or ())}")
+            start = time.perf_counter()
+            commands.run_command(spec.command or (), root)
+            report(f"      done in {time.perf_counter() - start:.1f} s")
+            continue
         source = root / spec.path
         params = {**spec.parameters, **(extra_parameters or {})}
         check_parameters(source, spec.parameters, origin="pipeline.yaml parameter")
@@ -112,13 +139,13 @@ def run_notebooks(
     extra_parameters: dict[str, Any] | None = None,
     report: Reporter = _print,
 ) -> list[Path]:
-    """Execute the configured notebooks in order into the book's executed folder.
+    """Run the configured steps in order (or only the notebooks ``only``), notebooks into the book's executed folder.
 
     All notebooks run into a staging folder; the executed copies are moved into place only when
     every one succeeded. Holds the build lock (:func:`ics_leadership.publish.buildguard.build_lock`).
     """
     root = root or paths.project_root()
-    specs = [config.find(n) for n in only] if only else list(config.notebooks)
+    specs = [config.find(n) for n in only] if only else _work(config)
     target_dir = root / config.executed_dir
     with buildguard.build_lock(root, report=report):
         remove_leftovers(root, report)
@@ -239,7 +266,7 @@ def build(root: Path | None = None, config_path: Path | None = None, report: Rep
         book.mkdir(parents=True, exist_ok=True)
         staging = outputs.new_dir(book, ".staging-")
         try:
-            _execute_into(list(config.notebooks), root, staging, None, report)
+            _execute_into(_work(config), root, staging, None, report)
             return build_book(root, config.book_dir, report=report, executed=staging, executed_dir=config.executed_dir)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
