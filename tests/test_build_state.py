@@ -279,3 +279,33 @@ def test_a_new_declared_output_runs(root):
     run_and_record(root)
     step = Step(**{**PAGE.__dict__, "writes": ("data/derived/page", "data/derived/extra")})
     assert decision(root, step) == ("run", ["changed: declared outputs", "missing output: data/derived/extra"])
+
+
+def test_a_step_that_shows_the_commit_reruns_when_the_commit_or_tree_state_changes(tmp_path, monkeypatch):
+    """The colophon prints the commit and whether the tree is dirty: no declared file says so."""
+    from ics_leadership.publish import buildstate, colophon
+    from ics_leadership.publish.steps import Step
+
+    source = {"value": colophon.BuildSource("a" * 40, False, 1700000000, "the commit's date")}
+    calls = []
+
+    def fake(root):
+        calls.append(root)
+        return source["value"]
+
+    monkeypatch.setattr(colophon, "build_source", fake)
+    (tmp_path / "cmd").mkdir()
+    step = Step("colophon_like", command=("synthesise", "--out", "x"), shows_commit=True)
+    plain = Step("other", command=("synthesise", "--out", "y"))
+    state = buildstate.load_state(tmp_path)
+    for s in (step, plain):
+        buildstate.record(s, tmp_path, buildstate.decide(s, tmp_path, state, "book/notebooks").key, state=state)
+    assert len(calls) == 1  # git is asked once per build, and only for a step that shows the commit
+
+    later = buildstate.load_state(tmp_path)
+    assert buildstate.decide(step, tmp_path, later, "book/notebooks").action == "skip"
+    source["value"] = colophon.BuildSource("a" * 40, True, 1700000000, "the commit's date")
+    again = buildstate.load_state(tmp_path)
+    decision = buildstate.decide(step, tmp_path, again, "book/notebooks")
+    assert (decision.action, decision.reasons) == ("run", ("changed: commit or uncommitted changes",))
+    assert buildstate.decide(plain, tmp_path, again, "book/notebooks").action == "skip"

@@ -274,6 +274,7 @@ def test_dictionary_describes_every_field():
         "steps[].writes[]",
         "steps[].output",
         "steps[].title",
+        "steps[].shows_commit",
     ]
     assert rows.loc["steps[].name", "required"] == "yes"
     assert rows.loc["steps[].output", "required"] == "no"

@@ -64,10 +64,12 @@ class StepKey:
     package: str
     lock: str
     writes: str
+    source: str = ""  # the commit and work-tree state, for a step that shows them (else a constant)
 
     def parts(self) -> dict[str, str]:
         """The key as a flat mapping (``read:<path>`` for each read), as stored."""
-        flat = {name: getattr(self, name) for name in ("code", "markdown", "parameters", "package", "lock", "writes")}
+        names = ("code", "markdown", "parameters", "package", "lock", "writes", "source")
+        flat = {name: getattr(self, name) for name in names}
         flat.update({f"read:{path}": value for path, value in self.reads.items()})
         return flat
 
@@ -87,7 +89,18 @@ def step_key(step: Step, root: Path, memo: HashMemo | None = None) -> StepKey:
         package=package_hash(memo=memo),
         lock=lock_hash(root, memo),
         writes=value_hash([sorted(step.writes), step.output_name]),
+        source=_source_hash(root, memo) if step.shows_commit else value_hash(None),
     )
+
+
+def _source_hash(root: Path, memo: HashMemo) -> str:
+    """Hash of what the colophon prints about the build's source: commit, uncommitted changes, date."""
+    if memo.source is None:
+        from ics_leadership.publish import colophon  # runs git; only steps that show the commit need it
+
+        found = colophon.build_source(root)
+        memo.source = value_hash([found.commit, found.dirty, found.epoch])
+    return memo.source
 
 
 @dataclass
@@ -175,6 +188,7 @@ _CHANGED = {
     "package": "changed: package source",
     "lock": "changed: requirements.lock",
     "writes": "changed: declared outputs",
+    "source": "changed: commit or uncommitted changes",
 }
 
 

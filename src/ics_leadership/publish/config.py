@@ -132,6 +132,7 @@ def _step(item: Any) -> Step | None:
         writes=listed("writes"),
         output=item.get("output") if isinstance(item.get("output"), str) else None,
         title=item.get("title") if isinstance(item.get("title"), str) else None,
+        shows_commit=item.get("shows_commit") is True,
     )
 
 

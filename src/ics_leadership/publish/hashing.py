@@ -44,6 +44,7 @@ class HashMemo:
         self._files: dict[str, tuple[tuple[int, ...], str]] = {}
         self.notebooks: dict[str, tuple[tuple[int, ...], tuple[str, str]]] = {}
         self.packages: dict[str, str] = {}
+        self.source: str | None = None  # the commit and work-tree state, computed once per build
         self._lock = threading.Lock()
 
     def forget(self, paths: Iterable[Path]) -> None:

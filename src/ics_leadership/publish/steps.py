@@ -39,6 +39,9 @@ class Step:
         File name of a notebook's executed copy in the executed folder (default: the notebook's).
     title
         Replaces the notebook's first ``# `` heading in the executed copy.
+    shows_commit
+        The step shows the commit being built and whether the tree has uncommitted changes (the
+        colophon): it re-runs when those change, which no declared file can express.
     """
 
     name: str
@@ -49,6 +52,7 @@ class Step:
     writes: tuple[str, ...] = ()
     output: str | None = None
     title: str | None = None
+    shows_commit: bool = False
 
     @property
     def is_notebook(self) -> bool:
