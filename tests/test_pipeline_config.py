@@ -76,7 +76,7 @@ def test_every_problem_is_listed_with_its_line_and_field(tmp_path):
     ]
 
 
-ALLOWED = "command, name, notebook, output, parameters, reads, title, writes"
+ALLOWED = "command, name, notebook, output, parameters, reads, shows_commit, title, writes"
 
 STEP_PROBLEMS = """\
 steps:
