@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -38,7 +39,8 @@ book extra (pip install '.[book]'), pdf the pdf extra, and all three a checkout 
 EPILOG = """\
 examples:
   ics-leadership check                      verify and validate data/raw
-  ics-leadership build                      everything: check, run all notebooks, build the book
+  ics-leadership build                      everything: check, run the steps that changed, build the book
+  ics-leadership build --dry-run            what build would run, and why
   ics-leadership run 02_coding -p coded_data ../data/coded/study -p mapping ../data/coded/mapping.yaml
                                             run one notebook on your own data, into data/coded/runs/02_coding
                                             (paths in -p values are relative to notebooks/)
@@ -55,6 +57,36 @@ Output folders must be new or empty; --force replaces only the same command's ea
 exit status: 0 success, 1 a problem with the data, a notebook or the book (message says which), 2 usage error;
 --debug (before or after COMMAND) shows the traceback of an unexpected error
 """
+
+
+BUILD_DESCRIPTION = """\
+Check data/raw, then run the steps declared in pipeline.yaml (notebooks, executed with papermill,
+and commands such as synthesise) and build the book into book/_build/html. A step runs after the
+steps that write what it reads; steps that do not depend on each other run in parallel (-j).
+
+Only what changed re-runs. A step is skipped when its notebook's code cells, its parameters, the
+files it declares it reads, the package source (src/ics_leadership) and requirements.lock are as
+they were when it last succeeded, and its declared outputs and executed copy are still the ones it
+wrote; a step whose only change is in markdown cells has its page updated without a kernel. Each
+step's line says why it runs ("changed: data/raw/codebook.yaml"). The book is rebuilt only when a
+page or a book source changed.
+
+What each step last ran on is recorded in .build-state/ at the project root (git-ignored). `make
+clean` removes it with the generated files, so the next build runs everything; so does --force.
+
+A failing step stops the build: no further step starts, the running ones finish, and the error
+names the step (and the notebook's cell). The previous book stays in place.
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _parse_value(text: str) -> object:
@@ -86,13 +118,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "build",
-        help="check the raw data, run every notebook, build the HTML book",
-        description="Check data/raw, execute the notebooks named in pipeline.yaml in order with "
-        "papermill, and build the book into book/_build/html. A failing notebook stops "
-        "the build, naming the notebook and cell; the previous book stays in place.",
+        help="check the raw data, run the steps that changed, build the HTML book",
+        description=BUILD_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
-    p.add_argument("--no-book", action="store_true", help="run the notebooks but do not build the book")
+    p.add_argument("--no-book", action="store_true", help="run the steps that changed but do not build the book")
+    p.add_argument(
+        "--force", action="store_true", help="run every step and build the book, whatever .build-state/ records"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list each step with what would happen (run, re-render, skip, may run) and why; "
+        "start no kernel, write nothing",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="STEP",
+        default=None,
+        help="run STEP and whatever upstream of it is stale, not the steps after it; repeatable; "
+        "the book is not built",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"steps to run at once (default: the number of CPUs, here {os.cpu_count() or 1})",
+    )
 
     p = sub.add_parser(
         "run",
@@ -273,11 +329,15 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "build":
         root = paths.project_root()
         with buildguard.sigterm_as_interrupt():
-            if args.no_book:
-                pipeline.check_raw(root / "data" / "raw")
-                pipeline.run_notebooks(pipeline.load_config(args.config), root=root)
-            else:
-                pipeline.build(root, args.config)
+            pipeline.build(
+                root,
+                args.config,
+                force=args.force,
+                dry_run=args.dry_run,
+                only=args.only,
+                jobs=args.jobs,
+                book=not args.no_book,
+            )
     elif args.command == "run":
         config = pipeline.load_config(args.config)
         params = {name: _parse_value(value) for name, value in args.parameter}

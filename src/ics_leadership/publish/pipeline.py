@@ -1,15 +1,19 @@
-"""Run the compendium: verify raw data, execute notebooks with papermill, build the book.
+"""Run the compendium: verify raw data, run the declared steps that changed, build the book.
 
-The steps (notebooks and commands), their parameters and what each reads and writes are named in
-one file, ``pipeline.yaml``; the build runs them in the file's order.
-Executed copies are written to a staging folder first and only replace the book's copies when
-every notebook succeeded; the book is built into a temporary folder and only then swapped in.
-A failure therefore leaves the last good book in place.
+The steps (notebooks with their parameters, and commands), and what each reads and writes, are
+declared in one file, ``pipeline.yaml``. :func:`build` runs them as a graph: a step after those
+that write what it reads, independent steps in parallel, and only the steps whose inputs, code or
+outputs changed since they last succeeded; each step that ran replaces its own executed copy
+atomically. The book is built into a temporary folder and only then swapped in, and only when a
+page or a book source changed. A failure leaves the last good book in place.
 
 This module holds the order of work and the build lock around it; the pieces live beside it:
-:mod:`~ics_leadership.publish.config` reads ``pipeline.yaml``, :mod:`~ics_leadership.publish.execute`
-runs one notebook, :mod:`~ics_leadership.publish.book` builds the HTML book. Their public names
-(``load_config``, ``execute_notebook``, ``build_book``, ...) are importable from here too.
+:mod:`~ics_leadership.publish.config` reads ``pipeline.yaml``, :mod:`~ics_leadership.publish.graph`
+derives the graph, :mod:`~ics_leadership.publish.buildstate` decides what must run,
+:mod:`~ics_leadership.publish.scheduler` runs it, :mod:`~ics_leadership.publish.stepwork` runs one
+step, :mod:`~ics_leadership.publish.execute` one notebook, :mod:`~ics_leadership.publish.book`
+builds the HTML book. Their public names (``load_config``, ``execute_notebook``, ``build_book``,
+...) are importable from here too.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 from ics_leadership.core import manifest, outputs, paths
 from ics_leadership.core.derived import move_into
 from ics_leadership.facts import raw
-from ics_leadership.publish import buildguard, commands
+from ics_leadership.publish import buildguard, buildstate, commands, scheduler, stepwork
 from ics_leadership.publish.book import build_book
 from ics_leadership.publish.config import NotebookSpec, PipelineConfig, load_config
 from ics_leadership.publish.execute import (
@@ -33,6 +37,7 @@ from ics_leadership.publish.execute import (
     execute_notebook,
     notebook_parameters,
 )
+from ics_leadership.publish.graph import StepGraph
 from ics_leadership.publish.steps import Step
 
 __all__ = [
@@ -251,22 +256,109 @@ def remove_leftovers(root: Path, report: Reporter = _print) -> None:
         report(f"Removed {paths.display_path(leftover)}, left by an interrupted build")
 
 
-def build(root: Path | None = None, config_path: Path | None = None, report: Reporter = _print) -> Path:
-    """The whole pipeline: check raw data, run every notebook, build the book.
+def build(
+    root: Path | None = None,
+    config_path: Path | None = None,
+    report: Reporter = _print,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    only: list[str] | None = None,
+    jobs: int | None = None,
+    book: bool = True,
+) -> Path | None:
+    """The whole pipeline: check raw data, run the steps that changed, build the book if a page changed.
 
-    Holds the build lock throughout and first removes what a killed build left in ``book/``. The
-    executed notebooks stay in a staging folder until the book has built from them.
+    The steps and what they read and write come from ``pipeline.yaml``
+    (:class:`~ics_leadership.publish.graph.StepGraph`); each is decided against the record of the
+    last build (:mod:`~ics_leadership.publish.buildstate`, in ``.build-state/``) once the steps it
+    reads from have finished, and run, re-rendered or skipped
+    (:func:`~ics_leadership.publish.scheduler.run_steps`), up to ``jobs`` at a time. A step that ran
+    replaces its own executed copy atomically; a skipped one keeps it byte-identical. The book is
+    built (into a temporary folder, then swapped in) only when a page or a book source changed.
+    Holds the build lock throughout and first removes what a killed build left in ``book/``.
+
+    Parameters
+    ----------
+    force
+        Run every step and build the book, whatever the record says.
+    dry_run
+        Say what would run and why; run nothing, write nothing (and take no lock).
+    only
+        Run these steps and whatever upstream of them is stale; the book is not built.
+    jobs
+        Steps at once (default ``os.cpu_count()``).
+    book
+        False: run the steps but do not build the book.
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``book/_build/html/index.html``, or None when the book was not built (``only``, ``book``
+        false, a dry run).
     """
     root = root or paths.project_root()
+    if dry_run:
+        return _build(root, config_path, report, force=force, dry_run=True, only=only, jobs=jobs, book=book)
     with buildguard.build_lock(root, report=report):
         remove_leftovers(root, report)
-        check_raw(root / "data" / "raw", report=report)
-        config = load_config(config_path or root / "pipeline.yaml")
-        book = root / config.book_dir
-        book.mkdir(parents=True, exist_ok=True)
-        staging = outputs.new_dir(book, ".staging-")
-        try:
-            _execute_into(_work(config), root, staging, None, report)
-            return build_book(root, config.book_dir, report=report, executed=staging, executed_dir=config.executed_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        return _build(root, config_path, report, force=force, dry_run=False, only=only, jobs=jobs, book=book)
+
+
+def _build(
+    root: Path,
+    config_path: Path | None,
+    report: Reporter,
+    *,
+    force: bool,
+    dry_run: bool,
+    only: list[str] | None,
+    jobs: int | None,
+    book: bool,
+) -> Path | None:
+    check_raw(root / "data" / "raw", report=report)
+    config = load_config(config_path or root / "pipeline.yaml")
+    graph = StepGraph.build(config.steps, root)
+    names = scheduler.select(graph, only) if only else None
+    state = buildstate.load_state(root, report)
+    executed_dir = root / config.executed_dir
+
+    def decide(step: Step) -> buildstate.Decision:
+        return buildstate.decide(step, root, state, executed_dir, force=force)
+
+    def record(step: Step, decision: buildstate.Decision) -> None:
+        buildstate.record(step, root, decision.key, stepwork.executed_copy(step, executed_dir))
+
+    summary = scheduler.run_steps(
+        graph,
+        config.steps,
+        decide,
+        lambda step: stepwork.run_step(step, root, executed_dir),
+        jobs,
+        report,
+        root=root,
+        render=lambda step, decision: buildstate.render_markdown(step, root, executed_dir),
+        record=record,
+        names=names,
+        dry_run=dry_run,
+    )
+    index = root / config.book_dir / "_build" / "html" / "index.html"
+    if only:
+        report(f"Book: not built (--only {' '.join(only)}); `ics-leadership build` builds it")
+        return None
+    if not book:
+        report("Book: not built (--no-book)")
+        return None
+    current = not force and index.exists() and buildstate.book_current(root, config, state)
+    if dry_run:
+        if summary.changed or summary.names("maybe"):
+            report("Book: would be rebuilt if a page changes")
+        else:
+            report("Book: unchanged, would not be rebuilt" if current else "Book: would be rebuilt")
+        return None
+    if current:
+        report(f"Book: unchanged (no page or book source changed), not rebuilt: {paths.display_path(index)}")
+        return index
+    index = build_book(root, config.book_dir, report=report)
+    buildstate.record_book(root, config)
+    return index
