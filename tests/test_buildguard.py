@@ -166,7 +166,10 @@ def test_make_clean_removes_leftovers_and_only_generated_things(tmp_path):
     (tmp_path / "data" / "derived" / "table1.csv").write_text("generated")
     (tmp_path / "data" / "coded" / "study").mkdir(parents=True)
     (tmp_path / "data" / "coded" / "study" / "codings.csv").write_text("the user's")
+    (tmp_path / ".build-state").mkdir()
+    (tmp_path / ".build-state" / "state.json").write_text("{}")
     subprocess.run(["make", "-s", "clean"], cwd=tmp_path, check=True, capture_output=True)
+    assert not (tmp_path / ".build-state").exists()  # the next build runs every step
     assert sorted(p.name for p in book.iterdir()) == ["intro.md"]
     assert not any(p.exists() for p in made)
     assert sorted(p.name for p in (tmp_path / "data" / "derived").iterdir()) == ["README.md"]
