@@ -2,7 +2,7 @@
 
 The graph, the decision and the work are passed in, so every rule of the scheduler (order,
 parallelism, skipping, failures, declarations, progress lines, dry runs) is checked here in
-milliseconds; tests/test_build_graph.py checks it wired to papermill and the state store.
+milliseconds; tests/test_build_incremental.py checks it wired to papermill and the state store.
 """
 
 from __future__ import annotations
