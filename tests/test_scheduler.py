@@ -275,7 +275,7 @@ def test_progress_lines(tmp_path):
         work,
         jobs=1,
         root=tmp_path,
-        render=lambda s, d: rendered.append(s.name),
+        render=lambda s: rendered.append(s.name) or True,
     )
     assert rendered == ["methods"]
     assert lines[0] == "start sample (changed: data/raw/codebook.yaml)"
@@ -341,3 +341,18 @@ def test_only_selects_the_step_and_its_upstream(tmp_path):
     run_steps(graph, steps, decide, lambda s: None, 2, lines.append, root=tmp_path, names=select(graph, ["b"]))
     assert decided == ["a", "b"]
     assert lines[:2] == ["skip  a (unchanged)", "start b (forced)"]
+
+
+def test_a_page_that_cannot_be_rerendered_is_run(tmp_path):
+    steps = [Step("methods", notebook="m.ipynb")]
+    ran = []
+    summary, lines = run(
+        steps, always("render", "changed: notebook markdown"), lambda s: ran.append(s.name), render=lambda s: False
+    )
+    assert ran == ["methods"]
+    assert lines[:2] == [
+        "render methods (changed: notebook markdown)",
+        "start methods (changed: notebook markdown; code cells differ from the executed copy)",
+    ]
+    assert re.fullmatch(r"done  methods \d+\.\d s", lines[2])
+    assert summary.names("run") == ["methods"]

@@ -327,7 +327,8 @@ def _build(
         return buildstate.decide(step, root, state, executed_dir, force=force)
 
     def record(step: Step, decision: buildstate.Decision) -> None:
-        buildstate.record(step, root, decision.key, stepwork.executed_copy(step, executed_dir))
+        copy = buildstate.executed_path(step, root, executed_dir)
+        buildstate.record(step, root, decision.key, copy, state=state)
 
     summary = scheduler.run_steps(
         graph,
@@ -337,7 +338,7 @@ def _build(
         jobs,
         report,
         root=root,
-        render=lambda step, decision: buildstate.render_markdown(step, root, executed_dir),
+        render=lambda step: buildstate.render_step(step, root, executed_dir),
         record=record,
         names=names,
         dry_run=dry_run,
@@ -360,5 +361,5 @@ def _build(
         report(f"Book: unchanged (no page or book source changed), not rebuilt: {paths.display_path(index)}")
         return index
     index = build_book(root, config.book_dir, report=report)
-    buildstate.record_book(root, config)
+    buildstate.record_book(root, config, state)
     return index

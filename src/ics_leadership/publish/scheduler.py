@@ -135,7 +135,7 @@ def run_steps(
     report: Reporter = print,
     *,
     root: Path,
-    render: Callable[[Step, DecisionLike], object] | None = None,
+    render: Callable[[Step], bool] | None = None,
     record: Callable[[Step, DecisionLike], object] | None = None,
     names: Iterable[str] | None = None,
     dry_run: bool = False,
@@ -160,8 +160,9 @@ def run_steps(
     root
         The project root, against which declared reads and writes are checked.
     render
-        ``render(step, decision)`` refreshes a page without a kernel (in a worker thread); when
-        None, a step to render is executed instead.
+        ``render(step)`` refreshes a page without a kernel (in a worker thread) and returns True;
+        False when it cannot (the code cells differ), and the step is then executed. When None, a
+        step to render is executed.
     record
         ``record(step, decision)`` after a step ran or rendered and kept its declarations (called
         in this thread, so the state store is written by one thread).
@@ -188,7 +189,7 @@ def run_steps(
     sorter = graph.sorter(names)
     summary = Summary()
     waiting: deque[tuple[Step, DecisionLike]] = deque()  # decided to run, no worker free yet
-    running: dict[Future, tuple[Step, DecisionLike, float]] = {}
+    running: dict[Future, tuple[Step, DecisionLike, float]] = {}  # future -> step, decision, start
     first_failure: StepFailedError | None = None
     started = time.perf_counter()
 
@@ -227,8 +228,9 @@ def run_steps(
                         break
                     if decision.action == "render" and render is not None:
                         report(f"render {step.name} ({_because(decision.reasons)})")
-                        future = pool.submit(render, step, decision)
+                        future = pool.submit(render, step)
                     else:
+                        summary.outcomes[step.name].action = "run"  # a page to render, with no render given
                         report(f"start {step.name} ({_because(decision.reasons)})")
                         future = pool.submit(execute, step)
                     running[future] = (step, decision, time.perf_counter())
@@ -242,6 +244,17 @@ def run_steps(
                     if exc is not None:
                         detail = str(exc) if isinstance(exc, CompendiumError) else f"{type(exc).__name__}: {exc}"
                         fail(step, detail, seconds)
+                        continue
+                    outcome = summary.outcomes[step.name]
+                    if outcome.action == "render" and render is not None and future.result() is False:
+                        # The page cannot be patched (its code cells changed after all): run it.
+                        outcome.action = "run"
+                        outcome.reasons = (*decision.reasons, "code cells differ from the executed copy")
+                        if first_failure is None:
+                            report(f"start {step.name} ({_because(outcome.reasons)})")
+                            running[pool.submit(execute, step)] = (step, decision, time.perf_counter())
+                        else:
+                            waiting.append((step, decision))
                         continue
                     problem = _unwritten(step, root)
                     if problem is not None:

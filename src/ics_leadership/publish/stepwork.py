@@ -26,11 +26,6 @@ from ics_leadership.publish.steps import Step
 SCRATCH_PREFIX = ".staging-"
 
 
-def executed_copy(step: Step, executed_dir: Path) -> Path | None:
-    """Where a notebook step's executed copy lives (None for a command step)."""
-    return executed_dir / step.output_name if step.output_name else None
-
-
 def run_step(step: Step, root: Path, executed_dir: Path) -> None:
     """Run ``step``: execute its notebook into its executed copy, or run its command.
 
