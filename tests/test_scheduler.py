@@ -53,6 +53,9 @@ class FakeGraph:
                 todo.extend(self.deps[n])
         return seen
 
+    def downstream(self, name: str) -> set[str]:
+        return {n for n in self.deps if name in self.upstream(n)}
+
     def producer(self, path: str) -> str | None:
         return next((s.name for s in self.steps if any(overlap(w, path) for w in s.writes)), None)
 
@@ -356,3 +359,21 @@ def test_a_page_that_cannot_be_rerendered_is_run(tmp_path):
     ]
     assert re.fullmatch(r"done  methods \d+\.\d s", lines[2])
     assert summary.names("run") == ["methods"]
+
+
+def test_of_the_ready_steps_the_one_more_steps_wait_for_starts_first(tmp_path):
+    # One worker; "page" and "corpus" are ready at once; two pages wait for the corpus.
+    steps = [
+        Step("page", notebook="p.ipynb"),
+        Step("corpus", command=("synthesise",), writes=("corpus",)),
+        Step("one", notebook="1.ipynb", reads=("corpus",)),
+        Step("two", notebook="2.ipynb", reads=("corpus",)),
+    ]
+    (tmp_path / "corpus").mkdir()
+    _, lines = run(steps, always("run", "forced"), lambda s: None, jobs=1, root=tmp_path)
+    assert [ln for ln in lines if ln.startswith("start ")] == [
+        "start corpus (forced)",
+        "start page (forced)",
+        "start one (forced)",
+        "start two (forced)",
+    ]

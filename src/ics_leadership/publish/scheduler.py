@@ -17,6 +17,7 @@ hashes or the state store (:func:`run_steps`'s ``decide``, ``execute``, ``render
   for a missing input, the step that should have made it).
 - On the first failure no new step starts; the running ones finish (and are recorded when they
   succeed); then :class:`StepFailedError` names the failed step.
+- Of the steps ready at once, the one with the most steps downstream of it starts first.
 - Progress is one line per step as it starts and as it ends (or one line when it is skipped),
   written from the calling thread only, so lines never interleave, and a last line with counts.
 """
@@ -26,7 +27,6 @@ from __future__ import annotations
 import graphlib
 import os
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -51,6 +51,7 @@ class GraphLike(Protocol):
 
     def order(self) -> list[str]: ...
     def upstream(self, name: str) -> set[str]: ...
+    def downstream(self, name: str) -> set[str]: ...
     def dependencies(self, name: str) -> set[str]: ...
     def producer(self, path: str) -> str | None: ...
     def sorter(self, names: Iterable[str] | None = None) -> graphlib.TopologicalSorter: ...
@@ -186,9 +187,12 @@ def run_steps(
         return _dry_run(graph, by_name, decide, report, names)
     jobs = max(1, jobs or os.cpu_count() or 1)
     rank = {name: i for i, name in enumerate(graph.order())}
+    # Of the steps ready at once, those more steps wait for start first (then in declaration order),
+    # so a long chain (the corpus, then coding, then four pages) does not start last.
+    priority = {name: (-len(graph.downstream(name)), i) for name, i in rank.items()}
     sorter = graph.sorter(names)
     summary = Summary()
-    waiting: deque[tuple[Step, DecisionLike]] = deque()  # decided to run, no worker free yet
+    waiting: list[tuple[Step, DecisionLike]] = []  # decided to run, no worker free yet
     running: dict[Future, tuple[Step, DecisionLike, float]] = {}  # future -> step, decision, start
     first_failure: StepFailedError | None = None
     started = time.perf_counter()
@@ -221,7 +225,8 @@ def run_steps(
                             waiting.append((step, decision))
                 # Start what a free worker can take, in the order decided.
                 while first_failure is None and waiting and len(running) < jobs:
-                    step, decision = waiting.popleft()
+                    waiting.sort(key=lambda item: priority[item[0].name])
+                    step, decision = waiting.pop(0)
                     problem = _missing_input(step, graph, root)
                     if problem is not None:
                         fail(step, problem)
