@@ -138,8 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="STEP",
         default=None,
-        help="run STEP and whatever upstream of it is stale, not the steps after it; repeatable; "
-        "the book is not built",
+        help="run STEP and whatever upstream of it is stale, not the steps after it; repeatable; the book is not built",
     )
     p.add_argument(
         "-j",
