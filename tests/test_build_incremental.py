@@ -208,3 +208,24 @@ def test_failing_step_keeps_its_executed_copy_and_names_the_step(project):
         _build(project)
     assert (project / "book/notebooks/b.ipynb").read_bytes() == before
     assert not list((project / "book").glob(".staging-*"))
+
+
+def test_command_line_flags(project, capsys, monkeypatch):
+    from ics_leadership import cli
+
+    _no_kernel(monkeypatch)
+    (project / "inputs/numbers.txt").write_text("5\n")
+    assert cli.main(["build", "--dry-run", "-j", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "would run    a (changed: inputs/numbers.txt)\n" in out
+    assert cli.main(["build", "--only", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert "there is no step 'nope' in pipeline.yaml (steps: a, b, c)" in err and "Traceback" not in err
+    for bad in ("0", "two"):
+        with pytest.raises(SystemExit) as info:
+            cli.main(["build", "-j", bad])
+        assert info.value.code == 2
+    assert "must be a whole number of at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["build", "--help"])
+    assert ".build-state/" in " ".join(capsys.readouterr().out.split())
