@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from ics_leadership.core import outputs
@@ -26,8 +27,11 @@ from ics_leadership.publish.steps import Step
 SCRATCH_PREFIX = ".staging-"
 
 
-def run_step(step: Step, root: Path, executed_dir: Path) -> None:
+def run_step(step: Step, root: Path, executed_dir: Path, kernel_arguments: Sequence[str] = ()) -> None:
     """Run ``step``: execute its notebook into its executed copy, or run its command.
+
+    ``kernel_arguments`` go to the notebook's kernel (``build --check-deps`` passes its audit
+    hook's: :mod:`ics_leadership.publish.audit`).
 
     Raises
     ------
@@ -55,6 +59,7 @@ def run_step(step: Step, root: Path, executed_dir: Path) -> None:
             progress_bar=False,  # several run at once: one line per step is the progress
             source_label=step.notebook,
             title=step.title,
+            kernel_arguments=kernel_arguments,
         )
         os.replace(copy, executed_dir / step.output_name)
     finally:
