@@ -89,7 +89,9 @@ def test_failing_notebook_keeps_the_previous_book(built_book):
     finally:
         replace_in(built_book / "pipeline.yaml", "raw_dir: ../no/such/dir", "raw_dir: ../data/raw")
     assert result.returncode == 1
-    assert "error: notebooks/01_sample.ipynb, cell 3 failed: ManifestError" in result.stderr
+    assert "error: step sample: notebooks/01_sample.ipynb, cell 3 failed: ManifestError" in result.stderr
+    assert "skip  methods (unchanged)" in result.stdout  # only sample had changed: nothing else ran
+    assert result.stderr.endswith("\nbuild: 1 problem; nothing was written\n")
     assert "Traceback" not in result.stderr
     assert index.read_bytes() == before
     assert not list((built_book / "book").glob(".staging-*")) and not list((built_book / "book").glob(".build-*"))

@@ -203,9 +203,12 @@ def test_dry_run_says_what_would_run_and_writes_nothing(project, monkeypatch):
 
 def test_failing_step_keeps_its_executed_copy_and_names_the_step(project):
     before = (project / "book/notebooks/b.ipynb").read_bytes()
+    replace_in(project / "notebooks/a.ipynb", "str(n * 2)", "str(n * 3)")
     replace_in(project / "notebooks/b.ipynb", "text + suffix", "text + suffix + undefined_name")
-    with pytest.raises(StepFailedError, match=r"^step b: notebooks/b.ipynb, cell 3 failed: NameError"):
+    with pytest.raises(StepFailedError, match=r"^step b: notebooks/b.ipynb, cell 3 failed: NameError") as err:
         _build(project)
+    assert err.value.outcome == "the steps that finished are kept (a)"
+    assert (project / "out/a/value.txt").read_text() == "63"
     assert (project / "book/notebooks/b.ipynb").read_bytes() == before
     assert not list((project / "book").glob(".staging-*"))
 

@@ -201,6 +201,7 @@ def test_first_failure_stops_new_starts_lets_running_finish_and_names_the_step(t
         run(steps, always("run", "no record"), work, jobs=2, root=tmp_path, record=lambda s, d: recorded.append(s.name))
     assert str(err.value) == "step a: notebooks/a.ipynb, cell 3 failed: ValueError: bad value"
     assert err.value.step == "a"
+    assert err.value.outcome == "the steps that finished are kept (b)"
     assert sorted(started) == ["a", "b"]
     assert recorded == ["b"]
 
@@ -212,8 +213,9 @@ def test_failure_lines_and_counts(tmp_path):
         raise RuntimeError("kernel died")
 
     lines: list[str] = []
-    with pytest.raises(StepFailedError, match=r"^step a: RuntimeError: kernel died$"):
+    with pytest.raises(StepFailedError, match=r"^step a: RuntimeError: kernel died$") as err:
         run_steps(FakeGraph(steps), steps, always("run", "forced"), work, 2, lines.append, root=tmp_path)
+    assert err.value.outcome == "nothing was written"
     assert lines[0] == "start a (forced)"
     assert re.fullmatch(r"FAIL  a \d+\.\d s: RuntimeError: kernel died", lines[1])
     assert re.fullmatch(r"Steps: 0 ran, 0 unchanged, 1 failed, 1 not started in \d+\.\d s", lines[2])

@@ -103,7 +103,8 @@ def error_lines(exc: BaseException, command: str, one_line: bool = False) -> lis
     -------
     list of str
         Lines without trailing newlines: ``error: ...`` for each problem (an unexpected error is one
-        line naming its type), then the summary line ``COMMAND: N problem(s); nothing was written``.
+        line naming its type), then the summary line ``COMMAND: N problem(s); nothing was written``
+        (or what was kept, when the error has an ``outcome``).
     """
     if isinstance(exc, DataValidationError) and exc.problems:
         n = len(exc.problems)
@@ -121,6 +122,8 @@ def error_lines(exc: BaseException, command: str, one_line: bool = False) -> lis
             f"error: {command} stopped on an unexpected {type(exc).__name__}: {detail} (a bug, or input we "
             f"did not foresee: please report it; --debug shows the traceback)"
         ]
-    # Always the same last line, so a script or a reader finds where the errors end and what they cost.
-    lines.append(f"{command}: {n} problem{'s' if n != 1 else ''}; nothing was written")
+    # Always the same last line, so a script or a reader finds where the errors end and what they cost
+    # (an error may say what was kept: a build keeps the steps that finished before one failed).
+    outcome = getattr(exc, "outcome", None) or "nothing was written"
+    lines.append(f"{command}: {n} problem{'s' if n != 1 else ''}; {outcome}")
     return lines

@@ -58,10 +58,14 @@ class GraphLike(Protocol):
 
 
 class StepFailedError(CompendiumError):
-    """A step of the build failed (or did not keep its declarations); the message names it."""
+    """A step of the build failed (or did not keep its declarations); the message names it.
+
+    ``outcome`` says what the build kept (the command line's summary line prints it).
+    """
 
     def __init__(self, step: str, detail: str):
         self.step = step
+        self.outcome = "nothing was written"
         super().__init__(f"step {step}: {detail}")
 
 
@@ -281,6 +285,9 @@ def run_steps(
         summary.outcomes.pop(step.name, None)
     report(_final_line(summary))
     if first_failure is not None:
+        kept = summary.names("run") + summary.names("render")
+        if kept:
+            first_failure.outcome = f"the steps that finished are kept ({', '.join(kept)})"
         raise first_failure
     return summary
 
