@@ -345,7 +345,7 @@ def _build(
     )
     index = root / config.book_dir / "_build" / "html" / "index.html"
     if only:
-        report(f"Book: not built (--only {' '.join(only)}); `ics-leadership build` builds it")
+        report(f"Book: not built ({' '.join(f'--only {name}' for name in only)}); `ics-leadership build` builds it")
         return None
     if not book:
         report("Book: not built (--no-book)")
