@@ -192,7 +192,7 @@ def run_steps(
     jobs = max(1, jobs or os.cpu_count() or 1)
     rank = {name: i for i, name in enumerate(graph.order())}
     # Of the steps ready at once, those more steps wait for start first (then in declaration order),
-    # so a long chain (the corpus, then coding, then four pages) does not start last.
+    # so a step many others read from (the synthetic corpus) is not held behind independent pages.
     priority = {name: (-len(graph.downstream(name)), i) for name, i in rank.items()}
     sorter = graph.sorter(names)
     summary = Summary()
