@@ -232,3 +232,18 @@ def test_command_line_flags(project, capsys, monkeypatch):
     with pytest.raises(SystemExit):
         cli.main(["build", "--help"])
     assert ".build-state/" in " ".join(capsys.readouterr().out.split())
+
+
+def test_check_deps_names_a_read_the_pipeline_does_not_declare(project, capsys):
+    """`build --check-deps` runs each step with the audit hook: b reads out/a, so dropping that
+    declaration is found (and it would otherwise let b go stale silently)."""
+    from ics_leadership import cli
+
+    assert cli.main(["build", "--check-deps"]) == 0
+    out = capsys.readouterr().out
+    assert "checked b: as declared" in out and "Declarations: all 3 steps" in out
+    replace_in(project / "pipeline.yaml", "    reads: [out/a]\n", "")
+    assert cli.main(["build", "--check-deps"]) == 1
+    captured = capsys.readouterr()
+    assert "checked b: 1 undeclared" in captured.out
+    assert "pipeline.yaml: step b reads out/a/value.txt, which it does not declare" in captured.err

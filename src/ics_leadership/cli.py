@@ -125,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
     p.add_argument("--no-book", action="store_true", help="run the steps that changed but do not build the book")
     p.add_argument(
+        "--check-deps",
+        action="store_true",
+        help="run every step once, one at a time, with an audit hook that records the files it opens, renames, "
+        "creates and removes; fail listing each path a step reads or writes without declaring it in "
+        "pipeline.yaml (no book is built)",
+    )
+    p.add_argument(
         "--force", action="store_true", help="run every step and build the book, whatever .build-state/ records"
     )
     p.add_argument(
@@ -325,6 +332,12 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "check":
         pipeline.check_raw(args.raw_dir)
+    elif args.command == "build" and args.check_deps:
+        from ics_leadership.publish import audit
+
+        root = paths.project_root()
+        with buildguard.sigterm_as_interrupt(), buildguard.build_lock(root):
+            audit.check_build(root, args.config)
     elif args.command == "build":
         root = paths.project_root()
         with buildguard.sigterm_as_interrupt():

@@ -318,3 +318,49 @@ def check_steps(
         for program in observed.commands:
             report(f"  note: step {step.name} runs {program}; what that program reads is not seen")
     return problems
+
+
+def check_build(root: Path, config_path: Path | None = None, report: Callable[[str], None] = print) -> None:
+    """``build --check-deps``: run every step once, upstream first, with the hook; fail on anything undeclared.
+
+    Steps run one at a time (each with its own log) and are not recorded in ``.build-state/``; the
+    book is not built. A command step runs in a child Python (an audit hook cannot be removed from
+    this process), with ``ICS_LEADERSHIP_ROOT`` set to ``root``.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every path a step reads or writes without declaring it in pipeline.yaml.
+    StepCheckError
+        A step failed while being checked (naming it and its error output's last line).
+    """
+    import os
+    import subprocess
+
+    from ics_leadership.core.errors import DataValidationError
+    from ics_leadership.publish import stepwork
+    from ics_leadership.publish.config import load_config
+    from ics_leadership.publish.graph import StepGraph
+
+    config = load_config(config_path or root / "pipeline.yaml")
+    graph = StepGraph.build(config.steps, root)
+    executed_dir = root / config.executed_dir
+
+    def execute(step: Step, rec: Recording) -> None:
+        if step.notebook is not None:
+            stepwork.run_step(step, root, executed_dir, kernel_arguments=rec.kernel_arguments)
+            return
+        env = {**os.environ, "ICS_LEADERSHIP_ROOT": str(root)}
+        done = subprocess.run(rec.command(step.command or ()), cwd=root, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["(no error output)"])[-1]
+            raise StepCheckError(f"step {step.name}: the command failed while being checked: {last}")
+
+    problems = check_steps([config.step(n) for n in graph.order()], root, execute, config.executed_dir, report)
+    if problems:
+        raise DataValidationError(problems)
+    report(f"Declarations: all {len(config.steps)} steps read and write only what pipeline.yaml declares")
+
+
+class StepCheckError(CompendiumError):
+    """A step failed while ``build --check-deps`` ran it."""
