@@ -1,9 +1,10 @@
 """Benchmark: ``ics-leadership build`` against Jupyter Book 1.x executing the same notebooks itself.
 
 Each round works on fresh copies of the compendium (the git-tracked files of the checkout this
-script lives in, copied into a temporary folder: no ``.build-state/``, ``book/_build``,
-``book/notebooks`` or derived data) and times, in this order, so that all five see the same
-machine load:
+script lives in, copied into a temporary folder and committed there as in a fresh clone, since the
+colophon shows the commit; ``--no-git`` leaves them plain folders, as an unpacked archive; no
+``.build-state/``, ``book/_build``, ``book/notebooks`` or derived data) and times, in this order,
+so that all five see the same machine load:
 
 1. ours cold: ``python -m ics_leadership build`` in the copy (``ICS_LEADERSHIP_ROOT`` and
    ``PYTHONPATH`` point at the copy, so it runs the copy's code with this interpreter);
@@ -27,10 +28,11 @@ by skipping work silently. A failed build prints the tail of its log and the ben
 Printed: the median wall time of each, the ratios the issue's targets name (cold / JB force <= 0.6,
 no-op / JB cache <= 1.0, one change / JB force <= 0.2) with PASS or FAIL, whether the no-op build
 started any step (a kernel), and which steps the one-change build re-ran against the ones it should
-(``90_data`` and the steps downstream of it by the declared reads and writes). A benchmark, not a
-test; each round takes a few minutes:
+(``90_data``, the steps downstream of it by the declared reads and writes, and the colophon, which
+declares ``shows_commit``: the edit makes the checkout dirty). A benchmark, not a test; each round
+takes a few minutes:
 
-    PYTHONPATH=src .venv/bin/python bench/bench_build.py [--repeats 3] [--jobs N] [--keep]
+    PYTHONPATH=src .venv/bin/python bench/bench_build.py [--repeats 3] [--jobs N] [--keep] [--no-git]
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class Step:
     writes: list[str] = field(default_factory=list)
     output: str | None = None
     title: str | None = None
+    shows_commit: bool = False  # the colophon: re-runs when the commit, its state or the source date change
     label: str = ""  # how the old build's progress names it ("[3/13] LABEL")
 
 
@@ -108,6 +111,7 @@ def read_steps(pipeline: Path) -> tuple[list[Step], str, str]:
                     writes=list(entry.get("writes") or []),
                     output=entry.get("output"),
                     title=entry.get("title"),
+                    shows_commit=bool(entry.get("shows_commit")),
                     label=entry["name"],
                 )
             )
@@ -133,8 +137,13 @@ def _overlap(a: str, b: str) -> bool:
 
 
 def affected_by(steps: list[Step], notebook: str) -> set[str]:
-    """The steps of ``notebook`` and every step downstream of them by the declared reads and writes."""
-    hit = {s.name for s in steps if s.notebook == notebook}
+    """The steps that must re-run after a change to ``notebook``'s code.
+
+    Its own steps, every step downstream of them by the declared reads and writes, and the steps
+    that show the source's state (``shows_commit``: an edit makes a clean checkout dirty, and in a
+    copy without git it moves the date of the newest input).
+    """
+    hit = {s.name for s in steps if s.notebook == notebook or s.shows_commit}
     grew = True
     while grew:
         grew = False
@@ -151,8 +160,13 @@ def affected_by(steps: list[Step], notebook: str) -> set[str]:
 # --- copies ----------------------------------------------------------------------------------------
 
 
-def fresh_copy(dest: Path) -> Path:
-    """Copy the checkout's git-tracked files (as they are in the work tree) into ``dest``."""
+def fresh_copy(dest: Path, git: bool = True) -> Path:
+    """Copy the checkout's git-tracked files (as they are in the work tree) into ``dest``.
+
+    With ``git``, the copy is made a git repository with those files committed, as a fresh clone
+    is (the colophon shows the commit and dates the book by it); else it is a plain folder, as an
+    unpacked archive of the compendium is.
+    """
     listed = subprocess.run(
         ["git", "-C", str(CHECKOUT), "ls-files", "-z"], capture_output=True, check=True
     ).stdout.decode("utf-8")
@@ -165,6 +179,12 @@ def fresh_copy(dest: Path) -> Path:
         shutil.copy2(src, target, follow_symlinks=False)
     for generated in (".build-state", "book/_build", "book/notebooks"):
         assert not (dest / generated).exists(), f"{generated} is tracked by git; the copy would not be cold"
+    if git:
+        quiet = {"capture_output": True, "check": True, "cwd": dest}
+        subprocess.run(["git", "init", "-q"], **quiet)
+        subprocess.run(["git", "add", "-A"], **quiet)
+        who = ["-c", "user.name=bench_build", "-c", "user.email=bench_build@localhost"]
+        subprocess.run(["git", *who, "commit", "-q", "--no-verify", "-m", "bench_build copy"], **quiet)
     return dest
 
 
@@ -374,9 +394,9 @@ class Round:
     change: str
 
 
-def one_round(tmp: Path, number: int, jobs: int | None) -> Round:
-    ours_copy = fresh_copy(tmp / f"ours_{number}")
-    jb_copy = fresh_copy(tmp / f"jb_{number}")
+def one_round(tmp: Path, number: int, jobs: int | None, git: bool) -> Round:
+    ours_copy = fresh_copy(tmp / f"ours_{number}", git)
+    jb_copy = fresh_copy(tmp / f"jb_{number}", git)
     ours_log, jb_log = tmp / f"ours_{number}.log", tmp / f"jb_{number}.log"
     times: dict[str, float] = {}
     say = lambda m: print(f"  round {number}: {m}", flush=True)  # noqa: E731
@@ -449,6 +469,13 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3, help="rounds (default 3); medians are printed")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="passed to our build as -j N (default: its own)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copies and logs, and print where")
+    parser.add_argument(
+        "--no-git",
+        dest="git",
+        action="store_false",
+        help="copies are plain folders, as an unpacked archive is (default: each copy is a git repository "
+        "with its files committed, as a fresh clone is)",
+    )
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -459,13 +486,14 @@ def main() -> int:
     print(f"checkout: {CHECKOUT} at {head.stdout.strip()[:90]}")
     print(
         f"{len(steps)} steps ({sum(1 for s in steps if s.command)} commands); {os.cpu_count()} cores; "
-        f"our build with {'-j ' + str(args.jobs) if args.jobs else 'its default jobs'}"
+        f"our build with {'-j ' + str(args.jobs) if args.jobs else 'its default jobs'}; "
+        f"copies {'committed to git, as a clone' if args.git else 'without git, as an archive'}"
     )
     tmp = Path(tempfile.mkdtemp(prefix="bench_build_"))
     rounds = []
     try:
         for number in range(1, args.repeats + 1):
-            rounds.append(one_round(tmp, number, args.jobs))
+            rounds.append(one_round(tmp, number, args.jobs, args.git))
             if not args.keep:  # the copies hold built books; keep the logs only
                 for copy in (tmp / f"ours_{number}", tmp / f"jb_{number}"):
                     shutil.rmtree(copy, ignore_errors=True)
