@@ -438,8 +438,8 @@ def report(rounds: list[Round], expected: set[str]) -> bool:
     print()
     print(f"{'build':<22} {'wall s':>8}   runs (s)   (median of {n})")
     for name, median in medians.items():
-        runs = " ".join(f"{r.times[name]:.1f}" for r in rounds)
-        print(f"{name:<22} {median:>8.1f}   {runs}")
+        runs = " ".join(f"{r.times[name]:.2f}" for r in rounds)
+        print(f"{name:<22} {median:>8.2f}   {runs}")
     print()
     print(f"{'target':<24} {'ratio':>6} {'limit':>7}")
     ok = True
@@ -447,7 +447,7 @@ def report(rounds: list[Round], expected: set[str]) -> bool:
         ratio = medians[num] / medians[den]
         passed = ratio <= limit
         ok &= passed
-        print(f"{label:<24} {ratio:>6.2f} {'<= ' + str(limit):>7}  {'PASS' if passed else 'FAIL'}")
+        print(f"{label:<24} {ratio:>6.3f} {'<= ' + str(limit):>7}  {'PASS' if passed else 'FAIL'}")
     noop = [r.noop_started for r in rounds]
     passed = not any(noop)
     ok &= passed
