@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,12 +33,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pandas as pd
 import yaml
 
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.paths import display_path
+
+# jsonschema imports rfc3987_syntax when it is installed (the lock has it, for jupyter-events) and
+# that compiles 39 grammars at import: about a second on every command, only for the "iri" formats,
+# which no schema here uses (no format checker is passed). Marking it absent before the first import
+# of jsonschema in this process skips that; it changes nothing we validate.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import jsonschema  # noqa: E402
 
 #: Where a value sits in a document: mapping keys and list indices, outermost first.
 Location = Sequence[str | int]

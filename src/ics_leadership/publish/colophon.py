@@ -50,7 +50,7 @@ SOURCE_DATE_ENV = "SOURCE_DATE_EPOCH"
 #: Inputs of the book, relative to the root, whose newest file dates a copy without git.
 INPUTS = ("data/raw", "notebooks", "book", "src", "examples", "pipeline.yaml", "requirements.lock", "pyproject.toml")
 #: Generated files and folders among them (written by the build itself, so never its date).
-GENERATED = ("_build", "__pycache__", ".ipynb_checkpoints")
+GENERATED = ("_build", "__pycache__", ".ipynb_checkpoints", ".build.lock")
 GENERATED_PREFIXES = (".build-", ".staging-")
 
 
