@@ -46,7 +46,8 @@ def test_check_on_the_real_data(capsys):
 def test_unknown_notebook_is_a_clean_error(capsys):
     assert cli.main(["run", "no_such_notebook"]) == 1
     err = capsys.readouterr().err
-    assert "'no_such_notebook' is not a notebook in pipeline.yaml (known: 05_methods.ipynb, 01_sample.ipynb" in err
+    assert "is not a notebook in pipeline.yaml (known: 02_coding.ipynb, 03_model.ipynb, 05_methods.ipynb" in err
+    assert "'no_such_notebook'" in err
 
 
 def test_usage_error_exits_2(capsys):

@@ -193,7 +193,9 @@ def test_the_compendiums_pipeline_loads():
         reads=("data/raw",),
         writes=("data/derived/synthetic",),
     )
-    assert config.notebooks[0] == NotebookSpec("notebooks/05_methods.ipynb", {"raw_dir": "../data/raw"}, name="methods")
+    assert config.find("methods") == NotebookSpec(
+        "notebooks/05_methods.ipynb", {"raw_dir": "../data/raw"}, name="methods"
+    )
     assert config.notebooks[-1] == NotebookSpec("notebooks/99_colophon.ipynb", name="colophon")
     # Each step that writes has its own folder of data/derived, and a parameter points the notebook there.
     writers = {s.name: s.writes for s in config.steps if s.writes}
@@ -224,7 +226,7 @@ def test_step_and_find_name_what_there_is():
     assert config.step("model").notebook == "notebooks/03_model.ipynb"
     assert config.find("model") is config.find("03_model")
     with pytest.raises(
-        PipelineConfigError, match=r"'nope' is not a step in pipeline.yaml \(known: synthetic_corpus, methods"
+        PipelineConfigError, match=r"'nope' is not a step in pipeline.yaml \(known: synthetic_corpus, coding, model,"
     ):
         config.step("nope")
 

@@ -1,0 +1,260 @@
+"""The ``ics-leadership`` command line: its subcommands, options and help texts.
+
+Split from :mod:`ics_leadership.cli` (which runs the subcommands) so that each stays readable:
+this module only declares what the command accepts and says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import yaml
+
+from ics_leadership import __version__
+from ics_leadership.qda import cli as qda_cli
+
+DESCRIPTION = """\
+Reproducible compendium for Waring et al. (2023), "What can clinical leaders contribute to the
+governance of integrated care systems?" (BMJ Leader 7(4):279-284, doi:10.1136/leader-2022-000709).
+
+The raw data in data/raw are the paper's published facts (Table 1 and the study-level numbers,
+each with its location in the paper), protected by a SHA-256 manifest. Notebooks listed in
+pipeline.yaml are executed with papermill; their executed copies feed a Jupyter Book.
+
+A plain pip install (`pip install .` in a checkout, or the wheel) gives import, summarise, synthesise,
+export-codebook and check, with the paper's data packaged, from any folder. build and run need the
+book extra (pip install '.[book]'), pdf the pdf extra, and all three a checkout of the compendium.
+"""
+
+EPILOG = """\
+examples:
+  ics-leadership check                      verify and validate data/raw
+  ics-leadership build                      everything: check, run the steps that changed, build the book
+  ics-leadership build --dry-run            what build would run, and why
+  ics-leadership run 02_coding -p coded_data ../data/coded/study -p mapping ../data/coded/mapping.yaml
+                                            run one notebook on your own data, into data/coded/runs/02_coding
+                                            (paths in -p values are relative to notebooks/)
+  ics-leadership update-manifest            after a deliberate edit of data/raw
+  ics-leadership synthesise --out data/coded/synthetic --seed 7
+                                            write the synthetic demonstration corpus
+  ics-leadership summarise data/coded/study --mapping data/coded/mapping.yaml --out data/coded/study-summary
+                                            theme coding summaries of coded data as CSV
+  ics-leadership pdf                        the whole report as book/_build/pdf/compendium.pdf
+
+Output folders must be new or empty; --force replaces only the same command's earlier output
+(marked by a .ics-leadership-output file), never a folder it did not create.
+
+exit status: 0 success, 1 a problem with the data, a notebook or the book (message says which), 2 usage error;
+--debug (before or after COMMAND) shows the traceback of an unexpected error
+"""
+
+
+BUILD_DESCRIPTION = """\
+Check data/raw, then run the steps declared in pipeline.yaml (notebooks, executed with papermill,
+and commands such as synthesise) and build the book into book/_build/html. A step runs after the
+steps that write what it reads; steps that do not depend on each other run in parallel (-j).
+
+Only what changed re-runs. A step is skipped when its notebook's code cells, its parameters, the
+files it declares it reads, the package source (src/ics_leadership) and requirements.lock are as
+they were when it last succeeded, and its declared outputs and executed copy are still the ones it
+wrote; a step whose only change is in markdown cells has its page updated without a kernel. Each
+step's line says why it runs ("changed: data/raw/codebook.yaml"). The book is rebuilt only when a
+page or a book source changed.
+
+What each step last ran on is recorded in .build-state/ at the project root (git-ignored). `make
+clean` removes it with the generated files, so the next build runs everything; so does --force.
+
+A failing step stops the build: no further step starts, the running ones finish, and the error
+names the step (and the notebook's cell). The previous book stays in place.
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _parse_value(text: str) -> object:
+    """Read a -p value as YAML, so numbers, booleans and lists arrive typed (as in papermill -p)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ics-leadership",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="on an error, also show the traceback")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "check",
+        help="verify data/raw against its manifest and validate every file",
+        description="Verify data/raw against data/raw/MANIFEST, then validate every raw file "
+        "(types, allowed values, unique ids). Problems name the file, row and field.",
+    )
+    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default: data/raw)")
+
+    p = sub.add_parser(
+        "build",
+        help="check the raw data, run the steps that changed, build the HTML book",
+        description=BUILD_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
+    p.add_argument("--no-book", action="store_true", help="run the steps that changed but do not build the book")
+    p.add_argument(
+        "--check-deps",
+        action="store_true",
+        help="run every step once, one at a time, with an audit hook that records the files it opens, renames, "
+        "creates and removes; fail listing each path a step reads or writes without declaring it in "
+        "pipeline.yaml (no book is built)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="run every step and build the book, whatever .build-state/ records"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list each step with what would happen (run, re-render, skip, may run) and why; "
+        "start no kernel, write nothing",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="STEP",
+        default=None,
+        help="run STEP and whatever upstream of it is stale, not the steps after it; repeatable; the book is not built",
+    )
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"steps to run at once (default: the number of CPUs, here {os.cpu_count() or 1})",
+    )
+
+    p = sub.add_parser(
+        "run",
+        help="run one notebook, optionally with parameters, into its own folder",
+        description="Execute one notebook from pipeline.yaml with papermill into an output folder "
+        "(--out): the executed notebook, and everything the notebook writes (its "
+        "derived_dir parameter points to DIR/derived). The book's pages and data/derived "
+        "are never touched, so a run on your own data cannot reach the book. Parameters "
+        "given with -p override those in pipeline.yaml; a name the notebook does not "
+        "declare is an error listing its parameters. The kernel runs in notebooks/, so "
+        "relative paths in -p values start there.",
+    )
+    p.add_argument("notebook", help="notebook path or name, e.g. notebooks/01_sample.ipynb or 01_sample")
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        default=[],
+        help="set a parameter (VALUE is read as YAML: 3, true, text); repeatable",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder, new or empty (default: data/coded/runs/NAME, git-ignored)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an earlier run's output in DIR")
+    p.add_argument("--config", type=Path, default=None, help="pipeline file (default: pipeline.yaml)")
+
+    p = sub.add_parser(
+        "update-manifest",
+        help="record new SHA-256 checksums for data/raw (deliberate)",
+        description="Rewrite data/raw/MANIFEST from the files now in data/raw. Do this only after "
+        "a deliberate, reviewed change to raw data; the raw files are validated first.",
+    )
+    p.add_argument("--raw-dir", type=Path, default=None, help="raw data folder (default: data/raw)")
+    p = sub.add_parser(
+        "synthesise",
+        help="write the synthetic demonstration corpus (canonical coded data)",
+        description="Generate the synthetic demonstration corpus from data/raw (Table 1 roster, study "
+        "facts, codebook, synthetic_assumptions.yaml) and write documents.csv, codings.csv, "
+        "participants.csv and corpus.yaml. The same seed gives identical files. The corpus "
+        "contains no text and no quotations.",
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder, new or empty")
+    p.add_argument("--force", action="store_true", help="replace an earlier synthesise output in DIR")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the assumptions file's)")
+    p.add_argument("--double-coded-share", type=float, default=None, help="share of documents coded twice (0-1)")
+    p.add_argument("--agreement", type=float, default=None, help="probability the second coder agrees (0-1)")
+
+    p = sub.add_parser(
+        "summarise",
+        help="theme coding summaries of coded data, as CSV files",
+        description="Run the analyses of notebook 02 on a folder of canonical coded data and write "
+        "frequencies, prevalence (Wilson 95% intervals), association, co-occurrence, "
+        "agreement (kappa, Krippendorff's alpha), saturation and claims as CSV files. "
+        "Every file's first column says whether the data are synthetic.",
+    )
+    p.add_argument("coded_dir", type=Path, help="folder with documents.csv and codings.csv")
+    p.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder for the CSV files, new or empty (it gets a .gitignore: coded data are confidential)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an earlier summarise output in DIR")
+    p.add_argument("--mapping", type=Path, default=None, help="YAML mapping of project codes to compendium codes")
+    p.add_argument("--coder", default=None, help="coder whose codings are counted (default: the one with most)")
+    p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")
+    p.add_argument("--run-length", type=int, default=2, help="saturation run length (default 2)")
+    p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
+
+    qda_cli.add_parsers(sub)  # import
+    p = sub.add_parser(
+        "export-codebook",
+        help="write the compendium codebook as a REFI-QDA codebook (.qdc)",
+        description="Write data/raw/codebook.yaml as a REFI-QDA codebook (.qdc) for NVivo, ATLAS.ti, MAXQDA "
+        "and others: contributions as top-level codes, activities as their children, definitions "
+        "as descriptions, and the same GUIDs on every export. A project coded with it imports "
+        "with codes equal to compendium code ids.",
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.qdc", help="file to write")
+    p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: data/raw/codebook.yaml)")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    p = sub.add_parser(
+        "pdf",
+        help="the whole report as one PDF (after `build`)",
+        description="Render the book from the executed notebooks in book/notebooks (run `build` "
+        "first) as one page and print it with headless chromium (Debian's, or $CHROMIUM): "
+        "A4, title page, page numbers. Works offline; the previous PDF stays in place "
+        "if anything fails.",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the PDF (default: book/_build/pdf/compendium.pdf, replaced on each run)",
+    )
+    p.add_argument("--force", action="store_true", help="replace the file given with --out if it exists")
+    for command in sub.choices.values():  # --debug also after the command; SUPPRESS keeps the main flag's value
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, also show the traceback"
+        )
+    return parser
+
+
+#: What an interrupted command leaves behind, by command.
