@@ -129,20 +129,3 @@ def test_failing_cell_is_named_after_a_cell_allowed_to_raise(tmp_path):
     # markdown, parameters, int('seven') (allowed to fail), y, raise: the fifth cell, as JupyterLab shows it
     assert info.value.cell == 5
     assert "shown.ipynb, cell 5 failed: ValueError: bad site" in str(info.value)
-
-
-def test_failed_run_keeps_previous_executed_copies(tmp_path):
-    (tmp_path / "notebooks").mkdir()
-    good = _notebook(tmp_path / "notebooks" / "a.ipynb", ["x = 1"])
-    bad = _notebook(tmp_path / "notebooks" / "b.ipynb", ["x = 1", "1 / 0"])
-    executed = tmp_path / "book" / "notebooks"
-    executed.mkdir(parents=True)
-    (executed / "a.ipynb").write_text("previous")
-    config = pipeline.PipelineConfig(
-        notebooks=(pipeline.NotebookSpec("notebooks/a.ipynb"), pipeline.NotebookSpec("notebooks/b.ipynb")),
-    )
-    with pytest.raises(NotebookExecutionError, match="b.ipynb, cell 3 failed: ZeroDivisionError"):
-        pipeline.run_notebooks(config, root=tmp_path, report=lambda m: None)
-    assert (executed / "a.ipynb").read_text() == "previous"
-    assert not list((tmp_path / "book").glob(".staging-*"))
-    assert good.exists() and bad.exists()

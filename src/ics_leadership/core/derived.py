@@ -6,7 +6,6 @@ never half-written (written to a temporary file in the same folder, then renamed
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO
@@ -63,17 +62,3 @@ def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
         out.columns = out.columns.map(safe)
         out.index = out.index.map(safe)
     return out
-
-
-def move_into(staging: Path, target: Path) -> list[Path]:
-    """Move every file of ``staging`` into ``target`` (each an atomic rename), in name order.
-
-    Used after a multi-file step has fully succeeded in a staging folder, so that a failure
-    part-way never leaves a mix of old and new files in ``target``.
-    """
-    target.mkdir(parents=True, exist_ok=True)
-    moved = []
-    for path in sorted(staging.iterdir()):
-        os.replace(path, target / path.name)
-        moved.append(target / path.name)
-    return moved

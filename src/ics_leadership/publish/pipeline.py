@@ -18,7 +18,6 @@ builds the HTML book. Their public names (``load_config``, ``execute_notebook``,
 
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -26,9 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from ics_leadership.core import manifest, outputs, paths
-from ics_leadership.core.derived import move_into
 from ics_leadership.facts import raw
-from ics_leadership.publish import buildguard, buildstate, commands, scheduler, stepwork
+from ics_leadership.publish import buildguard, buildstate, scheduler, stepwork
 from ics_leadership.publish.book import build_book
 from ics_leadership.publish.config import NotebookSpec, PipelineConfig, load_config
 from ics_leadership.publish.execute import (
@@ -53,7 +51,6 @@ __all__ = [
     "load_config",
     "notebook_parameters",
     "remove_leftovers",
-    "run_notebooks",
     "run_to_folder",
 ]
 
@@ -81,86 +78,6 @@ def check_raw(raw_dir: Path | str | None = None, report: Reporter = _print) -> r
             f"{summary['n_stated']} stated, {summary['n_inferred']} inferred)"
         )
     return data
-
-
-def _work(config: PipelineConfig) -> list[NotebookSpec | Step]:
-    """Every step of ``config`` in file order: a notebook as its spec, a command as its step.
-
-    A configuration made in code with notebooks only (no steps) runs its notebooks.
-    """
-    if not config.steps:
-        return list(config.notebooks)
-    specs = {spec.name: spec for spec in config.notebooks}
-    return [specs[step.name] if step.is_notebook else step for step in config.steps]
-
-
-def _execute_into(
-    specs: list[NotebookSpec | Step],
-    root: Path,
-    folder: Path,
-    extra_parameters: dict[str, Any] | None,
-    report: Reporter,
-) -> list[Path]:
-    """Run ``specs`` in order: commands in-process, notebooks with their executed copies into ``folder``.
-
-    The sequential build, in the order of pipeline.yaml; its steps are declared so that each step
-    comes after the steps that write what it reads.
-    """
-    done = []
-    for number, spec in enumerate(specs, start=1):
-        if isinstance(spec, Step):
-            report(f"[{number}/{len(specs)}] {spec.name}: ics-leadership {' '.join(spec.command or ())}")
-            start = time.perf_counter()
-            commands.run_command(spec.command or (), root)
-            report(f"      done in {time.perf_counter() - start:.1f} s")
-            continue
-        source = root / spec.path
-        params = {**spec.parameters, **(extra_parameters or {})}
-        check_parameters(source, spec.parameters, origin="pipeline.yaml parameter")
-        check_parameters(source, extra_parameters or {})
-        shown_params = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        label = spec.path if spec.output is None else f"{spec.path} -> {spec.output}"
-        report(f"[{number}/{len(specs)}] {label}" + (f"  ({shown_params})" if shown_params else ""))
-        start = time.perf_counter()
-        done.append(
-            execute_notebook(
-                source,
-                folder / spec.output_name,
-                params,
-                cwd=source.parent,
-                progress_bar=sys.stderr.isatty(),
-                source_label=spec.path,
-                title=spec.title,
-            )
-        )
-        report(f"      done in {time.perf_counter() - start:.1f} s")
-    return done
-
-
-def run_notebooks(
-    config: PipelineConfig,
-    root: Path | None = None,
-    only: list[str] | None = None,
-    extra_parameters: dict[str, Any] | None = None,
-    report: Reporter = _print,
-) -> list[Path]:
-    """Run the configured steps in order (or only the notebooks ``only``), notebooks into the book's executed folder.
-
-    All notebooks run into a staging folder; the executed copies are moved into place only when
-    every one succeeded. Holds the build lock (:func:`ics_leadership.publish.buildguard.build_lock`).
-    """
-    root = root or paths.project_root()
-    specs = [config.find(n) for n in only] if only else _work(config)
-    target_dir = root / config.executed_dir
-    with buildguard.build_lock(root, report=report):
-        remove_leftovers(root, report)
-        target_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = outputs.new_dir(target_dir.parent, ".staging-")
-        try:
-            _execute_into(specs, root, staging, extra_parameters, report)
-            return move_into(staging, target_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 #: Parameters through which a notebook writes files: ``run --out`` points them into its folder.
