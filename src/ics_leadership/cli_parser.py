@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from ics_leadership import __version__
+from ics_leadership.publish import commands
 from ics_leadership.qda import cli as qda_cli
 
 DESCRIPTION = """\
@@ -194,11 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         "participants.csv and corpus.yaml. The same seed gives identical files. The corpus "
         "contains no text and no quotations.",
     )
-    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder, new or empty")
-    p.add_argument("--force", action="store_true", help="replace an earlier synthesise output in DIR")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the assumptions file's)")
-    p.add_argument("--double-coded-share", type=float, default=None, help="share of documents coded twice (0-1)")
-    p.add_argument("--agreement", type=float, default=None, help="probability the second coder agrees (0-1)")
+    commands.add_synthesise_arguments(p)
 
     p = sub.add_parser(
         "summarise",

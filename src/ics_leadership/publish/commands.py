@@ -7,8 +7,8 @@ working directory, so a build of a copy of the compendium (the tests, the benchm
 that copy.
 
 Only commands that make a build's inputs from files are here (today ``synthesise``), each with the
-options of its command line (``publish`` may not import ``cli``, so the options are declared here
-too; a test keeps the two the same). A command the build cannot run, or arguments it refuses, are
+options of its command line (declared once, here: :func:`add_synthesise_arguments` serves both the
+command line's parser and this one, since ``publish`` may not import ``cli``). A command the build cannot run, or arguments it refuses, are
 reported when ``pipeline.yaml`` is loaded.
 """
 
@@ -52,16 +52,21 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], str | None], Callable[[
 }
 
 
+def add_synthesise_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of ``ics-leadership synthesise``: the command line and a build step parse the same ones."""
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder, new or empty")
+    p.add_argument("--force", action="store_true", help="replace an earlier synthesise output in DIR")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the assumptions file's)")
+    p.add_argument("--double-coded-share", type=float, default=None, help="share of documents coded twice (0-1)")
+    p.add_argument("--agreement", type=float, default=None, help="probability the second coder agrees (0-1)")
+
+
 def _parser() -> argparse.ArgumentParser:
     """The step commands' parser: the options of ``ics-leadership synthesise`` (see its ``--help``)."""
     parser = argparse.ArgumentParser(prog="ics-leadership", add_help=False, exit_on_error=False)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("synthesise", add_help=False, exit_on_error=False)
-    p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--force", action="store_true")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--double-coded-share", type=float, default=None)
-    p.add_argument("--agreement", type=float, default=None)
+    add_synthesise_arguments(p)
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
     return parser
 
