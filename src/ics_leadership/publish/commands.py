@@ -8,8 +8,8 @@ that copy.
 
 Only commands that make a build's inputs from files are here (today ``synthesise``), each with the
 options of its command line (declared once, here: :func:`add_synthesise_arguments` serves both the
-command line's parser and this one, since ``publish`` may not import ``cli``). A command the build cannot run, or arguments it refuses, are
-reported when ``pipeline.yaml`` is loaded.
+command line's parser and this one, since ``publish`` may not import ``cli``). A command the build
+cannot run, or arguments it refuses, are reported when ``pipeline.yaml`` is loaded.
 """
 
 from __future__ import annotations
