@@ -75,6 +75,16 @@ def test_refuses_to_overwrite(qdc, capsys):
     assert cli.main(["export-codebook", "--out", str(qdc), "--force"]) == 0
 
 
+def test_force_never_replaces_a_file_the_exporter_did_not_write(tmp_path, capsys):
+    """--force replaces an earlier export, but a user's document given as --out survives byte for byte."""
+    thesis = tmp_path / "my thesis 𝒜.docx"
+    thesis.write_bytes(b"PK\x03\x04 chapter one\r\n")
+    assert cli.main(["export-codebook", "--out", str(thesis), "--force"]) == 1
+    assert "--force replaces only a file this command wrote before" in capsys.readouterr().err
+    assert thesis.read_bytes() == b"PK\x03\x04 chapter one\r\n"
+    assert not [p for p in tmp_path.iterdir() if p != thesis]  # no temporary sibling left
+
+
 def test_schema_check_is_real(qdc):
     broken = qdc.read_text(encoding="utf-8").replace('isCodable="true"', "", 1)
     assert not xmlschema.XMLSchema(str(fx.FIXTURES / "Codebook.xsd")).is_valid(broken)

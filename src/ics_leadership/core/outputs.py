@@ -279,16 +279,27 @@ def new_dir_name(parent: Path, prefix: str) -> Path:
     return parent / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"
 
 
-def check_file(out: Path | str, force: bool = False) -> None:
-    """Refuse ``out`` if it is a folder, or exists and ``force`` is not set (:class:`OutputError`)."""
+def check_file(out: Path | str, force: bool = False, ours: Callable[[Path], bool] | None = None) -> None:
+    """Refuse ``out`` if it is a folder, or exists and ``force`` is not set (:class:`OutputError`).
+
+    ``ours``, for a file a user names with ``--out``: with ``force``, an existing file is replaced
+    only when ``ours(out)`` recognises it as this command's own earlier output (a file cannot carry
+    the marker a folder does), so ``--force`` can never overwrite someone's document.
+    """
     out = Path(out)
     if out.is_dir():
         raise OutputError(f"{out}: is a folder; give a file name for --out")
     if (out.exists() or out.is_symlink()) and not force:
         raise OutputError(f"{out}: exists; add --force to replace it, or choose another --out")
+    if force and ours is not None and (out.exists() or out.is_symlink()) and not ours(out):
+        raise OutputError(
+            f"{out}: --force replaces only a file this command wrote before; this one was not, so it is left alone"
+        )
 
 
-def publish_file(out: Path | str, write: Callable[[Path], None], force: bool = False) -> Path:
+def publish_file(
+    out: Path | str, write: Callable[[Path], None], force: bool = False, ours: Callable[[Path], bool] | None = None
+) -> Path:
     """Call ``write(tmp)`` on a temporary sibling of ``out`` and rename it to ``out`` when done.
 
     ``tmp`` exists, empty, with ordinary permissions; ``write`` may write to it or replace it.
@@ -296,11 +307,12 @@ def publish_file(out: Path | str, write: Callable[[Path], None], force: bool = F
     Raises
     ------
     OutputError
-        ``out`` is a folder, or exists and ``force`` is not set.
+        ``out`` is a folder, or exists and ``force`` is not set, or (with ``ours``) is not this
+        command's own earlier output (see :func:`check_file`).
     """
     out = Path(out)
     target = out.absolute()
-    check_file(out, force)
+    check_file(out, force, ours)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_siblings(target)
     tmp = new_dir_name(target.parent, f".{target.name}.ics-tmp-")

@@ -19,7 +19,7 @@ from lxml import etree
 
 from ics_leadership import __version__
 from ics_leadership.core.errors import OutputError
-from ics_leadership.core.outputs import publish_file
+from ics_leadership.core.outputs import check_file, publish_file
 from ics_leadership.qda.errors import OutputExistsError
 from ics_leadership.qda.refi import NS_CODEBOOK
 
@@ -105,7 +105,21 @@ def check_out(out: Path | str, force: bool = False) -> Path:
         raise OutputExistsError(f"{out}: is a folder; give a file name such as codebook.qdc")
     if (out.exists() or out.is_symlink()) and not force:
         raise OutputExistsError(f"{out}: exists; add --force to replace it")
+    try:
+        check_file(out, force, ours=written_by_us)
+    except OutputError as exc:
+        raise OutputExistsError(str(exc)) from None
     return out
+
+
+def written_by_us(path: Path) -> bool:
+    """Whether ``path`` is a codebook this exporter wrote (its root says ``origin="ics-leadership ..."``)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(512)
+    except OSError:
+        return False
+    return b"<CodeBook " in head and b'origin="ics-leadership ' in head
 
 
 def export_codebook(out: Path | str, codes: Sequence[Code], force: bool = False) -> Path:
@@ -121,6 +135,6 @@ def export_codebook(out: Path | str, codes: Sequence[Code], force: bool = False)
     out = check_out(out, force)
     data = codebook_xml(codes)
     try:
-        return publish_file(out, lambda tmp: tmp.write_bytes(data), force=force)
+        return publish_file(out, lambda tmp: tmp.write_bytes(data), force=force, ours=written_by_us)
     except OutputError as exc:
         raise OutputExistsError(str(exc)) from None
