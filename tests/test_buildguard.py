@@ -203,14 +203,16 @@ def test_book_notebooks_are_replaced_only_once_the_book_has_built(tmp_path, monk
     staging.mkdir()
     (staging / "a.ipynb").write_text("new page")
 
-    monkeypatch.setattr(jupyterbook, "executable", lambda: _fake_jupyter_book(tmp_path, succeed=False))
+    fake = _fake_jupyter_book(tmp_path, succeed=False)
+    monkeypatch.setattr(jupyterbook, "command", lambda argv: [fake, *argv])
     with pytest.raises(BookBuildError, match="WARNING: a broken reference"):
         pipeline.build_book(tmp_path, report=lambda m: None, executed=staging)
     assert (book / "notebooks" / "a.ipynb").read_text() == "old page"
     assert (book / "_build" / "html" / "index.html").read_text() == "old book"
     assert (staging / "a.ipynb").read_text() == "new page"
 
-    monkeypatch.setattr(jupyterbook, "executable", lambda: _fake_jupyter_book(tmp_path, succeed=True))
+    fake = _fake_jupyter_book(tmp_path, succeed=True)
+    monkeypatch.setattr(jupyterbook, "command", lambda argv: [fake, *argv])
     pipeline.build_book(tmp_path, report=lambda m: None, executed=staging)
     assert (book / "notebooks" / "a.ipynb").read_text() == "new page"
     assert (book / "_build" / "html" / "index.html").read_text() == "new page"  # built from the staged copy

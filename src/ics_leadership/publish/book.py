@@ -53,6 +53,7 @@ def build_book(
     report: Reporter = _print,
     executed: Path | None = None,
     executed_dir: str = "book/notebooks",
+    warm: jupyterbook.WarmBook | None = None,
 ) -> Path:
     """Build the HTML book with Jupyter Book (execution off) and swap it into ``book/_build``.
 
@@ -65,6 +66,8 @@ def build_book(
         Freshly executed notebooks (a staging folder). The book is then built from a copy of its
         sources holding them, and only when it has built are they moved to ``executed_dir``:
         a failed build leaves both the previous book and its notebooks in place.
+    warm
+        A Jupyter Book child started ahead of time (:class:`~.jupyterbook.WarmBook`) to build in.
 
     Returns
     -------
@@ -86,6 +89,7 @@ def build_book(
             cwd=root,
             failure=f"Jupyter Book failed (the previous book in {book_dir}/_build is unchanged)",
             env={"ICS_LEADERSHIP_ROOT": str(root)},
+            warm=warm,
         )
         _swap_in(scratch / "_build", book / "_build")
         if executed is not None:

@@ -160,29 +160,60 @@ def _stop_group(proc: subprocess.Popen) -> None:
             continue
 
 
-def run_child(
-    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | str | None = None
-) -> subprocess.CompletedProcess:
-    """Run ``cmd`` to completion, capturing its output as text, so that it never outlives us.
+def start_child(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | str | None = None, *, stdin: bool = False
+) -> subprocess.Popen:
+    """Start ``cmd`` capturing its output as text (and, with ``stdin``, a pipe to its input).
 
-    The child runs in a new session (its own process group): Ctrl-C, SIGTERM or an error here stop
-    the whole group; on Linux it also gets SIGTERM if this process is killed outright.
+    The child runs in a new session (its own process group), so :func:`finish_child` can stop the
+    whole group; on Linux it also gets SIGTERM if this process is killed outright.
     """
     kwargs: dict = {"start_new_session": True} if os.name == "posix" else {}
     preexec = _die_with_parent(os.getpid()) if os.name == "posix" else None
     if preexec is not None:
         kwargs["preexec_fn"] = preexec
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd, **kwargs)
+    return subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE if stdin else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=cwd,
+        **kwargs,
+    )
+
+
+def finish_child(proc: subprocess.Popen, text: str | None = None) -> subprocess.CompletedProcess:
+    """Send ``text`` to a child of :func:`start_child`, wait for it and return what it printed.
+
+    Ctrl-C, SIGTERM or an error while waiting stop the child's whole process group.
+    """
     try:
-        out, err = proc.communicate()
+        out, err = proc.communicate(text)
     except BaseException:
-        if os.name == "posix":
-            _stop_group(proc)
-        else:
-            proc.kill()
-        proc.wait()
+        stop_child(proc)
         raise
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def stop_child(proc: subprocess.Popen) -> None:
+    """Stop a child of :func:`start_child` and its process group, and reap it."""
+    if os.name == "posix":
+        _stop_group(proc)
+    else:
+        proc.kill()
+    proc.wait()
+
+
+def run_child(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | str | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``cmd`` to completion, capturing its output as text, so that it never outlives us.
+
+    See :func:`start_child` and :func:`finish_child`.
+    """
+    return finish_child(start_child(cmd, env=env, cwd=cwd))
 
 
 @contextlib.contextmanager

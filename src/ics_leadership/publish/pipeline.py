@@ -26,7 +26,7 @@ from typing import Any
 
 from ics_leadership.core import manifest, outputs, paths
 from ics_leadership.facts import raw
-from ics_leadership.publish import buildguard, buildstate, scheduler, stepwork
+from ics_leadership.publish import buildguard, buildstate, jupyterbook, scheduler, stepwork
 from ics_leadership.publish.book import build_book
 from ics_leadership.publish.config import NotebookSpec, PipelineConfig, load_config
 from ics_leadership.publish.execute import (
@@ -233,15 +233,44 @@ def _build(
     jobs: int | None,
     book: bool,
 ) -> Path | None:
-    check_raw(root / "data" / "raw", report=report)
     config = load_config(config_path or root / "pipeline.yaml")
+    state = buildstate.load_state(root, report)
+    index = root / config.book_dir / "_build" / "html" / "index.html"
+    # A Jupyter Book child imports Sphinx while this process checks the data and runs the steps,
+    # on a core that would otherwise wait (about a second of every book build). Started at once
+    # when the book will surely be built, else when the first step runs or re-renders.
+    with jupyterbook.WarmBook(root, enabled=book and not only and not dry_run) as warm:
+        if force or state.book is None or not index.exists():
+            warm.start()
+        return _run(
+            root, config, state, index, warm, report, force=force, dry_run=dry_run, only=only, jobs=jobs, book=book
+        )
+
+
+def _run(
+    root: Path,
+    config: PipelineConfig,
+    state: buildstate.BuildState,
+    index: Path,
+    warm: jupyterbook.WarmBook,
+    report: Reporter,
+    *,
+    force: bool,
+    dry_run: bool,
+    only: list[str] | None,
+    jobs: int | None,
+    book: bool,
+) -> Path | None:
+    check_raw(root / "data" / "raw", report=report)
     graph = StepGraph.build(config.steps, root)
     names = scheduler.select(graph, only) if only else None
-    state = buildstate.load_state(root, report)
     executed_dir = root / config.executed_dir
 
     def decide(step: Step) -> buildstate.Decision:
-        return buildstate.decide(step, root, state, executed_dir, force=force)
+        decision = buildstate.decide(step, root, state, executed_dir, force=force)
+        if decision.action != "skip":
+            warm.start()
+        return decision
 
     def record(step: Step, decision: buildstate.Decision) -> None:
         copy = buildstate.executed_path(step, root, executed_dir)
@@ -260,7 +289,6 @@ def _build(
         names=names,
         dry_run=dry_run,
     )
-    index = root / config.book_dir / "_build" / "html" / "index.html"
     if only:
         report(f"Book: not built ({' '.join(f'--only {name}' for name in only)}); `ics-leadership build` builds it")
         return None
@@ -277,6 +305,6 @@ def _build(
     if current:
         report(f"Book: unchanged (no page or book source changed), not rebuilt: {paths.display_path(index)}")
         return index
-    index = build_book(root, config.book_dir, report=report)
+    index = build_book(root, config.book_dir, report=report, warm=warm)
     buildstate.record_book(root, config, state)
     return index
