@@ -76,7 +76,7 @@ def _ledger(tmp_path, folder, text=LEDGER, mapping=None):
     data, _ = load_for_analysis(folder, mapping, CB)
     (tmp_path / "claims.yaml").write_text(text)
     claim_list, rules = claims.load_claims(tmp_path / "claims.yaml", CB)
-    table, evidence = claims.evaluate(claim_list, data, prevalence.analysis_codings(data, CB), CB, rules)
+    table, evidence = claims.evaluate(claim_list, data, prevalence.analysis_codings(data, CB.tree), CB, rules)
     return table.set_index("id"), evidence
 
 

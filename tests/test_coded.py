@@ -145,7 +145,7 @@ def test_mapping_reports_unmapped_and_ignored_codes(tmp_path):
         "codes:\n  Voice: representation/clinical_voice\n  'Voice (old)': representation/clinical_voice\n"
         "  Admin: ignore\ndocuments:\n  D1: {site: North, level: project}\n"
     )
-    data, report = mapping.load_for_analysis(folder, tmp_path / "map.yaml")
+    data, report = mapping.load_for_analysis(folder, tmp_path / "map.yaml", load_codebook())
     assert report.set_index("project code")["status"].to_dict() == {
         "Admin": "ignored by the mapping",
         "Odd": "unmapped",
@@ -161,7 +161,7 @@ def test_mapping_to_an_unknown_compendium_code_is_an_error(tmp_path):
         "codes:\n  Voice: representation/voice\ndocuments:\n  D1: {level: board, source_type: memo, stage: [a]}\n"
     )
     with pytest.raises(DataValidationError) as info:
-        mapping.load_mapping(tmp_path / "map.yaml")
+        mapping.load_mapping(tmp_path / "map.yaml", load_codebook())
     assert "field 'codes.Voice': 'representation/voice' is not a compendium code (or 'ignore')" in str(info.value)
     # A level is the study's own word ('board' is fine); the kind of document is the format's.
     assert "documents.D1.level" not in str(info.value)

@@ -18,6 +18,7 @@ from ics_leadership.core.csvformat import KNOWN_VERSIONS
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.core.yamlschema import dictionary, load_schema, read_document, schema_problems
 from ics_leadership.facts import demo_corpus
+from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.qda import import_project
 
 import qda_fixtures as fx
@@ -51,7 +52,7 @@ def _problems(exc: DataValidationError) -> list[tuple[int | None, str | None, st
 def test_mapping_lists_every_problem_with_its_line(tmp_path):
     (tmp_path / "mapping.yaml").write_text(BROKEN_MAPPING, encoding="utf-8")
     with pytest.raises(DataValidationError) as info:
-        load_mapping(tmp_path / "mapping.yaml")
+        load_mapping(tmp_path / "mapping.yaml", load_codebook())
     assert _problems(info.value) == [
         (2, "demonstration", "must be true or false (found text)"),
         (4, "codes.Voice", "'representation/voice' is not a compendium code (or 'ignore')"),
@@ -86,12 +87,12 @@ def test_mapping_in_an_odd_path_with_crlf_and_astral_characters(tmp_path):
     )
     path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
     with pytest.raises(DataValidationError) as info:
-        load_mapping(path)
+        load_mapping(path, load_codebook())
     [problem] = info.value.problems
     assert (problem.line, problem.field) == (4, "codes.Émotions 😀/other")
     assert problem.file.endswith("my mappings 𝒜/mapping 😀.yaml")
     path.write_bytes(text.replace("/no_such_activity", "").replace("\n", "\r\n").encode("utf-8"))
-    mapping = load_mapping(path)
+    mapping = load_mapping(path, load_codebook())
     assert mapping.codes == {"Émotions 😀/𝒜 code": "relational", "Émotions 😀/other": "relational"}
     assert mapping.documents == {"Entretien 😀": {"site": "Nord 𝒜", "sequence": 2}}
     assert (mapping.participants, mapping.demonstration, mapping.format_version) == ({}, False, 1)

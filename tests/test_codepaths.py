@@ -19,6 +19,7 @@ from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.coding.mapping import apply_mapping, load_mapping
 from ics_leadership.core.errors import DataValidationError
+from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.qda import import_project
 
 import qda_fixtures as fx
@@ -240,7 +241,7 @@ def test_unknown_format_version_is_an_error_naming_file_and_field(tmp_path):
     mapping = tmp_path / "mapping.yaml"
     mapping.write_text("codes: {}\nformat_version: two\n", encoding="utf-8")
     with pytest.raises(DataValidationError) as info:
-        load_mapping(mapping)
+        load_mapping(mapping, load_codebook())
     assert str(info.value).endswith(
         "mapping.yaml, line 2, field 'format_version': not a format version (a whole number, 1 or 2)"
     )
@@ -261,7 +262,7 @@ def slash_import(tmp_path) -> Path:
 def mapped(folder: Path, tmp_path: Path, text: str):
     path = tmp_path / "mapping.yaml"
     path.write_text(text, encoding="utf-8")
-    return apply_mapping(load_coded(folder, check_codes=False), load_mapping(path))
+    return apply_mapping(load_coded(folder, check_codes=False), load_mapping(path, load_codebook()))
 
 
 def test_mapping_with_escaped_keys(slash_import, tmp_path):
@@ -295,7 +296,7 @@ def test_version_1_mapping_on_a_version_1_folder(tmp_path):
 
 def test_example_mapping_still_maps_the_atlas_sample(tmp_path):
     import_project(fx.ATLAS, tmp_path / "out")
-    mapping = load_mapping(fx.EXAMPLES / "mapping.yaml")
+    mapping = load_mapping(fx.EXAMPLES / "mapping.yaml", load_codebook())
     assert mapping.format_version == 2
     _data, report = apply_mapping(load_coded(tmp_path / "out", check_codes=False), mapping)
     assert dict(zip(report["project code"], report["status"]))["Coke/diet Coke"] == "mapped"

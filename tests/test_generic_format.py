@@ -68,7 +68,7 @@ def test_summarise_command_on_another_study_gives_no_verdicts(ics, tmp_path, cap
     out = tmp_path / "out"
     assert cli.main(["summarise", str(ics), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "Real coded data: wrote 9 tables" in printed
+    assert "Real coded data: wrote 17 files" in printed
     assert {p.stem for p in out.glob("*.csv")} >= {"prevalence", "association", "claims", "frequencies"}
     # No group is 'clinical', so everyone interviewed counts (before: nobody did), and a note says so.
     assert "Prevalence counts every participant with an interview: the data's groups (A, B)" in printed
@@ -122,8 +122,8 @@ def test_the_papers_levels_keep_the_papers_order(tmp_path):
     """Sorted would give executive, project, thematic: the paper's order is kept when the data use it."""
     codebook = load_codebook()
     data = load_coded(_study(tmp_path / "coded", levels=("executive", "thematic", "project"), groups=("clinical",) * 2))
-    codings = prevalence.analysis_codings(data, codebook)
-    prev = prevalence.prevalence(data, codings, codebook, by="level")
+    codings = prevalence.analysis_codings(data, codebook.tree)
+    prev = prevalence.prevalence(data, codings, codebook.tree, by="level", focus_group="clinical")
     assert list(dict.fromkeys(prev["group"])) == ["executive", "thematic", "project"]
     assert ordered(["project", None, "executive", ""], ["executive", "thematic", "project"]) == ["executive", "project"]
     assert ordered(["system", "executive"], ["executive", "thematic", "project"]) == ["executive", "system"]

@@ -65,7 +65,7 @@ def test_round_trip_through_the_refi_importer(qdc, tmp_path):
     for contribution in book.contribution_ids:
         assert imported[contribution]["parent"] == ""
     # No documents or codings, and the (empty) data load without a mapping.
-    coded, report = load_for_analysis(out)
+    coded, report = load_for_analysis(out, None, load_codebook())
     assert report is None and len(coded.codings) == 0
 
 
@@ -101,7 +101,7 @@ def test_a_project_coded_with_the_export_needs_no_mapping(qdc, tmp_path):
     src = fx.simple(tmp_path, body=body, codebook=codebook)
     out = tmp_path / "out"
     import_project(src, out)
-    coded, report = load_for_analysis(out)  # strict: every code must be a compendium code
+    coded, report = load_for_analysis(out, None, load_codebook())  # strict: every code must be a compendium code
     assert report is None and list(coded.codings["code"]) == [activity]
 
 

@@ -13,6 +13,7 @@ from lxml import etree
 from ics_leadership import cli
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.coding.mapping import load_for_analysis
+from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.qda import import_project
 
 import qda_fixtures as fx
@@ -149,7 +150,7 @@ def test_atlas_codings_offsets_and_excerpts(atlas_out):
 
 
 def test_atlas_mapping_example_works(atlas_out):
-    mapped, report = load_for_analysis(atlas_out, ATLAS_MAPPING)
+    mapped, report = load_for_analysis(atlas_out, ATLAS_MAPPING, load_codebook())
     assert set(report["status"]) == {"mapped", "ignored by the mapping"}
     assert len(mapped.codings) == 8  # 'waste of time' is ignored
     assert "relational/alliance_building" in set(mapped.codings["code"])

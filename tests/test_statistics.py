@@ -53,9 +53,9 @@ def small(tmp_path):
 
 
 def test_prevalence_by_level(small):
-    cod = prevalence.analysis_codings(small, CB)
+    cod = prevalence.analysis_codings(small, CB.tree)
     assert prevalence.primary_coder(small) == "A"
-    prev = prevalence.prevalence(small, cod, CB, by="level").set_index(["code", "group"])
+    prev = prevalence.prevalence(small, cod, CB.tree, by="level", focus_group="clinical").set_index(["code", "group"])
     rep = prev.loc[("representation", "thematic")]
     assert (rep["participants"], rep["expressing"]) == (2, 1)  # P2 yes, P3 no
     assert rep["ci_low"] == pytest.approx(prevalence.wilson(1, 2)[0])
@@ -64,13 +64,13 @@ def test_prevalence_by_level(small):
 
 
 def test_frequencies_count_segments_documents_participants(small):
-    freq = prevalence.frequencies(prevalence.analysis_codings(small, CB), CB).set_index("code")
+    freq = prevalence.frequencies(prevalence.analysis_codings(small, CB.tree), CB.tree).set_index("code")
     assert freq.loc["representation", ["segments", "documents", "participants"]].tolist() == [4, 3, 2]
     assert freq.loc[VOICE, "segments"] == 3  # coder B's coding is not counted
 
 
 def test_overlap_and_document_cooccurrence(small):
-    cod = prevalence.analysis_codings(small, CB)
+    cod = prevalence.analysis_codings(small, CB.tree)
     m = cooccurrence.overlap_counts(cod, [VOICE, CHALLENGE, BROKER])
     assert m.loc[VOICE, CHALLENGE] == 1 and m.loc[CHALLENGE, VOICE] == 1 and m.to_numpy().sum() == 2
     d = cooccurrence.document_counts(cod, [VOICE, CHALLENGE, BROKER])

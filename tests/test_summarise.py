@@ -27,6 +27,14 @@ TABLES = {
     "saturation",
     "saturation_curve",
     "claims",
+    "disagreements",
+    "coverage",
+    "documents_by_code",
+    "documents_by_code_presence",
+    "cases_by_code",
+    "cases_by_code_presence",
+    "level_by_code",
+    "site_by_code",
 }
 
 
@@ -55,7 +63,7 @@ def real_fixture(tmp_path_factory):
 def test_summarise_command_writes_labelled_tables(tmp_path, capsys):
     corpus = synthetic.write(tmp_path / "syn")
     assert cli.main(["summarise", str(corpus), "--out", str(tmp_path / "out")]) == 0
-    assert "Synthetic demonstration data: wrote 9 tables" in capsys.readouterr().out
+    assert "Synthetic demonstration data: wrote 17 files" in capsys.readouterr().out
     assert {p.stem for p in (tmp_path / "out").glob("*.csv")} == TABLES
     for path in (tmp_path / "out").glob("*.csv"):
         frame = pd.read_csv(path)
@@ -206,7 +214,7 @@ def test_a_mapping_with_only_codes_on_a_fresh_import(tmp_path, atlas_import, cap
     )
     assert cli.main(["summarise", str(atlas_import), "--mapping", mapping, "--out", str(tmp_path / "s")]) == 0
     out = capsys.readouterr().out
-    assert "Real coded data: wrote 10 tables" in out
+    assert "Real coded data: wrote 18 files" in out
     # listed once each, with counts, pointing at the mapping (the import has 9 codings: 3 mapped)
     assert (
         "note: 4 project code(s) not in " + mapping + " were left out, with their codings: 'Feelings' (1), "
@@ -236,8 +244,8 @@ def test_mapping_documents_missing_from_the_data_are_named(tmp_path, capsys):
     ) in out
 
 
-def test_unknown_codes_without_a_mapping_are_listed_once_each(atlas_import, tmp_path, capsys):
-    assert cli.main(["summarise", str(atlas_import), "--out", str(tmp_path / "s")]) == 1
+def test_unknown_codes_in_the_papers_codebook_are_listed_once_each(atlas_import, tmp_path, capsys):
+    assert cli.main(["summarise", str(atlas_import), "--codebook", "paper", "--out", str(tmp_path / "s")]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 7  # 6 distinct codes, then the summary
     assert err[0].endswith(

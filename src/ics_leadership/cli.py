@@ -147,23 +147,60 @@ def _run(args: argparse.Namespace) -> int:
             pipeline.remove_leftovers(root)
             pdf.build_pdf(out=args.out.resolve() if args.out else None, force=args.force)
     elif args.command == "summarise":
-        from ics_leadership.coding import summarise
+        return _summarise(args)
+    return 0
 
-        if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
-            print(
-                "error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1",
-                file=sys.stderr,
-            )
-            return 2
-        summarise.check_out(args.out, args.force)  # before the analysis, not after
-        print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
-        result = summarise.summarise(
-            args.coded_dir, args.mapping, args.coder, args.base_size, args.run_length, args.threshold
+
+def _summarise(args: argparse.Namespace) -> int:
+    """The generic analyses in the project's own codes, or the paper's in its codebook (facts)."""
+    from ics_leadership.coding import summarise
+    from ics_leadership.facts.codebook import load_codebook
+    from ics_leadership.facts.replication import summarise_paper
+
+    if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
+        print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1", file=sys.stderr)
+        return 2
+    summarise.check_out(args.out, args.force)  # before the analysis, not after
+    by = tuple(args.by or summarise.DEFAULT_BY)
+    codebook = load_codebook()
+    mode = args.codebook
+    if mode == "auto":
+        paper = args.mapping is not None or not summarise.project_codes_differ(args.coded_dir, codebook.codes)
+        mode = "paper" if paper else "project"
+    print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
+    if mode == "paper":
+        print(f"Codes: the compendium's codebook ({len(codebook.codes)} codes)", flush=True)
+        result = summarise_paper(
+            args.coded_dir,
+            args.mapping,
+            args.coder,
+            args.base_size,
+            args.run_length,
+            args.threshold,
+            codebook=codebook,
+            by=by,
+            excerpts=args.excerpts,
         )
-        written = summarise.write_summary(result, args.out, force=args.force)
-        print(f"{result.data_source}: wrote {len(written)} tables to {paths.display_path(args.out)}")
-        for note in result.notes:
-            print(f"note: {note}")
+    else:
+        result = summarise.summarise(
+            args.coded_dir,
+            args.mapping,
+            args.coder,
+            args.base_size,
+            args.run_length,
+            args.threshold,
+            by=by,
+            excerpts=args.excerpts,
+        )
+        print(f"Codes: the project's own ({len(result.tree.codes)} codes, parents counting their children)")
+        result.notes.append(
+            "The paper's analyses (claims ledger, association with its three levels, prevalence among clinical "
+            "leaders) were skipped: the data do not use the compendium's codebook (map them with --mapping)."
+        )
+    written = summarise.write_summary(result, args.out, force=args.force, xlsx=args.xlsx)
+    print(f"{result.data_source}: wrote {len(written)} files to {paths.display_path(args.out)}")
+    for note in result.notes:
+        print(f"note: {note}")
     return 0
 
 

@@ -199,11 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "summarise",
-        help="theme coding summaries of coded data, as CSV files",
-        description="Run the analyses of notebook 02 on a folder of canonical coded data and write "
-        "frequencies, prevalence (Wilson 95% intervals), association, co-occurrence, "
-        "agreement (kappa, Krippendorff's alpha), saturation and claims as CSV files. "
-        "Every file's first column says whether the data are synthetic.",
+        help="coding summaries of coded data, as CSV files (and a workbook)",
+        description="Analyse a folder of canonical coded data (from `ics-leadership import` or the "
+        "synthetic corpus) and write CSV files: frequencies and participant prevalence per code "
+        "(Wilson 95% intervals), co-occurrence, inter-coder agreement (kappa, Krippendorff's alpha) "
+        "with the list of disagreements, saturation, coverage, and document-, case- and attribute-by-code "
+        "matrices. Parent codes count their children's codings (a span coded with both counts once). "
+        "In the compendium's codebook (the synthetic corpus, or a project mapped with --mapping) the "
+        "paper's analyses are added: association with its three levels and the claims ledger. Every "
+        "file's first column says whether the data are synthetic.",
     )
     p.add_argument("coded_dir", type=Path, help="folder with documents.csv and codings.csv")
     p.add_argument(
@@ -214,11 +218,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the CSV files, new or empty (it gets a .gitignore: coded data are confidential)",
     )
     p.add_argument("--force", action="store_true", help="replace an earlier summarise output in DIR")
+    p.add_argument(
+        "--codebook",
+        choices=("auto", "project", "paper"),
+        default="auto",
+        help="whose codes to analyse: 'project', the project's own (its codebook.csv, else the code paths); "
+        "'paper', the compendium's codebook (the codes must be its codes, or be mapped with --mapping); "
+        "'auto' (default): 'paper' with --mapping or when every code is a compendium code, else 'project'",
+    )
     p.add_argument("--mapping", type=Path, default=None, help="YAML mapping of project codes to compendium codes")
+    p.add_argument(
+        "--by",
+        action="append",
+        metavar="ATTRIBUTE",
+        help="a document or participant attribute to group prevalence and the attribute-by-code matrix by "
+        "(repeat for several: --by level --by site, the default; any column of documents.csv or "
+        "participants.csv, such as a REFI variable)",
+    )
     p.add_argument("--coder", default=None, help="coder whose codings are counted (default: the one with most)")
     p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")
     p.add_argument("--run-length", type=int, default=2, help="saturation run length (default 2)")
     p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
+    p.add_argument(
+        "--excerpts",
+        action="store_true",
+        help="add the disagreed text to disagreements.csv (from the codings' excerpts; it stays in DIR, which "
+        "is kept out of git)",
+    )
+    p.add_argument(
+        "--xlsx",
+        action="store_true",
+        help="also write summary.xlsx, the aggregated tables a sheet each (text cells protected as in the CSVs)",
+    )
 
     qda_cli.add_parsers(sub)  # import
     p = sub.add_parser(

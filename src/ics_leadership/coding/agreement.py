@@ -10,14 +10,22 @@ Three views, per code:
   each merged span is a unit, and each coder either applied the code within it or not. Cohen's
   kappa, Krippendorff's alpha (nominal) and percent agreement are computed over those units.
 - **Percent agreement** at both levels, which is easy to read but ignores chance.
+
+Both levels need only counts, never a mask per character: at the character level, the lengths of
+each coder's coded characters and of their union per document and code
+(:func:`ics_leadership.coding.spans.merge`); at the segment level, in how many units each coder,
+or both, applied the code. Every coding lies inside exactly one unit (units are the merged spans
+of both coders), so a coder "applied the code within a unit" when one of their codings of it maps
+there. :func:`agreement` is therefore linear in the number of codings (times a log for sorting);
+:func:`character_kappa` and :func:`merged_units` remain, for one document, as the definitions.
 """
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import numpy as np
 import pandas as pd
+
+from ics_leadership.coding import spans
 
 
 def cohen_kappa_binary(a: np.ndarray, b: np.ndarray) -> float:
@@ -74,6 +82,65 @@ def krippendorff_alpha(a: np.ndarray, b: np.ndarray) -> float:
     return float(krippendorff.alpha(reliability_data=np.vstack([a, b]), level_of_measurement="nominal"))
 
 
+def kappa_from_counts(both: np.ndarray, only_a: np.ndarray, only_b: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Cohen's kappa of two binary ratings from their 2 x 2 counts, as :func:`cohen_kappa_binary`.
+
+    ``both``: units rated 1 by both; ``only_a``, ``only_b``: by one of them; ``units``: all units.
+    1.0 where they agree on every unit, NaN where there is no unit.
+    """
+    both, only_a, only_b, units = (np.asarray(x, dtype=np.int64) for x in (both, only_a, only_b, units))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        po = (units - only_a - only_b) / units
+        pa = (both + only_a) / units
+        pb = (both + only_b) / units
+        pe = pa * pb + (1 - pa) * (1 - pb)
+        kappa = (po - pe) / (1 - pe)
+    kappa = np.where(pe == 1.0, np.nan, kappa)
+    kappa = np.where(only_a + only_b == 0, 1.0, kappa)
+    return np.where(units == 0, np.nan, kappa)
+
+
+def alpha_from_counts(both: np.ndarray, only_a: np.ndarray, only_b: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Krippendorff's alpha (nominal, two coders, binary values) from the 2 x 2 counts.
+
+    The coincidence matrix of two coders rating every unit has ``o11 = 2 both``, ``o00 = 2 neither``
+    and ``o01 = o10 = only_a + only_b``; with ``n = 2 units``, alpha = 1 - (n - 1) (o01 + o10) /
+    (2 n0 n1). 1.0 where the coders agree on every unit; NaN where all ratings are one value (as
+    :func:`krippendorff_alpha`).
+    """
+    both, only_a, only_b, units = (np.asarray(x, dtype=np.int64) for x in (both, only_a, only_b, units))
+    differ = only_a + only_b
+    n1 = 2 * both + differ
+    n0 = 2 * (units - both - differ) + differ
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1 - (2 * units - 1) * differ / (n0 * n1)
+    alpha = np.where((n0 == 0) | (n1 == 0), np.nan, alpha)
+    alpha = np.where((differ == 0) & (units > 0), 1.0, alpha)
+    return np.where(units == 0, np.nan, alpha)
+
+
+BY_DOCUMENT_COLUMNS = ["code", "coders", "document_id", "n_chars", "kappa", "percent_agreement", "coded_by_either"]
+BY_CODE_COLUMNS = [
+    "code",
+    "coders",
+    "documents",
+    "kappa",
+    "percent_agreement",
+    "units",
+    "segment_kappa",
+    "krippendorff_alpha",
+    "segment_percent_agreement",
+]
+
+
+def coder_pairs(codings: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of coders of each document coded by two or more: document_id, coder_a < coder_b."""
+    who = codings[["document_id", "coder"]].drop_duplicates()
+    pairs = who.merge(who, on="document_id", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["coder_a"].astype(str) < pairs["coder_b"].astype(str)]
+    return pairs.sort_values(["document_id", "coder_a", "coder_b"], key=lambda c: c.astype(str)).reset_index(drop=True)
+
+
 def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Agreement per code over every document coded by two or more coders (each pair of coders).
 
@@ -82,54 +149,104 @@ def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) 
     (by_code, by_document)
         ``by_code``: code, coder pair, documents, kappa (character level, NVivo style, weighted by
         length), percent_agreement (character level), units, segment_kappa, krippendorff_alpha,
-        segment_percent_agreement. ``by_document``: the character-level figures per code and document.
+        segment_percent_agreement. ``by_document``: the character-level figures per code and
+        document, in the order of documents, coder pairs and ``codes``.
     """
-    length = dict(zip(documents["document_id"], documents["n_chars"].astype(int)))
-    per_doc, segment_rows = [], {}
-    coders_by_doc = codings.groupby("document_id")["coder"].unique()
-    for doc_id, coders in coders_by_doc.items():
-        if len(coders) < 2:
-            continue
-        doc = codings[codings["document_id"] == doc_id]
-        for ca, cb in combinations(sorted(coders), 2):
-            da, db = doc[doc["coder"] == ca], doc[doc["coder"] == cb]
-            units = merged_units(pd.concat([da, db]))
-            for code in codes:
-                sa, sb = da[da["code"] == code], db[db["code"] == code]
-                kappa, pct = character_kappa(sa, sb, length[doc_id])
-                per_doc.append(
-                    {
-                        "code": code,
-                        "coders": f"{ca} / {cb}",
-                        "document_id": doc_id,
-                        "n_chars": length[doc_id],
-                        "kappa": kappa,
-                        "percent_agreement": pct,
-                        "coded_by_either": bool(len(sa) or len(sb)),
-                    }
-                )
-                seg = segment_rows.setdefault((code, f"{ca} / {cb}"), ([], []))
-                for s, e in units:
-                    seg[0].append(bool(((sa["start"] < e) & (sa["end"] > s)).any()))
-                    seg[1].append(bool(((sb["start"] < e) & (sb["end"] > s)).any()))
-    by_document = pd.DataFrame(
-        per_doc, columns=["code", "coders", "document_id", "n_chars", "kappa", "percent_agreement", "coded_by_either"]
-    )
-    rows = []
-    for (code, pair), group in by_document.groupby(["code", "coders"], sort=False):
-        weights = group["n_chars"].astype(float)
-        a, b = (np.array(x) for x in segment_rows[(code, pair)])
-        rows.append(
-            {
-                "code": code,
-                "coders": pair,
-                "documents": int(len(group)),
-                "kappa": float(np.average(group["kappa"], weights=weights)),
-                "percent_agreement": float(np.average(group["percent_agreement"], weights=weights)),
-                "units": int(a.size),
-                "segment_kappa": cohen_kappa_binary(a, b),
-                "krippendorff_alpha": krippendorff_alpha(a, b),
-                "segment_percent_agreement": float(np.mean(a == b)) if a.size else float("nan"),
-            }
+    pairs = coder_pairs(codings)
+    if pairs.empty or not codes:
+        return pd.DataFrame(columns=BY_CODE_COLUMNS), pd.DataFrame(columns=BY_DOCUMENT_COLUMNS)
+    pairs["pair"] = np.arange(len(pairs))
+    pairs["coders"] = pairs["coder_a"].astype(str) + " / " + pairs["coder_b"].astype(str)
+    length = documents.set_index("document_id")["n_chars"].astype(np.int64)
+    pairs["n_chars"] = pairs["document_id"].map(length).to_numpy(dtype=np.int64)
+    code_index = pd.Index(codes)
+    n_pairs, n_codes = len(pairs), len(codes)
+
+    # Each coding once per pair its coder belongs to, on side 0 (coder_a) or 1 (coder_b).
+    cols = ["document_id", "coder", "start", "end", "code"]
+    sides = [
+        codings[cols]
+        .merge(
+            pairs[["document_id", side_coder, "pair"]],
+            left_on=["document_id", "coder"],
+            right_on=["document_id", side_coder],
         )
-    return pd.DataFrame(rows), by_document
+        .assign(side=k)
+        for k, side_coder in enumerate(("coder_a", "coder_b"))
+    ]
+    rows = pd.concat(sides, ignore_index=True)
+    pair = rows["pair"].to_numpy(dtype=np.int64)
+    side = rows["side"].to_numpy(dtype=np.int64)
+    start, end = rows["start"].to_numpy(dtype=np.int64), rows["end"].to_numpy(dtype=np.int64)
+    code = code_index.get_indexer(rows["code"])  # -1: not among the codes compared
+
+    # Character level: |A|, |B| and |A u B| for each pair and code, from merged spans.
+    mine = code >= 0
+    cell = pair[mine] * n_codes + code[mine]
+    cells = n_pairs * n_codes
+    per_side = spans.merge(cell * 2 + side[mine], start[mine], end[mine]).union_length(cells * 2).reshape(cells, 2)
+    either = spans.merge(cell, start[mine], end[mine]).union_length(cells)
+    len_a, len_b = per_side[:, 0], per_side[:, 1]
+    both = len_a + len_b - either
+    n_chars = np.repeat(pairs["n_chars"].to_numpy(dtype=np.int64), n_codes)
+    kappa = kappa_from_counts(both, len_a - both, len_b - both, n_chars)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        percent = np.where(n_chars > 0, (n_chars - len_a - len_b + 2 * both) / n_chars, np.nan)
+    by_document = pd.DataFrame(
+        {
+            "code": np.tile(np.asarray(codes, dtype=object), n_pairs),
+            "coders": np.repeat(pairs["coders"].to_numpy(dtype=object), n_codes),
+            "document_id": np.repeat(pairs["document_id"].to_numpy(dtype=object), n_codes),
+            "n_chars": n_chars,
+            "kappa": kappa,
+            "percent_agreement": percent,
+            "coded_by_either": either > 0,
+        }
+    )
+
+    # Segment level: units are both coders' spans merged (all codes); count, per coder pair and
+    # code, the units where coder a, coder b, or both applied the code.
+    units = spans.merge(pair, start, end)
+    label = pd.Index(sorted(pairs["coders"].unique()))
+    label_of_pair = label.get_indexer(pairs["coders"])
+    units_per_label = np.bincount(label_of_pair[units.group], minlength=len(label))
+    hit = pd.DataFrame({"unit": units.unit_of[mine], "code": code[mine], "side": side[mine] + 1}).drop_duplicates()
+    mask = hit.groupby(["unit", "code"], sort=False)["side"].sum()  # 1: a only, 2: b only, 3: both
+    unit_ids = mask.index.get_level_values("unit").to_numpy()
+    key = label_of_pair[units.group[unit_ids]] * n_codes + mask.index.get_level_values("code").to_numpy()
+    counts = np.zeros((len(label) * n_codes, 4), dtype=np.int64)
+    np.add.at(counts, (key, mask.to_numpy()), 1)
+    seg_a, seg_b, seg_both = counts[:, 1], counts[:, 2], counts[:, 3]
+    seg_units = np.repeat(units_per_label, n_codes)
+    seg_kappa = kappa_from_counts(seg_both, seg_a, seg_b, seg_units)
+    seg_alpha = alpha_from_counts(seg_both, seg_a, seg_b, seg_units)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        seg_percent = np.where(seg_units > 0, (seg_units - seg_a - seg_b) / seg_units, np.nan)
+    segment = pd.DataFrame(
+        {
+            "coders": np.repeat(label.to_numpy(dtype=object), n_codes),
+            "code": np.tile(np.asarray(codes, dtype=object), len(label)),
+            "units": seg_units,
+            "segment_kappa": seg_kappa,
+            "krippendorff_alpha": seg_alpha,
+            "segment_percent_agreement": seg_percent,
+        }
+    )
+
+    weighted = by_document.assign(
+        kw=by_document["kappa"] * by_document["n_chars"], pw=by_document["percent_agreement"] * by_document["n_chars"]
+    )
+    grouped = weighted.groupby(["code", "coders"], sort=False)
+    by_code = grouped.agg(documents=("document_id", "size"), kw=("kw", "sum"), pw=("pw", "sum"), w=("n_chars", "sum"))
+    by_code = by_code.assign(
+        kappa=_weighted(grouped["kappa"], by_code["kw"], by_code["w"]),
+        percent_agreement=_weighted(grouped["percent_agreement"], by_code["pw"], by_code["w"]),
+    ).reset_index()
+    by_code = by_code.merge(segment, on=["code", "coders"], how="left")
+    return by_code[BY_CODE_COLUMNS], by_document[BY_DOCUMENT_COLUMNS]
+
+
+def _weighted(values: pd.core.groupby.SeriesGroupBy, weighted_sum: pd.Series, weights: pd.Series) -> pd.Series:
+    """Weighted mean per group; NaN when a value of the group is NaN, as ``np.average`` gives."""
+    has_nan = (values.count() < values.size()).to_numpy()
+    return (weighted_sum / weights).where(~has_nan, np.nan)

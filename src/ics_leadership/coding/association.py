@@ -1,9 +1,10 @@
-"""Is a contribution associated with governance level? Contingency tests with an effect size.
+"""Is a top-level code associated with an attribute (a governance level)? Contingency tests with an effect size.
 
-For each contribution, participants are cross-classified by level and by whether they express the
-contribution (a 2 x k table); across contributions, coded segments are cross-classified by
-contribution and level (a 4 x 3 table for the paper's four contributions and three levels; the
-levels are whatever the data hold). The test follows the counts: Pearson's chi-square
+For each top-level code of the code tree (the paper's four contributions), participants are
+cross-classified by the attribute and by whether they express the code or one of its descendants
+(a 2 x k table); across top-level codes, coded segments are cross-classified by top-level code
+and attribute value (a 4 x 3 table for the paper's contributions and levels; the values are
+whatever the data hold). The test follows the counts: Pearson's chi-square
 (statsmodels) when every expected count is at least 5, otherwise an exact test: Fisher's for a
 2 x 2 table, a Monte Carlo permutation test of the chi-square statistic (fixed seed) for larger
 ones. The effect size is Cramer's V.
@@ -17,9 +18,9 @@ from scipy.stats import fisher_exact
 from statsmodels.stats.contingency_tables import Table
 
 from ics_leadership.coding.coded import CodedData
+from ics_leadership.coding.codetree import CodeTree
 from ics_leadership.coding.format import ordered
 from ics_leadership.coding.prevalence import participant_universe
-from ics_leadership.facts.codebook import Codebook
 
 MIN_EXPECTED = 5.0
 PERMUTATIONS = 20000
@@ -98,32 +99,51 @@ def test_table(observed: pd.DataFrame, seed: int = 2023, permutations: int = PER
     return out
 
 
-def contribution_by_level(
-    coded: CodedData, codings: pd.DataFrame, codebook: Codebook, seed: int = 2023, permutations: int = PERMUTATIONS
+def by_attribute(
+    coded: CodedData,
+    codings: pd.DataFrame,
+    tree: CodeTree,
+    by: str = "level",
+    seed: int = 2023,
+    permutations: int = PERMUTATIONS,
+    focus_group: str | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """Association of each contribution with governance level, and of contribution with level overall.
+    """Association of each top-level code with the attribute ``by``, and of top-level code with it overall.
+
+    ``codings`` are :func:`~ics_leadership.coding.prevalence.analysis_codings` (with the column
+    ``tree.top_name``); participants are those of
+    :func:`~ics_leadership.coding.prevalence.participant_universe`.
 
     Returns
     -------
     (results, tables)
-        ``results``: one row per test (unit "participants" per contribution, and unit "segments"
-        for all contributions together). ``tables``: the contingency tables tested, by name.
+        ``results``: one row per test (unit "participants" per top-level code, and unit "coded
+        segments" for all of them together; the first column is named ``tree.top_name``).
+        ``tables``: the contingency tables tested, by name.
     """
-    people = participant_universe(coded)
+    people = participant_universe(coded, focus_group)
+    if by not in people:
+        people = people.assign(**{by: pd.NA})
     mine = codings[codings["participant_id"].isin(people["participant_id"])]
-    # The codebook's order when the data use its levels, otherwise sorted (coding.format.ordered).
-    levels = ordered(people["level"], list(codebook.levels))
+    # The tree's order of values when the data use only those, otherwise sorted (coding.format.ordered).
+    preferred = tree.orders.get(by)
+    values = ordered(people[by], list(preferred) if preferred else None)
+    tops = [c for c in tree.codes if tree.parents.get(c) is None]
+    top = tree.top_name
     rows, tables = [], {}
-    for c in codebook.contributions:
-        who = set(mine.loc[mine["contribution"] == c.id, "participant_id"])
+    for code in tops:
+        who = set(mine.loc[mine[top] == code, "participant_id"])
         expressed = people["participant_id"].isin(who)
-        table = pd.crosstab(expressed.map({True: "expresses", False: "does not"}), people["level"])
-        table = table.reindex(index=["expresses", "does not"], columns=levels, fill_value=0)
-        tables[f"participants: {c.label}"] = table
-        rows.append({"contribution": c.label, "unit": "participants", **test_table(table, seed, permutations)})
-    seg = codings[codings["level"].notna()]
-    table = pd.crosstab(seg["contribution"].map(codebook.label), seg["level"])
-    table = table.reindex(index=[c.label for c in codebook.contributions], columns=levels, fill_value=0)
-    tables["segments: all contributions"] = table
-    rows.append({"contribution": "all four", "unit": "coded segments", **test_table(table, seed, permutations)})
+        table = pd.crosstab(expressed.map({True: "expresses", False: "does not"}), people[by])
+        table = table.reindex(index=["expresses", "does not"], columns=values, fill_value=0)
+        tables[f"participants: {tree.label(code)}"] = table
+        rows.append({top: tree.label(code), "unit": "participants", **test_table(table, seed, permutations)})
+    seg = codings[codings[by].notna()] if by in codings else codings.iloc[0:0].assign(**{by: pd.NA})
+    table = pd.crosstab(seg[top].map({c: tree.label(c) for c in tops}), seg[by])
+    table = table.reindex(index=[tree.label(c) for c in tops], columns=values, fill_value=0)
+    tables["segments: all contributions" if top == "contribution" else f"segments: all {top.replace('_', ' ')}s"] = (
+        table
+    )
+    everything = "all four" if len(tops) == 4 else f"all {len(tops)}"
+    rows.append({top: everything, "unit": "coded segments", **test_table(table, seed, permutations)})
     return pd.DataFrame(rows), tables

@@ -42,10 +42,10 @@ import pandas as pd
 
 from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import CodedData, load_coded
+from ics_leadership.coding.codetree import KnownCodes
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
-from ics_leadership.facts.codebook import Codebook, load_codebook
 
 IGNORE = "ignore"
 
@@ -60,11 +60,11 @@ class Mapping:
     format_version: int = 1  # how the keys of ``codes`` are written (see :mod:`ics_leadership.coding.codepath`)
 
 
-def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
-    """Read and validate a mapping file against the codebook.
+def load_mapping(path: Path | str, codebook: KnownCodes) -> Mapping:
+    """Read and validate a mapping file against the codes it maps to.
 
     The structure is checked against ``schemas/mapping.schema.json``; that each target is a code of
-    ``codebook`` (default: the compendium's) and each key a code path its format version can read is
+    ``codebook`` (the compendium's codebook, or any code tree) and each key a code path its format version can read is
     checked here. Every problem is listed with its line and field.
 
     Raises
@@ -78,7 +78,7 @@ def load_mapping(path: Path | str, codebook: Codebook | None = None) -> Mapping:
     data = doc.data if isinstance(doc.data, dict) else {}
     version = read_version(data)
     codes = _section(data, "codes")
-    problems += _check_codes(doc, codes, set((codebook or load_codebook()).codes), version)
+    problems += _check_codes(doc, codes, set(codebook.codes), version)
     # Attribute values are the study's own words, kept as text (a site written 3 is the site "3").
     sections = {
         name: {
@@ -209,10 +209,9 @@ def _unmapped(code: str, version: int, mapping: Mapping) -> str:
 
 
 def load_for_analysis(
-    directory: Path | str, mapping_path: Path | str | None = None, codebook: Codebook | None = None
+    directory: Path | str, mapping_path: Path | str | None, codebook: KnownCodes
 ) -> tuple[CodedData, pd.DataFrame | None]:
-    """Load coded data for the notebooks: strictly without a mapping, through it otherwise."""
-    codebook = codebook or load_codebook()
+    """Load coded data whose codes must be ``codebook``'s: strictly without a mapping, through it otherwise."""
     if mapping_path is None:
         return load_coded(directory, codebook), None
     coded = load_coded(directory, codebook, check_codes=False)

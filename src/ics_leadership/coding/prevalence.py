@@ -1,35 +1,36 @@
 """How often codes occur, and how many participants express each contribution and activity.
 
 *Frequency* counts coded segments (and documents). *Participant prevalence* counts people: how
-many of the N participants in a group (a governance level, a site) have at least one coding of a
-contribution or activity in their interviews, with a Wilson 95% interval (statsmodels). Groups are
-listed in the codebook's order when the data use only its levels or stages, otherwise sorted
+many of the N participants in a group (a governance level, a site, any attribute) have at least one
+coding of a code or of one of its descendants in their interviews, with a Wilson 95% interval
+(statsmodels). Codes come from a :class:`~ics_leadership.coding.codetree.CodeTree` (the project's
+own, or the compendium's codebook) and roll up to their parents. Groups are listed in the tree's
+preferred order when the data use only those values, otherwise sorted
 (:func:`ics_leadership.coding.format.ordered`).
 
 Analyses of frequency and prevalence use one coder's codings (the *primary coder*: by default the
 one with most codings), so that double-coded documents are not counted twice; agreement between
-coders is the business of :mod:`ics_leadership.coding.agreement`.
+coders is the business of :mod:`ics_leadership.coding.agreement`. Every count is a grouped array
+operation over the codings (no loop over codes or groups touches the codings).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from ics_leadership.coding import spans
 from ics_leadership.coding.coded import CodedData
+from ics_leadership.coding.codetree import CodeTree
 from ics_leadership.coding.format import ordered
-from ics_leadership.facts.codebook import Codebook
 
 PARTICIPANT_SOURCES = ("interview", "follow-up interview")
-#: The group whose members prevalence counts when the data's ``group`` column names it: the
-#: codebook describes what clinical leaders contribute. Data whose groups are other (or unrecorded)
-#: count everyone with an interview, and :func:`ics_leadership.coding.summarise.summarise` says so.
-FOCUS_GROUP = "clinical"
 
 
-def focus_applies(coded: CodedData) -> bool:
-    """Whether prevalence counts only :data:`FOCUS_GROUP` (some participant belongs to it)."""
-    return bool((coded.documents["group"] == FOCUS_GROUP).fillna(False).any())
+def focus_applies(coded: CodedData, focus_group: str | None) -> bool:
+    """Whether prevalence counts only ``focus_group`` (set, and some participant belongs to it)."""
+    return focus_group is not None and bool((coded.documents["group"] == focus_group).fillna(False).any())
 
 
 def primary_coder(coded: CodedData) -> str:
@@ -38,12 +39,17 @@ def primary_coder(coded: CodedData) -> str:
     return str(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0])
 
 
-def analysis_codings(coded: CodedData, codebook: Codebook, coder: str | None = None) -> pd.DataFrame:
-    """The primary coder's codings with document attributes and the contribution of each code."""
+def analysis_codings(coded: CodedData, tree: CodeTree, coder: str | None = None) -> pd.DataFrame:
+    """The primary coder's codings with document attributes and each code's top-level code.
+
+    The top-level code is in the column named by ``tree.top_name`` ("contribution" for the
+    compendium's codebook).
+    """
     coder = coder or primary_coder(coded)
     frame = coded.codings_with_attributes()
     frame = frame[frame["coder"] == coder].copy()
-    frame["contribution"] = frame["code"].map(codebook.contribution_of)
+    tops = {c: tree.top(c) for c in frame["code"].unique() if c in tree.parents}
+    frame[tree.top_name] = frame["code"].map(tops)
     return frame
 
 
@@ -55,76 +61,131 @@ def wilson(count: int, nobs: int, alpha: float = 0.05) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def frequencies(codings: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Segments, documents and participants per code and per contribution, in codebook order."""
-    rows = []
-    for code in codebook.codes:
-        is_contribution = code in codebook.contribution_ids
-        hits = codings[codings["contribution"] == code] if is_contribution else codings[codings["code"] == code]
-        rows.append(
-            {
-                "code": code,
-                "label": codebook.label(code),
-                "kind": "contribution" if is_contribution else "activity",
-                "contribution": codebook.label(codebook.contribution_of(code)),
-                "segments": int(len(hits)),
-                "documents": int(hits["document_id"].nunique()),
-                "participants": int(hits["participant_id"].dropna().nunique()),
-            }
-        )
-    return pd.DataFrame(rows)
+def wilson_arrays(count: np.ndarray, nobs: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`wilson` for arrays of counts (NaN where ``nobs`` is 0)."""
+    count, nobs = np.asarray(count, dtype=float), np.asarray(nobs, dtype=float)
+    safe = np.where(nobs > 0, nobs, 1.0)
+    low, high = proportion_confint(count, safe, alpha=alpha, method="wilson")
+    empty = nobs == 0
+    return np.where(empty, np.nan, low), np.where(empty, np.nan, high)
 
 
-def participant_universe(coded: CodedData) -> pd.DataFrame:
+def _rolled(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
+    """Codings once per code they count for (their own and every ancestor): row, hit (code index)."""
+    row, hit = tree.roll_up(codings["code"].reset_index(drop=True))
+    return pd.DataFrame({"row": row, "hit": hit})
+
+
+def _distinct_per_code(hit: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """For each code index 0..k-1, how many distinct ``values`` (integers >= 0) its rows have."""
+    keep = values >= 0
+    pairs = np.unique(hit[keep] * (int(values.max(initial=0)) + 1) + values[keep])
+    return np.bincount(pairs // (int(values.max(initial=0)) + 1), minlength=k)
+
+
+FREQUENCY_COLUMNS = ["code", "label", "kind", "segments", "passages", "documents", "participants"]
+
+
+def frequencies(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
+    """Per code of ``tree``, in its order, counting the code and its descendants.
+
+    Columns: code, label, kind, the top-level code's label (column ``tree.top_name``), segments
+    (codings), passages (those codings merged where they overlap in a document, so a span coded with
+    a parent and its child is one passage of the parent), documents, participants.
+    """
+    k = len(tree.codes)
+    codings = codings.reset_index(drop=True)
+    r = _rolled(codings, tree)
+    row, hit = r["row"].to_numpy(), r["hit"].to_numpy()
+    doc = pd.factorize(codings["document_id"])[0][row]
+    person = pd.factorize(codings["participant_id"], use_na_sentinel=True)[0][row]
+    merged = spans.merge(doc * k + hit, codings["start"].to_numpy()[row], codings["end"].to_numpy()[row])
+    codes = list(tree.codes)
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "label": [tree.label(c) for c in codes],
+            "kind": [tree.kind(c) for c in codes],
+            tree.top_name: [tree.label(tree.top(c)) for c in codes],
+            "segments": np.bincount(hit, minlength=k),
+            "passages": np.bincount(merged.group % k, minlength=k) if k else [],
+            "documents": _distinct_per_code(hit, doc, k),
+            "participants": _distinct_per_code(hit, person, k),
+        },
+        columns=["code", "label", "kind", tree.top_name, "segments", "passages", "documents", "participants"],
+    )
+
+
+def participant_universe(coded: CodedData, focus_group: str | None = None) -> pd.DataFrame:
     """The participants prevalence is computed over: everyone with an interview, or only the members of
-    :data:`FOCUS_GROUP` when the data record that group. One row per participant with site and level."""
+    ``focus_group`` when it is given and the data record it. One row per participant with site, level
+    and every other attribute of their first interview."""
     docs = coded.documents[
         coded.documents["source_type"].isin(PARTICIPANT_SOURCES) & coded.documents["participant_id"].notna()
     ]
-    if focus_applies(coded):
-        docs = docs[docs["group"] == FOCUS_GROUP]
-    people = docs.groupby("participant_id", sort=True).agg(site=("site", "first"), level=("level", "first"))
+    if focus_applies(coded, focus_group):
+        docs = docs[docs["group"] == focus_group]
+    attributes = [c for c in docs.columns if c not in ("participant_id", "document_id", "n_chars", "sequence")]
+    people = docs.groupby("participant_id", sort=True)[attributes].first()
     return people.reset_index()
 
 
 def prevalence(
-    coded: CodedData, codings: pd.DataFrame, codebook: Codebook, by: str | None = None, alpha: float = 0.05
+    coded: CodedData,
+    codings: pd.DataFrame,
+    tree: CodeTree,
+    by: str | None = None,
+    alpha: float = 0.05,
+    focus_group: str | None = None,
 ) -> pd.DataFrame:
-    """Participant prevalence of every contribution and activity, overall or by ``by`` ("level", "site").
+    """Participant prevalence of every code of ``tree``, overall or by the attribute ``by``.
 
     Returns a long table: code, label, kind, by, group, participants (N), expressing (n),
-    proportion, ci_low, ci_high (Wilson, 1 - ``alpha``).
+    proportion, ci_low, ci_high (Wilson, 1 - ``alpha``), code by code in the tree's order.
     """
-    people = participant_universe(coded)
-    mine = codings[codings["participant_id"].isin(people["participant_id"])]
-    groups = (
-        [("all", people)] if by is None else [(g, people[people[by] == g]) for g in _ordered(people[by], by, codebook)]
+    people = participant_universe(coded, focus_group)
+    if by is not None and by not in people:
+        people = people.assign(**{by: pd.NA})
+    names = ["all"] if by is None else _ordered(people[by], by, tree)
+    group_of_person = (
+        np.zeros(len(people), dtype=np.int64)
+        if by is None
+        else pd.Index(names).get_indexer(people[by].astype("string"))
     )
-    rows = []
-    for code in codebook.codes:
-        is_contribution = code in codebook.contribution_ids
-        hits = mine[mine["contribution"] == code] if is_contribution else mine[mine["code"] == code]
-        who = set(hits["participant_id"])
-        for name, members in groups:
-            n = int(len(members))
-            k = int(members["participant_id"].isin(who).sum())
-            low, high = wilson(k, n, alpha)
-            rows.append(
-                {
-                    "code": code,
-                    "label": codebook.label(code),
-                    "kind": "contribution" if is_contribution else "activity",
-                    "by": by or "overall",
-                    "group": name,
-                    "participants": n,
-                    "expressing": k,
-                    "proportion": k / n if n else float("nan"),
-                    "ci_low": low,
-                    "ci_high": high,
-                }
-            )
+    sizes = np.bincount(group_of_person[group_of_person >= 0], minlength=len(names))
+    # Who expresses which code: distinct (participant, code) pairs, each code counting its descendants.
+    codings = codings.reset_index(drop=True)
+    person = pd.Index(people["participant_id"]).get_indexer(codings["participant_id"])
+    r = _rolled(codings, tree)
+    k = len(tree.codes)
+    who = person[r["row"].to_numpy()]
+    hit = r["hit"].to_numpy()[who >= 0]
+    who = who[who >= 0]
+    pairs = np.unique(who * max(k, 1) + hit)
+    pair_group = group_of_person[pairs // max(k, 1)]
+    valid = pair_group >= 0
+    expressing = np.bincount((pairs % max(k, 1))[valid] * len(names) + pair_group[valid], minlength=k * len(names))
+    n = np.tile(sizes, k)
+    low, high = wilson_arrays(expressing, n, alpha)
+    codes = list(tree.codes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        proportion = np.where(n > 0, expressing / np.where(n > 0, n, 1), np.nan)
+    table = pd.DataFrame(
+        {
+            "code": np.repeat(codes, len(names)),
+            "label": np.repeat([tree.label(c) for c in codes], len(names)),
+            "kind": np.repeat([tree.kind(c) for c in codes], len(names)),
+            "by": by or "overall",
+            "group": np.tile(np.asarray(names, dtype=object), k),
+            "participants": n.astype(int),
+            "expressing": expressing.astype(int),
+            "proportion": proportion,
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )
     # Named columns even when there are no groups (no participant has a level): callers select them.
-    return pd.DataFrame(rows, columns=PREVALENCE_COLUMNS)
+    return table.reindex(columns=PREVALENCE_COLUMNS)
 
 
 PREVALENCE_COLUMNS = [
@@ -141,7 +202,7 @@ PREVALENCE_COLUMNS = [
 ]
 
 
-def _ordered(values: pd.Series, by: str, codebook: Codebook) -> list[str]:
-    """Groups in the codebook's order of levels (stages) when the data use only its values, else sorted."""
-    preferred = {"level": list(codebook.levels), "stage": list(codebook.stages)}.get(by)
-    return ordered(values.dropna().astype(str), preferred)
+def _ordered(values: pd.Series, by: str, tree: CodeTree) -> list[str]:
+    """Groups in the tree's preferred order of the attribute's values when the data use only those, else sorted."""
+    preferred = tree.orders.get(by)
+    return ordered(values.dropna().astype(str), list(preferred) if preferred else None)

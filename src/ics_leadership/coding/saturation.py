@@ -7,12 +7,19 @@ one interview at a time; its new information is the number of codes it contains 
 interview had, divided by the number of codes in the base. Saturation is reached at the first run
 whose new information is at or below the threshold; by their convention the saturation point is
 the number of interviews before that run (the run only confirms that nothing new came after).
+
+A code is new in a run exactly when its first interview lies in the run, so everything follows
+from the interview in which each code first appears (:func:`first_appearances`): new codes per
+interview are a count, the base a threshold, each run a difference of cumulative sums. The cost is
+linear in the number of codings, not quadratic in the number of interviews.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -28,7 +35,7 @@ class Saturation:
 
 
 def saturation(
-    sequence: list[set[str]], base_size: int = 4, run_length: int = 2, threshold: float = 0.05
+    sequence: Sequence[set[str]], base_size: int = 4, run_length: int = 2, threshold: float = 0.05
 ) -> Saturation:
     """Assess saturation over ``sequence``, the set of codes found in each interview, in order.
 
@@ -38,45 +45,55 @@ def saturation(
     >>> s.base_codes, s.point
     (4, 5)
     """
+    first: dict[str, int] = {}
+    for i, codes in enumerate(sequence):
+        for code in codes:
+            first.setdefault(code, i)
+    return from_first_appearances(
+        np.fromiter(first.values(), dtype=np.int64, count=len(first)), len(sequence), base_size, run_length, threshold
+    )
+
+
+def from_first_appearances(
+    first: np.ndarray, interviews: int, base_size: int = 4, run_length: int = 2, threshold: float = 0.05
+) -> Saturation:
+    """Assess saturation from the (0-based) interview in which each code first appears.
+
+    ``interviews`` is the number of interviews in the sequence (some may add no code).
+    """
     if base_size < 1 or run_length < 1:
         raise ValueError("base_size and run_length must be at least 1")
     if not 0 <= threshold <= 1:
         raise ValueError("threshold must be between 0 and 1")
-    seen: set[str] = set()
-    cumulative = []
-    for i, codes in enumerate(sequence, start=1):
-        new = set(codes) - seen
-        seen |= set(codes)
-        cumulative.append({"interview": i, "new_codes": len(new), "distinct_codes": len(seen)})
-    base = set().union(*sequence[:base_size]) if sequence else set()
-    runs, point = [], None
-    for start in range(base_size, len(sequence) - run_length + 1):
-        before = set().union(*sequence[:start])
-        in_run = set().union(*sequence[start : start + run_length])
-        new = in_run - before
-        ratio = len(new) / len(base) if base else float("nan")
-        reached = bool(base) and ratio <= threshold
-        runs.append(
-            {
-                "run": f"{start + 1}-{start + run_length}",
-                "first": start + 1,
-                "last": start + run_length,
-                "new_codes": len(new),
-                "base_codes": len(base),
-                "new_information": ratio,
-                "at_or_below_threshold": reached,
-            }
-        )
-        if reached and point is None:
-            point = start
+    new_codes = np.bincount(np.asarray(first, dtype=np.int64), minlength=interviews)[:interviews]
+    cumulative = pd.DataFrame(
+        {"interview": np.arange(1, interviews + 1), "new_codes": new_codes, "distinct_codes": np.cumsum(new_codes)},
+        columns=["interview", "new_codes", "distinct_codes"],
+    )
+    base = int(new_codes[:base_size].sum())
+    starts = np.arange(base_size, max(interviews - run_length + 1, base_size))
+    before = np.concatenate([[0], np.cumsum(new_codes)])
+    new = before[starts + run_length] - before[starts]
+    ratio = new / base if base else np.full(starts.size, np.nan)
+    reached = (ratio <= threshold) if base else np.zeros(starts.size, dtype=bool)
+    runs = pd.DataFrame(
+        {
+            "run": [f"{s + 1}-{s + run_length}" for s in starts],
+            "first": starts + 1,
+            "last": starts + run_length,
+            "new_codes": new,
+            "base_codes": base,
+            "new_information": ratio.astype(float),
+            "at_or_below_threshold": reached.astype(bool),
+        },
+        columns=["run", "first", "last", "new_codes", "base_codes", "new_information", "at_or_below_threshold"],
+    )
+    hits = np.flatnonzero(reached)
     return Saturation(
-        runs=pd.DataFrame(
-            runs,
-            columns=["run", "first", "last", "new_codes", "base_codes", "new_information", "at_or_below_threshold"],
-        ),
-        cumulative=pd.DataFrame(cumulative, columns=["interview", "new_codes", "distinct_codes"]),
-        base_codes=len(base),
-        point=point,
+        runs=runs,
+        cumulative=cumulative,
+        base_codes=base,
+        point=int(starts[hits[0]]) if hits.size else None,
         base_size=base_size,
         run_length=run_length,
         threshold=threshold,
@@ -94,3 +111,22 @@ def interview_sequence(
     by_doc = codings.groupby("document_id")[column].apply(set).to_dict()
     ids = list(docs["document_id"])
     return ids, [by_doc.get(d, set()) for d in ids]
+
+
+def interview_first_appearances(
+    codings: pd.DataFrame,
+    documents: pd.DataFrame,
+    column: str = "code",
+    source_types: tuple[str, ...] = ("interview", "follow-up interview"),
+) -> tuple[list[str], np.ndarray]:
+    """Interviews in data-collection order, and the interview (0-based) where each code first appears.
+
+    The same information as :func:`interview_sequence`, without a set per interview.
+    """
+    docs = documents[documents["source_type"].isin(source_types)].sort_values(["sequence", "document_id"])
+    ids = list(docs["document_id"])
+    rank = pd.Series(np.arange(len(ids)), index=pd.Index(ids, dtype=object))
+    at = codings["document_id"].astype(object).map(rank)
+    found = pd.DataFrame({"code": codings[column], "at": at}).dropna()
+    first = found.groupby("code", sort=False)["at"].min().to_numpy(dtype=np.int64)
+    return ids, first

@@ -1,47 +1,74 @@
-"""Theme coding summaries: every table of notebook 02, computed in one place.
+"""Coding summaries of any coded data: every table ``ics-leadership summarise`` writes.
 
-:func:`summarise` runs the analyses on coded data and returns a :class:`CodingSummary`;
-:func:`write_summary` writes its tables as CSV (``ics-leadership summarise``). Each CSV starts with
-a ``data_source`` column saying whether the numbers come from the synthetic demonstration corpus,
-so a table cannot lose its label when it leaves the book.
+:func:`summarise` runs the analyses on a folder of canonical coded data with a
+:class:`~ics_leadership.coding.codetree.CodeTree`: the project's own codes (``codebook.csv`` or its
+code paths; the default) or the compendium's codebook (through a mapping, or when the data use
+its codes). It returns a :class:`CodingSummary`; :func:`write_summary` writes its tables as CSV
+(and, on request, one workbook). Each table starts with a ``data_source`` column saying whether the
+numbers come from the synthetic demonstration corpus, so a table cannot lose its label when it
+leaves the book.
+
+The analyses specific to the paper (association with its three levels, prevalence among clinical
+leaders, the claims ledger) are added by :func:`ics_leadership.facts.replication.summarise_paper`,
+only to data that speak the paper's codebook.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from ics_leadership.coding import agreement, association, cooccurrence, prevalence, saturation
-from ics_leadership.coding.coded import SYNTHETIC_LABEL, CodedData
+from ics_leadership.coding import (
+    agreement,
+    cooccurrence,
+    coverage,
+    disagreements,
+    matrices,
+    prevalence,
+    saturation,
+)
+from ics_leadership.coding.coded import SYNTHETIC_LABEL, CodedData, load_coded
+from ics_leadership.coding.codetree import CodeTree, load_project_tree
 from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.core import outputs, paths
+from ics_leadership.core.csvformat import unprotect
 from ics_leadership.core.derived import write_csv
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.facts import claims
-from ics_leadership.facts.codebook import Codebook, load_codebook
 
 REAL_LABEL = "Real coded data"
+#: Attributes prevalence and the matrices group by unless told otherwise.
+DEFAULT_BY = ("level", "site")
 
 
 @dataclass
 class CodingSummary:
+    """Every table of one summarise run. The paper's analyses (``association`` ... ``evidence``) are
+    None unless :func:`ics_leadership.facts.replication.summarise_paper` added them."""
+
     coded: CodedData
-    codebook: Codebook
+    tree: CodeTree
     coder: str
     codings: pd.DataFrame  # the primary coder's codings with attributes
     frequencies: pd.DataFrame
-    prevalence: pd.DataFrame  # overall, by level and by site, long form
-    association: pd.DataFrame
-    contingency: dict[str, pd.DataFrame]
-    overlap: pd.DataFrame  # activity x activity
-    same_document: pd.DataFrame  # activity x activity
+    prevalence: pd.DataFrame  # overall and by each attribute, long form
+    overlap: pd.DataFrame  # code x code (leaf codes)
+    same_document: pd.DataFrame  # code x code (leaf codes)
     agreement: pd.DataFrame
     agreement_by_document: pd.DataFrame
     saturation: saturation.Saturation
-    claims: pd.DataFrame
-    evidence: dict[str, pd.DataFrame]
+    matrices: dict[str, pd.DataFrame] = field(default_factory=dict)
+    coverage: pd.DataFrame | None = None
+    disagreements: pd.DataFrame | None = None
+    by: tuple[str, ...] = DEFAULT_BY
+    codebook: Any = None  # the compendium's Codebook, when the paper's analyses ran
+    association: pd.DataFrame | None = None
+    contingency: dict[str, pd.DataFrame] | None = None
+    claims: pd.DataFrame | None = None
+    evidence: dict[str, pd.DataFrame] | None = None
     mapping_report: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -54,7 +81,7 @@ class CodingSummary:
         return SYNTHETIC_LABEL if self.synthetic else REAL_LABEL
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The CSV tables by file stem."""
+        """The CSV tables by file stem, each with the ``data_source`` column first."""
         s = self.saturation
         sat = s.runs.assign(
             base_size=s.base_size,
@@ -69,20 +96,42 @@ class CodingSummary:
             ],
             ignore_index=True,
         )
-        tables = {
+        tables: dict[str, pd.DataFrame | None] = {
             "frequencies": self.frequencies,
             "prevalence": self.prevalence,
             "association": self.association,
             "cooccurrence": co,
             "agreement": self.agreement,
             "agreement_by_document": self.agreement_by_document,
+            "disagreements": self.disagreements,
             "saturation": sat,
             "saturation_curve": s.cumulative,
+            "coverage": self.coverage,
+            **self.matrices,
             "claims": self.claims,
+            "mapping_report": self.mapping_report,
         }
-        if self.mapping_report is not None:
-            tables["mapping_report"] = self.mapping_report
-        return {name: t.assign(data_source=self.data_source)[["data_source", *t.columns]] for name, t in tables.items()}
+        return {
+            name: t.assign(data_source=self.data_source)[["data_source", *t.columns]]
+            for name, t in tables.items()
+            if t is not None
+        }
+
+
+def project_codes_differ(coded_dir: Path | str, known: Sequence[str]) -> bool:
+    """Whether the folder's codings use a code that is not in ``known`` (then the project's codes apply).
+
+    Reads only the ``code`` column. False when the file cannot be read as it is (missing, a link,
+    not CSV): the analysis then loads the folder and reports the problem properly.
+    """
+    path = Path(coded_dir) / "codings.csv"
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        codes = pd.read_csv(path, usecols=["code"], dtype="string", keep_default_na=False)["code"]
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        return False
+    return not codes.drop_duplicates().map(unprotect).isin(set(known)).all()
 
 
 def summarise(
@@ -92,72 +141,113 @@ def summarise(
     base_size: int = 4,
     run_length: int = 2,
     threshold: float = 0.05,
-    codebook: Codebook | None = None,
-    claims_path: Path | str | None = None,
-    permutations: int = association.PERMUTATIONS,
+    tree: CodeTree | None = None,
+    by: Sequence[str] = DEFAULT_BY,
+    focus_group: str | None = None,
+    excerpts: bool = False,
 ) -> CodingSummary:
-    """Run every coding analysis on the coded data in ``coded_dir`` (through ``mapping`` if given).
+    """Run every generic analysis on the coded data in ``coded_dir``.
 
     Parameters
     ----------
     coded_dir
         Folder of canonical coded data (documents.csv, codings.csv, ...).
     mapping
-        Optional mapping file from project codes to compendium codes.
+        Optional mapping file from project codes to the codes of ``tree`` (the compendium's).
     coder
         Whose codings the counts use (default: the coder with most codings).
     base_size, run_length, threshold
         Saturation parameters (Guest, Namey and Chen 2020).
+    tree
+        The codes to analyse; None: the project's own (its ``codebook.csv``, else its code paths).
+    by
+        Document or participant attributes to group prevalence and the attribute matrices by.
+    focus_group
+        Count only participants of this group when the data record it (the paper: clinical leaders).
+    excerpts
+        Add the disagreed text to the disagreement list (the user's own output only).
     """
-    codebook = codebook or load_codebook()
-    coded, report = load_for_analysis(coded_dir, mapping, codebook)
+    if tree is None:
+        if mapping is not None:
+            raise DataValidationError(
+                [
+                    Problem(
+                        paths.display_path(mapping),
+                        "a mapping translates codes to the compendium's codebook; "
+                        "it cannot be used with the project's own codes (--codebook project)",
+                    )
+                ]
+            )
+        coded = load_coded(coded_dir, check_codes=False)
+        tree = load_project_tree(coded_dir, coded.codings["code"].unique(), coded.format_version)
+        report = None
+    else:
+        coded, report = load_for_analysis(coded_dir, mapping, tree)
     notes = _check_codings(coded, report, coded_dir, mapping)
     coder = coder or prevalence.primary_coder(coded)
     if coder not in set(coded.codings["coder"]):
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
-    codings = prevalence.analysis_codings(coded, codebook, coder)
+    codings = prevalence.analysis_codings(coded, tree, coder)
     groups = sorted({str(g) for g in coded.documents["group"].dropna()})
-    if groups and not prevalence.focus_applies(coded):
+    if focus_group is not None and groups and not prevalence.focus_applies(coded, focus_group):
         notes.append(
             f"Prevalence counts every participant with an interview: the data's groups ({', '.join(groups)}) "
-            f"do not include '{prevalence.FOCUS_GROUP}', the group it counts when the data record it."
+            f"do not include '{focus_group}', the group it counts when the data record it."
         )
-    by_group = {b: prevalence.prevalence(coded, codings, codebook, by=b) for b in (None, "level", "site")}
-    prev = pd.concat(by_group.values(), ignore_index=True)
-    assoc, tables = association.contribution_by_level(coded, codings, codebook, permutations=permutations)
-    acts = codebook.activity_ids
-    overlap = cooccurrence.overlap_counts(codings, acts)
-    same_doc = cooccurrence.document_counts(codings, acts)
-    agree, agree_docs = agreement.agreement(coded.codings, coded.documents, acts)
+    people = prevalence.participant_universe(coded, focus_group)
+    missing = [b for b in by if b not in people or people[b].isna().all()]
+    if missing:
+        notes.append(
+            f"No participant has a value of {', '.join(repr(b) for b in missing)}: prevalence by "
+            f"{'it' if len(missing) == 1 else 'them'} has no groups (attributes: "
+            f"{', '.join(c for c in people.columns if c != 'participant_id') or 'none'})."
+        )
+    prev = pd.concat(
+        [prevalence.prevalence(coded, codings, tree, by=b, focus_group=focus_group) for b in (None, *by)],
+        ignore_index=True,
+    )
+    # Agreement and co-occurrence compare codes as applied (no roll-up): the codes used, and every
+    # activity of the compendium's codebook, so that its tables keep their shape.
+    used = set(coded.codings["code"])
+    leaves = [c for c in tree.codes if c in used or tree.kind(c) == "activity"]
+    agree, agree_docs = agreement.agreement(coded.codings, coded.documents, leaves)
     if agree.empty:
         notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
-    ids, seq = saturation.interview_sequence(codings, coded.documents)
+    differ = disagreements.disagreements(coded.codings, tree)
+    if excerpts:
+        differ = disagreements.add_excerpts(differ, coded.codings)
+    ids, first = saturation.interview_first_appearances(codings, coded.documents)
     if not ids:
         notes.append(
             "No document is an interview (source_type 'interview' or 'follow-up interview'), so saturation "
             "cannot be assessed; set source_type in documents.csv or in the mapping's 'documents'."
         )
-    sat = saturation.saturation(seq, base_size, run_length, threshold)
-    claim_list, rules = claims.load_claims(claims_path, codebook)
-    ledger, evidence = claims.evaluate(claim_list, coded, codings, codebook, rules, by_level=by_group["level"])
-    if ledger["status"].isin(claims.REFUSED).any():
-        notes.append(f"claims.csv lists the paper's claims without verdicts: {claims.why_not_evaluated(coded)}")
+    sat = saturation.from_first_appearances(first, len(ids), base_size, run_length, threshold)
+    by_document = matrices.document_by_code(codings, coded.documents, tree)
+    by_case = matrices.case_by_code(codings, tree)
+    tables = {
+        "documents_by_code": by_document,
+        "documents_by_code_presence": matrices.presence(by_document),
+        "cases_by_code": by_case,
+        "cases_by_code_presence": matrices.presence(by_case),
+        **{f"{b}_by_code": matrices.attribute_by_code(codings, tree, b) for b in by},
+    }
     return CodingSummary(
         coded=coded,
-        codebook=codebook,
+        tree=tree,
         coder=coder,
         codings=codings,
-        frequencies=prevalence.frequencies(codings, codebook),
+        frequencies=prevalence.frequencies(codings, tree),
         prevalence=prev,
-        association=assoc,
-        contingency=tables,
-        overlap=overlap,
-        same_document=same_doc,
+        overlap=cooccurrence.overlap_counts(codings, leaves),
+        same_document=cooccurrence.document_counts(codings, leaves),
         agreement=agree,
         agreement_by_document=agree_docs,
         saturation=sat,
-        claims=ledger,
-        evidence=evidence,
+        matrices=tables,
+        coverage=coverage.coverage(codings, coded.documents, tree),
+        disagreements=differ,
+        by=tuple(by),
         mapping_report=report,
         notes=notes,
     )
@@ -238,19 +328,57 @@ def check_out(out_dir: Path | str, force: bool = False) -> None:
     outputs.check_folder(out_dir, KIND, force, _earlier_summary)
 
 
-def write_summary(summary: CodingSummary, out_dir: Path | str, force: bool = False) -> list[Path]:
+#: The tables the workbook holds: the aggregated ones (per-document and per-case tables, which can
+#: have a row per document of a large corpus, are in the CSV files only).
+WORKBOOK_TABLES = (
+    "frequencies",
+    "prevalence",
+    "association",
+    "cooccurrence",
+    "agreement",
+    "saturation",
+    "saturation_curve",
+    "claims",
+    "mapping_report",
+)
+WORKBOOK = "summary.xlsx"
+
+
+def write_summary(summary: CodingSummary, out_dir: Path | str, force: bool = False, xlsx: bool = False) -> list[Path]:
     """Write every table as ``<name>.csv`` into the new folder ``out_dir``; all or nothing.
 
     ``out_dir`` must be new or empty; with ``force``, an earlier summary there is replaced (never a
     folder ``summarise`` did not write). A ``.gitignore`` keeps the tables out of git: they come
-    from coded data, which may be confidential.
+    from coded data, which may be confidential. With ``xlsx``, also ``summary.xlsx``: the
+    aggregated tables (:data:`WORKBOOK_TABLES` and the attribute-by-code matrices), a sheet each.
     """
     names = []
 
     def fill(folder: Path) -> None:
-        for name, table in summary.tables().items():
+        tables = summary.tables()
+        for name, table in tables.items():
             write_csv(table, folder / f"{name}.csv")
             names.append(f"{name}.csv")
+        if xlsx:
+            sheets = {
+                n: t for n, t in tables.items() if n in WORKBOOK_TABLES or n in {f"{b}_by_code" for b in summary.by}
+            }
+            write_workbook(sheets, folder / WORKBOOK)
+            names.append(WORKBOOK)
 
     out_dir = outputs.publish_folder(out_dir, fill, force=force, kind=KIND, gitignore=True, legacy=_earlier_summary)
     return [Path(out_dir) / name for name in names]
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Write ``sheets`` (name -> table) as one workbook, text cells protected as in the CSV files.
+
+    A cell a spreadsheet would run as a formula gets a leading ``'`` (the CSV rule,
+    :func:`ics_leadership.core.csvformat.protect`); openpyxl also stores text as text.
+    """
+    from ics_leadership.core.derived import spreadsheet_safe
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            spreadsheet_safe(table).to_excel(writer, sheet_name=name[:31], index=False)
+    return path

@@ -38,11 +38,11 @@ def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Pat
     would run as a formula gets a leading ``'`` (:func:`ics_leadership.core.csvformat.protect`). Number
     columns are written as numbers.
     """
-    text = _spreadsheet_safe(frame).to_csv(index=index, lineterminator="\n", float_format="%.6g")
+    text = spreadsheet_safe(frame).to_csv(index=index, lineterminator="\n", float_format="%.6g")
     return atomic_write(path, lambda fh: fh.write(text.encode("utf-8")))
 
 
-def _spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with every text value protected; the same object when nothing needs it (the usual case)."""
 
     def safe(value: object) -> object:

@@ -69,7 +69,7 @@ from ics_leadership.facts.claim_tests import (  # noqa: F401  (the tests' status
     run_test,
 )
 from ics_leadership.facts.codebook import Codebook
-from ics_leadership.facts.vocabulary import LEVELS
+from ics_leadership.facts.vocabulary import FOCUS_GROUP, LEVELS
 
 CLAIMS_FILE = "claims.yaml"
 
@@ -315,7 +315,7 @@ def evaluate(
             rows.append({**base, "status": refused[0], "reason": refused[1]})
             continue
         if by_level is None:
-            by_level = prevalence(coded, codings, codebook, by="level")
+            by_level = prevalence(coded, codings, codebook.tree, by="level", focus_group=FOCUS_GROUP)
         out = run_test(claim.test, coded, codings, codebook, rules, by_level)
         evidence[claim.id] = out.evidence
         rows.append(

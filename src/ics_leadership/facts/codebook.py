@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from ics_leadership.coding.codetree import CodeTree
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
@@ -62,6 +63,20 @@ class Codebook:
     def codes(self) -> list[str]:
         """Every valid code: contributions first, then activities, in codebook order."""
         return self.contribution_ids + self.activity_ids
+
+    @property
+    def tree(self) -> CodeTree:
+        """The codebook as the analyses' code tree, in its table order: contributions, then activities."""
+        codes = self.codes
+        return CodeTree(
+            codes=tuple(codes),
+            parents={x: (None if x in self.contribution_ids else self.contribution_of(x)) for x in codes},
+            labels={x: self.label(x) for x in codes},
+            kinds={x: ("contribution" if x in self.contribution_ids else "activity") for x in codes},
+            orders={"level": tuple(self.levels), "stage": tuple(self.stages)},
+            top_name="contribution",
+            name="the compendium's codebook",
+        )
 
     def contribution_of(self, code: str) -> str:
         """The contribution a code belongs to (a contribution belongs to itself)."""

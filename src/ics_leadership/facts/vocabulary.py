@@ -39,6 +39,10 @@ STAGES: tuple[str, ...] = tuple(TERMS["stage"])
 SITES: tuple[str, ...] = tuple(TERMS["site"])
 GROUPS: tuple[str, ...] = tuple(TERMS["group"])
 
+#: The group whose members the paper's prevalence counts when the data record groups: the paper
+#: studies what clinical leaders contribute (the "clinical" entry of TERMS says where).
+FOCUS_GROUP = "clinical"
+
 #: The attributes a claim about levels, stages or clinical leaders needs in the paper's terms.
 #: Sites are not among them: a replication studies other sites, and no claim names one.
 CLAIM_ATTRIBUTES = ("level", "stage", "group")

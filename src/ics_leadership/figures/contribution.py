@@ -20,7 +20,7 @@ from ics_leadership.coding import prevalence
 from ics_leadership.coding.coded import CodedData
 from ics_leadership.facts import claims
 from ics_leadership.facts.codebook import Codebook
-from ics_leadership.facts.vocabulary import LEVELS, STAGES
+from ics_leadership.facts.vocabulary import FOCUS_GROUP, LEVELS, STAGES
 from ics_leadership.figures.coding import prevalence_matrix
 from ics_leadership.figures.tables import CaptionedTable
 
@@ -92,8 +92,8 @@ def prevalence_table(coded: CodedData | None, codebook: Codebook, contribution: 
     """Clinical leaders expressing the contribution and each activity, by level; a sentence without data."""
     if coded is None:
         return NO_CODED_DATA
-    codings = prevalence.analysis_codings(coded, codebook)
-    by_level = prevalence.prevalence(coded, codings, codebook, by="level")
+    codings = prevalence.analysis_codings(coded, codebook.tree)
+    by_level = prevalence.prevalence(coded, codings, codebook.tree, by="level", focus_group=FOCUS_GROUP)
     label = codebook.contribution(contribution).label
     return CaptionedTable(
         prevalence_matrix(by_level, "level", code=contribution),
@@ -125,7 +125,7 @@ def claims_ledger(
     ]
     if not related:
         return None
-    ledger, _ = claims.evaluate(related, coded, prevalence.analysis_codings(coded, codebook), codebook, rules)
+    ledger, _ = claims.evaluate(related, coded, prevalence.analysis_codings(coded, codebook.tree), codebook, rules)
     return ledger
 
 
