@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ics_leadership.qda.model import Note, iso_datetime
+from ics_leadership.qda.model import Note, iso_datetime, note_ids
 from ics_leadership.qda.readings import place
 
 if TYPE_CHECKING:
@@ -109,12 +109,24 @@ class Memos:
             via = "journal" if table == "journal" else "annotation" if table == "annotation" else f"{table}.memo"
             author, created = str(owner or "").strip(), iso_datetime(str(date or ""))
             found.append(Note(key, author=author, created=created, text=str(text), via=via, **fields))
-            if fields.get("attached_to") == "other":
+        ids = note_ids([n.key for n in found])
+        for n in found:
+            if n.attached_to != "other":
+                continue
+            table, _, ident = n.key.partition(":")
+            row = f"table {table}, {'row' if table == 'code_text' else 'id'} {int(ident) if ident.isdigit() else ident}"
+            if n.via == "annotation":
+                result.warn(
+                    "annotation not placed",
+                    item=ids[n.key],
+                    detail=f"{row}: its span does not fit its document's text (or the source is not text); "
+                    "written with attached_to 'other'",
+                )
+            else:
                 result.note(
                     "note attached to something not imported",
-                    item=key,
-                    detail=f"{via}: its {'span does not fit the text' if table == 'annotation' else 'target'} "
-                    "is not among the imported documents, codings, codes and cases; attached_to is 'other'",
+                    item=ids[n.key],
+                    detail=f"{row} ({n.via}): not an imported document, coding or case; attached_to is 'other'",
                 )
         skipped = self.count(NOT_IMPORTED)
         if skipped:
