@@ -38,12 +38,12 @@ name are reported as privacy warnings.
 Notes and memos: --notes also writes notes.csv, one row per note and what it is attached to (the
 project, a document, a selection or coding with its span in the same code points as codings.csv, a
 code, a case; "none" for a free memo, "other" for something not imported): note_id, title, author,
-created, attached_to, via, document_id, start, end, code, participant_id, description, text. It reads
-REFI-QDA Notes (NoteRef and Link attachments) and QualCoder's memos, annotations and journal. It is off
-by default because memos are confidential free text; without it the report and corpus.yaml only say
-how many notes the project has. With --anonymise, authors, documents and cases in notes.csv are the same
-pseudonyms as elsewhere, and the notes' titles, descriptions and text are left empty (free text names
-people no pseudonym can cover) unless --keep-note-text is given.
+created, attached_to, via, document_id, start, end, code, participant_id, description, text. It
+reads REFI-QDA Notes (NoteRef and Link attachments) and QualCoder's memos, annotations and journal.
+It is off by default because memos are confidential free text; without it the report and corpus.yaml
+only say how many notes the project has. With --anonymise, authors, documents and cases in notes.csv
+are the same pseudonyms as elsewhere, and the notes' titles, descriptions and text are left empty
+(free text names people no pseudonym can cover) unless --keep-note-text is given.
 
 Offsets: tools count positions differently (NVivo: UTF-16 code units, a CR LF as two; others code
 points, or a CR LF as one). For each document the importer decides from the selections themselves
@@ -95,7 +95,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--anonymise",
         action="store_true",
         help="write documents, cases and coders as document_1, participant_1, coder_1, ... (stable: "
-        "ordered by the tool's ids); excerpts are kept (see --no-excerpts)",
+        "ordered by the tool's ids); excerpts are kept (see --no-excerpts); with --notes the notes' text is "
+        "left out (see --keep-note-text)",
     )
     p.add_argument(
         "--anonymise-coders",
