@@ -176,6 +176,7 @@ def test_anonymise_withholds_note_text_and_uses_the_same_pseudonyms(tmp_path):
     # Anna coded: coder_1. Note authors who did not code continue the numbering by user GUID: Ben, Carol.
     assert (by_id["note_1"]["author"], by_id["note_2"]["author"]) == ("coder_2", "coder_3")
     assert by_id["note_2"]["document_id"] == "document_1" and by_id["note_6"]["participant_id"] == "participant_1"
+    assert [brief(r)[1:] for r in notes[:1]] == [("project", "NoteRef", "", "", "", "", "")]
     assert {r["coder"] for r in rows(tmp_path / "anon" / "codings.csv")} == {"coder_1"}
     assert meta["import"]["note_text"].startswith("withheld (import --anonymise)")
     written = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "anon").glob("*.*"))

@@ -90,7 +90,8 @@ def note_rows(
     """The rows of notes.csv (in :data:`NOTES_COLUMNS`), sorted by note, then by what it is attached to.
 
     ``doc_ids`` and ``people`` map documents and participants to the names written (pseudonyms where
-    anonymised); ``authors`` maps coder keys to labels; ``rule`` is :func:`text_rule`'s.
+    anonymised: every document and case is in them); ``authors`` maps coder keys to labels; ``rule`` is
+    :func:`text_rule`'s.
     """
     notes = result.notes or []
     ids = note_ids([n.key for n in notes])
@@ -102,10 +103,13 @@ def note_rows(
             return ""
         return pseudonyms.redact(text) if rule == "redacted" else text
 
+    hidden = "(withheld by --anonymise)"  # never an original where pseudonyms stand (none is missing)
+    docs_hidden, people_hidden = "documents" in pseudonyms.by_kind, "participants" in pseudonyms.by_kind
+
     keyed = []
     for n in notes:
         note_id = ids[n.key]
-        document = doc_ids.get(n.document, n.document)
+        document = doc_ids.get(n.document, hidden if docs_hidden else n.document) if n.document else ""
         row = [
             note_id,
             free(n.title),
@@ -117,7 +121,7 @@ def note_rows(
             "" if n.start is None else n.start,
             "" if n.end is None else n.end,
             paths.get(n.code, "") if n.code else "",
-            people.get(n.participant, n.participant),
+            people.get(n.participant, hidden if people_hidden and n.participant else n.participant),
             free(n.description),
             free(n.text),
         ]
