@@ -32,11 +32,15 @@ def test_summary_line(tmp_path, capsys):
         f"Imported 8 documents, 9 codings, 14 codes, 1 coders into {tmp_path / 'out'}; "
         f"20 items skipped, 5 warnings (see import_report.csv)"
     )
-    # One line per kind of warning, naming the documents.
-    assert captured.err.count("\n") == 1
+    # One line per kind of warning, naming the documents; then one saying the project's notes were left out.
+    assert captured.err.count("\n") == 2
     assert captured.err.startswith(
         "warning: offsets kept as exported (source text missing; reading unknown): "
         "5 documents: '1994 Diet Coke-Diet Coke Break.docx', "
+    )
+    assert captured.err.splitlines()[1] == (
+        "note: the project has 2 notes (memos), not imported: they are confidential free text; "
+        "give --notes to write them to notes.csv"
     )
 
 

@@ -15,14 +15,17 @@ One module per concern:
   :mod:`~ics_leadership.qda.boundaries` (selection boundaries as evidence, the script table)
 - :mod:`~ics_leadership.qda.refi`       REFI-QDA ``.qdpx``/``.qde``/``.qdc`` (NVivo, ATLAS.ti, MAXQDA, ...), with
   :mod:`~ics_leadership.qda.refi_sources`, :mod:`~ics_leadership.qda.refi_codebook`,
-  :mod:`~ics_leadership.qda.refi_locator` and :mod:`~ics_leadership.qda.refi_xml`
-- :mod:`~ics_leadership.qda.qualcoder`  QualCoder ``.qda`` projects (SQLite)
+  :mod:`~ics_leadership.qda.refi_notes`, :mod:`~ics_leadership.qda.refi_locator` and
+  :mod:`~ics_leadership.qda.refi_xml`
+- :mod:`~ics_leadership.qda.qualcoder`  QualCoder ``.qda`` projects (SQLite), its memos in
+  :mod:`~ics_leadership.qda.qualcoder_memos`
 - :mod:`~ics_leadership.qda.taguette`   Taguette highlights (CSV/XLSX) and codebook exports
 - :mod:`~ics_leadership.qda.canonical`  the canonical CSVs themselves, validated and copied
 - :mod:`~ics_leadership.qda.writer`     the atomic output folder, writing:
 
   - :mod:`~ics_leadership.qda.csvwriter`      the canonical tables as CSV
   - :mod:`~ics_leadership.qda.columns`        coder labels and attribute columns
+  - :mod:`~ics_leadership.qda.notes`          ``notes.csv`` (``--notes``) and what anonymising does to it
   - :mod:`~ics_leadership.qda.provenance`     ``corpus.yaml``
   - :mod:`~ics_leadership.qda.import_report`  the import report's columns, its warnings as terminal lines
 - :mod:`~ics_leadership.qda.privacy`    pseudonyms (``--anonymise``), the key file, privacy warnings
@@ -39,6 +42,7 @@ from pathlib import Path
 
 from ics_leadership.qda import privacy
 from ics_leadership.qda.errors import ImportFormatError, OutputExistsError, QDAImportError, UnsafeInputError
+from ics_leadership.qda.notes import check_note_options, record_notes
 from ics_leadership.qda.safety import Limits
 
 FORMATS = ("refi", "qualcoder", "taguette", "csv")
@@ -139,6 +143,8 @@ def import_project(
     sources: Path | str | None = None,
     excerpts: bool = True,
     anonymise_key: Path | str | None = None,
+    notes: bool = False,
+    keep_note_text: bool = False,
 ) -> dict[str, int]:
     """Import a project into canonical coded data in ``out``.
 
@@ -169,13 +175,23 @@ def import_project(
     excerpts
         False leaves the ``excerpt`` column of codings.csv empty (excerpts are the confidential
         interview text); ``corpus.yaml`` records that they were withheld.
+    notes
+        True also writes ``notes.csv``, the project's notes and memos (REFI-QDA and QualCoder; see
+        :mod:`ics_leadership.qda.notes`). Off by default: memos are confidential free text. Without
+        it nothing of the notes is written but their number (report, ``corpus.yaml``).
+    keep_note_text
+        With ``notes`` and an ``anonymise`` that covers documents or cases: keep the notes' titles
+        and text (known names replaced by pseudonyms), which are otherwise left empty.
+
     Returns
     -------
     dict
         Counts written to ``corpus.yaml`` (documents, codings, codes, coders, participants, ...,
         ``warnings``: the report's rows of severity ``warning``, such as offsets read without
-        evidence or a document's text missing; the command prints them), plus ``relative_sources_not_read`` (not in
-        ``corpus.yaml``) when REFI-QDA sources were left unread for want of ``sources``.
+        evidence or a document's text missing; the command prints them; ``notes`` with ``notes``),
+        plus, not in ``corpus.yaml``, ``relative_sources_not_read`` when REFI-QDA sources were left
+        unread for want of ``sources`` and ``notes_not_imported`` when the project has notes and
+        ``notes`` is False.
 
     Raises
     ------
@@ -208,13 +224,14 @@ def import_project(
         raise ImportFormatError(f"anonymise: {exc}") from None
     key = Path(anonymise_key) if anonymise_key is not None else None
     privacy.check_key_path(key, out, anonymise)  # fail before the work, not after
+    check_note_options(fmt, notes, keep_note_text, anonymise)
     # The importer allocates hundreds of thousands of short-lived, acyclic objects (elements, spans,
     # tuples); pausing the cyclic garbage collector meanwhile saves about a tenth of the run time.
     # Reference counting still frees everything as it goes.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run(path, out, fmt, shown, anonymise, force, limits, sources, excerpts, key)
+        return _run(path, out, fmt, shown, anonymise, force, limits, sources, excerpts, key, notes, keep_note_text)
     finally:
         if was_enabled:
             gc.enable()
@@ -231,6 +248,8 @@ def _run(
     sources: Path | None,
     excerpts: bool,
     key: Path | None,
+    notes: bool = False,
+    keep_note_text: bool = False,
 ) -> dict[str, int]:
     """The import itself (see :func:`import_project`)."""
     from ics_leadership.qda import writer
@@ -245,12 +264,12 @@ def _run(
 
         if path.is_dir():
             raise ImportFormatError(f"{path}: a folder; give the .qdpx or .qde file")
-        result = import_refi(path, shown, limits, sources)
+        result = import_refi(path, shown, limits, sources, notes)
         source = path
     elif fmt == "qualcoder":
         from ics_leadership.qda.qualcoder import database_of, import_qualcoder
 
-        result = import_qualcoder(path, shown, limits)
+        result = import_qualcoder(path, shown, limits, notes)
         source = database_of(path)
     else:
         from ics_leadership.qda.taguette import find_highlights, import_taguette
@@ -284,6 +303,8 @@ def _run(
         rules["excerpts"] = WITHHELD
         result.codings[:] = [row[:5] + ("",) for row in result.codings]
     rules["excerpts_withheld"] = not excerpts
+    not_imported = record_notes(result, fmt, rules, anonymise, keep_note_text)
     privacy.warn(result)
-    counts = writer.write_result(result, source, out, force, anonymise, rules, key)
-    return {**counts, "relative_sources_not_read": not_read} if not_read else counts
+    counts = writer.write_result(result, source, out, force, anonymise, rules, key, keep_note_text)
+    extra = {"relative_sources_not_read": not_read, "notes_not_imported": not_imported}
+    return {**counts, **{k: v for k, v in extra.items() if v}}

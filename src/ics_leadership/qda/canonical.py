@@ -13,6 +13,8 @@ their names and ids); with ``--anonymise-coders`` only coders (see :mod:`ics_lea
 With ``--no-excerpts`` the ``excerpt`` column is emptied and ``corpus.yaml`` says so
 (``import: excerpts_withheld: true``).
 
+A ``notes.csv`` in the folder (written by ``import --notes``) is not carried over; the report says so.
+
 None of the files is followed if it is a symbolic link (a link in a folder someone sent could
 point at any file on the machine), and together they must fit in ``--max-size``.
 """
@@ -147,6 +149,18 @@ def import_canonical(
                     "rename the document in the data, or import with --anonymise",
                 ]
             )
+    if (folder / "notes.csv").exists():
+        report.append(
+            [
+                "note",
+                "notes.csv not carried over",
+                "",
+                "",
+                0,
+                "an import of canonical CSVs writes documents, codings and participants again, not the notes "
+                "of an earlier import (confidential free text, with that import's ids)",
+            ]
+        )
     counts = Counter(codepath.convert(c, version) for c in coded.codings["code"])
     codes = {c: Code(c, codepath.parent(c)) for c in counts}
     by_path = _with_parents(codes)

@@ -35,6 +35,16 @@ leaves the coded text out. The key from pseudonyms to names is written only with
 to a new file outside --out. Document names and code descriptions holding a file path or a user
 name are reported as privacy warnings.
 
+Notes and memos: --notes also writes notes.csv, one row per note and what it is attached to (the
+project, a document, a selection or coding with its span in the same code points as codings.csv, a
+code, a case; "none" for a free memo, "other" for something not imported): note_id, title, author,
+created, attached_to, via, document_id, start, end, code, participant_id, description, text. It
+reads REFI-QDA Notes (NoteRef and Link attachments) and QualCoder's memos, annotations and journal.
+It is off by default because memos are confidential free text; without it the report and corpus.yaml
+only say how many notes the project has. With --anonymise, authors, documents and cases in notes.csv
+are the same pseudonyms as elsewhere, and the notes' titles, descriptions and text are left empty
+(free text names people no pseudonym can cover) unless --keep-note-text is given.
+
 Offsets: tools count positions differently (NVivo: UTF-16 code units, a CR LF as two; others code
 points, or a CR LF as one). For each document the importer decides from the selections themselves
 (the excerpts the tool recorded, or the reading that puts clearly fewest selection boundaries inside
@@ -56,6 +66,7 @@ examples:
   ics-leadership import study.qde --sources exports/texts --no-excerpts --out data/coded/study
   ics-leadership import "Interviews.qda" --out data/coded/qc --anonymise-coders
   ics-leadership import study.qdpx --out data/coded/shared --anonymise --anonymise-key ~/private/study-key.csv
+  ics-leadership import study.qdpx --out data/coded/study --notes
   ics-leadership import exports/all_tags.csv --format taguette --out data/coded/tg
   ics-leadership export-codebook --out data/coded/codebook.qdc
 """
@@ -84,7 +95,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--anonymise",
         action="store_true",
         help="write documents, cases and coders as document_1, participant_1, coder_1, ... (stable: "
-        "ordered by the tool's ids); excerpts are kept (see --no-excerpts)",
+        "ordered by the tool's ids); excerpts are kept (see --no-excerpts); with --notes the notes' text is "
+        "left out (see --keep-note-text)",
     )
     p.add_argument(
         "--anonymise-coders",
@@ -116,6 +128,21 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="leave the excerpt column of codings.csv empty (excerpts are the interview text, often "
         "confidential); corpus.yaml records that they were withheld",
+    )
+    p.add_argument(
+        "--notes",
+        action="store_true",
+        help="also write notes.csv: the project's notes and memos (REFI-QDA Notes; QualCoder's memos, "
+        "annotations and journal), one row per note and thing it is attached to. Off by default: memos are "
+        "confidential free text, often naming people; without it only their number is reported. Not for "
+        "Taguette exports or canonical CSVs, which hold none",
+    )
+    p.add_argument(
+        "--keep-note-text",
+        action="store_true",
+        help="with --notes --anonymise: keep the notes' titles, descriptions and text, which --anonymise "
+        "otherwise leaves empty. Names of coders, documents and cases are replaced by their pseudonyms, but "
+        "any other name in the free text stays (the report warns): read notes.csv before sharing it",
     )
     p.add_argument(
         "--max-size",
@@ -167,6 +194,8 @@ def _import(args: argparse.Namespace) -> int:
         sources=args.sources,
         excerpts=args.excerpts,
         anonymise_key=args.anonymise_key,
+        notes=args.notes,
+        keep_note_text=args.keep_note_text,
     )
     from ics_leadership.qda.writer import read_warnings
 
@@ -175,9 +204,10 @@ def _import(args: argparse.Namespace) -> int:
     skipped, warned = counts.get("skipped_items", 0), counts.get("warnings", 0)
     told = [f"{skipped} items skipped" if skipped else "", f"{warned} warnings" if warned else ""]
     told = ", ".join(t for t in told if t)
+    notes = f", {counts['notes']} notes" if "notes" in counts else ""
     print(
         f"Imported {counts['documents']} documents, {counts['codings']} codings, {counts['codes']} codes, "
-        f"{counts['coders']} coders into {args.out}" + (f"; {told} (see import_report.csv)" if told else "")
+        f"{counts['coders']} coders{notes} into {args.out}" + (f"; {told} (see import_report.csv)" if told else "")
     )
     not_read = counts.get("relative_sources_not_read", 0)
     if not_read:
@@ -185,6 +215,13 @@ def _import(args: argparse.Namespace) -> int:
             f"note: {not_read} source{'s' if not_read > 1 else ''} name{'' if not_read > 1 else 's'} a file "
             f"outside the project (relative://) and {'were' if not_read > 1 else 'was'} not read; give --sources "
             f"DIR to read them",
+            file=sys.stderr,
+        )
+    left = counts.get("notes_not_imported", 0)
+    if left:
+        print(
+            f"note: the project has {left} note{'s' if left > 1 else ''} (memos), not imported: they are "
+            f"confidential free text; give --notes to write them to notes.csv",
             file=sys.stderr,
         )
     return 0

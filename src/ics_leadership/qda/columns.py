@@ -40,6 +40,30 @@ def coder_labels(result: ImportResult, used: list[str], anonymise: bool) -> dict
     return labels
 
 
+def author_labels(result: ImportResult, authors: list[str], labels: dict[str, str], anonymise: bool) -> dict[str, str]:
+    """Names for note authors who coded nothing (``labels``: the coders'), keyed like coders.
+
+    With ``anonymise`` they continue the coders' numbering (``coder_3``, ... in the order of their
+    keys), so the coders' own labels do not depend on whether notes are imported; otherwise their
+    user name (the key where the project names none), made distinct from every coder's.
+    """
+    extra = sorted({a for a in authors if a and a not in labels})
+    if anonymise:
+        first = len(set(labels.values())) + 1
+        return {k: f"coder_{i}" for i, k in enumerate(extra, start=first)}
+    taken = set(labels.values())
+    out: dict[str, str] = {}
+    for k in extra:
+        name = base = (result.coders.get(k) or "").strip() or k
+        n = 1
+        while name in taken:
+            n += 1
+            name = f"{base} ({n})"
+        taken.add(name)
+        out[k] = name
+    return out
+
+
 def _attribute_columns(
     records: list[dict[str, str]], table: str, fixed: set[str], result: ImportResult
 ) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The canonical tables of one import written as CSV: documents, participants, codings, codebook, report.
+"""The canonical tables of one import written as CSV: documents, participants, codings, codebook, report
+(and notes, with ``import --notes``: :mod:`ics_leadership.qda.notes`).
 
 :class:`Tables` builds the rows and checks the canonical rules again as it writes, without pandas,
 so that a large import stays fast and small in memory; :func:`csv_line` quotes like ``csv.writer``
@@ -10,13 +11,13 @@ names of columns and coders (:mod:`ics_leadership.qda.columns`).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ics_leadership.coding import codepath
 from ics_leadership.core.csvformat import protect
-from ics_leadership.qda import privacy
-from ics_leadership.qda.columns import UNKNOWN_CODER, _attribute_columns, coder_labels
+from ics_leadership.qda import notes, privacy
+from ics_leadership.qda.columns import UNKNOWN_CODER, _attribute_columns, author_labels, coder_labels
 from ics_leadership.qda.errors import QDAImportError
 from ics_leadership.qda.import_report import REPORT_COLUMNS, REPORT_FILE
 from ics_leadership.qda.model import Code, ImportResult
@@ -61,12 +62,18 @@ class Tables:
     the importer's rows as they go so that memory does not hold two copies of the largest table.
     """
 
-    def __init__(self, result: ImportResult, anonymise: bool | str | tuple[str, ...] = ()):
+    def __init__(
+        self, result: ImportResult, anonymise: bool | str | tuple[str, ...] = (), keep_note_text: bool = False
+    ):
         self.result = result
         what = privacy.kinds(anonymise)
         self.labels = coder_labels(result, list({c[4] for c in result.codings}), "coders" in what)
         self.counts: dict[str, int] = {}
-        self.pseudonyms = _pseudonyms(result, what, self.labels)
+        self.authors = dict(self.labels)  # coders, and note authors who coded nothing
+        if result.notes is not None:
+            self.authors.update(author_labels(result, [n.author for n in result.notes], self.labels, "coders" in what))
+        self.note_text = notes.text_rule(what, keep_note_text)
+        self.pseudonyms = _pseudonyms(result, what, self.authors)
         doc_label = self.pseudonyms.by_kind.get("documents", {})
         person = self.pseudonyms.by_kind.get("participants", {})
         self.doc_ids = {d.document_id: doc_label.get(d.document_id, d.document_id) for d in result.documents}
@@ -147,6 +154,8 @@ class Tables:
                 for c in sorted(by_path.values(), key=_codebook_order)
             ),
         )
+        if result.notes is not None:
+            self._write_notes(table)
         rows = ([r.severity, r.what, r.document, r.item, r.codings, r.detail] for r in result.report)
         table(REPORT_FILE, REPORT_COLUMNS, map(self.pseudonyms.report_row, rows) if self.pseudonyms else rows)
         self.counts = {
@@ -160,7 +169,23 @@ class Tables:
             "skipped_codings": sum(r.codings for r in result.report if r.severity == "skipped"),
             "warnings": sum(1 for r in result.report if r.severity == "warning"),
         }
+        if result.notes is not None:
+            self.counts["notes"] = len({n.key for n in result.notes})
         return self.counts
+
+    def _write_notes(self, table: Callable[[str, list[str], Iterable[Iterable[object]]], None]) -> None:
+        """notes.csv, with a privacy warning where free text is kept while names are pseudonymised."""
+        result = self.result
+        people = self.pseudonyms.by_kind.get("participants", {})
+        rows = notes.note_rows(result, self.doc_ids, people, self.authors, self.pseudonyms, self.note_text)
+        table(notes.NOTES_FILE, notes.NOTES_COLUMNS, rows)
+        if self.note_text == "redacted" and any(r[1] or r[11] or r[12] for r in rows):
+            result.warn(
+                "privacy: note text kept while anonymising",
+                item=notes.NOTES_FILE,
+                detail="names of coders, documents and cases the project knows are replaced by pseudonyms; "
+                "any other name in the notes' free text stays: read notes.csv before sharing it",
+            )
 
     def _write_codings(self, path: Path) -> tuple[Counter, int, Counter]:
         """codings.csv, one document at a time: resolve, drop identical rows, check, sort, write.

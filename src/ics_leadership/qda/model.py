@@ -11,11 +11,19 @@ Tools count offsets in different ways (UTF-16 code units or code points, CR LF a
 offsets follow, converts them to code points of the text as stored, and records the reading used
 (one report row per document, and a summary in ``corpus.yaml``). ``n_chars``, offsets and excerpts
 always refer to code points of the document's plain text exactly as stored.
+
+Notes and memos
+---------------
+With ``import --notes`` an importer also fills :attr:`ImportResult.notes`: one :class:`Note` per
+note (memo) and thing it is attached to, in canonical terms (document ids, offsets in code points as
+:func:`settle_spans` placed the selection), which :mod:`ics_leadership.qda.notes` writes as
+``notes.csv``. Without it ``notes`` stays None and ``meta["notes_found"]`` counts the notes left out.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import attrgetter, lt
 from typing import Any
 
@@ -73,6 +81,51 @@ class ReportRow:
     detail: str = ""
 
 
+#: What a note can be attached to (``notes.csv``'s ``attached_to``), in the order rows are listed.
+NOTE_TARGETS = ("none", "project", "document", "selection", "coding", "code", "case", "other")
+
+
+@dataclass(slots=True)
+class Note:
+    """One note (memo) and one thing it is attached to (a note attached to two things is two).
+
+    ``document``, ``start``/``end`` and ``participant`` are canonical (as in documents.csv and
+    codings.csv, before pseudonyms); ``code`` and ``author`` are keys the writer resolves like a
+    coding's code and coder.
+    """
+
+    key: str  # the tool's id of the note: notes are numbered note_1, note_2, ... in the order of these
+    title: str = ""
+    author: str = ""  # coder key (REFI-QDA user GUID, QualCoder owner); "" if the tool names none
+    created: str = ""  # ISO 8601 (see iso_datetime), or ""
+    description: str = ""
+    text: str = ""
+    attached_to: str = "none"  # one of NOTE_TARGETS
+    via: str = ""  # how the tool attaches it: "NoteRef", "Link", a QualCoder table
+    document: str = ""
+    start: int | None = None
+    end: int | None = None
+    code: str = ""
+    participant: str = ""
+
+
+def note_ids(keys: list[str] | set[str]) -> dict[str, str]:
+    """``note_1``, ``note_2``, ... for the notes' keys, numbered in the keys' order (stable across imports)."""
+    return {key: f"note_{i}" for i, key in enumerate(sorted(set(keys)), start=1)}
+
+
+def iso_datetime(value: str | None) -> str:
+    """``value`` if it is an ISO 8601 date or date-time (a space before the time becomes ``T``), else ""."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return ""
+    return text.replace(" ", "T", 1) if len(text) > 10 and text[10] == " " else text
+
+
 @dataclass
 class ImportResult:
     """Everything an importer read, in the tool's terms (code and coder keys not yet resolved)."""
@@ -87,6 +140,7 @@ class ImportResult:
     report: list[ReportRow] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
     readings: list[tuple[str, str, str]] = field(default_factory=list)  # (document, reading, basis)
+    notes: list[Note] | None = None  # None: notes not asked for (import --notes)
 
     def skip(self, what: str, document: str = "", item: str = "", codings: int = 0, detail: str = "") -> None:
         self.report.append(ReportRow("skipped", what, document, item, codings, detail))
@@ -114,7 +168,7 @@ class ImportResult:
             self.warn("many selection boundaries inside words", document_id, detail=inside)
 
 
-_START, _END = attrgetter("start"), attrgetter("end")
+_START, _END, _ITEM = attrgetter("start"), attrgetter("end"), attrgetter("item")
 
 
 def settle_spans(
@@ -126,6 +180,7 @@ def settle_spans(
     hint_is_excerpt: bool = False,
     prior: Prior | None = None,
     synthetic: bool = False,
+    placed: dict[str, tuple[int, int]] | None = None,
 ) -> int:
     """Check a document's spans, read their offsets, add its codings to ``result``; return ``n_chars``.
 
@@ -137,6 +192,8 @@ def settle_spans(
     with ``hint_is_excerpt`` (the tool recorded the coded text itself); ``synthetic`` says the
     importer built the offsets itself (Taguette without offsets). The reading used is recorded in
     the report (a warning where nothing decided, or the text is missing) and in ``result.readings``.
+    ``placed``, if given, receives every span's ``item`` -> its ``(start, end)`` as written (notes
+    attached to a selection, including one without codes, are placed exactly as its codings).
 
     Raises
     ------
@@ -160,6 +217,8 @@ def settle_spans(
         if decision.starts is not None:
             starts, ends = decision.starts, decision.ends
     result.record_reading(document_id, decision)
+    if placed is not None:
+        placed.update(zip(map(_ITEM, spans), zip(starts, ends)))
     append = result.codings.append
     for s, start, end in zip(spans, starts, ends):
         if not s.codings:

@@ -6,7 +6,10 @@ Pseudonyms
 ... and cases (participants) as ``participant_1``, ...; ``--anonymise-coders`` replaces coders only.
 Numbers follow the tool's own identifiers (REFI-QDA GUIDs, QualCoder ids, Taguette document names;
 canonical CSV ids), never the input order, so importing the same project twice gives the same
-pseudonyms. Excerpts are not touched (``--no-excerpts`` leaves them out).
+pseudonyms. Excerpts are not touched (``--no-excerpts`` leaves them out). Notes (``--notes``) use
+the same pseudonyms for their authors, documents and cases (an author who coded nothing continues the
+coders' numbering), and their free text is left out under ``--anonymise`` unless
+``--keep-note-text`` (:mod:`ics_leadership.qda.notes`).
 
 The originals appear nowhere in the output folder: ``corpus.yaml`` records what was anonymised, and
 any text in it or in ``import_report.csv`` that names an original (as a whole word) names the

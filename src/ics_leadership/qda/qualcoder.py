@@ -22,6 +22,8 @@ Tables read:
 - ``cases``, ``case_text`` and ``attribute`` (when present): a case is a participant, the files it
   covers get it as ``participant_id``; case attributes go to participants.csv, file attributes to
   documents.csv.
+- memos (the ``memo`` columns, ``annotation``, ``journal``): with ``import --notes``, notes
+  (:mod:`ics_leadership.qda.qualcoder_memos`); without, only counted.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from ics_leadership.coding import codepath
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError, safe_text
 from ics_leadership.qda.model import Code, Document, ImportResult, Participant, Span, settle_spans, unique_name
 from ics_leadership.qda.offsets import QUALCODER_DATABASE
+from ics_leadership.qda.qualcoder_memos import TABLES as MEMO_TABLES
+from ics_leadership.qda.qualcoder_memos import Memos
 from ics_leadership.qda.safety import Budget, Limits, decode_text, format_size
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -50,6 +54,7 @@ TABLES = (
     "cases",
     "case_text",
     "attribute",
+    *MEMO_TABLES,
 )
 REQUIRED = ("source", "code_name", "code_text")
 
@@ -59,7 +64,8 @@ def database_of(path: Path) -> Path:
     return path / "data.qda" if path.is_dir() else path
 
 
-def import_qualcoder(path: Path, shown: str, limits: Limits) -> ImportResult:
+def import_qualcoder(path: Path, shown: str, limits: Limits, notes: bool = False) -> ImportResult:
+    """Import a QualCoder project; with ``notes`` its memos go to ``result.notes`` (else they are counted)."""
     db = database_of(path)
     where = f"{shown}" if db == path else f"{shown}: data.qda"
     try:
@@ -81,7 +87,7 @@ def import_qualcoder(path: Path, shown: str, limits: Limits) -> ImportResult:
         # a stored value's length before loading it).
         longest = min(limits.max_total_bytes, conn.getlimit(sqlite3.SQLITE_LIMIT_LENGTH))
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, longest)
-        return _Reader(conn, where, Budget(limits, where)).run()
+        return _Reader(conn, where, Budget(limits, where), notes).run()
     except sqlite3.DatabaseError as exc:
         raise ImportFormatError(f"{where}: damaged or not a QualCoder database ({exc})") from None
     finally:
@@ -93,13 +99,16 @@ def _quoted(name: str) -> str:
 
 
 class _Reader:
-    def __init__(self, conn: sqlite3.Connection, where: str, budget: Budget):
+    def __init__(self, conn: sqlite3.Connection, where: str, budget: Budget, notes: bool = False):
         self.conn = conn
+        self.notes_wanted = notes
+        self.case_ids: dict[int, str] = {}
         self.where = where
         self.budget = budget
         self.result = ImportResult(format="qualcoder")
         self.tables: set[str] = set()
         self.columns: dict[str, list[str]] = {}
+        self.memos = Memos(self)
         for kind, name, sql in conn.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
         ):
@@ -161,7 +170,13 @@ class _Reader:
             if rows and rows[0][0]:
                 result.meta["origin"] = str(rows[0][0])
         self._codes()
-        self._documents()
+        if self.notes_wanted:
+            self.memos.prepare()
+        documents = self._documents()
+        if self.notes_wanted:
+            result.notes = self.memos.notes(documents, self.case_ids)
+        else:
+            result.meta["notes_found"] = self.memos.count()
         return result
 
     def _codes(self) -> None:
@@ -197,7 +212,8 @@ class _Reader:
                 codepath.join(segments), codepath.join(segments[:-1]), (memo or "").strip(), key=str(cid)
             )
 
-    def _documents(self) -> None:
+    def _documents(self) -> dict[int, str]:
+        """Read the text sources and their codings; return source id -> document_id."""
         result = self.result
         # Each text is measured (and charged) before any is fetched; then fetched one at a time.
         sources = self.query(
@@ -246,7 +262,13 @@ class _Reader:
                 continue
             doc_id = unique_name(doc_name, taken, f"source {fid}")
             where = f"{self.where}: source {safe_text(doc_id)}"
-            n_chars = settle_spans(result, doc_id, str(fulltext), spans.get(fid, []), where, prior=QUALCODER_DATABASE)
+            placed: dict[str, tuple[int, int]] | None = {} if self.notes_wanted else None
+            n_chars = settle_spans(
+                result, doc_id, str(fulltext), spans.get(fid, []), where, prior=QUALCODER_DATABASE, placed=placed
+            )
+            if placed is not None:  # memos of codings and annotations are placed as the codings were
+                self.memos.coded.update(placed)
+                self.memos.place(fid, doc_id, str(fulltext), result.readings[-1][1])
             doc = Document(doc_id, n_chars, key=str(fid))
             by_fid[fid] = doc
             result.documents.append(doc)
@@ -256,6 +278,7 @@ class _Reader:
                     f"{self.where}: table code_text: codings of source {fid}, which is not in table source"
                 )
         self._cases(by_fid)
+        return {fid: doc.document_id for fid, doc in by_fid.items()}
 
     def _cases(self, by_fid: dict[int, Document]) -> None:
         attrs: dict[tuple[str, int], dict[str, str]] = {}
@@ -275,6 +298,7 @@ class _Reader:
         for caseid, name in self.read("cases", ("caseid", "name"), "ORDER BY caseid"):
             pid = unique_name((name or "").strip(), taken, f"case {caseid}")
             pid_of[caseid] = pid
+            self.case_ids[caseid] = pid
             people.append(Participant(pid, str(caseid), attrs.get(("case", caseid), {})))
         if "case_text" in self.tables:
             for caseid, fid in self.query(

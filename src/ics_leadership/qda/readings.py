@@ -137,3 +137,24 @@ def _convert(m: _Map, offsets: list[int], up: bool) -> tuple[list[int], int]:
 
 def _first_outside(ends: list[int], total: int) -> int:
     return next(k for k, e in enumerate(ends) if e > total)
+
+
+def place(text: str, reading: str, spans: list[tuple[int, int]]) -> list[tuple[int, int] | None]:
+    """``spans`` counted by the reading whose id is ``reading`` as code points of ``text``.
+
+    For spans recorded apart from the codings (QualCoder's annotations), read the way the
+    document's codings were. A span that does not fit (negative, reversed, past the end) is None.
+    Offsets of no known reading (``unknown``, ``none``) are taken as code points.
+    """
+    chosen = next((r for r in READINGS if r.id == reading), CODE_POINTS)
+    specials = [] if chosen is CODE_POINTS else [(m.start(), m.end() - m.start() == 2) for m in _SPECIAL.finditer(text)]
+    m = _Map(len(text), chosen, specials)
+    out: list[tuple[int, int] | None] = []
+    for start, end in spans:
+        if not 0 <= start <= end <= m.total:
+            out.append(None)
+            continue
+        (a,), _ = _convert(m, [start], up=False)
+        (b,), _ = _convert(m, [end], up=True)
+        out.append((a, b))
+    return out

@@ -25,6 +25,8 @@ What becomes what
   "Parent::Child" are split into the path too.
 - ``Case`` -> a participant (its ``VariableValue``\\ s as attributes); the sources it refers to with
   ``SourceRef`` get it as ``participant_id``. Source ``VariableValue``\\ s become document attributes.
+- ``Note`` -> with ``notes`` (``import --notes``), one row of ``notes.csv`` per note and thing it is
+  attached to (:mod:`~ics_leadership.qda.refi_notes`); otherwise notes are only counted.
 - GUIDs are compared ignoring case and braces.
 """
 
@@ -39,6 +41,7 @@ from ics_leadership.qda.errors import ImportFormatError, safe_text
 from ics_leadership.qda.model import Document, ImportResult, Participant, Span, unique_name
 from ics_leadership.qda.refi_codebook import _CodebookHandlers
 from ics_leadership.qda.refi_locator import SourceLocator
+from ics_leadership.qda.refi_notes import _NoteHandlers
 from ics_leadership.qda.refi_sources import _SourceHandlers
 from ics_leadership.qda.refi_xml import (
     _SKIPPED_SELECTIONS,
@@ -54,11 +57,15 @@ from ics_leadership.qda.safety import Budget, Limits, SafeArchive, iterparse, op
 __all__ = ["NS_CODEBOOK", "NS_PROJECT", "SourceLocator", "import_refi", "norm_guid"]
 
 
-def import_refi(path: Path, shown: str, limits: Limits, sources: Path | None = None) -> ImportResult:
+def import_refi(
+    path: Path, shown: str, limits: Limits, sources: Path | None = None, notes: bool = False
+) -> ImportResult:
     """Import a ``.qdpx`` archive, a bare ``.qde`` file or a ``.qdc`` codebook.
 
     ``sources`` is the folder from which ``relative://`` source files are read (see
     :class:`SourceLocator`); ``result.meta["relative_not_read"]`` counts those left unread without it.
+    With ``notes`` the project's notes go to ``result.notes``; without, ``result.meta["notes_found"]``
+    counts them.
     """
     budget = Budget(limits, shown)
     with path.open("rb") as fh:
@@ -73,11 +80,13 @@ def import_refi(path: Path, shown: str, limits: Limits, sources: Path | None = N
                 member = qdes[0]
             locator = SourceLocator(archive, path.parent, budget, shown, sources)
             with archive.open(member) as stream:
-                result = _RefiReader(f"{shown}: member {safe_text(member)}", locator, "qdpx").run(stream, limits)
+                reader = _RefiReader(f"{shown}: member {safe_text(member)}", locator, "qdpx", notes)
+                result = reader.run(stream, limits)
     else:
         locator = SourceLocator(None, path.parent, budget, shown, sources)
         with open_file(path, budget, shown) as stream:
-            result = _RefiReader(shown, locator, path.suffix.lower().lstrip(".") or "qde").run(stream, limits)
+            reader = _RefiReader(shown, locator, path.suffix.lower().lstrip(".") or "qde", notes)
+            result = reader.run(stream, limits)
     result.meta["relative_not_read"] = locator.relative_not_read
     return result
 
@@ -107,10 +116,10 @@ _WATCHED = tuple(
 )
 
 
-class _RefiReader(_SourceHandlers, _CodebookHandlers):
+class _RefiReader(_SourceHandlers, _CodebookHandlers, _NoteHandlers):
     """Reads a project from end events only: when an element ends, its subtree is complete."""
 
-    def __init__(self, where: str, locator: SourceLocator, container: str):
+    def __init__(self, where: str, locator: SourceLocator, container: str, notes: bool = False):
         self.where = where
         self.locator = locator
         self.container = container
@@ -127,6 +136,7 @@ class _RefiReader(_SourceHandlers, _CodebookHandlers):
         self.by_key: dict[str, Document] = {}
         self._guids: dict[str | None, str] = {}
         self._text_parent: etree._Element | None = None  # the element holding the current text selections
+        self._init_notes(notes)
 
     def guid(self, raw: str | None) -> str:
         """:func:`norm_guid`, memoised: GUIDs repeat, and one string per GUID keeps memory flat."""
@@ -142,7 +152,8 @@ class _RefiReader(_SourceHandlers, _CodebookHandlers):
     # -- main loop ------------------------------------------------------------------------------
     def run(self, stream: IO[bytes], limits: Limits) -> ImportResult:
         handlers: dict[str, object] | None = None
-        for _event, el in iterparse(stream, self.where, limits, events=("end",), tag=_WATCHED):
+        watched = _WATCHED + tuple(f"{{*}}{name}" for name in self._note_tags())
+        for _event, el in iterparse(stream, self.where, limits, events=("end",), tag=watched):
             if handlers is None:
                 handlers = self._handlers(self._root(el.getroottree().getroot()))
             handler = handlers.get(el.tag)
@@ -169,6 +180,9 @@ class _RefiReader(_SourceHandlers, _CodebookHandlers):
                 for name in ("Notes", "Links", "Sets", "Graphs", "Users", "Variables", "Cases")
             },
             T.CodeBook: self._codebook_end,
+            T.Note: self._note,
+            T.NoteRef: self._note_ref,
+            T.Link: self._link,
         }
 
     def _root(self, el: etree._Element) -> _Tags:
@@ -194,11 +208,13 @@ class _RefiReader(_SourceHandlers, _CodebookHandlers):
         for code, line, item in self.deferred:  # a project without a codebook
             if code not in result.codes:
                 self._unknown_code(code, line, item)
+        case_ids: dict[str, str] = {}
         if self.cases:
             people: list[Participant] = []
             ptaken: set[str] = set()
             for key, name, attrs, sources in self.cases:
                 pid = unique_name(name, ptaken, key or "case")
+                case_ids.setdefault(key, pid)
                 people.append(Participant(pid, key, attrs))
                 for source_key in sources:
                     doc = self.by_key.get(source_key)
@@ -215,4 +231,5 @@ class _RefiReader(_SourceHandlers, _CodebookHandlers):
                         )
             result.participants = people
         result.meta["sources"] = self.n_sources
+        self._finish_notes(case_ids)
         return result

@@ -52,6 +52,7 @@ class _SourceHandlers:
         self.n_sources += 1
         whole = [self._coding(child, el) for child in el.iterchildren(T.Coding)]
         if kind not in ("TextSource", "PDFSource"):
+            self._not_imported(el)
             what = kind.replace("Source", "").lower()
             for _ in whole:
                 self.result.skip(f"coding of a whole {what} source", src.name, src.key, 1)
@@ -90,7 +91,10 @@ class _SourceHandlers:
                 detail=(src.missing or "no PlainTextContent or plainTextPath")
                 + "; codings kept, n_chars is the largest offset, excerpts from selection names",
             )
-        n_chars = settle_spans(result, doc_id, src.text, src.spans, where)
+        placed: dict[str, tuple[int, int]] | None = {} if self.notes_wanted else None
+        n_chars = settle_spans(result, doc_id, src.text, src.spans, where, placed=placed)
+        if placed:
+            self._placed(doc_id, placed)
         for code_key, coder in whole:
             if n_chars > 0:
                 result.codings.append((doc_id, 0, n_chars, code_key, coder, src.text or ""))
@@ -170,6 +174,7 @@ class _SourceHandlers:
 
     def _skipped_selection(self, el: etree._Element) -> None:
         what = _SKIPPED_SELECTIONS[etree.QName(el).localname]
+        self._not_imported(el)
         source = el.getparent()
         if source is not None and source.tag == self.T.Transcript:
             source = source.getparent()

@@ -9,6 +9,8 @@ Files written into ``--out``:
 - ``corpus.yaml``: the ``format_version`` of the files, where the data came from (``synthetic: false``,
   format, tool, counts) and how they were read (the rules, documents per offset reading and per way
   it was decided, one line per kind of warning); never a ``basePath`` or any absolute path;
+- ``notes.csv`` (``import --notes`` only): the project's notes and memos, one row per note and thing
+  it is attached to (:mod:`ics_leadership.qda.notes`, which also says what ``--anonymise`` does to them);
 - ``import_report.csv``: everything skipped, changed or worth checking, and why: severity ``skipped``
   (data left out), ``warning`` (may be wrong: check; e.g. ``privacy: ...``, offsets read without
   evidence) or ``note``; one row per document says how its offsets were read
@@ -107,13 +109,15 @@ def write_result(
     anonymise: bool | tuple[str, ...],
     rules: dict[str, str],
     key: Path | None = None,
+    keep_note_text: bool = False,
 ) -> dict[str, int]:
     """Write ``result`` to ``out`` atomically; return the counts written to corpus.yaml.
 
     ``anonymise`` is what to write as pseudonyms (see :func:`ics_leadership.qda.privacy.kinds`); ``key``
-    a file to create with the pseudonym -> original key, written only if the whole import succeeds.
+    a file to create with the pseudonym -> original key, written only if the whole import succeeds;
+    ``keep_note_text`` keeps the notes' text under ``--anonymise`` (see :mod:`ics_leadership.qda.notes`).
     """
-    tables = Tables(result, anonymise)
+    tables = Tables(result, anonymise, keep_note_text)
 
     def fill(tmp: Path) -> None:
         counts = tables.write(tmp)
