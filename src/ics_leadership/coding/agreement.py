@@ -134,11 +134,42 @@ BY_CODE_COLUMNS = [
 
 
 def coder_pairs(codings: pd.DataFrame) -> pd.DataFrame:
-    """Every pair of coders of each document coded by two or more: document_id, coder_a < coder_b."""
-    who = codings[["document_id", "coder"]].drop_duplicates()
-    pairs = who.merge(who, on="document_id", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["coder_a"].astype(str) < pairs["coder_b"].astype(str)]
-    return pairs.sort_values(["document_id", "coder_a", "coder_b"], key=lambda c: c.astype(str)).reset_index(drop=True)
+    """Every pair of coders of each document coded by two or more: document_id, coder_a < coder_b.
+
+    Sorted by document, then coders; with the integer keys ``doc`` and ``coder_a_key``,
+    ``coder_b_key`` (positions in ``pd.factorize`` of the codings' columns) for :func:`paired_rows`.
+    """
+    docs, doc_names = pd.factorize(codings["document_id"])
+    coders, coder_names = pd.factorize(codings["coder"])
+    who = pd.DataFrame({"doc": docs, "coder": coders}).drop_duplicates()  # integers: hashed fast
+    pairs = who.merge(who, on="doc", suffixes=("_a_key", "_b_key"))
+    names = np.asarray(coder_names, dtype=object).astype(str)
+    pairs = pairs[names[pairs["coder_a_key"].to_numpy()] < names[pairs["coder_b_key"].to_numpy()]]
+    pairs = pairs.assign(
+        document_id=np.asarray(doc_names, dtype=object)[pairs["doc"].to_numpy()],
+        coder_a=names[pairs["coder_a_key"].to_numpy()],
+        coder_b=names[pairs["coder_b_key"].to_numpy()],
+    )
+    pairs = pairs.sort_values(["document_id", "coder_a", "coder_b"], key=lambda c: c.astype(str))
+    return pairs[["document_id", "coder_a", "coder_b", "doc", "coder_a_key", "coder_b_key"]].reset_index(drop=True)
+
+
+def paired_rows(codings: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Each coding once per coder pair its coder belongs to: row (position in ``codings``), pair, side.
+
+    ``pairs`` from :func:`coder_pairs` on the same ``codings``; side 0 is coder_a, 1 coder_b.
+    """
+    keys = pd.DataFrame(
+        {"doc": pd.factorize(codings["document_id"])[0], "coder": pd.factorize(codings["coder"])[0]}
+    ).assign(row=np.arange(len(codings)))
+    sides = [
+        keys.merge(
+            pairs[["doc", key]].assign(pair=np.arange(len(pairs))).rename(columns={key: "coder"}),
+            on=["doc", "coder"],
+        ).assign(side=k)
+        for k, key in enumerate(("coder_a_key", "coder_b_key"))
+    ]
+    return pd.concat(sides, ignore_index=True)[["row", "pair", "side"]]
 
 
 def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -163,22 +194,13 @@ def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) 
     n_pairs, n_codes = len(pairs), len(codes)
 
     # Each coding once per pair its coder belongs to, on side 0 (coder_a) or 1 (coder_b).
-    cols = ["document_id", "coder", "start", "end", "code"]
-    sides = [
-        codings[cols]
-        .merge(
-            pairs[["document_id", side_coder, "pair"]],
-            left_on=["document_id", "coder"],
-            right_on=["document_id", side_coder],
-        )
-        .assign(side=k)
-        for k, side_coder in enumerate(("coder_a", "coder_b"))
-    ]
-    rows = pd.concat(sides, ignore_index=True)
-    pair = rows["pair"].to_numpy(dtype=np.int64)
-    side = rows["side"].to_numpy(dtype=np.int64)
-    start, end = rows["start"].to_numpy(dtype=np.int64), rows["end"].to_numpy(dtype=np.int64)
-    code = code_index.get_indexer(rows["code"])  # -1: not among the codes compared
+    paired = paired_rows(codings, pairs)
+    row = paired["row"].to_numpy()
+    pair = paired["pair"].to_numpy(dtype=np.int64)
+    side = paired["side"].to_numpy(dtype=np.int64)
+    start = codings["start"].to_numpy(dtype=np.int64)[row]
+    end = codings["end"].to_numpy(dtype=np.int64)[row]
+    code = code_index.get_indexer(codings["code"])[row]  # -1: not among the codes compared
 
     # Character level: |A|, |B| and |A u B| for each pair and code, from merged spans.
     mine = code >= 0

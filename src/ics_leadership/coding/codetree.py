@@ -92,22 +92,33 @@ class CodeTree:
     def _children(self) -> set[str]:
         return {p for p in self.parents.values() if p is not None}
 
+    def index_of(self, codes: pd.Series | Iterable[str]) -> np.ndarray:
+        """The position of each code in :attr:`codes` (-1 for a code not in the tree)."""
+        return pd.Index(self.codes).get_indexer(pd.Series(codes) if not isinstance(codes, pd.Series) else codes)
+
     def roll_up(self, codes: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         """Each coding once for its own code and once for every ancestor.
 
         Returns ``(row, code)``: positions into ``codes`` and the index (into :attr:`codes`) of the
         code each row counts for. Codings whose code is not in the tree are left out.
         """
-        index = pd.Index(self.codes)
-        own = index.get_indexer(codes)
-        # One column per generation: the code, its parent, its grandparent, ...
-        parent_of = np.array(
-            [index.get_loc(p) if p is not None else -1 for p in map(self.parents.get, self.codes)], dtype=np.int64
-        )
+        return self.roll_up_indices(self.index_of(codes.reset_index(drop=True)))
+
+    def roll_up_codings(self, codings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`roll_up` of a codings table, using its ``code_index`` column when it has one
+        (:func:`ics_leadership.coding.prevalence.analysis_codings` adds it)."""
+        if "code_index" in codings:
+            return self.roll_up_indices(codings["code_index"].to_numpy())
+        return self.roll_up(codings["code"])
+
+    def roll_up_indices(self, own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`roll_up` for codes given as positions in :attr:`codes` (-1: not in the tree)."""
+        index = {c: i for i, c in enumerate(self.codes)}
+        parent_of = np.array([index.get(self.parents.get(c) or "", -1) for c in self.codes], dtype=np.int64)
         rows, hits = [], []
         position = np.arange(len(own))
-        current = own
-        while True:
+        current = np.asarray(own, dtype=np.int64)
+        while current.size:  # one pass per generation: the code, its parent, its grandparent, ...
             keep = current >= 0
             if not keep.any():
                 break

@@ -33,7 +33,7 @@ def coverage(codings: pd.DataFrame, documents: pd.DataFrame, tree: CodeTree) -> 
     start, end = codings["start"].to_numpy(dtype=np.int64), codings["end"].to_numpy(dtype=np.int64)
     known = doc >= 0
     overall = spans.merge(doc[known], start[known], end[known]).union_length(len(names))
-    row, hit = tree.roll_up(codings["code"])
+    row, hit = tree.roll_up_codings(codings)
     row, hit = row[known[row]], hit[known[row]]
     per_code = spans.merge(doc[row] * k + hit, start[row], end[row])
     cells = np.flatnonzero(per_code.union_length(len(names) * k)) if k else np.zeros(0, dtype=np.int64)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ics_leadership.coding import spans
-from ics_leadership.coding.agreement import coder_pairs
+from ics_leadership.coding.agreement import coder_pairs, paired_rows
 from ics_leadership.coding.codetree import CodeTree
 
 COLUMNS = ["document_id", "coders", "code", "start", "end", "characters", "applied_by", "not_applied_by"]
@@ -31,20 +31,14 @@ def disagreements(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     k = len(codes)
     if pairs.empty or k == 0:
         return pd.DataFrame(columns=COLUMNS)
-    pairs["pair"] = np.arange(len(pairs))
-    cols = ["document_id", "coder", "start", "end", "code"]
-    sides = [
-        codings[cols]
-        .merge(pairs[["document_id", who, "pair"]], left_on=["document_id", "coder"], right_on=["document_id", who])
-        .assign(side=n)
-        for n, who in enumerate(("coder_a", "coder_b"))
-    ]
-    rows = pd.concat(sides, ignore_index=True)
-    code = codes.get_indexer(rows["code"])
-    rows = rows[code >= 0]
-    cell = rows["pair"].to_numpy(dtype=np.int64) * k + code[code >= 0]
-    side = rows["side"].to_numpy(dtype=np.int64)
-    merged = spans.merge(cell * 2 + side, rows["start"], rows["end"])
+    paired = paired_rows(codings, pairs)
+    row = paired["row"].to_numpy()
+    code = codes.get_indexer(codings["code"])[row]
+    keep = code >= 0
+    row = row[keep]
+    cell = paired["pair"].to_numpy(dtype=np.int64)[keep] * k + code[keep]
+    side = paired["side"].to_numpy(dtype=np.int64)[keep]
+    merged = spans.merge(cell * 2 + side, codings["start"].to_numpy()[row], codings["end"].to_numpy()[row])
     # Each coder's coverage of a cell as +1 at a unit's start and -1 at its end; swept in position
     # order, the running sums say who covers each stretch between consecutive positions.
     unit_cell, unit_side = merged.group // 2, merged.group % 2

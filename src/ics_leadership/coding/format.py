@@ -140,7 +140,8 @@ def ordered(values: Iterable[object], preferred: Iterable[str] | None = None) ->
     >>> ordered(["system", "place", "neighbourhood"], ["executive", "thematic", "project"])
     ['neighbourhood', 'place', 'system']
     """
-    present = {str(v) for v in values if v is not None and not pd.isna(v) and str(v) != ""}
+    distinct = pd.unique(pd.Series(values, dtype=object).dropna())  # a million rows hold few values
+    present = {str(v) for v in distinct if str(v) != ""}
     order = list(preferred or ())
     if present and present <= set(order):
         return [v for v in order if v in present]

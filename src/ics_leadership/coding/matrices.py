@@ -20,7 +20,7 @@ def _counts(codings: pd.DataFrame, tree: CodeTree, rows: pd.Series, names: list[
     """len(names) x codes counts of rolled-up codings; ``rows`` gives each coding's row name."""
     k = len(tree.codes)
     codings = codings.reset_index(drop=True)
-    row, hit = tree.roll_up(codings["code"])
+    row, hit = tree.roll_up_codings(codings)
     where = pd.Index(names).get_indexer(rows.reset_index(drop=True).astype("string"))[row]
     keep = where >= 0
     flat = np.bincount(where[keep] * k + hit[keep], minlength=len(names) * k)

@@ -39,17 +39,44 @@ def primary_coder(coded: CodedData) -> str:
     return str(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0])
 
 
+def attributes(coded: CodedData) -> pd.DataFrame:
+    """Every document's attributes, with those of its participant that the document lacks.
+
+    One row per document: the columns of documents.csv (``site``, ``level``, ``group``, any REFI
+    variable) and of participants.csv (``role`` ...), so that any of them can group an analysis.
+    """
+    docs = coded.documents
+    people = coded.participants
+    if people is None:
+        return docs
+    extra = [c for c in people.columns if c != "participant_id" and c not in docs.columns]
+    if not extra:
+        return docs
+    at = pd.Index(people["participant_id"]).get_indexer(docs["participant_id"])
+    added = {c: people[c].to_numpy(dtype=object)[at] for c in extra}
+    found = at >= 0
+    return docs.assign(**{c: pd.array(np.where(found, v, None), dtype="string") for c, v in added.items()})
+
+
 def analysis_codings(coded: CodedData, tree: CodeTree, coder: str | None = None) -> pd.DataFrame:
-    """The primary coder's codings with document attributes and each code's top-level code.
+    """The primary coder's codings with their document's attributes and each code's top-level code.
 
     The top-level code is in the column named by ``tree.top_name`` ("contribution" for the
-    compendium's codebook).
+    compendium's codebook); ``code_index`` is the code's position in ``tree.codes`` (-1: not in
+    the tree), so that later analyses need not look codes up again.
     """
     coder = coder or primary_coder(coded)
-    frame = coded.codings_with_attributes()
-    frame = frame[frame["coder"] == coder].copy()
-    tops = {c: tree.top(c) for c in frame["code"].unique() if c in tree.parents}
-    frame[tree.top_name] = frame["code"].map(tops)
+    codings = coded.codings[(coded.codings["coder"] == coder).to_numpy()].reset_index(drop=True)
+    docs = attributes(coded)
+    at = pd.Index(docs["document_id"]).get_indexer(codings["document_id"])
+    joined = {c: docs[c].take(at).reset_index(drop=True) for c in docs.columns if c not in ("document_id", "n_chars")}
+    frame = codings.assign(**joined)
+    own = tree.index_of(frame["code"])
+    position = {c: i for i, c in enumerate(tree.codes)}
+    top_of = np.array([position[tree.top(c)] for c in tree.codes], dtype=np.int64)
+    tops = np.asarray(tree.codes, dtype=object)[top_of[np.maximum(own, 0)]] if len(tree.codes) else own
+    frame[tree.top_name] = pd.array(np.where(own >= 0, tops, None), dtype="string")
+    frame["code_index"] = own
     return frame
 
 
@@ -72,7 +99,7 @@ def wilson_arrays(count: np.ndarray, nobs: np.ndarray, alpha: float = 0.05) -> t
 
 def _rolled(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     """Codings once per code they count for (their own and every ancestor): row, hit (code index)."""
-    row, hit = tree.roll_up(codings["code"].reset_index(drop=True))
+    row, hit = tree.roll_up_codings(codings)
     return pd.DataFrame({"row": row, "hit": hit})
 
 
@@ -120,13 +147,12 @@ def participant_universe(coded: CodedData, focus_group: str | None = None) -> pd
     """The participants prevalence is computed over: everyone with an interview, or only the members of
     ``focus_group`` when it is given and the data record it. One row per participant with site, level
     and every other attribute of their first interview."""
-    docs = coded.documents[
-        coded.documents["source_type"].isin(PARTICIPANT_SOURCES) & coded.documents["participant_id"].notna()
-    ]
+    every = attributes(coded)
+    docs = every[every["source_type"].isin(PARTICIPANT_SOURCES) & every["participant_id"].notna()]
     if focus_applies(coded, focus_group):
         docs = docs[docs["group"] == focus_group]
-    attributes = [c for c in docs.columns if c not in ("participant_id", "document_id", "n_chars", "sequence")]
-    people = docs.groupby("participant_id", sort=True)[attributes].first()
+    columns = [c for c in docs.columns if c not in ("participant_id", "document_id", "n_chars", "sequence")]
+    people = docs.groupby("participant_id", sort=True)[columns].first()
     return people.reset_index()
 
 

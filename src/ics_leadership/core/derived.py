@@ -12,7 +12,7 @@ from typing import IO
 
 import pandas as pd
 
-from ics_leadership.core.csvformat import protect
+from ics_leadership.core.csvformat import TRIGGERS, protect
 from ics_leadership.core.outputs import publish_file
 
 
@@ -43,21 +43,35 @@ def write_csv(frame: pd.DataFrame, path: Path | str, index: bool = False) -> Pat
 
 
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every text value protected; the same object when nothing needs it (the usual case)."""
+    """``frame`` with every text value protected; the same object when nothing needs it (the usual case).
+
+    Only cells that start with a trigger character are looked at one by one (a vectorised test
+    finds them), so a table of a million rows costs a column scan, not a million calls.
+    """
 
     def safe(value: object) -> object:
         return protect(value) if isinstance(value, str) else value
 
+    def candidates(values: pd.Series) -> pd.Series:
+        text = values.astype("string") if not pd.api.types.is_string_dtype(values) else values
+        return text.str.startswith(TRIGGERS).fillna(False).astype(bool)
+
     def needs(values: Iterable[object]) -> bool:
         return any(isinstance(v, str) and protect(v) != v for v in values)
 
-    text_cols = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and needs(frame[c])]
+    text_cols = [
+        c
+        for c in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
+    masks = {c: candidates(frame[c]) for c in text_cols}
+    masks = {c: m for c, m in masks.items() if m.any() and needs(frame[c][m])}
     relabel = needs(frame.columns) or needs(frame.index)
-    if not text_cols and not relabel:
+    if not masks and not relabel:
         return frame
     out = frame.copy()
-    for c in text_cols:
-        out[c] = out[c].map(safe, na_action="ignore")
+    for c, m in masks.items():
+        out.loc[m, c] = out.loc[m, c].map(safe, na_action="ignore")
     if relabel:
         out.columns = out.columns.map(safe)
         out.index = out.index.map(safe)
