@@ -133,15 +133,17 @@ BY_CODE_COLUMNS = [
 ]
 
 
-def coder_pairs(codings: pd.DataFrame) -> pd.DataFrame:
-    """Every pair of coders of each document coded by two or more: document_id, coder_a < coder_b.
+def pair_up(codings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Coder pairs of each document coded by two or more, and each coding once per pair it is in.
 
-    Sorted by document, then coders; with the integer keys ``doc`` and ``coder_a_key``,
-    ``coder_b_key`` (positions in ``pd.factorize`` of the codings' columns) for :func:`paired_rows`.
+    Returns ``(pairs, paired)``. ``pairs``: document_id, coder_a < coder_b, sorted by document then
+    coders. ``paired``: row (position in ``codings``), pair (row of ``pairs``), side (0: coder_a,
+    1: coder_b). Documents and coders are factorised once and matched as integers.
     """
     docs, doc_names = pd.factorize(codings["document_id"])
     coders, coder_names = pd.factorize(codings["coder"])
-    who = pd.DataFrame({"doc": docs, "coder": coders}).drop_duplicates()  # integers: hashed fast
+    keys = pd.DataFrame({"doc": docs, "coder": coders})
+    who = keys.drop_duplicates()
     pairs = who.merge(who, on="doc", suffixes=("_a_key", "_b_key"))
     names = np.asarray(coder_names, dtype=object).astype(str)
     pairs = pairs[names[pairs["coder_a_key"].to_numpy()] < names[pairs["coder_b_key"].to_numpy()]]
@@ -150,18 +152,8 @@ def coder_pairs(codings: pd.DataFrame) -> pd.DataFrame:
         coder_a=names[pairs["coder_a_key"].to_numpy()],
         coder_b=names[pairs["coder_b_key"].to_numpy()],
     )
-    pairs = pairs.sort_values(["document_id", "coder_a", "coder_b"], key=lambda c: c.astype(str))
-    return pairs[["document_id", "coder_a", "coder_b", "doc", "coder_a_key", "coder_b_key"]].reset_index(drop=True)
-
-
-def paired_rows(codings: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """Each coding once per coder pair its coder belongs to: row (position in ``codings``), pair, side.
-
-    ``pairs`` from :func:`coder_pairs` on the same ``codings``; side 0 is coder_a, 1 coder_b.
-    """
-    keys = pd.DataFrame(
-        {"doc": pd.factorize(codings["document_id"])[0], "coder": pd.factorize(codings["coder"])[0]}
-    ).assign(row=np.arange(len(codings)))
+    pairs = pairs.sort_values(["document_id", "coder_a", "coder_b"], key=lambda c: c.astype(str)).reset_index(drop=True)
+    keys = keys.assign(row=np.arange(len(codings)))
     sides = [
         keys.merge(
             pairs[["doc", key]].assign(pair=np.arange(len(pairs))).rename(columns={key: "coder"}),
@@ -169,10 +161,21 @@ def paired_rows(codings: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         ).assign(side=k)
         for k, key in enumerate(("coder_a_key", "coder_b_key"))
     ]
-    return pd.concat(sides, ignore_index=True)[["row", "pair", "side"]]
+    paired = pd.concat(sides, ignore_index=True)[["row", "pair", "side"]]
+    return pairs[["document_id", "coder_a", "coder_b"]], paired
 
 
-def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def coder_pairs(codings: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of coders of each document coded by two or more: document_id, coder_a < coder_b."""
+    return pair_up(codings)[0]
+
+
+def agreement(
+    codings: pd.DataFrame,
+    documents: pd.DataFrame,
+    codes: list[str],
+    paired: tuple[pd.DataFrame, pd.DataFrame] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Agreement per code over every document coded by two or more coders (each pair of coders).
 
     Returns
@@ -181,9 +184,11 @@ def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) 
         ``by_code``: code, coder pair, documents, kappa (character level, NVivo style, weighted by
         length), percent_agreement (character level), units, segment_kappa, krippendorff_alpha,
         segment_percent_agreement. ``by_document``: the character-level figures per code and
-        document, in the order of documents, coder pairs and ``codes``.
+        document, in the order of documents, coder pairs and ``codes``. ``paired``: :func:`pair_up`
+        of ``codings``, when the caller has it already.
     """
-    pairs = coder_pairs(codings)
+    pairs, rows = paired if paired is not None else pair_up(codings)
+    pairs = pairs.copy()
     if pairs.empty or not codes:
         return pd.DataFrame(columns=BY_CODE_COLUMNS), pd.DataFrame(columns=BY_DOCUMENT_COLUMNS)
     pairs["pair"] = np.arange(len(pairs))
@@ -194,10 +199,9 @@ def agreement(codings: pd.DataFrame, documents: pd.DataFrame, codes: list[str]) 
     n_pairs, n_codes = len(pairs), len(codes)
 
     # Each coding once per pair its coder belongs to, on side 0 (coder_a) or 1 (coder_b).
-    paired = paired_rows(codings, pairs)
-    row = paired["row"].to_numpy()
-    pair = paired["pair"].to_numpy(dtype=np.int64)
-    side = paired["side"].to_numpy(dtype=np.int64)
+    row = rows["row"].to_numpy()
+    pair = rows["pair"].to_numpy(dtype=np.int64)
+    side = rows["side"].to_numpy(dtype=np.int64)
     start = codings["start"].to_numpy(dtype=np.int64)[row]
     end = codings["end"].to_numpy(dtype=np.int64)[row]
     code = code_index.get_indexer(codings["code"])[row]  # -1: not among the codes compared

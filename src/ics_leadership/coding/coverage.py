@@ -12,6 +12,7 @@ import pandas as pd
 
 from ics_leadership.coding import spans
 from ics_leadership.coding.codetree import CodeTree
+from ics_leadership.coding.prevalence import document_index
 
 #: The ``code`` value of the overall rows.
 ANY_CODE = "(any code)"
@@ -29,7 +30,7 @@ def coverage(codings: pd.DataFrame, documents: pd.DataFrame, tree: CodeTree) -> 
     k = len(tree.codes)
     names = pd.Index([str(d) for d in documents["document_id"]])
     n_chars = documents["n_chars"].to_numpy(dtype=np.int64)
-    doc = names.get_indexer(codings["document_id"].astype("string"))
+    doc = document_index(codings, documents)
     start, end = codings["start"].to_numpy(dtype=np.int64), codings["end"].to_numpy(dtype=np.int64)
     known = doc >= 0
     overall = spans.merge(doc[known], start[known], end[known]).union_length(len(names))

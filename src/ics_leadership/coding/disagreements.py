@@ -15,29 +15,31 @@ import numpy as np
 import pandas as pd
 
 from ics_leadership.coding import spans
-from ics_leadership.coding.agreement import coder_pairs, paired_rows
+from ics_leadership.coding.agreement import pair_up
 from ics_leadership.coding.codetree import CodeTree
 
 COLUMNS = ["document_id", "coders", "code", "start", "end", "characters", "applied_by", "not_applied_by"]
 
 
-def disagreements(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
+def disagreements(
+    codings: pd.DataFrame, tree: CodeTree, paired: tuple[pd.DataFrame, pd.DataFrame] | None = None
+) -> pd.DataFrame:
     """Every span where the coders of a pair differ on a code (codes of ``tree``, as coded: no roll-up).
 
-    Rows are sorted by document, coder pair, code (tree order) and start.
+    Rows are sorted by document, coder pair, code (tree order) and start. ``paired``:
+    :func:`ics_leadership.coding.agreement.pair_up` of ``codings``, when the caller has it already.
     """
-    pairs = coder_pairs(codings)
+    pairs, rows = paired if paired is not None else pair_up(codings)
     codes = pd.Index(tree.codes)
     k = len(codes)
     if pairs.empty or k == 0:
         return pd.DataFrame(columns=COLUMNS)
-    paired = paired_rows(codings, pairs)
-    row = paired["row"].to_numpy()
+    row = rows["row"].to_numpy()
     code = codes.get_indexer(codings["code"])[row]
     keep = code >= 0
     row = row[keep]
-    cell = paired["pair"].to_numpy(dtype=np.int64)[keep] * k + code[keep]
-    side = paired["side"].to_numpy(dtype=np.int64)[keep]
+    cell = rows["pair"].to_numpy(dtype=np.int64)[keep] * k + code[keep]
+    side = rows["side"].to_numpy(dtype=np.int64)[keep]
     merged = spans.merge(cell * 2 + side, codings["start"].to_numpy()[row], codings["end"].to_numpy()[row])
     # Each coder's coverage of a cell as +1 at a unit's start and -1 at its end; swept in position
     # order, the running sums say who covers each stretch between consecutive positions.

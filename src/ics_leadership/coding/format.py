@@ -140,7 +140,8 @@ def ordered(values: Iterable[object], preferred: Iterable[str] | None = None) ->
     >>> ordered(["system", "place", "neighbourhood"], ["executive", "thematic", "project"])
     ['neighbourhood', 'place', 'system']
     """
-    distinct = pd.unique(pd.Series(values, dtype=object).dropna())  # a million rows hold few values
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    distinct = series.dropna().unique()  # a million rows hold few values: look at those
     present = {str(v) for v in distinct if str(v) != ""}
     order = list(preferred or ())
     if present and present <= set(order):

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ics_leadership.coding.codetree import CodeTree
 from ics_leadership.coding.format import ordered
+from ics_leadership.coding.prevalence import document_index
 
 
 def _counts(codings: pd.DataFrame, tree: CodeTree, rows: pd.Series, names: list[str]) -> np.ndarray:
@@ -27,6 +28,15 @@ def _counts(codings: pd.DataFrame, tree: CodeTree, rows: pd.Series, names: list[
     return flat.reshape(len(names), k)
 
 
+def _count_at(codings: pd.DataFrame, tree: CodeTree, where: np.ndarray, rows: int) -> np.ndarray:
+    """rows x codes counts of rolled-up codings; ``where``: each coding's row (-1: none)."""
+    k = len(tree.codes)
+    row, hit = tree.roll_up_codings(codings.reset_index(drop=True))
+    at = np.asarray(where)[row]
+    keep = at >= 0
+    return np.bincount(at[keep] * k + hit[keep], minlength=rows * k).reshape(rows, k)
+
+
 def _frame(counts: np.ndarray, names: list[str], index_name: str, tree: CodeTree) -> pd.DataFrame:
     frame = pd.DataFrame(counts, index=pd.Index(names, name=index_name), columns=list(tree.codes))
     return frame.reset_index()
@@ -35,7 +45,7 @@ def _frame(counts: np.ndarray, names: list[str], index_name: str, tree: CodeTree
 def document_by_code(codings: pd.DataFrame, documents: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     """Codings per document (rows: every document, uncoded ones too) and code (columns)."""
     names = [str(d) for d in documents["document_id"]]
-    return _frame(_counts(codings, tree, codings["document_id"], names), names, "document_id", tree)
+    return _frame(_count_at(codings, tree, document_index(codings, documents), len(names)), names, "document_id", tree)
 
 
 def case_by_code(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:

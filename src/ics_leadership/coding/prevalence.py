@@ -62,8 +62,9 @@ def analysis_codings(coded: CodedData, tree: CodeTree, coder: str | None = None)
     """The primary coder's codings with their document's attributes and each code's top-level code.
 
     The top-level code is in the column named by ``tree.top_name`` ("contribution" for the
-    compendium's codebook); ``code_index`` is the code's position in ``tree.codes`` (-1: not in
-    the tree), so that later analyses need not look codes up again.
+    compendium's codebook). ``code_index`` is the code's position in ``tree.codes`` (-1: not in
+    the tree) and ``document_index`` the document's row in ``coded.documents``, so that later
+    analyses need not look a million strings up again.
     """
     coder = coder or primary_coder(coded)
     codings = coded.codings[(coded.codings["coder"] == coder).to_numpy()].reset_index(drop=True)
@@ -77,7 +78,16 @@ def analysis_codings(coded: CodedData, tree: CodeTree, coder: str | None = None)
     tops = np.asarray(tree.codes, dtype=object)[top_of[np.maximum(own, 0)]] if len(tree.codes) else own
     frame[tree.top_name] = pd.array(np.where(own >= 0, tops, None), dtype="string")
     frame["code_index"] = own
+    frame["document_index"] = at
     return frame
+
+
+def document_index(codings: pd.DataFrame, documents: pd.DataFrame) -> np.ndarray:
+    """Each coding's row in ``documents``: the ``document_index`` column that :func:`analysis_codings`
+    adds, else looked up (-1: not there). Document-level values then reach codings by position."""
+    if "document_index" in codings:
+        return codings["document_index"].to_numpy()
+    return pd.Index(documents["document_id"]).get_indexer(codings["document_id"])
 
 
 def wilson(count: int, nobs: int, alpha: float = 0.05) -> tuple[float, float]:
@@ -103,6 +113,21 @@ def _rolled(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     return pd.DataFrame({"row": row, "hit": hit})
 
 
+def _document_index_of(codings: pd.DataFrame) -> np.ndarray:
+    """An integer per coding for its document (``document_index`` when there, else a factorisation)."""
+    if "document_index" in codings:
+        return codings["document_index"].to_numpy()
+    return pd.factorize(codings["document_id"])[0]
+
+
+def _participant_of(codings: pd.DataFrame, doc_of: np.ndarray) -> np.ndarray:
+    """An integer per coding for its participant (-1: none), looked up once per document."""
+    first = pd.Series(np.arange(len(codings))).groupby(doc_of).first().to_numpy() if len(codings) else doc_of
+    per_doc = np.full(int(doc_of.max(initial=-1)) + 1, -1, dtype=np.int64)
+    per_doc[doc_of[first]] = pd.factorize(codings["participant_id"].take(first), use_na_sentinel=True)[0]
+    return per_doc[doc_of]
+
+
 def _distinct_per_code(hit: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     """For each code index 0..k-1, how many distinct ``values`` (integers >= 0) its rows have."""
     keep = values >= 0
@@ -124,8 +149,9 @@ def frequencies(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     codings = codings.reset_index(drop=True)
     r = _rolled(codings, tree)
     row, hit = r["row"].to_numpy(), r["hit"].to_numpy()
-    doc = pd.factorize(codings["document_id"])[0][row]
-    person = pd.factorize(codings["participant_id"], use_na_sentinel=True)[0][row]
+    doc_of = _document_index_of(codings)
+    doc = doc_of[row]
+    person = _participant_of(codings, doc_of)[row]
     merged = spans.merge(doc * k + hit, codings["start"].to_numpy()[row], codings["end"].to_numpy()[row])
     codes = list(tree.codes)
     return pd.DataFrame(
@@ -181,7 +207,11 @@ def prevalence(
     sizes = np.bincount(group_of_person[group_of_person >= 0], minlength=len(names))
     # Who expresses which code: distinct (participant, code) pairs, each code counting its descendants.
     codings = codings.reset_index(drop=True)
-    person = pd.Index(people["participant_id"]).get_indexer(codings["participant_id"])
+    doc_of = _document_index_of(codings)
+    first = pd.Series(np.arange(len(codings))).groupby(doc_of).first().to_numpy() if len(codings) else doc_of
+    per_doc = np.full(int(doc_of.max(initial=-1)) + 1, -1, dtype=np.int64)
+    per_doc[doc_of[first]] = pd.Index(people["participant_id"]).get_indexer(codings["participant_id"].take(first))
+    person = per_doc[doc_of]
     r = _rolled(codings, tree)
     k = len(tree.codes)
     who = person[r["row"].to_numpy()]

@@ -125,8 +125,15 @@ def interview_first_appearances(
     """
     docs = documents[documents["source_type"].isin(source_types)].sort_values(["sequence", "document_id"])
     ids = list(docs["document_id"])
-    rank = pd.Series(np.arange(len(ids)), index=pd.Index(ids, dtype=object))
-    at = codings["document_id"].astype(object).map(rank)
-    found = pd.DataFrame({"code": codings[column], "at": at}).dropna()
-    first = found.groupby("code", sort=False)["at"].min().to_numpy(dtype=np.int64)
+    # Each document's place in the interview order (-1: not an interview), reached by position.
+    rank = np.full(len(documents), -1, dtype=np.int64)
+    rank[documents.index.get_indexer(docs.index)] = np.arange(len(ids))
+    if "document_index" in codings:
+        at = rank[codings["document_index"].to_numpy()]
+    else:
+        at = rank[np.maximum(pd.Index(documents["document_id"]).get_indexer(codings["document_id"]), 0)]
+        at[pd.Index(documents["document_id"]).get_indexer(codings["document_id"]) < 0] = -1
+    code = pd.factorize(codings[column])[0]
+    keep = (at >= 0) & (code >= 0)
+    first = pd.Series(at[keep]).groupby(code[keep]).min().to_numpy(dtype=np.int64)
     return ids, first

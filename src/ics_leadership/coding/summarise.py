@@ -36,7 +36,7 @@ from ics_leadership.coding.codetree import CodeTree, load_project_tree
 from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.core import outputs, paths
 from ics_leadership.core.csvformat import unprotect
-from ics_leadership.core.derived import write_csv
+from ics_leadership.core.derived import write_csvs
 from ics_leadership.core.errors import DataValidationError, Problem
 
 REAL_LABEL = "Real coded data"
@@ -210,10 +210,11 @@ def summarise(
     # activity of the compendium's codebook, so that its tables keep their shape.
     used = set(coded.codings["code"])
     leaves = [c for c in tree.codes if c in used or tree.kind(c) == "activity"]
-    agree, agree_docs = agreement.agreement(coded.codings, coded.documents, leaves)
+    paired = agreement.pair_up(coded.codings)
+    agree, agree_docs = agreement.agreement(coded.codings, coded.documents, leaves, paired)
     if agree.empty:
         notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
-    differ = disagreements.disagreements(coded.codings, tree)
+    differ = disagreements.disagreements(coded.codings, tree, paired)
     if excerpts:
         differ = disagreements.add_excerpts(differ, coded.codings)
     ids, first = saturation.interview_first_appearances(codings, coded.documents)
@@ -356,9 +357,8 @@ def write_summary(summary: CodingSummary, out_dir: Path | str, force: bool = Fal
 
     def fill(folder: Path) -> None:
         tables = summary.tables()
-        for name, table in tables.items():
-            write_csv(table, folder / f"{name}.csv")
-            names.append(f"{name}.csv")
+        write_csvs(tables, folder)
+        names.extend(f"{name}.csv" for name in tables)
         if xlsx:
             sheets = {
                 n: t for n, t in tables.items() if n in WORKBOOK_TABLES or n in {f"{b}_by_code" for b in summary.by}
