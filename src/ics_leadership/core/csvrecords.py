@@ -110,9 +110,7 @@ def _read_with_pandas(data: bytes) -> Records | None:
     header = [str(col[0]) for col in columns[: int(counts[0])]]
     if data.startswith(_BOM):  # pandas drops it; the csv module keeps it, as text
         header[0] = "\ufeff" + header[0]
-    return Records(
-        header=header, columns=[col[1:] for col in columns], counts=counts[1:], apostrophes=b"'" in data
-    )
+    return Records(header=header, columns=[col[1:] for col in columns], counts=counts[1:], apostrophes=b"'" in data)
 
 
 #: Bytes compared at a time: whole-file temporaries would cost more in page faults than in comparing.

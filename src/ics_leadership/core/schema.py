@@ -294,4 +294,3 @@ def cell_text(raw: str, column: Column | None, format_version: int = 1) -> str:
         return unprotect(raw.strip())
     text = raw if column.verbatim else raw.strip()
     return unprotect(text) if column.dtype == "string" else text
-

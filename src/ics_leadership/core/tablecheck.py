@@ -16,6 +16,7 @@ texts of a boolean or a patterned column, does a Python loop run, over distinct 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -81,7 +82,7 @@ class Distinct:
         return self.rows(self.stripped == "")[rows]
 
 
-def _map(method, texts: np.ndarray) -> np.ndarray:
+def _map(method: Callable[[str], str], texts: np.ndarray) -> np.ndarray:
     """``method`` (a ``str`` method) of each text, as an object array (a C-level map, no Python frame)."""
     return np.fromiter(map(method, texts), dtype=object, count=len(texts))
 
