@@ -4,9 +4,10 @@ A check on a table of a million rows finds the rows it objects to as an array, n
 :class:`RowProblems` turns such arrays into :class:`~ics_leadership.core.errors.Problem` objects in
 the order a row-by-row reading would have found them (by row, then by the check's place in that
 reading), building a message only for the rows it lists. Of each kind of problem (one check on one
-field) it lists the first :data:`LISTED_PER_KIND` rows; the rest are counted in one further problem
-placed after the last one listed, saying how many more rows there are and which is the next, so that
-a file broken on every row gives a short, readable list that still names every kind of problem.
+field) it lists the first :data:`LISTED_PER_KIND` rows; the rest are counted in one further problem,
+placed after the problems of the last row listed, saying how many more rows there are and which is
+the next, so that a file broken on every row gives a short, readable list that still names every
+kind of problem.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class RowProblems:
         for i in range(listed):
             row = int(rows[i])
             problem = Problem(self.file, message(i), row=row if with_row else None, field=field)
-            self._found.append((row, order, 0, seq + i, problem))
+            self._found.append((row, 0, order, seq + i, problem))
         if len(rows) > listed:
             last, nxt = int(rows[listed - 1]), int(rows[listed])
             problem = Problem(
@@ -79,8 +80,8 @@ class RowProblems:
                 f"... and {len(rows) - listed} more {more} (not listed; the next is row {nxt}, line {nxt + 1})",
                 field=field,
             )
-            self._found.append((last, order, 1, seq + listed, problem))
+            self._found.append((last, 1, order, seq + listed, problem))
 
     def problems(self) -> list[Problem]:
-        """Every problem added, by row, then by the check's order, a summary after its kind's last row."""
+        """Every problem added, by row, then by the check's order; a count after its kind's last row listed."""
         return [entry[-1] for entry in sorted(self._found, key=lambda entry: entry[:4])]

@@ -199,5 +199,8 @@ def typed_array(values: np.ndarray, blank: np.ndarray, dtype: str) -> pd.api.ext
         return pd.array(values, dtype="string")
     numpy_dtype, array_type = _EXTENSION_ARRAYS[dtype]
     data = np.asarray(values, dtype=numpy_dtype).copy()
-    data[blank] = numpy_dtype(0)
-    return array_type(data, blank.copy())
+    mask = blank.copy()
+    if dtype == "number":
+        mask |= np.isnan(data)  # as pandas reads a NaN into Float64: missing
+    data[mask] = numpy_dtype(0)
+    return array_type(data, mask)
