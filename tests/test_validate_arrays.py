@@ -206,12 +206,32 @@ def reference_load(directory: Path) -> coded.CodedData:
     if problems:
         raise DataValidationError(problems)
     return coded.CodedData(
-        documents=coded._resolve_attributes(documents, participants),
+        documents=reference_resolve_attributes(documents, participants),
         codings=codings,
         participants=participants,
         directory=directory,
         metadata=metadata,
     )
+
+
+def reference_resolve_attributes(documents: pd.DataFrame, participants: pd.DataFrame | None) -> pd.DataFrame:
+    """``coding.coded._resolve_attributes`` before issue 12."""
+    docs = documents.copy()
+    for col in ("site", "level", "stage", "sequence"):
+        if col not in docs:
+            docs[col] = pd.array([None] * len(docs), dtype="Int64" if col == "sequence" else "string")
+    if participants is not None:
+        people = participants.set_index("participant_id")
+        for col in ("site", "level"):
+            from_person = docs["participant_id"].map(people[col]) if col in people else None
+            if from_person is not None:
+                docs[col] = docs[col].fillna(from_person.astype("string"))
+        if "group" in people:
+            docs["group"] = docs["participant_id"].map(people["group"]).astype("string")
+    if "group" not in docs:
+        docs["group"] = pd.array([None] * len(docs), dtype="string")
+    docs["sequence"] = docs["sequence"].fillna(pd.Series(range(1, len(docs) + 1), index=docs.index)).astype("Int64")
+    return docs
 
 
 def _outcome(load, *args):
@@ -253,6 +273,7 @@ CELLS = {
     "excerpt": ["", "a,b", "'=x", "  sp  ", "line\nbreak", '"quoted"', "𝒜,😀"],
     "p_participant_id": ["P1", "P2", "P1", "", "P3"],
     "group": ["clinical", "", "'@x"],
+    "level": ["project", "", " thematic "],
 }
 
 
@@ -267,37 +288,44 @@ def folders(draw):
         st.sampled_from([[], ["site"], ["site", "sequence"], ["sequence", "extra"]])
     )
     coding_cols = ["document_id", "start", "end", "code", "coder"] + draw(st.sampled_from([[], ["excerpt"]]))
-    # Half the folders have tables without faults of their own, so that the checks across tables
-    # (participants, documents, spans, duplicates, code paths, codes) are reached.
-    clean = draw(st.booleans())
+    # A third of the folders have faults in the tables themselves, a third only across tables
+    # (participants, documents, spans, duplicates, code paths, codes), a third none at all.
+    mode = draw(st.sampled_from(["tables", "references", "valid"]))
     docs = [["D1", "P1", "interview", "100"] + ["A", "1"][: len(doc_cols) - 4]]
     docs += [["D2", "P2", "observation", "50"] + ["", "2"][: len(doc_cols) - 4]]
-    if clean:
-        for i in range(draw(st.integers(0, 2))):
-            docs.append(
-                [f"D{i + 3}", draw(st.sampled_from(["P1", "P9", ""])), "interview", "20"]
-                + ["", ""][: len(doc_cols) - 4]
-            )
-    else:
+    if mode == "tables":
         docs += _table(draw, doc_cols, draw(st.integers(0, 3)))
+    else:
+        for i in range(draw(st.integers(0, 2))):
+            person = draw(st.sampled_from(["P1", ""] + (["P9"] if mode == "references" else [])))
+            docs.append([f"D{i + 3}", person, "interview", "20"] + ["", ""][: len(doc_cols) - 4])
     codings = _table(draw, coding_cols, draw(st.integers(0, 8)), "c_")
-    if clean:
+    if mode == "references":
         for row in codings:
-            row[0] = draw(st.sampled_from(["D1", "D2", "D3", "D9"]))
-            row[1], row[2] = draw(
-                st.sampled_from([("0", "10"), ("10", "30"), ("40", "101"), ("30", "30"), ("5", "50")])
-            )
-            row[3] = draw(st.sampled_from([VOICE, "relational", "unknown/code", "Bad\\x"]))
+            row[0] = draw(st.sampled_from(["D1", "D2", "D3"] * 3 + ["D9"]))
+            spans = [("0", "10"), ("10", "30"), ("0", "20")] * 2 + [("40", "101"), ("30", "30"), ("5", "50")]
+            row[1], row[2] = draw(st.sampled_from(spans))
+            row[3] = draw(st.sampled_from([VOICE, "relational"] * 3 + ["unknown/code", "Bad\\x"]))
             row[4] = draw(st.sampled_from(["A", "B"]))
         for i in range(1, len(codings)):
             if draw(st.integers(0, 3)) == 0:  # a duplicate coding
                 codings[i] = list(codings[draw(st.integers(0, i - 1))])
+    elif mode == "valid":
+        for row in codings:
+            row[0] = draw(st.sampled_from(["D1", "D2"]))
+            row[1], row[2] = draw(st.sampled_from([("0", "10"), ("10", "30"), (" 0", "20"), ("5", "50")]))
+            row[3] = draw(st.sampled_from([VOICE, "relational"]))
+            row[4] = draw(st.sampled_from(["A", "B"]))
+        codings = [row for i, row in enumerate(codings) if row[:5] not in [r[:5] for r in codings[:i]]]  # no repeats
     tables = {"documents.csv": (doc_cols, docs), "codings.csv": (coding_cols, codings)}
     if draw(st.booleans()):
-        people = [["P1", "clinical"], ["P2", ""]] + _table(
-            draw, ["participant_id", "group"], draw(st.integers(0, 2)), "p_"
+        people = [["P1", "North", "executive", "clinical"], ["P2", "", "thematic", ""]]
+        people += _table(draw, ["participant_id", "site", "level", "group"], draw(st.integers(0, 2)), "p_")
+        people_cols = draw(st.sampled_from([[0, 3], [0, 1, 2, 3], [0, 2]]))  # which columns the file has
+        tables["participants.csv"] = (
+            [["participant_id", "site", "level", "group"][i] for i in people_cols],
+            [[row[i] for i in people_cols] for row in people],
         )
-        tables["participants.csv"] = (["participant_id", "group"], people)
     eol = draw(st.sampled_from(["\n", "\r\n"]))
     files = {}
     for name, (cols, rows) in tables.items():
@@ -305,7 +333,7 @@ def folders(draw):
         writer = csv.writer(out, lineterminator=eol)
         writer.writerow(cols)
         for row in rows:
-            faults = ["none"] * 8 + ["blank line"] + ([] if clean else ["short", "long"])
+            faults = ["none"] * 8 + ["blank line"] + (["short", "long"] if mode == "tables" else [])
             fault = draw(st.sampled_from(faults))
             writer.writerow(row[:-1] if fault == "short" else row + ["x"] if fault == "long" else row)
             if fault == "blank line":

@@ -313,12 +313,16 @@ def _resolve_attributes(documents: pd.DataFrame, participants: pd.DataFrame | No
             docs[col] = pd.array([None] * len(docs), dtype="Int64" if col == "sequence" else "string")
     if participants is not None:
         people = participants.set_index("participant_id")
+        person = people.index.get_indexer(docs["participant_id"])  # each document's, looked up once; -1: none
+
+        def from_person(col: str) -> pd.Series:
+            return pd.Series(people[col].array.take(person, allow_fill=True), index=docs.index).astype("string")
+
         for col in ("site", "level"):
-            from_person = docs["participant_id"].map(people[col]) if col in people else None
-            if from_person is not None:
-                docs[col] = docs[col].fillna(from_person.astype("string"))
+            if col in people:
+                docs[col] = docs[col].fillna(from_person(col))
         if "group" in people:
-            docs["group"] = docs["participant_id"].map(people["group"]).astype("string")
+            docs["group"] = from_person("group")
     if "group" not in docs:
         docs["group"] = pd.array([None] * len(docs), dtype="string")
     # Without a stated order, documents count in file order.
