@@ -501,6 +501,29 @@ def test_row_problems_keep_reading_order_across_kinds():
     ]
 
 
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"a,b\n1,caf\xc3\n", "invalid continuation byte at byte 9"),
+        (b"a\xff,b\n1,2\n", "invalid start byte at byte 1"),
+        (b'a,b\n"x,\xed\xa0\x80",2\n', "invalid continuation byte at byte 7"),  # an encoded surrogate
+        (b"a,b\n\xa0,2\n", "invalid start byte at byte 4"),
+        (b"a,b\n1,2,3\n\xff\n", "invalid start byte at byte 10"),  # with a ragged row too
+        # Cut short at the end: the row-by-row reading said "at byte 0" (its decoder counted from the
+        # last chunk it read, as it did in any file over 8 KB); the byte is now the file's.
+        (b"a,b\n1,2\n3,\xe2\x82", "unexpected end of data at byte 10"),
+    ],
+)
+def test_text_that_is_not_utf8_is_refused_naming_the_byte(tmp_path, data, expected):
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    schema = TableSchema("t.csv", "Two columns.", (Column("a", "string", "A."), Column("b", "string", "B.")))
+    [problem] = _outcome(read_table, path, schema)
+    assert problem[1:] == (f"not valid UTF-8 text ({expected})", None, None, None)
+    if "end of data" not in expected:
+        assert [problem] == _outcome(reference_read_table, path, schema)
+
+
 def test_bad_utf8_names_the_byte(tmp_path):
     path = tmp_path / "codings.csv"
     path.write_bytes(b"document_id,start,end,code,coder\nD1,0,10,caf\xc3,A\n")

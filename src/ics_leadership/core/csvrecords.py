@@ -71,15 +71,13 @@ def read_records(path: Path, shown: str) -> Records:
         The file is not UTF-8 text or not readable as CSV (``shown`` names it).
     """
     data = path.read_bytes()
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DataValidationError(
-                [Problem(shown, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]
-            ) from None
+    # pandas decodes every field strictly: a file that is not UTF-8 fails there and is read again by
+    # the csv module, which names the first bad byte.
     if data[:1] not in (b"", b"\n", b"\r"):  # an empty file or header: the csv module's to say
-        records = _read_with_pandas(data)
+        try:
+            records = _read_with_pandas(data)
+        except UnicodeDecodeError:
+            records = None
         if records is not None:
             return records
     return _read_with_csv_module(data, shown)
@@ -149,6 +147,8 @@ def _pandas_cells(data: bytes, width: int | None) -> pd.DataFrame | None:
             encoding="utf-8",
             engine="c",
         )
+    except UnicodeDecodeError:
+        raise
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError):
         return None
 
@@ -181,7 +181,8 @@ def field_counts(data: bytes) -> np.ndarray | None:
         starts = starts[:-1]
     else:
         ends = np.concatenate((ends, [n]))
-    separators = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
+    # Commas up to each record's end, less those up to the previous record's (none lies between).
+    separators = np.diff(np.searchsorted(commas, ends), prepend=0)
     if len(quotes):
         # Commas between an opening and its closing quote are text, not separators.
         inside = np.searchsorted(commas, closing) - np.searchsorted(commas, opening)
@@ -206,7 +207,12 @@ def _quotes_close_fields(arr: np.ndarray, opening: np.ndarray, closing: np.ndarr
 
 def _read_with_csv_module(data: bytes, shown: str) -> Records:
     """:class:`Records` read by the :mod:`csv` module (for files the fast reading declines)."""
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(
+            [Problem(shown, f"not valid UTF-8 text ({exc.reason} at byte {exc.start})")]
+        ) from None
     try:
         with long_fields(len(text)):
             rows = list(csv.reader(io.StringIO(text, newline="")))
