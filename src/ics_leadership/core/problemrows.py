@@ -47,7 +47,6 @@ class RowProblems:
         field: str | None,
         order: int,
         more: str,
-        with_row: bool = True,
     ) -> None:
         """Add one kind of problem found at ``rows``.
 
@@ -62,16 +61,14 @@ class RowProblems:
         order
             Where this check comes, within one row, in a row-by-row reading (lower first).
         more
-            What the uncounted rows are, for the summary problem ("rows where it is blank").
-        with_row
-            False for a kind that names no row (then ``rows`` still orders it).
+            What the rows not listed are, for the problem counting them ("rows where it is blank").
         """
         rows = np.asarray(rows, dtype=np.int64)
         listed = min(len(rows), self.limit)
         seq = len(self._found)
         for i in range(listed):
             row = int(rows[i])
-            problem = Problem(self.file, message(i), row=row if with_row else None, field=field)
+            problem = Problem(self.file, message(i), row=row, field=field)
             self._found.append((row, 0, order, seq + i, problem))
         if len(rows) > listed:
             last, nxt = int(rows[listed - 1]), int(rows[listed])
