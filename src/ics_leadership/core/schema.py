@@ -119,8 +119,10 @@ def read_table(path: Path | str, schema: TableSchema, format_version: int = 1) -
     surrounding blanks first, as always. A line that is blank (or only separators and blanks) is
     skipped but still counted in row numbers.
 
-    The cells are checked column by column as arrays (:mod:`ics_leadership.core.tablecheck`), so a
-    table of a million rows is checked in about the time pandas takes to read it. Problems come in
+    The cells are read by pandas' C parser as the :mod:`csv` module would read them
+    (:mod:`ics_leadership.core.csvrecords`) and checked column by column as arrays
+    (:mod:`ics_leadership.core.tablecheck`), so a table of a million rows costs a small multiple of
+    what pandas takes to read it. Problems come in
     the order a row-by-row reading finds them (by row, then column); of each kind (one check on one
     column) the first :data:`ics_leadership.core.problemrows.LISTED_PER_KIND` rows are listed and the
     rest counted in one further problem.
@@ -133,7 +135,8 @@ def read_table(path: Path | str, schema: TableSchema, format_version: int = 1) -
     Raises
     ------
     DataValidationError
-        Listing every problem found, each with file, row and field.
+        Listing the problems found, each with file, row and field (of each kind, the first rows and
+        a count of the others).
     """
     path = Path(path)
     shown = display_path(path)
