@@ -4,7 +4,9 @@
 This is the form every importer writes and every analysis reads. :func:`load_coded` validates the
 tables one by one (types, allowed values) and then against each other and the codebook (unknown
 document, participant or code; a span that ends before it starts or runs past its document;
-duplicate codings), naming file, row and field for every problem.
+duplicate codings), naming file, row and field for every problem. The checks run on whole columns
+(no Python loop over rows), so a million codings are read and checked in a few times what pandas
+takes to read them alone; of each kind of problem the first 20 rows are listed and the rest counted.
 
 ``corpus.yaml`` describes where the data came from. When it says ``synthetic: true`` the data are
 the synthetic demonstration corpus, and everything computed from them must say so. Its
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ics_leadership.coding import codepath
@@ -27,6 +30,7 @@ from ics_leadership.coding.format import CODED_PARTICIPANTS, CODINGS, DOCUMENTS
 from ics_leadership.core import paths
 from ics_leadership.core.csvformat import read_version
 from ics_leadership.core.errors import DataValidationError, Problem
+from ics_leadership.core.problemrows import RowProblems
 from ics_leadership.core.schema import read_table
 from ics_leadership.core.yamlschema import read_document, schema_problems
 from ics_leadership.facts.codebook import Codebook, load_codebook
@@ -82,8 +86,8 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     Raises
     ------
     DataValidationError
-        Every problem found, each naming file, row and field; a file that is a symbolic link is
-        refused, not followed.
+        Every problem found, each naming file, row and field (of each kind, the first 20 rows and
+        then a count of the others); a file that is a symbolic link is refused, not followed.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -121,30 +125,13 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
 
     documents, codings, participants = tables["documents"], tables["codings"], tables["participants"]
     _check_references(directory, documents, codings, participants, problems)
+    # The distinct codes (few) and, for each coding, which one it has: computed once for both checks.
+    code_ids, codes = pd.factorize(codings["code"].to_numpy(dtype=object))
     if version >= 2:
-        _check_code_paths(directory, codings, problems)
+        problems.extend(_check_code_paths(directory, code_ids, codes))
     if check_codes:
         codebook = codebook or load_codebook()
-        known = set(codebook.codes)
-        shown = paths.display_path(directory / CODINGS.name)
-        # One problem per unknown code (with its count), not one per row: a fresh import of a
-        # project's own codes would otherwise list every coding.
-        unknown: dict[str, list[int]] = {}
-        for row, code in enumerate(codings["code"], start=1):
-            if code not in known:
-                unknown.setdefault(code, []).append(row)
-        for code, rows in unknown.items():
-            n = len(rows)
-            problems.append(
-                Problem(
-                    shown,
-                    f"unknown code '{code}' ({n} coding{'s' if n != 1 else ''}; not in the "
-                    f"codebook): map it to a compendium code with a mapping file "
-                    f"(--mapping, or the notebooks' mapping parameter)",
-                    row=rows[0],
-                    field="code",
-                )
-            )
+        problems.extend(_unknown_codes(directory, code_ids, codes, set(codebook.codes)))
     if problems:
         raise DataValidationError(problems)
     documents = _resolve_attributes(documents, participants)
@@ -153,15 +140,60 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     )
 
 
-def _check_code_paths(directory: Path, codings: pd.DataFrame, problems: list[Problem]) -> None:
-    """In format version 2 a backslash in a code path must be an escape (see :mod:`ics_leadership.coding.codepath`)."""
+def _unknown_codes(directory: Path, ids: np.ndarray, codes: np.ndarray, known: set[str]) -> list[Problem]:
+    """One problem per code not in ``known``, with its count and first row, in order of first use.
+
+    Not one per row: a fresh import of a project's own codes would otherwise list every coding.
+    ``codes`` are the distinct codes in order of first use, ``ids`` each coding's (:func:`pandas.factorize`).
+    """
     shown = paths.display_path(directory / CODINGS.name)
-    for row, code in enumerate(codings["code"], start=1):
+    unknown = np.flatnonzero(~pd.Series(codes, dtype=object).isin(known).to_numpy())
+    if not len(unknown):
+        return []
+    counts = np.bincount(ids, minlength=len(codes))
+    first_rows = np.unique(ids, return_index=True)[1] + 1
+    problems = []
+    for i in unknown.tolist():
+        n = int(counts[i])
+        problems.append(
+            Problem(
+                shown,
+                f"unknown code '{codes[i]}' ({n} coding{'s' if n != 1 else ''}; not in the "
+                f"codebook): map it to a compendium code with a mapping file "
+                f"(--mapping, or the notebooks' mapping parameter)",
+                row=int(first_rows[i]),
+                field="code",
+            )
+        )
+    return problems
+
+
+def _check_code_paths(directory: Path, ids: np.ndarray, codes: np.ndarray) -> list[Problem]:
+    """In format version 2 a backslash in a code path must be an escape (see :mod:`ics_leadership.coding.codepath`).
+
+    Every coding with such a code is a problem (``ids`` and ``codes`` as for :func:`_unknown_codes`).
+    """
+    wrong: dict[int, str] = {}
+    for i, code in enumerate(codes.tolist()):  # distinct codes: few
         if "\\" in code:
             try:
                 codepath.split(code)
             except ValueError as exc:
-                problems.append(Problem(shown, str(exc), row=row, field="code"))
+                wrong[i] = str(exc)
+    if not wrong:
+        return []
+    bad = np.zeros(len(codes), dtype=bool)
+    bad[list(wrong)] = True
+    rows = np.flatnonzero(bad[ids])
+    found = RowProblems(paths.display_path(directory / CODINGS.name))
+    found.add(
+        rows + 1,
+        lambda i: wrong[int(ids[rows[i]])],
+        field="code",
+        order=0,
+        more="codings whose code path has a backslash that is not an escape",
+    )
+    return found.problems()
 
 
 def _read_metadata(directory: Path, problems: list[Problem]) -> dict[str, Any]:
@@ -189,53 +221,90 @@ def _check_references(
     participants: pd.DataFrame | None,
     problems: list[Problem],
 ) -> None:
-    docs_file = paths.display_path(directory / DOCUMENTS.name)
-    codings_file = paths.display_path(directory / CODINGS.name)
+    """Documents against participants, codings against documents: array-wise, problems in row order.
+
+    A coding of an unknown document is checked no further; otherwise its span must end after it
+    starts and within its document, and it must not repeat an earlier coding (document, span, code
+    and coder). Each kind of problem lists its first rows and counts the rest
+    (:class:`ics_leadership.core.problemrows.RowProblems`).
+    """
     if participants is not None:
-        known_people = set(participants["participant_id"])
-        for row, pid in enumerate(documents["participant_id"], start=1):
-            if pd.notna(pid) and pid not in known_people:
-                problems.append(
-                    Problem(
-                        docs_file,
-                        f"unknown participant '{pid}' (not in participants.csv)",
-                        row=row,
-                        field="participant_id",
-                    )
-                )
-    length = dict(zip(documents["document_id"], documents["n_chars"]))
-    seen: dict[tuple, int] = {}
-    for row, rec in enumerate(codings.itertuples(index=False), start=1):
-        if rec.document_id not in length:
-            problems.append(
-                Problem(
-                    codings_file,
-                    f"unknown document '{rec.document_id}' (not in documents.csv)",
-                    row=row,
-                    field="document_id",
-                )
-            )
-            continue
-        if rec.end <= rec.start:
-            problems.append(
-                Problem(codings_file, f"end ({rec.end}) is not after start ({rec.start})", row=row, field="end")
-            )
-        elif rec.end > length[rec.document_id]:
-            problems.append(
-                Problem(
-                    codings_file,
-                    f"span [{rec.start}, {rec.end}) goes beyond the end of document '{rec.document_id}' "
-                    f"({length[rec.document_id]} characters)",
-                    row=row,
-                    field="end",
-                )
-            )
-        key = (rec.document_id, rec.start, rec.end, rec.code, rec.coder)
-        first = seen.setdefault(key, row)
-        if first != row:
-            problems.append(
-                Problem(codings_file, f"duplicate coding (same document, span, code and coder as row {first})", row=row)
-            )
+        found = RowProblems(paths.display_path(directory / DOCUMENTS.name))
+        pids = documents["participant_id"]
+        rows = np.flatnonzero((pids.notna() & ~pids.isin(participants["participant_id"].dropna())).to_numpy())
+        found.add(
+            rows + 1,
+            lambda i: f"unknown participant '{pids.iloc[rows[i]]}' (not in participants.csv)",
+            field="participant_id",
+            order=0,
+            more="documents naming a participant not in participants.csv",
+        )
+        problems.extend(found.problems())
+    found = RowProblems(paths.display_path(directory / CODINGS.name))
+    doc_ids = codings["document_id"].to_numpy(dtype=object)
+    position = pd.Index(documents["document_id"].to_numpy(dtype=object)).get_indexer(doc_ids)
+    start = codings["start"].to_numpy(dtype=np.int64)
+    end = codings["end"].to_numpy(dtype=np.int64)
+    known = position >= 0
+    length = np.where(known, documents["n_chars"].to_numpy(dtype=np.int64)[position], 0)
+    rows = np.flatnonzero(~known)
+    found.add(
+        rows + 1,
+        lambda i: f"unknown document '{doc_ids[rows[i]]}' (not in documents.csv)",
+        field="document_id",
+        order=0,
+        more="codings of documents not in documents.csv",
+    )
+    backwards = np.flatnonzero(known & (end <= start))
+    found.add(
+        backwards + 1,
+        lambda i: f"end ({end[backwards[i]]}) is not after start ({start[backwards[i]]})",
+        field="end",
+        order=0,
+        more="codings whose end is not after their start",
+    )
+    beyond = np.flatnonzero(known & (end > start) & (end > length))
+    found.add(
+        beyond + 1,
+        lambda i: (
+            f"span [{start[beyond[i]]}, {end[beyond[i]]}) goes beyond the end of document "
+            f"'{doc_ids[beyond[i]]}' ({length[beyond[i]]} characters)"
+        ),
+        field="end",
+        order=0,
+        more="codings that run past the end of their document",
+    )
+    _check_duplicate_codings(codings, position, start, end, found)
+    problems.extend(found.problems())
+
+
+def _check_duplicate_codings(
+    codings: pd.DataFrame, position: np.ndarray, start: np.ndarray, end: np.ndarray, found: RowProblems
+) -> None:
+    """Codings of a known document that repeat an earlier one: same document, span, code and coder.
+
+    Only codings that share a span with another (compared as whole numbers: the document's position,
+    start and end) can repeat one, so the code and coder, text, are compared among those alone.
+    """
+    known = np.flatnonzero(position >= 0)
+    spans = pd.DataFrame({"document": position[known], "start": start[known], "end": end[known]})
+    candidates = known[spans.duplicated(keep=False).to_numpy()]
+    if not len(candidates):
+        return
+    keys = codings.iloc[candidates][["code", "coder"]].assign(
+        document=position[candidates], start=start[candidates], end=end[candidates]
+    )
+    group = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    rows = candidates + 1
+    first = rows[np.unique(group, return_index=True)[1]][group]  # the first row of each one's group
+    later = np.flatnonzero(rows != first)
+    found.add(
+        rows[later],
+        lambda i: f"duplicate coding (same document, span, code and coder as row {first[later[i]]})",
+        field=None,
+        order=1,
+        more="duplicate codings",
+    )
 
 
 def _resolve_attributes(documents: pd.DataFrame, participants: pd.DataFrame | None) -> pd.DataFrame:
@@ -246,12 +315,16 @@ def _resolve_attributes(documents: pd.DataFrame, participants: pd.DataFrame | No
             docs[col] = pd.array([None] * len(docs), dtype="Int64" if col == "sequence" else "string")
     if participants is not None:
         people = participants.set_index("participant_id")
+        person = people.index.get_indexer(docs["participant_id"])  # each document's, looked up once; -1: none
+
+        def from_person(col: str) -> pd.Series:
+            return pd.Series(people[col].array.take(person, allow_fill=True), index=docs.index).astype("string")
+
         for col in ("site", "level"):
-            from_person = docs["participant_id"].map(people[col]) if col in people else None
-            if from_person is not None:
-                docs[col] = docs[col].fillna(from_person.astype("string"))
+            if col in people:
+                docs[col] = docs[col].fillna(from_person(col))
         if "group" in people:
-            docs["group"] = docs["participant_id"].map(people["group"]).astype("string")
+            docs["group"] = from_person("group")
     if "group" not in docs:
         docs["group"] = pd.array([None] * len(docs), dtype="string")
     # Without a stated order, documents count in file order.
