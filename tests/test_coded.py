@@ -70,7 +70,7 @@ def test_codebook_schema_speaks_the_papers_vocabulary():
 
 
 def _load(tmp_path, documents, codings, participants=None):
-    return coded.load_coded(make_coded(tmp_path / "c", documents, codings, participants))
+    return coded.load_coded(make_coded(tmp_path / "c", documents, codings, participants), load_codebook())
 
 
 def _error(tmp_path, documents, codings, participants=None) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ics_leadership.coding import codepath
+from ics_leadership.coding.codetree import KnownCodes
 from ics_leadership.coding.format import CODED_PARTICIPANTS, CODINGS, DOCUMENTS
 from ics_leadership.core import paths
 from ics_leadership.core.csvformat import read_version
@@ -33,7 +34,6 @@ from ics_leadership.core.errors import DataValidationError, Problem
 from ics_leadership.core.problemrows import RowProblems
 from ics_leadership.core.schema import read_table
 from ics_leadership.core.yamlschema import read_document, schema_problems
-from ics_leadership.facts.codebook import Codebook, load_codebook
 
 CORPUS_FILE = "corpus.yaml"
 #: What every table, figure and file computed from synthetic data says (``corpus.yaml``: ``synthetic: true``).
@@ -69,7 +69,7 @@ class CodedData:
         return self.codings.merge(self.documents[cols], on="document_id", how="left", validate="many_to_one")
 
 
-def load_coded(directory: Path | str, codebook: Codebook | None = None, check_codes: bool = True) -> CodedData:
+def load_coded(directory: Path | str, codebook: KnownCodes | None = None, check_codes: bool | None = None) -> CodedData:
     """Load and validate a folder of canonical coded data.
 
     Parameters
@@ -78,10 +78,12 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
         Folder with ``documents.csv`` and ``codings.csv`` (and optionally ``participants.csv``,
         ``corpus.yaml``).
     codebook
-        Codes must be in this codebook (default: the compendium's). Apply a mapping first when the
-        codes are a project's own (see :mod:`ics_leadership.coding.mapping`).
+        Codes must be among these (the compendium's codebook, or any code tree). None: any codes
+        (a project's own). To check a project's codes against the compendium's, map them first
+        (:mod:`ics_leadership.coding.mapping`).
     check_codes
-        Set to False to validate structure only (for data whose codes are still to be mapped).
+        Whether to check the codes (default: when ``codebook`` is given). False validates structure
+        only (for data whose codes are still to be mapped).
 
     Raises
     ------
@@ -129,8 +131,11 @@ def load_coded(directory: Path | str, codebook: Codebook | None = None, check_co
     code_ids, codes = pd.factorize(codings["code"].to_numpy(dtype=object))
     if version >= 2:
         problems.extend(_check_code_paths(directory, code_ids, codes))
+    if check_codes is None:
+        check_codes = codebook is not None
     if check_codes:
-        codebook = codebook or load_codebook()
+        if codebook is None:
+            raise ValueError("check_codes=True needs the codebook to check the codes against")
         problems.extend(_unknown_codes(directory, code_ids, codes, set(codebook.codes)))
     if problems:
         raise DataValidationError(problems)
