@@ -28,7 +28,7 @@ def coverage(codings: pd.DataFrame, documents: pd.DataFrame, tree: CodeTree) -> 
     """
     codings = codings.reset_index(drop=True)
     k = len(tree.codes)
-    names = pd.Index([str(d) for d in documents["document_id"]])
+    names = pd.Index(documents["document_id"].to_numpy(dtype=object))
     n_chars = documents["n_chars"].to_numpy(dtype=np.int64)
     doc = document_index(codings, documents)
     start, end = codings["start"].to_numpy(dtype=np.int64), codings["end"].to_numpy(dtype=np.int64)

@@ -44,13 +44,13 @@ def _frame(counts: np.ndarray, names: list[str], index_name: str, tree: CodeTree
 
 def document_by_code(codings: pd.DataFrame, documents: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     """Codings per document (rows: every document, uncoded ones too) and code (columns)."""
-    names = [str(d) for d in documents["document_id"]]
+    names = list(documents["document_id"].to_numpy(dtype=object))
     return _frame(_count_at(codings, tree, document_index(codings, documents), len(names)), names, "document_id", tree)
 
 
 def case_by_code(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     """Codings per case (participant; documents without one are left out) and code."""
-    names = sorted({str(p) for p in codings["participant_id"].dropna()})
+    names = sorted(str(p) for p in codings["participant_id"].dropna().unique())
     return _frame(_counts(codings, tree, codings["participant_id"], names), names, "participant_id", tree)
 
 

@@ -131,7 +131,7 @@ def _participant_of(codings: pd.DataFrame, doc_of: np.ndarray) -> np.ndarray:
 def _distinct_per_code(hit: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     """For each code index 0..k-1, how many distinct ``values`` (integers >= 0) its rows have."""
     keep = values >= 0
-    pairs = np.unique(hit[keep] * (int(values.max(initial=0)) + 1) + values[keep])
+    pairs = spans.distinct(hit[keep] * (int(values.max(initial=0)) + 1) + values[keep])
     return np.bincount(pairs // (int(values.max(initial=0)) + 1), minlength=k)
 
 
@@ -217,7 +217,7 @@ def prevalence(
     who = person[r["row"].to_numpy()]
     hit = r["hit"].to_numpy()[who >= 0]
     who = who[who >= 0]
-    pairs = np.unique(who * max(k, 1) + hit)
+    pairs = spans.distinct(who * max(k, 1) + hit)
     pair_group = group_of_person[pairs // max(k, 1)]
     valid = pair_group >= 0
     expressing = np.bincount((pairs % max(k, 1))[valid] * len(names) + pair_group[valid], minlength=k * len(names))

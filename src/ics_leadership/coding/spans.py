@@ -22,6 +22,29 @@ import pandas as pd
 PAIR_CHUNK = 4_000_000
 
 
+#: Largest key range :func:`distinct` marks in a table of flags instead of sorting.
+FLAG_RANGE = 64_000_000
+
+
+def distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct non-negative integer ``keys``, sorted.
+
+    Small ranges (the usual: code x document or code x participant keys) are marked in a table of
+    flags, linear in the keys; larger ones are sorted. Both are faster here than ``np.unique``,
+    which hashes.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    if keys.size == 0:
+        return keys
+    top = int(keys.max())
+    if top < FLAG_RANGE:
+        seen = np.zeros(top + 1, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    ordered = np.sort(keys)
+    return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
+
+
 def group_ids(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """One integer per row of ``frame`` for its values in ``columns``, and those values by id.
 
