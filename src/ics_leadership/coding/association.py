@@ -17,10 +17,11 @@ import pandas as pd
 from scipy.stats import fisher_exact
 from statsmodels.stats.contingency_tables import Table
 
+from ics_leadership.coding import spans
 from ics_leadership.coding.coded import CodedData
 from ics_leadership.coding.codetree import CodeTree
 from ics_leadership.coding.format import ordered
-from ics_leadership.coding.prevalence import participant_universe
+from ics_leadership.coding.prevalence import participant_positions, participant_universe
 
 MIN_EXPECTED = 5.0
 PERMUTATIONS = 20000
@@ -124,23 +125,38 @@ def by_attribute(
     people = participant_universe(coded, focus_group)
     if by not in people:
         people = people.assign(**{by: pd.NA})
-    mine = codings[codings["participant_id"].isin(people["participant_id"])]
     # The tree's order of values when the data use only those, otherwise sorted (coding.format.ordered).
     preferred = tree.orders.get(by)
     values = ordered(people[by], list(preferred) if preferred else None)
     tops = [c for c in tree.codes if tree.parents.get(c) is None]
     top = tree.top_name
+    # Each coding's top-level code and participant as integers, then distinct (participant, top) pairs.
+    top_of = np.array([tops.index(tree.top(c)) for c in tree.codes], dtype=np.int64)
+    own = codings["code_index"].to_numpy() if "code_index" in codings else tree.index_of(codings["code"])
+    top_idx = np.where(own >= 0, top_of[np.maximum(own, 0)], -1) if len(tree.codes) else own
+    person = participant_positions(codings, people)
+    both = (person >= 0) & (top_idx >= 0)
+    pairs = spans.distinct(person[both] * max(len(tops), 1) + top_idx[both])
+    expresses = np.zeros((len(people), len(tops)), dtype=bool)
+    expresses[pairs // max(len(tops), 1), pairs % max(len(tops), 1)] = True
     rows, tables = [], {}
-    for code in tops:
-        who = set(mine.loc[mine[top] == code, "participant_id"])
-        expressed = people["participant_id"].isin(who)
-        table = pd.crosstab(expressed.map({True: "expresses", False: "does not"}), people[by])
+    for t, code in enumerate(tops):
+        table = pd.crosstab(
+            pd.Series(np.where(expresses[:, t], "expresses", "does not")), people[by].reset_index(drop=True)
+        )
         table = table.reindex(index=["expresses", "does not"], columns=values, fill_value=0)
+        table.index.name, table.columns.name = None, by
         tables[f"participants: {tree.label(code)}"] = table
         rows.append({top: tree.label(code), "unit": "participants", **test_table(table, seed, permutations)})
-    seg = codings[codings[by].notna()] if by in codings else codings.iloc[0:0].assign(**{by: pd.NA})
-    table = pd.crosstab(seg[top].map({c: tree.label(c) for c in tops}), seg[by])
-    table = table.reindex(index=[tree.label(c) for c in tops], columns=values, fill_value=0)
+    level_values = codings[by] if by in codings else pd.Series(pd.NA, index=codings.index)
+    value_idx = pd.Index(values).get_indexer(level_values.astype("string")) if values else np.full(len(codings), -1)
+    keep = (value_idx >= 0) & (top_idx >= 0)
+    counts = np.bincount(top_idx[keep] * max(len(values), 1) + value_idx[keep], minlength=len(tops) * len(values))
+    table = pd.DataFrame(
+        counts.reshape(len(tops), len(values)),
+        index=pd.Index([tree.label(c) for c in tops], name=top),
+        columns=pd.Index(values, name=by),
+    )
     tables["segments: all contributions" if top == "contribution" else f"segments: all {top.replace('_', ' ')}s"] = (
         table
     )

@@ -128,6 +128,20 @@ def _participant_of(codings: pd.DataFrame, doc_of: np.ndarray) -> np.ndarray:
     return per_doc[doc_of]
 
 
+def participant_positions(codings: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
+    """Each coding's participant as a row of ``people`` (-1: none, or not among them).
+
+    Looked up once per document (a document has one participant), not once per coding.
+    """
+    doc_of = _document_index_of(codings)
+    if not len(codings):
+        return np.zeros(0, dtype=np.int64)
+    first = pd.Series(np.arange(len(codings))).groupby(doc_of).first().to_numpy()
+    per_doc = np.full(int(doc_of.max()) + 1, -1, dtype=np.int64)
+    per_doc[doc_of[first]] = pd.Index(people["participant_id"]).get_indexer(codings["participant_id"].take(first))
+    return per_doc[doc_of]
+
+
 def _distinct_per_code(hit: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
     """For each code index 0..k-1, how many distinct ``values`` (integers >= 0) its rows have."""
     keep = values >= 0
@@ -207,11 +221,7 @@ def prevalence(
     sizes = np.bincount(group_of_person[group_of_person >= 0], minlength=len(names))
     # Who expresses which code: distinct (participant, code) pairs, each code counting its descendants.
     codings = codings.reset_index(drop=True)
-    doc_of = _document_index_of(codings)
-    first = pd.Series(np.arange(len(codings))).groupby(doc_of).first().to_numpy() if len(codings) else doc_of
-    per_doc = np.full(int(doc_of.max(initial=-1)) + 1, -1, dtype=np.int64)
-    per_doc[doc_of[first]] = pd.Index(people["participant_id"]).get_indexer(codings["participant_id"].take(first))
-    person = per_doc[doc_of]
+    person = participant_positions(codings, people)
     r = _rolled(codings, tree)
     k = len(tree.codes)
     who = person[r["row"].to_numpy()]
