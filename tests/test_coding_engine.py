@@ -212,3 +212,14 @@ def test_roll_up_reaches_every_ancestor():
         (1, "Mood"),
     ]
     assert np.array_equal(TREE.index_of(["Mood", "x"]), [4, -1])
+
+
+def test_the_data_page_describes_every_file_summarise_writes(project, tmp_path):
+    summary = summarise.summarise(project, tree=TREE, by=("site", "role"))
+    out = summarise.write_summary(summary, tmp_path / "out", xlsx=True)
+    described = set(summarise.TABLE_DESCRIPTIONS)
+    for path in out:
+        stem = path.stem.removesuffix("_presence")
+        if path.suffix == ".csv" and stem.endswith("_by_code") and stem.split("_by_code")[0] in summary.by:
+            stem = "<attribute>_by_code"
+        assert path.name == summarise.WORKBOOK or stem in described, path.name

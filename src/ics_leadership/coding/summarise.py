@@ -40,6 +40,33 @@ from ics_leadership.core.derived import write_csvs
 from ics_leadership.core.errors import DataValidationError, Problem
 
 REAL_LABEL = "Real coded data"
+#: What each file of ``summarise`` holds (the Data page prints this; tests check it lists every file).
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "frequencies": "Per code: codings of it or its descendants (segments), those merged where they overlap "
+    "(passages), documents and participants.",
+    "prevalence": "Per code, overall and by each --by attribute: participants in interviews, how many have "
+    "the code or a descendant, the share and its Wilson 95% interval.",
+    "association": "The paper's codebook only: each contribution against the three levels (chi-square, "
+    "Fisher or Monte Carlo exact test; Cramer's V).",
+    "cooccurrence": "Per pair of codes: pairs of codings whose spans overlap, and documents with both.",
+    "agreement": "Per code and pair of coders, on documents both coded: kappa at character and segment "
+    "level, Krippendorff's alpha, percent agreement.",
+    "agreement_by_document": "The character-level agreement of each double-coded document and code.",
+    "disagreements": "Each span one coder applied a code to and the other did not, with who did (the "
+    "text only with --excerpts).",
+    "saturation": "Each run of interviews after the base: new codes and new information (Guest, Namey "
+    "and Chen 2020), and the saturation point.",
+    "saturation_curve": "Per interview in data-collection order: new codes and distinct codes so far.",
+    "coverage": "Per document, overall and per code: characters coded (each counted once) and their share.",
+    "documents_by_code": "Codings per document (rows) and code (columns, parents counting descendants); "
+    "documents_by_code_presence gives 0/1.",
+    "cases_by_code": "Codings per participant and code; cases_by_code_presence gives 0/1.",
+    "<attribute>_by_code": "Codings per value of each --by attribute and code.",
+    "claims": "The paper's codebook only: the claims ledger, with verdicts only on real data in the "
+    "paper's vocabulary.",
+    "mapping_report": "With --mapping: each project code, its codings, and what the mapping did with it.",
+}
+
 #: Attributes prevalence and the matrices group by unless told otherwise.
 DEFAULT_BY = ("level", "site")
 
