@@ -14,7 +14,7 @@ import reference_analyses as reference
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ics_leadership.coding import agreement, cooccurrence, saturation, spans
+from ics_leadership.coding import agreement, codetree, cooccurrence, coverage, prevalence, saturation, spans
 
 CODES = ["a", "b", "c"]  # compared; "z" is coded but not compared
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -138,3 +138,70 @@ def test_alpha_from_counts_matches_the_krippendorff_package():
         expected = agreement.krippendorff_alpha(a, b)
         got = float(agreement.alpha_from_counts(both, only_a, only_b, n))
         assert got == pytest.approx(expected, nan_ok=True, abs=1e-12)
+
+
+TREE = codetree.CodeTree(
+    codes=("a", "a/x", "a/x/y", "b", "c"),
+    parents={"a": None, "a/x": "a", "a/x/y": "a/x", "b": None, "c": None},
+)
+
+
+@st.composite
+def attributed_corpora(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Codings of the primary coder with the attributes analysis_codings adds (participant, site)."""
+    n_docs = draw(st.integers(1, 5))
+    docs = pd.DataFrame(
+        {
+            "document_id": [f"d{i}" for i in range(n_docs)],
+            "n_chars": [draw(st.integers(1, 30)) for _ in range(n_docs)],
+            "participant_id": [draw(st.sampled_from(["P1", "P2", "P3", None])) for _ in range(n_docs)],
+        }
+    )
+    rows = []
+    for d, n in zip(docs["document_id"], docs["n_chars"]):
+        for _ in range(draw(st.integers(0, 6))):
+            start = draw(st.integers(0, n - 1))
+            rows.append(
+                {
+                    "document_id": d,
+                    "start": start,
+                    "end": draw(st.integers(start + 1, n)),
+                    "code": draw(st.sampled_from([*TREE.codes, "zz"])),
+                }
+            )
+    codings = pd.DataFrame(rows, columns=["document_id", "start", "end", "code"])
+    codings = codings.merge(docs[["document_id", "participant_id"]], on="document_id", how="left")
+    return codings, docs
+
+
+def _reference_frequencies(codings: pd.DataFrame, tree: codetree.CodeTree) -> dict[str, list[int]]:
+    out = {}
+    for code in tree.codes:
+        family = {c for c in tree.codes if c == code or code in tree.ancestors(c)}
+        hits = codings[codings["code"].isin(family)]
+        passages = sum(len(reference.merged_units(g)) for _, g in hits.groupby("document_id"))
+        out[code] = [len(hits), passages, hits["document_id"].nunique(), hits["participant_id"].dropna().nunique()]
+    return out
+
+
+@SETTINGS
+@given(attributed_corpora())
+def test_frequencies_match_a_loop_over_codes(corpus):
+    codings, _ = corpus
+    table = prevalence.frequencies(codings, TREE).set_index("code")
+    got = {c: table.loc[c, ["segments", "passages", "documents", "participants"]].tolist() for c in TREE.codes}
+    assert got == _reference_frequencies(codings, TREE)
+
+
+@SETTINGS
+@given(attributed_corpora())
+def test_coverage_matches_character_masks(corpus):
+    codings, docs = corpus
+    table = coverage.coverage(codings, docs, TREE).set_index(["document_id", "code"])
+    for doc_id, n in zip(docs["document_id"], docs["n_chars"]):
+        mine = codings[codings["document_id"] == doc_id]
+        assert table.loc[(doc_id, coverage.ANY_CODE), "characters_coded"] == reference._mask(mine, n).sum()
+        for code in TREE.codes:
+            family = {c for c in TREE.codes if c == code or code in TREE.ancestors(c)}
+            expected = reference._mask(mine[mine["code"].isin(family)], n).sum()
+            assert table["characters_coded"].get((doc_id, code), 0) == expected
