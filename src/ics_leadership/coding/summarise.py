@@ -222,13 +222,20 @@ def summarise(
             f"do not include '{focus_group}', the group it counts when the data record it."
         )
     people = prevalence.participant_universe(coded, focus_group)
-    missing = [b for b in by if b not in people or people[b].isna().all()]
-    if missing:
+    if people.empty:
         notes.append(
-            f"No participant has a value of {', '.join(repr(b) for b in missing)}: prevalence by "
-            f"{'it' if len(missing) == 1 else 'them'} has no groups (attributes: "
-            f"{', '.join(c for c in people.columns if c != 'participant_id') or 'none'})."
+            "Prevalence counts participants with an interview (a document with source_type 'interview' or "
+            "'follow-up interview' and a participant_id); these data have none, so its tables are empty."
         )
+    else:
+        missing = [b for b in by if b not in people or people[b].isna().all()]
+        recorded = [c for c in people.columns if c != "participant_id" and people[c].notna().any()]
+        if missing:
+            notes.append(
+                f"No participant has a value of {', '.join(repr(b) for b in missing)}: prevalence by "
+                f"{'it' if len(missing) == 1 else 'them'} has no groups (attributes with values: "
+                f"{', '.join(recorded) or 'none'}; choose with --by)."
+            )
     prev = pd.concat(
         [prevalence.prevalence(coded, codings, tree, by=b, focus_group=focus_group) for b in (None, *by)],
         ignore_index=True,
