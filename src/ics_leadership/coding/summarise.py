@@ -67,6 +67,12 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "mapping_report": "With --mapping: each project code, its codings, and what the mapping did with it.",
 }
 
+
+def described_files() -> pd.DataFrame:
+    """:data:`TABLE_DESCRIPTIONS` as a table of file names and what each holds (for the Data page)."""
+    return pd.DataFrame({"file": [f"{n}.csv" for n in TABLE_DESCRIPTIONS], "holds": list(TABLE_DESCRIPTIONS.values())})
+
+
 #: Attributes prevalence and the matrices group by unless told otherwise.
 DEFAULT_BY = ("level", "site")
 
