@@ -76,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
         return qda_cli.run(args)
     if args.command == "export-codebook":
         return _export_codebook(args)
+    if args.command == "summarise":  # the analyses only: no pipeline, no book
+        return _summarise(args)
     _require_extra(args.command)
     # Imported here, not at the top: the pipeline loads pandas, which the importer (above) does not
     # need. Nothing that check, summarise, synthesise or export-codebook reach imports the book's
@@ -146,8 +148,6 @@ def _run(args: argparse.Namespace) -> int:
         with buildguard.build_lock(root), buildguard.sigterm_as_interrupt():
             pipeline.remove_leftovers(root)
             pdf.build_pdf(out=args.out.resolve() if args.out else None, force=args.force)
-    elif args.command == "summarise":
-        return _summarise(args)
     return 0
 
 
