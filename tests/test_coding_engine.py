@@ -223,3 +223,11 @@ def test_the_data_page_describes_every_file_summarise_writes(project, tmp_path):
         if path.suffix == ".csv" and stem.endswith("_by_code") and stem.split("_by_code")[0] in summary.by:
             stem = "<attribute>_by_code"
         assert path.name == summarise.WORKBOOK or stem in described, path.name
+
+
+def test_an_unknown_by_attribute_is_an_error_naming_the_ones_there_are(project, tmp_path, capsys):
+    code = cli.main(["summarise", str(project), "--by", "rol", "--out", str(tmp_path / "s")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "--by rol: no such attribute in documents.csv or participants.csv (they have: " in err
+    assert "role" in err and not (tmp_path / "s").exists()

@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         "synthetic corpus) and write CSV files: frequencies and participant prevalence per code "
         "(Wilson 95% intervals), co-occurrence, inter-coder agreement (kappa, Krippendorff's alpha) "
         "with the list of disagreements, saturation, coverage, and document-, case- and attribute-by-code "
-        "matrices. Parent codes count their children's codings (a span coded with both counts once). "
+        "matrices. Parent codes count their descendants' codings (in passages and coverage a span coded with "
+        "a parent and its child counts once). "
         "In the compendium's codebook (the synthetic corpus, or a project mapped with --mapping) the "
         "paper's analyses are added: association with its three levels and the claims ledger. Every "
         "file's first column says whether the data are synthetic.",

@@ -217,6 +217,18 @@ def summarise(
     else:
         coded, report = load_for_analysis(coded_dir, mapping, tree)
     notes = _check_codings(coded, report, coded_dir, mapping)
+    known = [c for c in prevalence.attributes(coded).columns if c not in ("document_id", "n_chars")]
+    unknown = [b for b in by if b not in known]
+    if unknown:
+        raise DataValidationError(
+            [
+                Problem(
+                    paths.display_path(Path(coded_dir) / "documents.csv"),
+                    f"--by {b}: no such attribute in documents.csv or participants.csv (they have: {', '.join(known)})",
+                )
+                for b in unknown
+            ]
+        )
     coder = coder or prevalence.primary_coder(coded)
     if coder not in set(coded.codings["coder"]):
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
