@@ -50,7 +50,7 @@ def document_by_code(codings: pd.DataFrame, documents: pd.DataFrame, tree: CodeT
 
 def case_by_code(codings: pd.DataFrame, tree: CodeTree) -> pd.DataFrame:
     """Codings per case (participant; documents without one are left out) and code."""
-    names = sorted(str(p) for p in codings["participant_id"].dropna().unique())
+    names = sorted(map(str, codings["participant_id"].dropna().unique().to_numpy(dtype=object).tolist()))
     return _frame(_counts(codings, tree, codings["participant_id"], names), names, "participant_id", tree)
 
 

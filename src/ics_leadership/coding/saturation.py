@@ -109,7 +109,7 @@ def interview_sequence(
     """Interviews in data-collection order with the set of codes found in each."""
     docs = documents[documents["source_type"].isin(source_types)].sort_values(["sequence", "document_id"])
     by_doc = codings.groupby("document_id")[column].apply(set).to_dict()
-    ids = list(docs["document_id"])
+    ids = docs["document_id"].to_numpy(dtype=object).tolist()
     return ids, [by_doc.get(d, set()) for d in ids]
 
 
@@ -124,7 +124,7 @@ def interview_first_appearances(
     The same information as :func:`interview_sequence`, without a set per interview.
     """
     docs = documents[documents["source_type"].isin(source_types)].sort_values(["sequence", "document_id"])
-    ids = list(docs["document_id"])
+    ids = docs["document_id"].to_numpy(dtype=object).tolist()
     # Each document's place in the interview order (-1: not an interview), reached by position.
     rank = np.full(len(documents), -1, dtype=np.int64)
     rank[documents.index.get_indexer(docs.index)] = np.arange(len(ids))

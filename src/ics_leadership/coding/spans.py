@@ -57,6 +57,17 @@ def group_ids(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.D
     return ids, keys
 
 
+def _order(group: np.ndarray, start: np.ndarray, stride: int) -> np.ndarray:
+    """Positions sorting spans by group, then start (ties kept in input order).
+
+    One stable sort of the combined key ``group * stride + start``, several times faster than
+    ``np.lexsort`` on two keys; the two-key sort stays for keys that would not fit in 63 bits.
+    """
+    if int(group.max(initial=0)) < (2**62) // stride:
+        return np.argsort(group * stride + start, kind="stable")
+    return np.lexsort((start, group))
+
+
 @dataclass(frozen=True)
 class Merged:
     """Spans merged where they overlap, within each group.
@@ -101,7 +112,7 @@ def merge(group: np.ndarray, start: np.ndarray, end: np.ndarray) -> Merged:
     # Offsetting every group by a stride larger than any end lets one global running maximum act
     # as a running maximum per group: a later group's values always exceed an earlier group's.
     stride = int(end.max()) + 1
-    order = np.lexsort((start, group))
+    order = _order(group, start, stride)
     g = group[order]
     s = g * stride + start[order]
     e = g * stride + end[order]
@@ -143,7 +154,7 @@ def overlapping_pairs(
     if n < 2:
         return
     stride = int(end.max()) + 1
-    order = np.lexsort((start, group))
+    order = _order(group, start, stride)
     s = group[order] * stride + start[order]
     e = group[order] * stride + end[order]
     # Sorted by start: the spans overlapping span k from the right are those after it that start

@@ -230,10 +230,10 @@ def summarise(
             ]
         )
     coder = coder or prevalence.primary_coder(coded)
-    if coder not in set(coded.codings["coder"]):
+    if coder not in set(coded.codings["coder"].unique()):
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
     codings = prevalence.analysis_codings(coded, tree, coder)
-    groups = sorted({str(g) for g in coded.documents["group"].dropna()})
+    groups = sorted({str(g) for g in coded.documents["group"].dropna().unique()})
     if focus_group is not None and groups and not prevalence.focus_applies(coded, focus_group):
         notes.append(
             f"Prevalence counts every participant with an interview: the data's groups ({', '.join(groups)}) "
@@ -260,7 +260,7 @@ def summarise(
     )
     # Agreement and co-occurrence compare codes as applied (no roll-up): the codes used, and every
     # activity of the compendium's codebook, so that its tables keep their shape.
-    used = set(coded.codings["code"])
+    used = set(coded.codings["code"].unique())
     leaves = [c for c in tree.codes if c in used or tree.kind(c) == "activity"]
     paired = agreement.pair_up(coded.codings)
     agree, agree_docs = agreement.agreement(coded.codings, coded.documents, leaves, paired)
