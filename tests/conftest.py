@@ -30,7 +30,16 @@ def replace_in(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 #: What a book build needs from the checkout; everything else is generated.
-BOOK_INPUTS = ("data/raw", "notebooks", "book", "examples", "pipeline.yaml", "requirements.lock", "pyproject.toml")
+BOOK_INPUTS = (
+    "data/raw",
+    "notebooks",
+    "book",
+    "examples",
+    "pipeline.yaml",
+    "requirements.lock",
+    "pyproject.toml",
+    "CITATION.cff",  # the PDF's keywords
+)
 
 
 def copy_compendium(target: Path) -> Path:

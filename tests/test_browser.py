@@ -343,6 +343,40 @@ def _page_title(html_file: Path) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", heading))).strip()
 
 
+def test_pdf_contents_outline_and_information(pdf_build, html_dir):
+    """Contents with page numbers that are the chapters' pages; bookmarks in the book's hierarchy,
+    none doubled; author, subject and keywords in the document information."""
+    from pypdf import PdfReader
+
+    path, _ = pdf_build
+    reader = PdfReader(path)
+
+    def walk(items, depth=0):
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+        return out
+
+    outline = walk(reader.outline)
+    top = [title for depth, title, _ in outline if depth == 0]
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
+    root_title = _page_title(html_dir / f"{toc['root']}.html")
+    assert top == ["Title page and contents", root_title, *(part["caption"] for part in toc["parts"])]
+    for _, title, _ in outline:
+        half = len(title) // 2
+        assert not (len(title) % 2 == 0 and title[:half] == title[half:]), f"doubled bookmark {title!r}"
+    chapters = {title: page for depth, title, page in outline if depth == 1}
+    contents = re.sub(r"\s+", " ", reader.pages[0].extract_text())
+    methods = _page_title(html_dir / "notebooks" / "05_methods.html")
+    assert f"{methods} {chapters[methods]}" in contents  # the number printed is the bookmark's page
+    assert methods in re.sub(r"\s+", " ", reader.pages[chapters[methods] - 1].extract_text())
+    info = reader.metadata
+    assert info.author and "Waring J" in info.subject and "integrated care" in info["/Keywords"]
+
+
 def test_pdf_has_every_chapter_title_page_numbers_and_images(pdf_build, html_dir):
     from pypdf import PdfReader
 

@@ -96,3 +96,23 @@ def test_an_existing_file_is_replaced_only_with_force(book_copy, monkeypatch, ca
     assert cli.main(["pdf", "--out", str(mine), "--force"]) == 1
     assert "executed notebooks missing" in capsys.readouterr().err
     assert mine.read_bytes() == b"my own report"
+
+
+def test_bookmarks_follow_the_book_and_lose_chromiums_doubling():
+    from ics_leadership.publish.pdfoutline import Heading, book_outline, clean_title
+
+    assert clean_title("MethodsMethods") == "Methods" and clean_title("Methods") == "Methods"
+    assert clean_title("abab x") == "abab x"
+    section = Heading("SitesSites", 5)
+    methods = Heading("MethodsMethods", 5, [section])
+    sample = Heading("The sample", 9)
+    home = Heading("Home", 1, [Heading("The question", 1), methods, sample])
+    outline = book_outline(
+        [(None, [("Home", home)]), ("The study", [("Methods", methods), ("The sample", sample), ("Gone", None)])],
+        {id(home), id(methods), id(sample)},
+    )
+    assert [(h.title, h.page, [c.title for c in h.children]) for h in outline] == [
+        ("Home", 1, ["The question"]),  # the chapters chromium nested under the home page are not repeated there
+        ("The study", 5, ["Methods", "The sample"]),
+    ]
+    assert [c.title for c in outline[1].children[0].children] == ["Sites"]

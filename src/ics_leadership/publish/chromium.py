@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ics_leadership.core.errors import BookBuildError
-from ics_leadership.publish import colophon, reproducible
+from ics_leadership.publish import colophon, pdfoutline, reproducible
 
 if TYPE_CHECKING:  # playwright is imported only when the PDF is printed
     from playwright.sync_api import Page, Route
@@ -101,6 +101,9 @@ a { color: inherit !important; text-decoration: none !important; }
                                       margin: 0 0 2mm 0 !important; border: 0; padding: 0; }
 #compendium-title-page .contents h3 { font-size: 11pt !important; margin: 3mm 0 1mm 0; color: #444 !important; }
 #compendium-title-page .contents ol { margin: 0; padding-left: 6mm; }
+#compendium-title-page .contents li { display: flex; gap: 2mm; break-inside: avoid; }
+#compendium-title-page .contents li .entry { flex: 1; }
+#compendium-title-page .contents li .pageno { font-variant-numeric: tabular-nums; }
 #compendium-title-page .build { font-size: 9.5pt; color: #333; margin-top: 10mm; }
 """
 
@@ -162,6 +165,43 @@ def _page_titles(page: Page) -> dict[str, str]:
     return found
 
 
+def _with_page_numbers(
+    page: Page,
+    pdf: bytes,
+    print_once: Callable[[], bytes],
+    chapters: list[tuple[str | None, str]],
+    titles: dict[str, str],
+    info: dict[str, str],
+) -> bytes:
+    """Fill the contents' page numbers from a print and print again until they hold; set the outline."""
+    files = [f for _, f in chapters]
+    names = [titles.get("__root__", f) if i == 0 else titles.get(f, f) for i, f in enumerate(files)]
+    for _ in range(3):
+        found = pdfoutline.chapter_pages(pdf, names)
+        numbers = {f: h.page + 1 for f, h in zip(files, found) if h is not None}
+        page.evaluate(
+            """(numbers) => document.querySelectorAll('#compendium-title-page li[data-chapter]').forEach(li => {
+                const n = numbers[li.dataset.chapter];
+                li.querySelector('.pageno').textContent = n === undefined ? '' : String(n);
+            })""",
+            numbers,
+        )
+        pdf = print_once()
+        again = pdfoutline.chapter_pages(pdf, names)
+        if [h.page if h else None for h in again] == [h.page if h else None for h in found]:
+            break
+    else:
+        raise BookBuildError("the contents' page numbers did not settle after three prints")
+    parts: list[tuple[str | None, list[tuple[str, pdfoutline.Heading | None]]]] = []
+    for (caption, _), name, heading in zip(chapters, names, again):
+        if not parts or parts[-1][0] != caption:
+            parts.append((caption, []))
+        parts[-1][1].append((name, heading))
+    chapter_ids = {id(h) for h in again if h is not None}
+    outline = [pdfoutline.Heading("Title page and contents", 0), *pdfoutline.book_outline(parts, chapter_ids)]
+    return pdfoutline.finish(pdf, outline, info)
+
+
 def print_pdf(
     page_path: Path,
     out: Path,
@@ -169,10 +209,17 @@ def print_pdf(
     chromium: str,
     header_title: str,
     source: colophon.BuildSource,
+    chapters: list[tuple[str | None, str]] | None = None,
+    info: dict[str, str] | None = None,
 ) -> tuple[int, list[str]]:
     """Open ``page_path`` in headless chromium, add the title page, and print it to ``out``.
 
     The PDF is dated by ``source`` (not the clock), so one commit always gives the same bytes.
+    With ``chapters`` (``(part caption, file)`` in book order, the home page first), it is printed
+    twice: the first print says on which page each chapter starts, the title page's contents get
+    those numbers, and the second print is kept (a third if the numbers moved); its bookmarks are
+    then the book's parts, chapters and sections (:mod:`.pdfoutline`), and ``info`` its document
+    information.
 
     Returns
     -------
@@ -219,16 +266,22 @@ def print_pdf(
             )
             page.evaluate("document.fonts.ready")
             too_wide = page.evaluate(OVERFLOW_JS)
-            pdf = page.pdf(
-                format="A4",
-                margin=MARGINS,
-                print_background=True,
-                display_header_footer=True,
-                footer_template=FOOTER,
-                header_template=HEADER.format(title=html.escape(header_title)),
-                outline=True,
-                tagged=True,
-            )
+
+            def print_once() -> bytes:
+                return page.pdf(
+                    format="A4",
+                    margin=MARGINS,
+                    print_background=True,
+                    display_header_footer=True,
+                    footer_template=FOOTER,
+                    header_template=HEADER.format(title=html.escape(header_title)),
+                    outline=True,
+                    tagged=True,
+                )
+
+            pdf = print_once()
+            if chapters:
+                pdf = _with_page_numbers(page, pdf, print_once, chapters, titles, info or {})
         finally:
             browser.close()
     if refused:

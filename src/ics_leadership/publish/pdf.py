@@ -4,7 +4,10 @@ Jupyter Book renders the book (from the executed notebooks already in ``book/not
 single HTML page (``--builder singlehtml``) in a temporary folder. Debian's chromium, driven
 headless by Playwright, opens that page from disk with every request leaving the folder refused,
 puts a title page in front (title, the paper's citation, the commit built and its date, contents),
-and prints it: A4, page numbers ("Page X of Y") in the footer, backgrounds kept. Code inputs,
+and prints it: A4, page numbers ("Page X of Y") in the footer, backgrounds kept. It prints twice:
+the first print tells on which page each chapter starts, the contents get those page numbers, and
+the second print is kept, with bookmarks in the book's hierarchy (parts, chapters, sections) and
+author, subject and keywords in its document information (:mod:`~ics_leadership.publish.pdfoutline`). Code inputs,
 sidebars, buttons and toggles are hidden by print CSS; each chapter starts on a new page and
 figures and table rows are not split across pages.
 
@@ -46,7 +49,7 @@ from ics_leadership.publish.chromium import (
     find_chromium,
     print_pdf,
 )
-from ics_leadership.publish.pdfpages import build_singlehtml, chapters, check_executed, title_page
+from ics_leadership.publish.pdfpages import build_singlehtml, chapters, check_executed, document_info, title_page
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -131,7 +134,14 @@ def build_pdf(
 
         def write(tmp: Path) -> None:  # a temporary sibling with ordinary permissions, renamed when complete
             printed["size"], printed["too_wide"] = print_pdf(
-                single, tmp, make_title, browser, config.get("title", ""), source
+                single,
+                tmp,
+                make_title,
+                browser,
+                config.get("title", ""),
+                source,
+                chapters=chapters(book),
+                info=document_info(root, book, source),
             )
 
         publish_file(out, write, force=force)

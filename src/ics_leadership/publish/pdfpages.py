@@ -9,6 +9,7 @@ paper's citation, the contents, the commit built and its date).
 from __future__ import annotations
 
 import html
+from datetime import UTC
 from pathlib import Path
 
 import yaml
@@ -78,6 +79,26 @@ def _citation(root: Path) -> str:
     )
 
 
+def document_info(root: Path, book: Path, source: colophon.BuildSource) -> dict[str, str]:
+    """The PDF's document information: title, author, subject (the paper it accompanies), keywords, dates."""
+    from ics_leadership.facts.raw import STUDY_FILE, load_study
+
+    config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
+    citation = load_study(root / "data" / "raw" / STUDY_FILE).citation
+    cff_path = root / "CITATION.cff"
+    cff = yaml.safe_load(cff_path.read_text(encoding="utf-8")) if cff_path.is_file() else {}
+    stamp = f"D:{source.date.astimezone(UTC):%Y%m%d%H%M%S}+00'00'"
+    return {
+        "Title": str(config.get("title", "Companion report")),
+        "Author": str(config.get("author", "")),
+        "Subject": f"A reproducible companion to {', '.join(citation['authors'])}. {citation['title']} "
+        f"{citation['journal']} {citation['year']};{citation['volume']}({citation['issue']}):{citation['pages']}",
+        "Keywords": ", ".join(str(k) for k in cff.get("keywords", [])),
+        "CreationDate": stamp,
+        "ModDate": stamp,
+    }
+
+
 def title_page(root: Path, book: Path, titles: dict[str, str], source: colophon.BuildSource | None = None) -> str:
     """The HTML of the title page: title, citation, contents, and the build's commit and date.
 
@@ -100,7 +121,11 @@ def title_page(root: Path, book: Path, titles: dict[str, str], source: colophon.
                 parts.append(f"<h3>{html.escape(caption)}</h3>")
             parts.append("<ol>")
             current = caption
-        parts.append(f"<li>{html.escape(titles.get(file, file))}</li>")
+        # The page number is filled in after a first print (publish.pdfoutline.chapter_pages).
+        parts.append(
+            f'<li data-chapter="{html.escape(file)}"><span class="entry">{html.escape(titles.get(file, file))}</span>'
+            '<span class="pageno"></span></li>'
+        )
     if parts:
         parts.append("</ol>")
     e = html.escape
