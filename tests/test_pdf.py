@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime
 
@@ -67,10 +68,16 @@ def test_title_page_has_title_citation_build_and_contents():
         "of integrated care systems? <i>BMJ Leader</i> 2023;7(4):279–284. doi:10.1136/leader-2022-000709"
     ) in page
     assert ("Built from commit 0123456789abcdef0123456789abcdef01234567, dated 2026-03-04 (the commit's date).") in page
-    assert "<h3>The study</h3><ol><li>Background and theory</li><li>Methods</li><li>The sample</li>" in page
-    assert "<li>Reproduce</li>" in page
+    entries = re.findall(r'<li data-chapter="([^"]+)"><span class="entry">([^<]*)</span><span class="pageno">', page)
+    assert entries[:3] == [
+        ("background", "Background and theory"),
+        ("notebooks/05_methods", "Methods"),
+        ("notebooks/01_sample", "The sample"),
+    ]
+    assert page.index("<h3>The study</h3><ol>") < page.index('data-chapter="background"')
+    assert ("reproduce", "Reproduce") in entries
     # A page without a known title is listed by its file, never dropped.
-    assert "<li>notebooks/99_colophon</li>" in page
+    assert ("notebooks/99_colophon", "notebooks/99_colophon") in entries
 
 
 def test_pdf_command_has_help(capsys):
