@@ -246,3 +246,19 @@ def test_notebooks_hold_calls_and_displays_only():
             assert not any(line.lstrip().startswith(("def ", "class ")) for line in lines), (path.name, i)
             assert len(lines) <= 30, (path.name, i, len(lines))
             assert not cell.get("outputs"), (path.name, i)  # committed without outputs
+
+
+def test_p_values_read_as_people_write_them():
+    from ics_leadership.figures.tables import p_value_text, table
+
+    assert [p_value_text(v) for v in (0.0000123, 0.000999, 0.001, 0.0523, 0.5193, float("nan"), "0.04 (exact)")] == [
+        "< 0.001",
+        "< 0.001",
+        "0.001",
+        "0.052",
+        "0.519",
+        "",
+        "0.04 (exact)",
+    ]
+    html = table(pd.DataFrame({"test": ["a", "b"], "p_value": [1.2e-05, 0.25]}), "Two tests.").to_html()
+    assert "&lt; 0.001" in html and "0.250" in html and "1.2e-05" not in html

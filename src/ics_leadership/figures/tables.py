@@ -52,6 +52,20 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+#: Columns holding p values (after "_" became " "): shown as "< 0.001" below that, else to 3 decimals.
+P_VALUE_COLUMNS = ("p value", "p", "p value (fisher)", "p value (exact)")
+
+
+def p_value_text(value: object) -> str:
+    """A p value as a reader expects it: "< 0.001" for the smallest, else three decimals (0.052)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, str):  # formatted already (the claims ledger's own rule)
+        return value
+    p = float(value)  # type: ignore[arg-type]
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 class Table(Styler):
     """A pandas Styler whose plain-text form is the table itself.
 
@@ -108,6 +122,9 @@ def table(
         .set_caption(html.escape(caption))
         .format(formatter=_cell_text, escape="html", na_rep="")
     )
+    p_columns = [c for c in frame.columns if isinstance(c, str) and c.lower() in P_VALUE_COLUMNS]
+    if p_columns:
+        styler = styler.format(formatter=p_value_text, subset=p_columns, na_rep="", escape="html")
     styler = styler.set_table_attributes('class="compendium-table"')
     styles = [
         {"selector": "", "props": "margin-left: 0; margin-right: auto;"},
