@@ -124,7 +124,13 @@ def table(
     )
     p_columns = [c for c in frame.columns if isinstance(c, str) and c.lower() in P_VALUE_COLUMNS]
     if p_columns:
-        styler = styler.format(formatter=p_value_text, subset=p_columns, na_rep="", escape="html")
+        # escape="html" escapes text values before the formatter sees them; numbers it formats are escaped here.
+        styler = styler.format(
+            formatter=lambda v: v if isinstance(v, str) else html.escape(p_value_text(v)),
+            subset=p_columns,
+            na_rep="",
+            escape="html",
+        )
     styler = styler.set_table_attributes('class="compendium-table"')
     styles = [
         {"selector": "", "props": "margin-left: 0; margin-right: auto;"},
