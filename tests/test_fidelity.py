@@ -81,7 +81,8 @@ def location_errors(location: str) -> list[str]:
             count, rest = section["subsections"][rest[0]], rest[1:]
         for paras in rest:
             numbers = [int(n) for n in re.findall(r"\d+", paras)]
-            if count is None or not paras.startswith(("para", "last para")) or any(not 1 <= n <= count for n in numbers):
+            in_range = count is not None and all(1 <= n <= count for n in numbers)
+            if not in_range or not paras.startswith(("para", "last para")):
                 errors.append(f"{part!r}: {paras!r} is not a paragraph of {', '.join(fields[:2])}")
     return errors
 
@@ -134,11 +135,14 @@ def test_location_errors_catch_places_the_paper_does_not_have(location):
 
 
 def test_location_errors_accept_the_conventions_in_use():
-    assert location_errors(
-        "Abstract (Conclusions paragraph, as reputation); Introduction, para 6 (task 1); "
-        "Discussion, paras 2 and 7; Results, Relational activities, para 2 (first and fourth forms); "
-        "Table 1, Total row (10 + 10 + 5); Discussion, Limitations and future research, para 1; Results"
-    ) == []
+    assert (
+        location_errors(
+            "Abstract (Conclusions paragraph, as reputation); Introduction, para 6 (task 1); "
+            "Discussion, paras 2 and 7; Results, Relational activities, para 2 (first and fourth forms); "
+            "Table 1, Total row (10 + 10 + 5); Discussion, Limitations and future research, para 1; Results"
+        )
+        == []
+    )
 
 
 # --- ranking words -------------------------------------------------------------------------------
