@@ -155,7 +155,9 @@ def test_figure1_comes_with_its_caption_and_every_link_in_its_alt(model):
         for link in model.links:
             assert f"{model.label(link.source)} to {model.label(link.target)}" in shown.alt
         assert "Links stated in the paper (15, solid arrows)" in shown.alt
-        assert shown.caption.startswith("Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml")
+        assert shown.caption.startswith(
+            "The conceptual model of Waring et al. (2023), reconstructed by the compendium from the text"
+        )
     finally:
         plt.close(shown.fig)
 
