@@ -130,7 +130,7 @@ def test_levels_and_stages_tables_are_the_contributions_row(codebook):
     levels = contribution_page.levels_table(codebook, "representation").frame
     assert list(levels.columns) == ["level", "how it shows", "location"]
     assert list(levels["level"]) == ["Executive", "Thematic", "Project"]
-    assert levels.loc[1, "how it shows"].startswith("More marked than at the executive level;")
+    assert levels.loc[1, "how it shows"].startswith("More pronounced than among senior leaders;")
     assert levels.loc[1, "location"] == "Results, Representation, para 1"
     stages = contribution_page.stages_table(codebook, "representation").frame
     assert list(stages["stage"]) == ["Early strategy setting", "Later collaborative working"]
