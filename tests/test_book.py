@@ -55,7 +55,7 @@ def test_model_page_shows_figure_tables_and_glued_numbers(built_book):
     assert "Of these, 15 are stated in the paper (solid arrows) and 3 are the compendium’s reading" in text.replace(
         "'", "’"
     )
-    assert "Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml" in text
+    assert "The conceptual model of Waring et al. (2023), reconstructed by the compendium from the text" in text
     assert "Theory crosswalk at a glance" in text
     assert "Synthetic demonstration data" in text  # the evidence-weighted figure runs on the synthetic corpus
     assert (built_book / "data/derived/model/figure1_model.svg").is_file()  # the model step's own folder

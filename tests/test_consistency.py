@@ -23,7 +23,7 @@ def test_exactly_the_known_disagreements(findings):
 
 def test_24_versus_25_clinical_leaders(findings, checks):
     text = findings.loc["clinical_leaders", "values and where"]
-    assert text.startswith("24 [Abstract, Methods; Results, The clinical leaders, para 1] vs 25 [")
+    assert text.startswith("24 [Abstract (Methods paragraph); Results, The clinical leaders, para 1] vs 25 [")
     assert "Methods, Recruitment and sample, para 2" in text
     assert "recomputed from participants.csv" in text
     rows = checks[checks["fact"] == "clinical_leaders"]
@@ -33,7 +33,7 @@ def test_24_versus_25_clinical_leaders(findings, checks):
 
 def test_study_period(findings):
     assert findings.loc["study_period", "values and where"] == (
-        "2018-2019 [Abstract, Methods] vs 2018-2021 [Methods, Recruitment and sample, para 1]"
+        "2018-2019 [Abstract (Methods paragraph)] vs 2018-2021 [Methods, Recruitment and sample, para 1]"
     )
 
 

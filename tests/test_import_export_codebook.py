@@ -181,5 +181,5 @@ def test_the_papers_codebook_as_generic_codes():
     assert [a.name for a in codes[0].children] == ["evidence_and_data", "historical_tensions", "feasible_priorities"]
     assert codes[0].description.startswith("Analytical insight. ")
     assert codes[0].description.endswith(
-        " (Waring et al. 2023, Results, Analytical insight, paras 1-2; Abstract, Results)"
+        " (Waring et al. 2023, Results, Analytical insight, paras 1-2; Abstract (Results paragraph))"
     )

@@ -130,7 +130,7 @@ def test_levels_and_stages_tables_are_the_contributions_row(codebook):
     levels = contribution_page.levels_table(codebook, "representation").frame
     assert list(levels.columns) == ["level", "how it shows", "location"]
     assert list(levels["level"]) == ["Executive", "Thematic", "Project"]
-    assert levels.loc[1, "how it shows"].startswith("More marked than at the executive level;")
+    assert levels.loc[1, "how it shows"].startswith("More pronounced than among senior leaders;")
     assert levels.loc[1, "location"] == "Results, Representation, para 1"
     stages = contribution_page.stages_table(codebook, "representation").frame
     assert list(stages["stage"]) == ["Early strategy setting", "Later collaborative working"]
@@ -155,7 +155,9 @@ def test_figure1_comes_with_its_caption_and_every_link_in_its_alt(model):
         for link in model.links:
             assert f"{model.label(link.source)} to {model.label(link.target)}" in shown.alt
         assert "Links stated in the paper (15, solid arrows)" in shown.alt
-        assert shown.caption.startswith("Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml")
+        assert shown.caption.startswith(
+            "The conceptual model of Waring et al. (2023), reconstructed by the compendium from the text"
+        )
     finally:
         plt.close(shown.fig)
 

@@ -80,7 +80,7 @@ def test_observed_site_without_participants(raw_copy):
 
 
 def test_study_fact_without_location(raw_copy):
-    replace_in(raw_copy / "study.yaml", '{value: 47, location: "Abstract, Methods"}', "{value: 47}")
+    replace_in(raw_copy / "study.yaml", '{value: 47, location: "Abstract (Methods paragraph)"}', "{value: 47}")
     message = _error(raw_copy)
     # The line of the report without a location (the schema's problems point at their node).
     line = 1 + (raw_copy / "study.yaml").read_text().splitlines().index("      - {value: 47}")

@@ -38,15 +38,18 @@ def _also_in(derived_dir: Path | str | None, name: str) -> str:
 
 
 def figure1(model: Model) -> CaptionedFigure:
-    """Figure 1 drawn from the model, with every box and link in its alt text."""
+    """The compendium's reconstruction of the paper's Figure 1, drawn from the model, with every box and link
+    in its alt text. The caption says it is a reconstruction from the text, not the article's figure."""
     return CaptionedFigure(
         model_figure.draw_model(model),
         "figure1_model",
         caption=(
-            "Figure 1 of Waring et al. (2023), drawn from data/raw/model.yaml: the sources of influence "
-            "clinical leaders draw on (left) enable their primary contributions (middle), which produce "
-            "secondary effects on system governance (right). Solid arrows: links the paper states; dashed "
-            "arrows: links the compendium infers. Described in the paper's Discussion, paras 2-4."
+            "The conceptual model of Waring et al. (2023), reconstructed by the compendium from the text "
+            "of the paper's Discussion (paras 2-4), which describes the paper's Figure 1; the article's figure "
+            "itself is not reproduced. Drawn from data/raw/model.yaml: the sources of influence clinical "
+            "leaders draw on (left) enable their primary contributions (middle), which produce secondary "
+            "effects on system governance (right). Solid arrows: links the paper states; dashed arrows: "
+            "links the compendium infers."
         ),
         alt=model_figure.alt_text(model),
     )
@@ -157,13 +160,13 @@ def weigh(
 
 
 def weighted_figure(model: Model, weights: LinkWeights) -> CaptionedFigure:
-    """Figure 1 with each link's evidence weight; the synthetic label is also drawn in its title."""
-    title = "Figure 1 weighted by the coded evidence"
+    """The reconstructed model with each link's evidence weight; the synthetic label is also drawn in its title."""
+    title = "Reconstructed model weighted by the coded evidence"
     return CaptionedFigure(
         model_figure.draw_model(model, weights, title=f"{SYNTHETIC_LABEL}: {title}" if weights.synthetic else title),
         "figure1_model_weighted",
         caption=(
-            "The model of Figure 1 with each link from a contribution to an effect weighted by the number of "
+            "The reconstructed model with each link from a contribution to an effect weighted by the number of "
             "participants coded with the contribution (line width and number). " + weights.message
         ),
         alt=model_figure.alt_text(model, weights),
