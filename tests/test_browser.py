@@ -215,7 +215,7 @@ def test_figure1_conceptual_model_is_visible(page, site):
 def test_home_page_numbers_are_rendered(page, site):
     page.goto(f"{site}/intro.html", wait_until="networkidle")
     text = page.locator("main").inner_text()
-    assert "interviewed 25 clinical leaders" in text
+    assert "interviewed the 25 clinical leaders" in text and "the paper gives both 24 and 25" in text
     assert "observed 28 meetings over 49 hours" in text
 
 
