@@ -161,37 +161,26 @@ def _summarise(args: argparse.Namespace) -> int:
         print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1", file=sys.stderr)
         return 2
     summarise.check_out(args.out, args.force)  # before the analysis, not after
-    by = tuple(args.by or summarise.DEFAULT_BY)
     codebook = load_codebook()
     mode = args.codebook
     if mode == "auto":
         paper = args.mapping is not None or not summarise.project_codes_differ(args.coded_dir, codebook.codes)
         mode = "paper" if paper else "project"
     print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
+    common = {
+        "mapping": args.mapping,
+        "coder": args.coder,
+        "base_size": args.base_size,
+        "run_length": args.run_length,
+        "threshold": args.threshold,
+        "by": tuple(args.by or summarise.DEFAULT_BY),
+        "excerpts": args.excerpts,
+    }
     if mode == "paper":
         print(f"Codes: the compendium's codebook ({len(codebook.codes)} codes)", flush=True)
-        result = summarise_paper(
-            args.coded_dir,
-            args.mapping,
-            args.coder,
-            args.base_size,
-            args.run_length,
-            args.threshold,
-            codebook=codebook,
-            by=by,
-            excerpts=args.excerpts,
-        )
+        result = summarise_paper(args.coded_dir, codebook=codebook, **common)
     else:
-        result = summarise.summarise(
-            args.coded_dir,
-            args.mapping,
-            args.coder,
-            args.base_size,
-            args.run_length,
-            args.threshold,
-            by=by,
-            excerpts=args.excerpts,
-        )
+        result = summarise.summarise(args.coded_dir, **common)
         print(f"Codes: the project's own ({len(result.tree.codes)} codes, parents counting their children)")
         result.notes.append(
             "The paper's analyses (claims ledger, association with its three levels, prevalence among clinical "
