@@ -212,6 +212,20 @@ def test_figure1_conceptual_model_is_visible(page, site):
         assert contribution in alt
 
 
+def test_figure_and_table_captions_share_one_style(page, site):
+    """Figure captions are not centred or muted beside bold table captions: one style for both."""
+    page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
+    styles = page.evaluate(
+        """() => ['figure.compendium-figure figcaption', 'table.compendium-table caption'].map(sel => {
+            const s = getComputedStyle(document.querySelector('main ' + sel));
+            return [s.textAlign, s.fontWeight, s.fontStyle, s.color, s.fontSize];
+        })"""
+    )
+    figure, table = styles
+    assert figure == table, styles
+    assert figure[0] in ("left", "start") and int(figure[1]) >= 600
+
+
 def test_home_page_numbers_are_rendered(page, site):
     page.goto(f"{site}/intro.html", wait_until="networkidle")
     text = page.locator("main").inner_text()

@@ -161,7 +161,7 @@ def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False) -> 
         '<figure class="compendium-figure" style="margin: 1em 0;">'
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
         'style="max-width: 100%; height: auto;" />'
-        f'<figcaption style="font-size: .95em;">{html.escape(caption)}</figcaption>'
+        f"<figcaption>{html.escape(caption)}</figcaption>"  # styled by the book's CSS, like table captions
         "</figure>"
     )
 

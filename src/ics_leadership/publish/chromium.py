@@ -74,7 +74,7 @@ article h1, .toctree-wrapper > section > h2 { font-size: 2rem !important; font-w
     margin: 0 0 5mm 0 !important; padding-bottom: 2mm; border-bottom: 1.5px solid #777; }
 h3, article > section > section > h2 { font-size: 1.4rem !important; font-weight: 700 !important; }
 figcaption, caption { color: #222 !important; }
-figcaption { font-weight: 400 !important; }
+figcaption { font-weight: 600 !important; }
 figure, img, .compendium-banner, .admonition { break-inside: avoid; }
 img { max-width: 100% !important; max-height: 120mm; width: auto; height: auto !important; }
 figure.compendium-figure { text-align: center; }
