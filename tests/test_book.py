@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+import nbformat
 import pytest
 from test_sample import PAPER_TABLE1
 
@@ -159,3 +160,15 @@ def test_references_have_dois_and_citations_resolve(built_book):
         assert doi in text
     coreq = (built_book / "book/_build/html/notebooks/95_coreq.html").read_text(encoding="utf-8")
     assert "references.html#id" in coreq or "references.html#" in coreq  # {cite} links to the bibliography
+
+
+def test_reader_pages_show_no_code_and_the_notebooks_keep_it(built_book):
+    """The paper's pages hide their code (the downloadable notebooks keep it); technical pages fold it."""
+    html_dir = built_book / "book/_build/html/notebooks"
+    for page in ("01_sample", "03_model", "05_methods", "10_codebook", "contribution_relational", "95_coreq"):
+        assert "Show code cell" not in (html_dir / f"{page}.html").read_text(encoding="utf-8"), page
+    assert "Show code cell" in (html_dir / "90_data.html").read_text(encoding="utf-8")
+    executed = nbformat.read(built_book / "book/notebooks/01_sample.ipynb", as_version=4)
+    injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "remove-cell" in injected[0].metadata["tags"]
+    assert any("from ics_leadership" in c.source for c in executed.cells if c.cell_type == "code")

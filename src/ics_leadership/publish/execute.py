@@ -115,7 +115,8 @@ def _finish_executed(
 ) -> None:
     """Post-process an executed copy in one read and one write.
 
-    Papermill's injected-parameters cell is tagged ``hide-cell`` (the book shows it folded); the
+    Papermill's injected-parameters cell is tagged as the notebook's parameters cell is hidden
+    (``remove-cell`` on a reader's page, else ``hide-cell``: the book shows it folded); the
     source and parameters are recorded when ``source_label`` is given; the title is set when given;
     the run's timings and paths are removed, outputs name files relative to ``root`` (default: the
     project), and cell ids are made stable (:func:`ics_leadership.publish.reproducible.scrub_notebook`).
@@ -130,10 +131,21 @@ def _finish_executed(
     import nbformat
 
     nb = nbformat.read(executed, as_version=nbformat.NO_CONVERT)
+    # The injected cell is shown as the notebook's own parameters cell is: removed on a reader's
+    # page (tagged remove-cell), else folded.
+    param_tags = next(
+        (
+            c.get("metadata", {}).get("tags", [])
+            for c in nb.cells
+            if "parameters" in c.get("metadata", {}).get("tags", [])
+        ),
+        [],
+    )
+    fold = "remove-cell" if "remove-cell" in param_tags else "hide-cell"
     for cell in nb.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
-        if INJECTED in tags and "hide-cell" not in tags:
-            tags.append("hide-cell")
+        if INJECTED in tags and fold not in tags:
+            tags.append(fold)
     if source_label is not None:
         nb.setdefault("metadata", {})["compendium"] = {"source": source_label, "parameters": parameters}
     if title:
