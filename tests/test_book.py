@@ -172,3 +172,9 @@ def test_reader_pages_show_no_code_and_the_notebooks_keep_it(built_book):
     injected = [c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert injected and "remove-cell" in injected[0].metadata["tags"]
     assert any("from ics_leadership" in c.source for c in executed.cells if c.cell_type == "code")
+
+
+def test_no_page_has_an_empty_table_header_cell(built_book):
+    for page in (built_book / "book/_build/html").rglob("*.html"):
+        empty = re.findall(r"<th\b[^>]*>\s*</th>", page.read_text(encoding="utf-8"))
+        assert not empty, f"{page.name}: {len(empty)} empty header cells"

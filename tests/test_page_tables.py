@@ -5,6 +5,7 @@ labelled; the notebooks hold calls and displays only."""
 from __future__ import annotations
 
 import math
+import re
 
 import matplotlib.pyplot as plt
 import nbformat
@@ -264,3 +265,13 @@ def test_p_values_read_as_people_write_them():
     ]
     html = table(pd.DataFrame({"test": ["a", "b"], "p_value": [1.2e-05, 0.25]}), "Two tests.").to_html()
     assert "&lt; 0.001" in html and "0.250" in html and "1.2e-05" not in html
+
+
+def test_a_table_with_row_labels_has_no_empty_header_cell():
+    from ics_leadership.figures.tables import table
+
+    frame = pd.DataFrame({"executive": ["1 of 2"], "thematic": ["0 of 3"]}, index=pd.Index(["Voice"], name="code"))
+    frame.columns.name = "level"
+    html = table(frame, "Prevalence.", index=True).to_html()
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", html)
+    assert headers == ["code", "executive", "thematic"]

@@ -174,7 +174,11 @@ def prevalence_matrix(prevalence: pd.DataFrame, by: str, code: str | None = None
     )
     index = ["kind", "label"] if code is None else "label"
     matrix = rows.pivot_table(index=index, columns="group", values="cell", aggfunc="first", sort=False)
-    return matrix.rename_axis(columns="") if code is None else matrix.rename_axis(index="", columns="")
+    return (
+        matrix.rename_axis(columns=None)
+        if code is None
+        else matrix.rename_axis(index="contribution or activity", columns=None)
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -114,6 +114,11 @@ def table(
     multiline
         Honour line breaks inside cells (for lists of roles).
     """
+    if index:
+        # Row labels become the first columns, under their names: a header row with an empty corner
+        # cell (and a row for the columns' name) reads as a hole, and screen readers announce it so.
+        frame = frame.rename_axis(columns=None).reset_index()
+        index = False
     # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
     frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
     caption = _label(caption, synthetic)
