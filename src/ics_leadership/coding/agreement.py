@@ -165,11 +165,6 @@ def pair_up(codings: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pairs[["document_id", "coder_a", "coder_b"]], paired
 
 
-def coder_pairs(codings: pd.DataFrame) -> pd.DataFrame:
-    """Every pair of coders of each document coded by two or more: document_id, coder_a < coder_b."""
-    return pair_up(codings)[0]
-
-
 def agreement(
     codings: pd.DataFrame,
     documents: pd.DataFrame,

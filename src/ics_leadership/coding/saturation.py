@@ -100,29 +100,13 @@ def from_first_appearances(
     )
 
 
-def interview_sequence(
-    codings: pd.DataFrame,
-    documents: pd.DataFrame,
-    column: str = "code",
-    source_types: tuple[str, ...] = ("interview", "follow-up interview"),
-) -> tuple[list[str], list[set[str]]]:
-    """Interviews in data-collection order with the set of codes found in each."""
-    docs = documents[documents["source_type"].isin(source_types)].sort_values(["sequence", "document_id"])
-    by_doc = codings.groupby("document_id")[column].apply(set).to_dict()
-    ids = docs["document_id"].to_numpy(dtype=object).tolist()
-    return ids, [by_doc.get(d, set()) for d in ids]
-
-
 def interview_first_appearances(
     codings: pd.DataFrame,
     documents: pd.DataFrame,
     column: str = "code",
     source_types: tuple[str, ...] = ("interview", "follow-up interview"),
 ) -> tuple[list[str], np.ndarray]:
-    """Interviews in data-collection order, and the interview (0-based) where each code first appears.
-
-    The same information as :func:`interview_sequence`, without a set per interview.
-    """
+    """Interviews in data-collection order, and the interview (0-based) where each code first appears."""
     docs = documents[documents["source_type"].isin(source_types)].sort_values(["sequence", "document_id"])
     ids = docs["document_id"].to_numpy(dtype=object).tolist()
     # Each document's place in the interview order (-1: not an interview), reached by position.

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 #: How many overlapping pairs :func:`overlapping_pairs` materialises at once (bounds its memory).
 PAIR_CHUNK = 4_000_000
@@ -43,18 +42,6 @@ def distinct(keys: np.ndarray) -> np.ndarray:
         return np.flatnonzero(seen)
     ordered = np.sort(keys)
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
-
-
-def group_ids(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """One integer per row of ``frame`` for its values in ``columns``, and those values by id.
-
-    Ids follow the sorted order of the combinations (blanks last), so results indexed by them come
-    out sorted.
-    """
-    grouped = frame.groupby(columns, sort=True, dropna=False, observed=True)
-    ids = grouped.ngroup().to_numpy(dtype=np.int64)
-    keys = grouped.size().index.to_frame(index=False)[columns]
-    return ids, keys
 
 
 def _order(group: np.ndarray, start: np.ndarray, stride: int) -> np.ndarray:
