@@ -16,6 +16,8 @@ operation over the codings (no loop over codes or groups touches the codings).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
@@ -120,26 +122,26 @@ def _document_index_of(codings: pd.DataFrame) -> np.ndarray:
     return pd.factorize(codings["document_id"])[0]
 
 
-def _participant_of(codings: pd.DataFrame, doc_of: np.ndarray) -> np.ndarray:
-    """An integer per coding for its participant (-1: none), looked up once per document."""
-    first = pd.Series(np.arange(len(codings))).groupby(doc_of).first().to_numpy() if len(codings) else doc_of
-    per_doc = np.full(int(doc_of.max(initial=-1)) + 1, -1, dtype=np.int64)
-    per_doc[doc_of[first]] = pd.factorize(codings["participant_id"].take(first), use_na_sentinel=True)[0]
-    return per_doc[doc_of]
-
-
-def participant_positions(codings: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
-    """Each coding's participant as a row of ``people`` (-1: none, or not among them).
-
-    Looked up once per document (a document has one participant), not once per coding.
-    """
-    doc_of = _document_index_of(codings)
+def _by_document(codings: pd.DataFrame, doc_of: np.ndarray, number: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+    """An integer per coding for its participant, computed once per document (a document has one
+    participant): ``number`` turns the participant ids of one coding per document into integers."""
     if not len(codings):
         return np.zeros(0, dtype=np.int64)
     first = pd.Series(np.arange(len(codings))).groupby(doc_of).first().to_numpy()
     per_doc = np.full(int(doc_of.max()) + 1, -1, dtype=np.int64)
-    per_doc[doc_of[first]] = pd.Index(people["participant_id"]).get_indexer(codings["participant_id"].take(first))
+    per_doc[doc_of[first]] = number(codings["participant_id"].take(first))
     return per_doc[doc_of]
+
+
+def _participant_of(codings: pd.DataFrame, doc_of: np.ndarray) -> np.ndarray:
+    """An integer per coding for its participant (-1: none)."""
+    return _by_document(codings, doc_of, lambda ids: pd.factorize(ids, use_na_sentinel=True)[0])
+
+
+def participant_positions(codings: pd.DataFrame, people: pd.DataFrame) -> np.ndarray:
+    """Each coding's participant as a row of ``people`` (-1: none, or not among them)."""
+    index = pd.Index(people["participant_id"])
+    return _by_document(codings, _document_index_of(codings), index.get_indexer)
 
 
 def _distinct_per_code(hit: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
