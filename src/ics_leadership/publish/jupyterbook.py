@@ -32,8 +32,12 @@ def command(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", CHILD_MODULE, *argv]
 
 
+def _installed() -> bool:
+    return importlib.util.find_spec("jupyter_book") is not None
+
+
 def _check_installed() -> None:
-    if importlib.util.find_spec("jupyter_book") is None:
+    if not _installed():
         raise BookBuildError("jupyter-book is not installed in this environment (run `make book`, which installs it)")
 
 
@@ -72,7 +76,7 @@ class WarmBook:
 
     def start(self) -> None:
         """Start the child, unless it is disabled, started already or Jupyter Book is not installed."""
-        if self.enabled and self._proc is None and importlib.util.find_spec("jupyter_book") is not None:
+        if self.enabled and self._proc is None and _installed():
             cmd = [sys.executable, "-m", CHILD_MODULE, "--wait"]
             self._proc = buildguard.start_child(cmd, env=_child_env(), cwd=self.cwd, stdin=True)
 

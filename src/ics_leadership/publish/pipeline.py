@@ -242,69 +242,50 @@ def _build(
     with jupyterbook.WarmBook(root, enabled=book and not only and not dry_run) as warm:
         if force or state.book is None or not index.exists():
             warm.start()
-        return _run(
-            root, config, state, index, warm, report, force=force, dry_run=dry_run, only=only, jobs=jobs, book=book
+        check_raw(root / "data" / "raw", report=report)
+        graph = StepGraph.build(config.steps, root)
+        names = scheduler.select(graph, only) if only else None
+        executed_dir = root / config.executed_dir
+
+        def decide(step: Step) -> buildstate.Decision:
+            decision = buildstate.decide(step, root, state, executed_dir, force=force)
+            if decision.action != "skip":
+                warm.start()
+            return decision
+
+        def record(step: Step, decision: buildstate.Decision) -> None:
+            copy = buildstate.executed_path(step, root, executed_dir)
+            buildstate.record(step, root, decision.key, copy, state=state)
+
+        summary = scheduler.run_steps(
+            graph,
+            config.steps,
+            decide,
+            lambda step: stepwork.run_step(step, root, executed_dir),
+            jobs,
+            report,
+            root=root,
+            render=lambda step: buildstate.render_step(step, root, executed_dir),
+            record=record,
+            names=names,
+            dry_run=dry_run,
         )
-
-
-def _run(
-    root: Path,
-    config: PipelineConfig,
-    state: buildstate.BuildState,
-    index: Path,
-    warm: jupyterbook.WarmBook,
-    report: Reporter,
-    *,
-    force: bool,
-    dry_run: bool,
-    only: list[str] | None,
-    jobs: int | None,
-    book: bool,
-) -> Path | None:
-    check_raw(root / "data" / "raw", report=report)
-    graph = StepGraph.build(config.steps, root)
-    names = scheduler.select(graph, only) if only else None
-    executed_dir = root / config.executed_dir
-
-    def decide(step: Step) -> buildstate.Decision:
-        decision = buildstate.decide(step, root, state, executed_dir, force=force)
-        if decision.action != "skip":
-            warm.start()
-        return decision
-
-    def record(step: Step, decision: buildstate.Decision) -> None:
-        copy = buildstate.executed_path(step, root, executed_dir)
-        buildstate.record(step, root, decision.key, copy, state=state)
-
-    summary = scheduler.run_steps(
-        graph,
-        config.steps,
-        decide,
-        lambda step: stepwork.run_step(step, root, executed_dir),
-        jobs,
-        report,
-        root=root,
-        render=lambda step: buildstate.render_step(step, root, executed_dir),
-        record=record,
-        names=names,
-        dry_run=dry_run,
-    )
-    if only:
-        report(f"Book: not built ({' '.join(f'--only {name}' for name in only)}); `ics-leadership build` builds it")
-        return None
-    if not book:
-        report("Book: not built (--no-book)")
-        return None
-    current = not force and index.exists() and buildstate.book_current(root, config, state)
-    if dry_run:
-        if summary.changed or summary.names("maybe"):
-            report("Book: would be rebuilt if a page changes")
-        else:
-            report("Book: unchanged, would not be rebuilt" if current else "Book: would be rebuilt")
-        return None
-    if current:
-        report(f"Book: unchanged (no page or book source changed), not rebuilt: {paths.display_path(index)}")
+        if only:
+            report(f"Book: not built ({' '.join(f'--only {name}' for name in only)}); `ics-leadership build` builds it")
+            return None
+        if not book:
+            report("Book: not built (--no-book)")
+            return None
+        current = not force and index.exists() and buildstate.book_current(root, config, state)
+        if dry_run:
+            if summary.changed or summary.names("maybe"):
+                report("Book: would be rebuilt if a page changes")
+            else:
+                report("Book: unchanged, would not be rebuilt" if current else "Book: would be rebuilt")
+            return None
+        if current:
+            report(f"Book: unchanged (no page or book source changed), not rebuilt: {paths.display_path(index)}")
+            return index
+        index = build_book(root, config.book_dir, report=report, warm=warm)
+        buildstate.record_book(root, config, state)
         return index
-    index = build_book(root, config.book_dir, report=report, warm=warm)
-    buildstate.record_book(root, config, state)
-    return index
