@@ -153,9 +153,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _summarise(args: argparse.Namespace) -> int:
     """The generic analyses in the project's own codes, or the paper's in its codebook (facts)."""
+    from functools import partial
+
     from ics_leadership.coding import summarise
+    from ics_leadership.facts import replication
     from ics_leadership.facts.codebook import load_codebook
-    from ics_leadership.facts.replication import summarise_paper
 
     if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
         print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1", file=sys.stderr)
@@ -167,26 +169,23 @@ def _summarise(args: argparse.Namespace) -> int:
         paper = args.mapping is not None or not summarise.project_codes_differ(args.coded_dir, codebook.codes)
         mode = "paper" if paper else "project"
     print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
-    common = {
-        "mapping": args.mapping,
-        "coder": args.coder,
-        "base_size": args.base_size,
-        "run_length": args.run_length,
-        "threshold": args.threshold,
-        "by": tuple(args.by or summarise.DEFAULT_BY),
-        "excerpts": args.excerpts,
-    }
+    loading = {"mapping": args.mapping, "coder": args.coder, "by": tuple(args.by or summarise.DEFAULT_BY)}
+    saturation = {"base_size": args.base_size, "run_length": args.run_length, "threshold": args.threshold}
     if mode == "paper":
         print(f"Codes: the compendium's codebook ({len(codebook.codes)} codes)", flush=True)
-        result = summarise_paper(args.coded_dir, codebook=codebook, **common)
+        prepared = replication.prepare_paper(args.coded_dir, codebook=codebook, **loading)
+        analyse = partial(replication.analyse_paper, prepared, codebook, **saturation)
     else:
-        result = summarise.summarise(args.coded_dir, **common)
-        print(f"Codes: the project's own ({len(result.tree.codes)} codes, parents counting their children)")
+        prepared = summarise.prepare(args.coded_dir, **loading)
+        print(f"Codes: the project's own ({len(prepared.tree.codes)} codes, parents counting their children)")
+        analyse = partial(summarise.analyse, prepared, **saturation)
+    details = partial(summarise.detail_tables, prepared, args.excerpts)
+    result, written = summarise.summarise_into(args.out, prepared, analyse, details, force=args.force, xlsx=args.xlsx)
+    if mode != "paper":
         result.notes.append(
             "The paper's analyses (claims ledger, association with its three levels, prevalence among clinical "
             "leaders) were skipped: the data do not use the compendium's codebook (map them with --mapping)."
         )
-    written = summarise.write_summary(result, args.out, force=args.force, xlsx=args.xlsx)
     print(f"{result.data_source}: wrote {len(written)} files to {paths.display_path(args.out)}")
     for note in result.notes:
         print(f"note: {note}")

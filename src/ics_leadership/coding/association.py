@@ -108,12 +108,13 @@ def by_attribute(
     seed: int = 2023,
     permutations: int = PERMUTATIONS,
     focus_group: str | None = None,
+    people: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Association of each top-level code with the attribute ``by``, and of top-level code with it overall.
 
     ``codings`` are :func:`~ics_leadership.coding.prevalence.analysis_codings` (with the column
     ``tree.top_name``); participants are those of
-    :func:`~ics_leadership.coding.prevalence.participant_universe`.
+    :func:`~ics_leadership.coding.prevalence.participant_universe` (``people``, when already computed).
 
     Returns
     -------
@@ -122,7 +123,7 @@ def by_attribute(
         segments" for all of them together; the first column is named ``tree.top_name``).
         ``tables``: the contingency tables tested, by name.
     """
-    people = participant_universe(coded, focus_group)
+    people = participant_universe(coded, focus_group) if people is None else people
     if by not in people:
         people = people.assign(**{by: pd.NA})
     # The tree's order of values when the data use only those, otherwise sorted (coding.format.ordered).

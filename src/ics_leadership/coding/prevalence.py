@@ -205,13 +205,15 @@ def prevalence(
     by: str | None = None,
     alpha: float = 0.05,
     focus_group: str | None = None,
+    people: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Participant prevalence of every code of ``tree``, overall or by the attribute ``by``.
 
     Returns a long table: code, label, kind, by, group, participants (N), expressing (n),
     proportion, ci_low, ci_high (Wilson, 1 - ``alpha``), code by code in the tree's order.
+    ``people``: :func:`participant_universe` of ``coded`` and ``focus_group``, when already computed.
     """
-    people = participant_universe(coded, focus_group)
+    people = participant_universe(coded, focus_group) if people is None else people
     if by is not None and by not in people:
         people = people.assign(**{by: pd.NA})
     names = ["all"] if by is None else _ordered(people[by], by, tree)

@@ -35,12 +35,15 @@ from ics_leadership.coding.coded import SYNTHETIC_LABEL, CodedData, load_coded
 from ics_leadership.coding.codetree import CodeTree, load_project_tree
 from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.coding.summary_files import (  # noqa: F401  (summarise's file API, importable from here)
+    DETAIL_FILES,
     KIND,
     TABLE_DESCRIPTIONS,
     WORKBOOK,
     WORKBOOK_TABLES,
     check_out,
     described_files,
+    labelled,
+    summarise_into,
     write_summary,
     write_workbook,
 )
@@ -120,11 +123,14 @@ class CodingSummary:
             "claims": self.claims,
             "mapping_report": self.mapping_report,
         }
-        return {
-            name: t.assign(data_source=self.data_source)[["data_source", *t.columns]]
-            for name, t in tables.items()
-            if t is not None
-        }
+        return labelled({name: t for name, t in tables.items() if t is not None}, self.data_source)
+
+    def add_details(self, details: dict[str, pd.DataFrame]) -> None:
+        """Attach the tables of :func:`detail_tables` (disagreements, coverage, the document and case
+        matrices), which :func:`analyse` leaves out."""
+        self.disagreements = details["disagreements"]
+        self.coverage = details["coverage"]
+        self.matrices = {**{n: details[n] for n in DETAIL_MATRICES}, **self.matrices}
 
 
 def project_codes_differ(coded_dir: Path | str, known: Sequence[str]) -> bool:
@@ -176,6 +182,49 @@ def summarise(
     excerpts
         Add the disagreed text to the disagreement list (the user's own output only).
     """
+    prepared = prepare(coded_dir, mapping, coder, tree, by, focus_group)
+    summary = analyse(prepared, base_size, run_length, threshold)
+    summary.add_details(detail_tables(prepared, excerpts))
+    return summary
+
+
+@dataclass
+class Prepared:
+    """What every analysis starts from: the loaded data, the codes, whose codings count, and the
+    coder pairs of double-coded documents (:func:`prepare`). :func:`analyse` computes the summary
+    tables from it and :func:`detail_tables` the per-document and per-participant ones, so that the
+    two can run in different processes (:func:`ics_leadership.coding.summary_files.summarise_into`)."""
+
+    coded: CodedData
+    tree: CodeTree
+    coder: str
+    codings: pd.DataFrame  # the primary coder's codings with attributes (prevalence.analysis_codings)
+    people: pd.DataFrame  # prevalence.participant_universe
+    paired: pd.DataFrame  # agreement.pair_up of every coder's codings
+    leaves: list[str]  # the codes agreement and co-occurrence compare
+    by: tuple[str, ...]
+    focus_group: str | None
+    report: pd.DataFrame | None
+    notes: list[str]
+
+    @property
+    def data_source(self) -> str:
+        return SYNTHETIC_LABEL if self.coded.synthetic else REAL_LABEL
+
+
+def prepare(
+    coded_dir: Path | str,
+    mapping: Path | str | None = None,
+    coder: str | None = None,
+    tree: CodeTree | None = None,
+    by: Sequence[str] = DEFAULT_BY,
+    focus_group: str | None = None,
+) -> Prepared:
+    """Load and check ``coded_dir`` and compute what the analyses share (parameters as :func:`summarise`).
+
+    Raises :class:`~ics_leadership.core.errors.DataValidationError` naming the file and field for
+    data with nothing to analyse, an unknown ``--by`` attribute or a coder without codings.
+    """
     if tree is None:
         if mapping is not None:
             raise DataValidationError(
@@ -208,7 +257,6 @@ def summarise(
     coder = coder or prevalence.primary_coder(coded)
     if coder not in set(coded.codings["coder"].unique()):
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])
-    codings = prevalence.analysis_codings(coded, tree, coder)
     groups = sorted({str(g) for g in coded.documents["group"].dropna().unique()})
     if focus_group is not None and groups and not prevalence.focus_applies(coded, focus_group):
         notes.append(
@@ -230,21 +278,40 @@ def summarise(
                 f"{'it' if len(missing) == 1 else 'them'} has no groups (attributes with values: "
                 f"{', '.join(recorded) or 'none'}; choose with --by)."
             )
-    prev = pd.concat(
-        [prevalence.prevalence(coded, codings, tree, by=b, focus_group=focus_group) for b in (None, *by)],
-        ignore_index=True,
-    )
     # Agreement and co-occurrence compare codes as applied (no roll-up): the codes used, and every
     # activity of the compendium's codebook, so that its tables keep their shape.
     used = set(coded.codings["code"].unique())
-    leaves = [c for c in tree.codes if c in used or tree.kind(c) == "activity"]
-    paired = agreement.pair_up(coded.codings)
-    agree, agree_docs = agreement.agreement(coded.codings, coded.documents, leaves, paired)
+    return Prepared(
+        coded=coded,
+        tree=tree,
+        coder=coder,
+        codings=prevalence.analysis_codings(coded, tree, coder),
+        people=people,
+        paired=agreement.pair_up(coded.codings),
+        leaves=[c for c in tree.codes if c in used or tree.kind(c) == "activity"],
+        by=tuple(by),
+        focus_group=focus_group,
+        report=report,
+        notes=notes,
+    )
+
+
+def analyse(prepared: Prepared, base_size: int = 4, run_length: int = 2, threshold: float = 0.05) -> CodingSummary:
+    """The summary tables of ``prepared``: every table but the per-document and per-participant ones
+    (:func:`detail_tables`; add them with :meth:`CodingSummary.add_details`)."""
+    p = prepared
+    coded, codings, tree = p.coded, p.codings, p.tree
+    notes = list(p.notes)
+    prev = pd.concat(
+        [
+            prevalence.prevalence(coded, codings, tree, by=b, focus_group=p.focus_group, people=p.people)
+            for b in (None, *p.by)
+        ],
+        ignore_index=True,
+    )
+    agree, agree_docs = agreement.agreement(coded.codings, coded.documents, p.leaves, p.paired)
     if agree.empty:
         notes.append("No document was coded by more than one coder, so agreement cannot be computed.")
-    differ = disagreements.disagreements(coded.codings, tree, paired)
-    if excerpts:
-        differ = disagreements.add_excerpts(differ, coded.codings)
     ids, first = saturation.interview_first_appearances(codings, coded.documents)
     if not ids:
         notes.append(
@@ -252,34 +319,50 @@ def summarise(
             "cannot be assessed; set source_type in documents.csv or in the mapping's 'documents'."
         )
     sat = saturation.from_first_appearances(first, len(ids), base_size, run_length, threshold)
-    by_document = matrices.document_by_code(codings, coded.documents, tree)
-    by_case = matrices.case_by_code(codings, tree)
-    tables = {
+    return CodingSummary(
+        coded=coded,
+        tree=tree,
+        coder=p.coder,
+        codings=codings,
+        frequencies=prevalence.frequencies(codings, tree),
+        prevalence=prev,
+        overlap=cooccurrence.overlap_counts(codings, p.leaves),
+        same_document=cooccurrence.document_counts(codings, p.leaves),
+        agreement=agree,
+        agreement_by_document=agree_docs,
+        saturation=sat,
+        matrices={f"{b}_by_code": matrices.attribute_by_code(codings, tree, b) for b in p.by},
+        by=p.by,
+        mapping_report=p.report,
+        notes=notes,
+    )
+
+
+#: The tables :func:`detail_tables` computes: a row per document, participant or disagreement.
+DETAIL_TABLES = DETAIL_FILES
+#: Those of them that :meth:`CodingSummary.add_details` puts in ``matrices``.
+DETAIL_MATRICES = DETAIL_FILES[2:]
+
+
+def detail_tables(prepared: Prepared, excerpts: bool = False) -> dict[str, pd.DataFrame]:
+    """The per-document and per-participant tables of ``prepared`` (:data:`DETAIL_TABLES`), unlabelled.
+
+    ``excerpts``: add the disagreed text to the disagreement list (the user's own output only).
+    """
+    p = prepared
+    differ = disagreements.disagreements(p.coded.codings, p.tree, p.paired)
+    if excerpts:
+        differ = disagreements.add_excerpts(differ, p.coded.codings)
+    by_document = matrices.document_by_code(p.codings, p.coded.documents, p.tree)
+    by_case = matrices.case_by_code(p.codings, p.tree)
+    return {
+        "disagreements": differ,
+        "coverage": coverage.coverage(p.codings, p.coded.documents, p.tree),
         "documents_by_code": by_document,
         "documents_by_code_presence": matrices.presence(by_document),
         "cases_by_code": by_case,
         "cases_by_code_presence": matrices.presence(by_case),
-        **{f"{b}_by_code": matrices.attribute_by_code(codings, tree, b) for b in by},
     }
-    return CodingSummary(
-        coded=coded,
-        tree=tree,
-        coder=coder,
-        codings=codings,
-        frequencies=prevalence.frequencies(codings, tree),
-        prevalence=prev,
-        overlap=cooccurrence.overlap_counts(codings, leaves),
-        same_document=cooccurrence.document_counts(codings, leaves),
-        agreement=agree,
-        agreement_by_document=agree_docs,
-        saturation=sat,
-        matrices=tables,
-        coverage=coverage.coverage(codings, coded.documents, tree),
-        disagreements=differ,
-        by=tuple(by),
-        mapping_report=report,
-        notes=notes,
-    )
 
 
 def _check_codings(

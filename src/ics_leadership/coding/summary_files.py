@@ -8,6 +8,7 @@ prints it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +16,10 @@ import pandas as pd
 
 from ics_leadership.core import outputs
 from ics_leadership.core.derived import write_csvs
+from ics_leadership.core.forking import in_child
 
 if TYPE_CHECKING:
-    from ics_leadership.coding.summarise import CodingSummary
+    from ics_leadership.coding.summarise import CodingSummary, Prepared
 
 #: What each file of ``summarise`` holds (the Data page prints this; tests check it lists every file).
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -106,6 +108,74 @@ def write_summary(summary: CodingSummary, out_dir: Path | str, force: bool = Fal
 
     out_dir = outputs.publish_folder(out_dir, fill, force=force, kind=KIND, gitignore=True, legacy=_earlier_summary)
     return [Path(out_dir) / name for name in names]
+
+
+def labelled(tables: dict[str, pd.DataFrame], data_source: str) -> dict[str, pd.DataFrame]:
+    """Each table with the ``data_source`` column first, so that a file cannot lose its label."""
+    return {name: t.assign(data_source=data_source)[["data_source", *t.columns]] for name, t in tables.items()}
+
+
+#: Codings from which :func:`summarise_into` computes the detail tables in a second process: below
+#: this, forking costs more than it saves.
+SPLIT_CODINGS = 50_000
+
+
+def summarise_into(
+    out_dir: Path | str,
+    prepared: Prepared,
+    analyse: Callable[[], CodingSummary],
+    details: Callable[[], dict[str, pd.DataFrame]],
+    force: bool = False,
+    xlsx: bool = False,
+) -> tuple[CodingSummary, list[Path]]:
+    """Analyse ``prepared`` and write every table into the new folder ``out_dir``, as :func:`write_summary`.
+
+    ``analyse`` computes the summary (:func:`ics_leadership.coding.summarise.analyse`, with the paper's
+    analyses when they apply) and ``details`` the per-document and per-participant tables
+    (:func:`~ics_leadership.coding.summarise.detail_tables`). On a large corpus (:data:`SPLIT_CODINGS`)
+    with two cores a forked child computes and writes the details while this process does the rest:
+    the same files, in about half the time. The summary returned then lacks the detail tables (they
+    are in the files); otherwise it has them. All or nothing, as :func:`write_summary`.
+    """
+    split = len(prepared.codings) >= SPLIT_CODINGS
+    names: list[str] = []
+    result: list[CodingSummary] = []
+
+    def fill(folder: Path) -> None:
+        detail: dict[str, pd.DataFrame] = {}
+
+        def write_details() -> None:
+            detail.update(details())
+            write_csvs(labelled(detail, prepared.data_source), folder, parallel=False)
+
+        with in_child(write_details, enabled=split):
+            summary = analyse()
+            tables = summary.tables()
+            write_csvs(tables, folder, parallel=not split)
+        if detail:  # computed here (no second process): keep them with the summary
+            summary.add_details(detail)
+        names.extend([*tables, *DETAIL_FILES])
+        result.append(summary)
+        if xlsx:
+            sheets = {
+                n: t for n, t in tables.items() if n in WORKBOOK_TABLES or n in {f"{b}_by_code" for b in summary.by}
+            }
+            write_workbook(sheets, folder / WORKBOOK)
+
+    out_dir = outputs.publish_folder(out_dir, fill, force=force, kind=KIND, gitignore=True, legacy=_earlier_summary)
+    files = [f"{n}.csv" for n in names] + ([WORKBOOK] if xlsx else [])
+    return result[0], [Path(out_dir) / name for name in files]
+
+
+#: The files of the detail tables (:func:`ics_leadership.coding.summarise.detail_tables`).
+DETAIL_FILES = (
+    "disagreements",
+    "coverage",
+    "documents_by_code",
+    "documents_by_code_presence",
+    "cases_by_code",
+    "cases_by_code_presence",
+)
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:

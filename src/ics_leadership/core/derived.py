@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ics_leadership.core.csvformat import protect
+from ics_leadership.core.forking import in_child
 from ics_leadership.core.outputs import publish_file
 
 
@@ -82,7 +83,15 @@ def _column_texts(column: pd.Series) -> list[str] | None:
     if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):  # nullable: a missing value is empty
             return ["" if v is None else str(v) for v in column.to_numpy(dtype=object, na_value=None).tolist()]
-        return list(map(str, column.to_numpy().tolist()))
+        values = column.to_numpy()
+        if values.dtype == bool or not len(values):
+            return list(map(str, values.tolist()))
+        low, high = int(values.min()), int(values.max())
+        if high - low > len(values):  # spread out: each value its own text
+            return list(map(str, values.tolist()))
+        # Counts: a text per value in the range, taken (4x faster than str on each cell).
+        table = np.array([str(v) for v in range(low, high + 1)], dtype=object)
+        return table[values - low].tolist()
     if pd.api.types.is_float_dtype(dtype):
         # Distinct bit patterns, not values: 0.0 and -0.0 are equal but written differently.
         bits = np.ascontiguousarray(column.to_numpy(dtype=float, na_value=np.nan)).view(np.int64)
@@ -106,47 +115,31 @@ def _column_texts(column: pd.Series) -> list[str] | None:
 
 #: Tables with more cells than this in all are written by two processes at once (:func:`write_csvs`).
 PARALLEL_CELLS = 2_000_000
-#: What a forked writer reads: the tables, set just before the fork (copy-on-write, never pickled).
-_PENDING: dict[str, pd.DataFrame] = {}
 
 
-def write_csvs(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+def write_csvs(tables: dict[str, pd.DataFrame], folder: Path, parallel: bool = True) -> list[Path]:
     """Write each table as ``folder/<name>.csv`` (:func:`write_csv`); large sets on two cores.
 
     Converting values to text dominates writing a large table and holds the GIL, so when the tables
-    hold more than :data:`PARALLEL_CELLS` cells, and the machine has two cores and ``fork``, a forked
-    child writes about half of them (the biggest first, balanced by size) while this process writes
-    the rest. Any error in the child is raised here. Small sets (the book's) are written in order.
+    hold more than :data:`PARALLEL_CELLS` cells (and ``parallel``), a forked child
+    (:func:`ics_leadership.core.forking.in_child`) writes about half of them (the biggest first,
+    balanced by size) while this process writes the rest. Small sets (the book's) are written in order.
     """
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
     folder = Path(folder)
     cells = {name: int(t.size) for name, t in tables.items()}
-    fork = "fork" in multiprocessing.get_all_start_methods()
-    if sum(cells.values()) <= PARALLEL_CELLS or (os.cpu_count() or 1) < 2 or not fork:
-        return [write_csv(t, folder / f"{name}.csv") for name, t in tables.items()]
     mine: list[str] = []
     theirs: list[str] = []
     for name in sorted(cells, key=lambda n: -cells[n]):  # greedy: the next biggest to the lighter side
         (mine if sum(cells[n] for n in mine) <= sum(cells[n] for n in theirs) else theirs).append(name)
-    _PENDING.clear()
-    _PENDING.update(tables)
-    try:
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            child = pool.submit(_write_pending, str(folder), theirs)
-            for name in mine:
-                write_csv(tables[name], folder / f"{name}.csv")
-            child.result()
-    finally:
-        _PENDING.clear()
+
+    def write_theirs() -> None:
+        for name in theirs:
+            write_csv(tables[name], folder / f"{name}.csv")
+
+    with in_child(write_theirs, enabled=parallel and sum(cells.values()) > PARALLEL_CELLS):
+        for name in mine:
+            write_csv(tables[name], folder / f"{name}.csv")
     return [folder / f"{name}.csv" for name in tables]
-
-
-def _write_pending(folder: str, names: list[str]) -> None:
-    for name in names:
-        write_csv(_PENDING[name], Path(folder) / f"{name}.csv")
 
 
 def _formatted_floats(frame: pd.DataFrame) -> pd.DataFrame:

@@ -41,11 +41,15 @@ class DataValidationError(CompendiumError):
 
     def __init__(self, problems: list[Problem], limit: int = 20):
         self.problems = list(problems)
+        self.limit = limit
         shown = [str(p) for p in self.problems[:limit]]
         more = len(self.problems) - len(shown)
         if more > 0:
             shown.append(f"... and {more} more problem(s)")
         super().__init__("\n".join(shown))
+
+    def __reduce__(self):  # pickled whole (a second process's error reaches the first with its problems)
+        return (type(self), (self.problems, self.limit), self.__dict__)
 
 
 class ManifestError(CompendiumError):
@@ -70,8 +74,12 @@ class NotebookExecutionError(CompendiumError):
     def __init__(self, notebook: str | Path, cell: int | None, detail: str):
         self.notebook = str(notebook)
         self.cell = cell
+        self.detail = detail
         where = f"{self.notebook}, cell {cell}" if cell is not None else self.notebook
         super().__init__(f"{where} failed: {detail}")
+
+    def __reduce__(self):
+        return (type(self), (self.notebook, self.cell, self.detail), self.__dict__)
 
 
 class BookBuildError(CompendiumError):

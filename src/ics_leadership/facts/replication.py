@@ -39,27 +39,58 @@ def summarise_paper(
     file (default ``data/raw/claims.yaml``) and the permutations of the exact association tests.
     """
     codebook = codebook or load_codebook()
+    prepared = prepare_paper(coded_dir, mapping, coder, codebook, by)
+    summary = analyse_paper(prepared, codebook, base_size, run_length, threshold, claims_path, permutations)
+    summary.add_details(generic.detail_tables(prepared, excerpts))
+    return summary
+
+
+def prepare_paper(
+    coded_dir: Path | str,
+    mapping: Path | str | None = None,
+    coder: str | None = None,
+    codebook: Codebook | None = None,
+    by: Sequence[str] = generic.DEFAULT_BY,
+) -> generic.Prepared:
+    """:func:`ics_leadership.coding.summarise.prepare` in the compendium's codebook (contributions
+    rolling up their activities), counting the paper's focus group (clinical leaders) when the data
+    record groups."""
+    tree = (codebook or load_codebook()).tree
+    return generic.prepare(coded_dir, mapping, coder, tree=tree, by=by, focus_group=FOCUS_GROUP)
+
+
+def analyse_paper(
+    prepared: generic.Prepared,
+    codebook: Codebook,
+    base_size: int = 4,
+    run_length: int = 2,
+    threshold: float = 0.05,
+    claims_path: Path | str | None = None,
+    permutations: int = association.PERMUTATIONS,
+) -> generic.CodingSummary:
+    """:func:`ics_leadership.coding.summarise.analyse` plus the paper's analyses: the association of
+    each contribution with governance level, and the claims ledger."""
     tree = codebook.tree
-    summary = generic.summarise(
-        coded_dir,
-        mapping,
-        coder,
-        base_size,
-        run_length,
-        threshold,
-        tree=tree,
-        by=by,
-        focus_group=FOCUS_GROUP,
-        excerpts=excerpts,
-    )
+    summary = generic.analyse(prepared, base_size, run_length, threshold)
     summary.codebook = codebook
     summary.association, summary.contingency = association.by_attribute(
-        summary.coded, summary.codings, tree, "level", permutations=permutations, focus_group=FOCUS_GROUP
+        summary.coded,
+        summary.codings,
+        tree,
+        "level",
+        permutations=permutations,
+        focus_group=FOCUS_GROUP,
+        people=prepared.people,
     )
     claim_list, rules = claims.load_claims(claims_path, codebook)
     by_level = summary.prevalence[summary.prevalence["by"] == "level"].reset_index(drop=True)
     ledger, evidence = claims.evaluate(
-        claim_list, summary.coded, summary.codings, codebook, rules, by_level=by_level if "level" in by else None
+        claim_list,
+        summary.coded,
+        summary.codings,
+        codebook,
+        rules,
+        by_level=by_level if "level" in summary.by else None,
     )
     summary.claims, summary.evidence = ledger, evidence
     if ledger["status"].isin(claims.REFUSED).any():
