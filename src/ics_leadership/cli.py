@@ -165,11 +165,15 @@ def _summarise(args: argparse.Namespace) -> int:
     summarise.check_out(args.out, args.force)  # before the analysis, not after
     codebook = load_codebook()
     mode = args.codebook
-    if mode == "auto":
-        paper = args.mapping is not None or not summarise.project_codes_differ(args.coded_dir, codebook.codes)
-        mode = "paper" if paper else "project"
     print(f"Summarising {paths.display_path(args.coded_dir)} ...", flush=True)
-    loading = {"mapping": args.mapping, "coder": args.coder, "by": tuple(args.by or summarise.DEFAULT_BY)}
+    loaded = None
+    if mode == "auto" and args.mapping is None:  # read once: its codes say which codebook applies
+        loaded = summarise.load_project(args.coded_dir)
+        mode = "project" if summarise.uses_other_codes(loaded, codebook.codes) else "paper"
+    elif mode == "auto":
+        mode = "paper"
+    by = tuple(args.by or summarise.DEFAULT_BY)
+    loading = {"mapping": args.mapping, "coder": args.coder, "by": by, "loaded": loaded}
     saturation = {"base_size": args.base_size, "run_length": args.run_length, "threshold": args.threshold}
     if mode == "paper":
         print(f"Codes: the compendium's codebook ({len(codebook.codes)} codes)", flush=True)

@@ -48,7 +48,6 @@ from ics_leadership.coding.summary_files import (  # noqa: F401  (summarise's fi
     write_workbook,
 )
 from ics_leadership.core import paths
-from ics_leadership.core.csvformat import unprotect
 from ics_leadership.core.errors import DataValidationError, Problem
 
 REAL_LABEL = "Real coded data"
@@ -133,20 +132,15 @@ class CodingSummary:
         self.matrices = {**{n: details[n] for n in DETAIL_MATRICES}, **self.matrices}
 
 
-def project_codes_differ(coded_dir: Path | str, known: Sequence[str]) -> bool:
-    """Whether the folder's codings use a code that is not in ``known`` (then the project's codes apply).
+def load_project(coded_dir: Path | str) -> CodedData:
+    """Load ``coded_dir`` checking its structure only (any codes), for :func:`uses_other_codes` and then
+    :func:`prepare` (``loaded``): ``--codebook auto`` reads the files once."""
+    return load_coded(coded_dir, check_codes=False)
 
-    Reads only the ``code`` column. False when the file cannot be read as it is (missing, a link,
-    not CSV): the analysis then loads the folder and reports the problem properly.
-    """
-    path = Path(coded_dir) / "codings.csv"
-    if path.is_symlink() or not path.is_file():
-        return False
-    try:
-        codes = pd.read_csv(path, usecols=["code"], dtype="string", keep_default_na=False)["code"]
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError):
-        return False
-    return not codes.drop_duplicates().map(unprotect).isin(set(known)).all()
+
+def uses_other_codes(coded: CodedData, known: Sequence[str]) -> bool:
+    """Whether ``coded`` uses a code that is not in ``known`` (then the project's own codes apply)."""
+    return not coded.codings["code"].drop_duplicates().isin(set(known)).all()
 
 
 def summarise(
@@ -219,8 +213,12 @@ def prepare(
     tree: CodeTree | None = None,
     by: Sequence[str] = DEFAULT_BY,
     focus_group: str | None = None,
+    loaded: CodedData | None = None,
 ) -> Prepared:
     """Load and check ``coded_dir`` and compute what the analyses share (parameters as :func:`summarise`).
+
+    ``loaded``: the folder as :func:`load_project` read it, when the caller has checked that its codes
+    are all in ``tree`` (or analyses the project's own codes); it is not read again. Not with a mapping.
 
     Raises :class:`~ics_leadership.core.errors.DataValidationError` naming the file and field for
     data with nothing to analyse, an unknown ``--by`` attribute or a coder without codings.
@@ -236,9 +234,13 @@ def prepare(
                     )
                 ]
             )
-        coded = load_coded(coded_dir, check_codes=False)
+        coded = loaded if loaded is not None else load_project(coded_dir)
         tree = load_project_tree(coded_dir, coded.codings["code"].unique(), coded.format_version)
         report = None
+    elif loaded is not None and mapping is None:
+        if uses_other_codes(loaded, tree.codes):
+            raise ValueError("prepare(loaded=...): the data use codes outside the tree; load them with it")
+        coded, report = loaded, None
     else:
         coded, report = load_for_analysis(coded_dir, mapping, tree)
     notes = _check_codings(coded, report, coded_dir, mapping)

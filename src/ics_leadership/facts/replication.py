@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ics_leadership.coding import association
 from ics_leadership.coding import summarise as generic
+from ics_leadership.coding.coded import CodedData
 from ics_leadership.facts import claims
 from ics_leadership.facts.codebook import Codebook, load_codebook
 from ics_leadership.facts.vocabulary import FOCUS_GROUP
@@ -51,12 +52,13 @@ def prepare_paper(
     coder: str | None = None,
     codebook: Codebook | None = None,
     by: Sequence[str] = generic.DEFAULT_BY,
+    loaded: CodedData | None = None,
 ) -> generic.Prepared:
     """:func:`ics_leadership.coding.summarise.prepare` in the compendium's codebook (contributions
     rolling up their activities), counting the paper's focus group (clinical leaders) when the data
-    record groups."""
+    record groups. ``loaded``: as for that function."""
     tree = (codebook or load_codebook()).tree
-    return generic.prepare(coded_dir, mapping, coder, tree=tree, by=by, focus_group=FOCUS_GROUP)
+    return generic.prepare(coded_dir, mapping, coder, tree=tree, by=by, focus_group=FOCUS_GROUP, loaded=loaded)
 
 
 def analyse_paper(
