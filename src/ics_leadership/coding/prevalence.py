@@ -206,14 +206,17 @@ def prevalence(
     alpha: float = 0.05,
     focus_group: str | None = None,
     people: pd.DataFrame | None = None,
+    pairs: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Participant prevalence of every code of ``tree``, overall or by the attribute ``by``.
 
     Returns a long table: code, label, kind, by, group, participants (N), expressing (n),
     proportion, ci_low, ci_high (Wilson, 1 - ``alpha``), code by code in the tree's order.
-    ``people``: :func:`participant_universe` of ``coded`` and ``focus_group``, when already computed.
+    ``people`` (:func:`participant_universe` of ``coded`` and ``focus_group``) and ``pairs``
+    (:func:`expressing_pairs` of them): when already computed, as for several ``by`` at once.
     """
     people = participant_universe(coded, focus_group) if people is None else people
+    pairs = expressing_pairs(codings, tree, people) if pairs is None else pairs
     if by is not None and by not in people:
         people = people.assign(**{by: pd.NA})
     names = ["all"] if by is None else _ordered(people[by], by, tree)
@@ -223,15 +226,7 @@ def prevalence(
         else pd.Index(names).get_indexer(people[by].astype("string"))
     )
     sizes = np.bincount(group_of_person[group_of_person >= 0], minlength=len(names))
-    # Who expresses which code: distinct (participant, code) pairs, each code counting its descendants.
-    codings = codings.reset_index(drop=True)
-    person = participant_positions(codings, people)
-    r = _rolled(codings, tree)
     k = len(tree.codes)
-    who = person[r["row"].to_numpy()]
-    hit = r["hit"].to_numpy()[who >= 0]
-    who = who[who >= 0]
-    pairs = spans.distinct(who * max(k, 1) + hit)
     pair_group = group_of_person[pairs // max(k, 1)]
     valid = pair_group >= 0
     expressing = np.bincount((pairs % max(k, 1))[valid] * len(names) + pair_group[valid], minlength=k * len(names))
@@ -256,6 +251,20 @@ def prevalence(
     )
     # Named columns even when there are no groups (no participant has a level): callers select them.
     return table.reindex(columns=PREVALENCE_COLUMNS)
+
+
+def expressing_pairs(codings: pd.DataFrame, tree: CodeTree, people: pd.DataFrame) -> np.ndarray:
+    """Who expresses which code: the distinct (participant, code) pairs as ``position * k + code``
+    (``position`` in ``people``, ``code`` in ``tree.codes``, k their number), each code counting its
+    descendants' codings."""
+    codings = codings.reset_index(drop=True)
+    person = participant_positions(codings, people)
+    r = _rolled(codings, tree)
+    k = len(tree.codes)
+    who = person[r["row"].to_numpy()]
+    hit = r["hit"].to_numpy()[who >= 0]
+    who = who[who >= 0]
+    return spans.distinct(who * max(k, 1) + hit)
 
 
 PREVALENCE_COLUMNS = [

@@ -304,9 +304,10 @@ def analyse(prepared: Prepared, base_size: int = 4, run_length: int = 2, thresho
     p = prepared
     coded, codings, tree = p.coded, p.codings, p.tree
     notes = list(p.notes)
+    pairs = prevalence.expressing_pairs(codings, tree, p.people)  # once for every grouping
     prev = pd.concat(
         [
-            prevalence.prevalence(coded, codings, tree, by=b, focus_group=p.focus_group, people=p.people)
+            prevalence.prevalence(coded, codings, tree, by=b, focus_group=p.focus_group, people=p.people, pairs=pairs)
             for b in (None, *p.by)
         ],
         ignore_index=True,
