@@ -13,8 +13,8 @@ from matplotlib.transforms import Bbox
 
 from ics_leadership.figures import style as figures
 
-FONT_HEADER = 9
-FONT_SMALL = 7.5
+FONT_HEADER = 9.5
+FONT_SMALL = 8.5
 
 
 def blank(ax: plt.Axes) -> None:

@@ -65,14 +65,13 @@ def plot_cooccurrence(summary: CodingSummary) -> plt.Figure:
     """Two heatmaps: activities in overlapping spans, and in the same document."""
     cb = summary.codebook
     short = {a: a.split("/", 1)[1].replace("_", " ") for a in cb.activity_ids}
-    fig, axes = plt.subplots(
-        1, 2, figsize=(figures.PRINT_WIDTH_IN * 1.6, figures.PRINT_WIDTH_IN * 0.8), constrained_layout=True
-    )
+    # One above the other at print width: side by side, thirteen activities squeezed their numbers
+    # under 5 pt in print.
+    fig, axes = plt.subplots(2, 1, figsize=(figures.PRINT_WIDTH_IN, 8.6), constrained_layout=True)
     figures.heatmap(
         summary.overlap, ax=axes[0], title="a  Overlapping spans", labels=short, cbar_label="pairs of codings"
     )
     figures.heatmap(summary.same_document, ax=axes[1], title="b  Same document", labels=short, cbar_label="documents")
-    axes[1].set_ylabel("")
     return _finish(fig, summary.synthetic)
 
 

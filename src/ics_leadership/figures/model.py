@@ -221,7 +221,9 @@ def draw_model(model: Model, weights: LinkWeights | None = None, title: str | No
     fig, ax = canvas(top + 1.5, bottom - 1.5)
     header_y = top + BOX_H / 2 + HEADER_GAP / 2
     if title:
-        ax.text(0, header_y + 0.32, title, ha="left", va="bottom", fontsize=10, fontweight="bold")
+        # Wrapped to the canvas, upwards: a long title must not widen the figure (and shrink its text in print).
+        lines = textwrap.fill(title, width=72)
+        ax.text(0, header_y + 0.32, lines, ha="left", va="bottom", fontsize=10, fontweight="bold", linespacing=1.3)
 
     for col, layer in enumerate(LAYERS):
         ax.text(
@@ -308,7 +310,7 @@ def _place_labels(
 def _legend(ax: plt.Axes, y_top: float, weights: LinkWeights | None) -> None:
     handles = [
         Line2D([], [], linewidth=1.4, **STATED_STYLE, label="Stated in the paper"),
-        Line2D([], [], linewidth=1.4, **INFERRED_STYLE, label="Inferred (the compendium's reading)"),
+        Line2D([], [], linewidth=1.4, **INFERRED_STYLE, label="Inferred by the compendium"),
     ]
     if weights is not None and not weights.table["weight"].isna().all() and weights.table["weight"].isna().any():
         handles.append(Line2D([], [], linewidth=0.8, color=UNWEIGHTED_COLOUR, label="Not weighted by the data"))
@@ -321,8 +323,9 @@ def _legend(ax: plt.Axes, y_top: float, weights: LinkWeights | None) -> None:
         ncol=len(handles),
         frameon=False,
         fontsize=FONT_SMALL + 0.5,
-        handlelength=3.2,
-        columnspacing=1.6,
+        handlelength=2.4,  # short enough that three entries fit the print width at 9 pt
+        columnspacing=1.0,
+        handletextpad=0.5,
     )
     legend.set_zorder(7)
     if weights is not None:

@@ -10,6 +10,7 @@ PNG files that are byte-identical across runs.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")  # headless builds; notebooks still display what they are given
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.text  # noqa: E402
 import matplotlib.ticker  # noqa: E402,F401  (PercentFormatter)
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
@@ -137,12 +139,50 @@ def value_bars(
     return ax
 
 
+#: The smallest text a figure may print with (points), at most :data:`PRINT_WIDTH_IN` wide.
+MIN_PRINTED_PT = 8.0
+
+
+class FigureTextTooSmall(UserWarning):
+    """A figure's text would print smaller than :data:`MIN_PRINTED_PT` (named with the figure)."""
+
+
+def printed_text_sizes(fig: plt.Figure) -> list[tuple[float, str]]:
+    """Each visible text of ``fig`` with its size in points as printed: the saved figure (its tight
+    box) shrunk to :data:`PRINT_WIDTH_IN` when it is wider, never enlarged."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width = fig.get_tightbbox(renderer).width  # inches
+    scale = min(1.0, PRINT_WIDTH_IN / width) if width > 0 else 1.0
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    return [(t.get_fontsize() * scale, t.get_text()) for t in texts]
+
+
+def check_text_size(fig: plt.Figure, name: str) -> None:
+    """Warn (:class:`FigureTextTooSmall`) when a text of ``fig`` prints under :data:`MIN_PRINTED_PT`.
+
+    A warning, not an error: a project's own data (sixty codes in a heatmap) may need a large
+    figure, and its analysis should still run; the book's build treats the warning as a failure.
+    """
+    small = [(size, text) for size, text in printed_text_sizes(fig) if size < MIN_PRINTED_PT - 1e-6]
+    if small:
+        size, text = min(small)
+        warnings.warn(
+            f"figure {name}: {len(small)} text(s) print under {MIN_PRINTED_PT:g} pt at {PRINT_WIDTH_IN:g} in wide, "
+            f"the smallest {size:.1f} pt ({text[:40]!r})",
+            FigureTextTooSmall,
+            stacklevel=3,
+        )
+
+
 def save_figure(fig: plt.Figure, directory: Path | str, stem: str, dpi: int = 200) -> dict[str, Path]:
     """Save ``fig`` as ``stem.svg`` and ``stem.png`` in ``directory``, deterministically.
 
     Dates and software versions are left out of the files' metadata, so two runs with the same
-    inputs and library versions give identical bytes.
+    inputs and library versions give identical bytes. Text that would print under 8 pt is warned
+    about (:func:`check_text_size`).
     """
+    check_text_size(fig, stem)
     directory = Path(directory)
     out = {}
     for ext, meta in (("svg", {"Date": None, "Creator": None}), ("png", {"Software": None})):
@@ -222,11 +262,11 @@ def heatmap(
         fmt="d",
         linewidths=0.5,
         linecolor="white",
-        annot_kws={"fontsize": 7},
+        annot_kws={"fontsize": 8},
         square=True,
         cbar_kws={"label": cbar_label, "shrink": 0.7, "ticks": matplotlib.ticker.MaxNLocator(integer=True)},
     )
-    ax.tick_params(axis="both", labelsize=7.5)
+    ax.tick_params(axis="both", labelsize=8)
     if title:
         ax.set_title(title, loc="left")
     return ax
