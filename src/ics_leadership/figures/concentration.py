@@ -1,8 +1,9 @@
-"""Where each contribution concentrates: the grid of contributions by governance level and stage.
+"""Where the paper places each contribution: the grid of contributions by governance level and stage.
 
-One row per contribution, one column per level and per stage; each cell names the emphasis the
-paper gives (shaded darker when stronger, hatched where the paper's statements differ, a dagger
-where it rests on the compendium's inference), so nothing depends on colour alone.
+One row per contribution, one column per level and per stage; each cell names, in words no stronger
+than the paper's, how the paper places the contribution there ("associated", "present", "less
+pronounced", "not described"; shaded darker when stronger, hatched where the paper's statements
+differ, a dagger where it rests on the compendium's inference), so nothing depends on colour alone.
 :func:`concentration_figure` draws it and :func:`concentration_alt_text` says the same in words.
 """
 
@@ -21,7 +22,7 @@ from ics_leadership.figures.canvas import FONT_HEADER, FONT_SMALL, canvas, fit, 
 
 #: Shade and text colour of each emphasis; darker means stronger, readable in greyscale.
 EMPHASIS_STYLE = {
-    "concentrated": {"facecolor": figures.OKABE_ITO[0], "color": "white", "hatch": ""},
+    "associated": {"facecolor": figures.OKABE_ITO[0], "color": "white", "hatch": ""},
     "present": {"facecolor": tint(figures.OKABE_ITO[4], 0.4), "color": "black", "hatch": ""},
     "less pronounced": {"facecolor": "#f2f2f2", "color": "black", "hatch": ""},
     "not described": {"facecolor": "white", "color": "#444444", "hatch": ""},
@@ -161,5 +162,6 @@ def concentration_alt_text(model: Model, codebook: Codebook | None = None) -> st
         rows.append(f"{contribution}: {cells}")
     return (
         "Grid of the four contributions by governance level (executive, thematic, project) and stage of "
-        "change (early, later), each cell naming the emphasis the paper gives. " + "; ".join(rows) + "."
+        "change (early, later), each cell saying how the paper places the contribution there: associated "
+        "with it, present, less pronounced or not described. " + "; ".join(rows) + "."
     )
