@@ -43,7 +43,7 @@ def test_each_table_is_captioned_with_its_file_and_describes_every_field():
     assert codebook.caption.startswith("data/raw/codebook.yaml: The paper&#x27;s codebook")
     rows = codebook.data.set_index("field")
     assert rows.loc["contributions[].activities[].id", "required"] == "yes"
-    assert rows.loc["contributions[].by_stage.<stage>.emphasis", "allowed values"] == "prominent, not described"
+    assert rows.loc["contributions[].by_stage.<stage>.emphasis", "allowed values"] == "associated, not described"
     assert list(codebook.data.columns) == ["field", "type", "required", "allowed values", "description"]
     for name, table in shown.items():
         blank = table.data.loc[table.data["description"] == "", "field"].tolist()
