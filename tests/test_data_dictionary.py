@@ -15,7 +15,14 @@ def _shipped() -> set[str]:
 def test_every_shipped_schema_is_shown_raw_files_first():
     formats = data_dictionary.yaml_formats()
     assert set(formats) == _shipped()
-    assert [f for f in formats if f != "model"][:5] == ["study", "codebook", "claims", "coreq", "synthetic_assumptions"]
+    assert [f for f in formats if f != "model"][:6] == [
+        "study",
+        "codebook",
+        "claims",
+        "coreq",
+        "key_messages",
+        "synthetic_assumptions",
+    ]
 
 
 def test_a_new_schema_appears_without_touching_the_notebook(tmp_path, monkeypatch):
