@@ -30,11 +30,13 @@ EMPHASIS_STYLE = {
 }
 
 
-def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.Figure:
+def concentration_figure(model: Model, codebook: Codebook | None = None, title: str | None = None) -> plt.Figure:
     """A grid of contributions (rows) by governance level and stage (columns), each cell in words.
 
     Cells are shaded by emphasis (darker is stronger) and always carry the emphasis as text; a
     cell whose reports disagree is hatched; a cell resting on our inference is marked with a dagger.
+    ``title`` is drawn above the grid (for example, that it is the compendium's reading), so it
+    stays with the image wherever the image goes.
     """
     contributions = model.nodes_in("contribution")
     level_labels = [codebook.levels[lvl]["label"] if codebook else lvl.capitalize() for lvl in LEVELS]
@@ -49,6 +51,8 @@ def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.
     def x_of(j: int) -> float:
         return label_w + cell_w * j + (gap if j >= len(LEVELS) else 0)
 
+    if title:
+        ax.text(0, top + 1.0, title, ha="left", va="bottom", fontsize=FONT_HEADER, fontweight="bold")
     for first, count, heading in ((0, len(LEVELS), "Governance level"), (len(LEVELS), len(STAGES), "Stage of change")):
         ax.text(
             x_of(first) + cell_w * count / 2,
