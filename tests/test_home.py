@@ -124,3 +124,29 @@ def test_home_takes_no_coded_data():
     assert step["reads"] == ["data/raw"] and step["output"] == "home.ipynb"
     toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text(encoding="utf-8"))
     assert toc["root"] == "notebooks/home"
+
+
+def test_a_root_page_in_a_folder_is_printed_from_the_top(tmp_path):
+    """singlehtml writes the root page's links relative to its output folder (the PDF needs them to load)."""
+    from ics_leadership.core.errors import BookBuildError
+    from ics_leadership.publish.pdfpages import _at_top
+
+    out = tmp_path / "singlehtml 𝒜"
+    (out / "notebooks").mkdir(parents=True)
+    page = out / "notebooks" / "home.html"
+    page.write_text(
+        '<link href="_static/compendium.css" rel="stylesheet" />\r\n'
+        "<a href=\"notebooks/home.html#the-sample\">Sample</a> <a href='notebooks/home.html'>Home</a> "
+        '<a href="notebooks/home.html.bak">other</a> <a href="https://doi.org/x">doi</a> 😀',
+        encoding="utf-8",
+    )
+    top = _at_top(page, out, "notebooks/home")
+    assert top == out / "home.html"
+    assert top.read_bytes().decode("utf-8") == (
+        '<link href="_static/compendium.css" rel="stylesheet" />\r\n'
+        "<a href=\"#the-sample\">Sample</a> <a href='#'>Home</a> "
+        '<a href="notebooks/home.html.bak">other</a> <a href="https://doi.org/x">doi</a> 😀'
+    )
+    assert page.read_text(encoding="utf-8").startswith('<link href="_static/')  # the original is left alone
+    with pytest.raises(BookBuildError, match="wrote both notebooks/home.html and home.html"):
+        _at_top(page, out, "notebooks/home")
