@@ -37,6 +37,8 @@ CHROMIUM_ARGS = list(pdf.CHROMIUM_ARGS)
 
 #: The conceptual model's page (Figure 1), written on another branch.
 MODEL_PAGE = "notebooks/03_model"
+#: Home: the book's root page (a notebook, so that its figures, cards and messages come from the data).
+HOME_PAGE = "notebooks/home"
 #: Where the launch buttons point (a placeholder that forks change, see README).
 BINDER = "https://mybinder.org/v2/gh/ics-leadership/compendium/main?urlpath=lab/tree/"
 
@@ -227,10 +229,71 @@ def test_figure_and_table_captions_share_one_style(page, site):
 
 
 def test_home_page_numbers_are_rendered(page, site):
-    page.goto(f"{site}/intro.html", wait_until="networkidle")
+    page.goto(f"{site}/{HOME_PAGE}.html", wait_until="networkidle")
     text = page.locator("main").inner_text()
-    assert "interviewed the 25 clinical leaders" in text and "the paper gives both 24 and 25" in text
+    assert "interviewed the 25 clinical leaders" in text and "it gives both 24 and 25" in text
     assert "observed 28 meetings over 49 hours" in text
+
+
+def test_home_first_screen_holds_the_question_and_the_abstract(page, site):
+    """On a 1280x900 screen the question and the study in brief are read before any scrolling."""
+    page.goto(f"{site}/{HOME_PAGE}.html", wait_until="networkidle")
+    found = page.evaluate(
+        """starts => starts.map(start => {
+            const p = Array.from(document.querySelectorAll('main p')).find(p => p.innerText.startsWith(start));
+            if (!p) return null;
+            const r = p.getBoundingClientRect();
+            return {top: r.top, bottom: r.bottom, text: p.innerText};
+        })""",
+        ["What can clinical leaders contribute to the governance of integrated care systems?", "The study in brief."],
+    )
+    assert all(found), found
+    assert [f["bottom"] <= 900 for f in found] == [True, True], found
+    assert found[0]["bottom"] <= found[1]["top"]
+    assert "four distinct contributions" in found[1]["text"] and "(Abstract; Methods)" in found[1]["text"]
+
+
+def test_home_figures_are_described_and_readable_on_a_phone(browser, site):
+    """Home's two figures: alt text saying they are the compendium's reading; at 390 px they keep
+    their print size in a frame that scrolls sideways (and a keyboard can reach); at 1280 px they fit."""
+    sizes = {}
+    for width in (390, 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{site}/{HOME_PAGE}.html", wait_until="networkidle")
+        sizes[width] = page.evaluate(
+            """() => Array.from(document.querySelectorAll('main figure.compendium-figure-zoom')).map(f => {
+                const frame = f.querySelector('.compendium-zoom'), img = f.querySelector('img');
+                return {alt: img.getAttribute('alt') || '', width: img.getBoundingClientRect().width,
+                        scrolls: frame.scrollWidth > frame.clientWidth + 1, tab: frame.tabIndex,
+                        caption: f.querySelector('figcaption').innerText};
+            })"""
+        )
+        context.close()
+    phone, desk = sizes[390], sizes[1280]
+    assert len(phone) == len(desk) == 2
+    model, grid = phone
+    assert model["alt"].startswith("The compendium's reconstruction from the paper's text, not the article's Figure 1")
+    assert grid["alt"].startswith("Where the paper places each contribution: the compendium's reading")
+    for contribution in ("Analytical insight", "Representation", "Relational activities"):
+        assert contribution in model["alt"] and contribution in grid["alt"]
+    assert "not the article's figure" in model["caption"] and "not a figure of the article" in grid["caption"]
+    assert all(f["scrolls"] and f["width"] >= 600 and f["tab"] == 0 for f in phone)
+    assert all(not f["scrolls"] and f["width"] < 800 for f in desk)
+
+
+def test_home_cards_open_each_contribution_page(page, site):
+    page.goto(f"{site}/{HOME_PAGE}.html", wait_until="networkidle")
+    links = page.evaluate(
+        """() => Array.from(document.querySelectorAll('main .compendium-card a.sd-stretched-link'))
+            .map(a => [a.getAttribute('href'), a.innerText || a.textContent])"""
+    )
+    contributions = ("analytical_insight", "representation", "translating_communicating", "relational")
+    assert sorted(href for href, _ in links) == sorted(f"contribution_{c}.html" for c in contributions)
+    assert all(name.strip().replace("’", "'").endswith(": the contribution's page") for _, name in links)
+    text = page.locator("main").inner_text().replace("’", "'")
+    assert "Key messages for ICS leaders" in text and "(Discussion, para 6)" in text
+    assert "The compendium's inference, not a finding of the paper." in text
 
 
 def test_model_figures_have_alt_text_listing_the_links(page, site):

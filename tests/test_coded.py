@@ -53,7 +53,7 @@ def test_codebook_lists_every_problem_with_its_line(raw_copy):
     assert [(p.line, p.field, p.message) for p in info.value.problems] == [
         (9, "levels.project", "required field is missing"),
         (18, "levels.projects", "'projects' is not one of: executive, thematic, project"),
-        (56, "contributions[0].by_stage.later.emphasis", "'absent' is not one of: prominent, not described"),
+        (56, "contributions[0].by_stage.later.emphasis", "'absent' is not one of: associated, not described"),
         (73, "contributions[1].id", "ids are lower_snake_case (a-z, 0-9, _; starting with a letter)"),
         (151, "contributions[3].id", "contribution id 'analytical_insight' appears twice (first at line 34)"),
         (152, "contributions[3].label", "must not be blank"),

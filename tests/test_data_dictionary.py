@@ -15,7 +15,14 @@ def _shipped() -> set[str]:
 def test_every_shipped_schema_is_shown_raw_files_first():
     formats = data_dictionary.yaml_formats()
     assert set(formats) == _shipped()
-    assert [f for f in formats if f != "model"][:5] == ["study", "codebook", "claims", "coreq", "synthetic_assumptions"]
+    assert [f for f in formats if f != "model"][:6] == [
+        "study",
+        "codebook",
+        "claims",
+        "coreq",
+        "key_messages",
+        "synthetic_assumptions",
+    ]
 
 
 def test_a_new_schema_appears_without_touching_the_notebook(tmp_path, monkeypatch):
@@ -43,7 +50,7 @@ def test_each_table_is_captioned_with_its_file_and_describes_every_field():
     assert codebook.caption.startswith("data/raw/codebook.yaml: The paper&#x27;s codebook")
     rows = codebook.data.set_index("field")
     assert rows.loc["contributions[].activities[].id", "required"] == "yes"
-    assert rows.loc["contributions[].by_stage.<stage>.emphasis", "allowed values"] == "prominent, not described"
+    assert rows.loc["contributions[].by_stage.<stage>.emphasis", "allowed values"] == "associated, not described"
     assert list(codebook.data.columns) == ["field", "type", "required", "allowed values", "description"]
     for name, table in shown.items():
         blank = table.data.loc[table.data["description"] == "", "field"].tolist()

@@ -20,8 +20,16 @@ ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 OUTLINE = yaml.safe_load((ROOT / "tests" / "fixtures" / "paper_outline.yaml").read_text(encoding="utf-8"))
 PAPER_TEXT = Path(os.environ.get("ICS_PAPER_TEXT", "/work/shared/reference/000_87c7bd52a35e79c7.txt"))
-LOCATED_FILES = ("claims.yaml", "codebook.yaml", "study.yaml", "model.yaml", "coreq.yaml", "synthetic_assumptions.yaml")
-TEXT_FIELDS = ("claim", "definition", "description", "summary", "note")
+LOCATED_FILES = (
+    "claims.yaml",
+    "codebook.yaml",
+    "study.yaml",
+    "model.yaml",
+    "coreq.yaml",
+    "synthetic_assumptions.yaml",
+    "key_messages.yaml",
+)
+TEXT_FIELDS = ("claim", "definition", "description", "summary", "note", "message", "headline")
 
 
 # --- authors -------------------------------------------------------------------------------------
@@ -160,7 +168,7 @@ def added_ranking_words(text: str, location: str) -> set[str]:
 def test_no_claim_or_codebook_text_ranks_what_the_paper_does_not():
     offending = [
         (where, field, sorted(words))
-        for name in ("claims.yaml", "codebook.yaml", "model.yaml")
+        for name in ("claims.yaml", "codebook.yaml", "model.yaml", "key_messages.yaml")
         for where, entry in located(yaml.safe_load((RAW / name).read_text(encoding="utf-8")), name)
         for field in TEXT_FIELDS
         if isinstance(entry.get(field), str) and (words := added_ranking_words(entry[field], entry["location"]))
@@ -172,6 +180,83 @@ def test_added_ranking_words():
     assert added_ranking_words("Leaders contribute mainly analytical insight.", "Discussion, para 6") == {"mainly"}
     assert added_ranking_words("Chiefly by translating.", "Discussion, para 6 (tiers)") == {"chiefly"}
     assert added_ranking_words("A primarily clinical role.", "Methods, Recruitment and sample, para 2") == set()
+
+
+# --- key messages and the grid's wording -----------------------------------------------------------
+
+KEY_MESSAGES = yaml.safe_load((RAW / "key_messages.yaml").read_text(encoding="utf-8"))["messages"]
+#: Hedges of the paper that a paraphrase of the passage must keep: (location part, the topic that
+#: brings the hedge in, words of which one must appear).
+HEDGES = (
+    ("Discussion, para 6", "early strategy setting", ("seemed to",)),
+    ("Discussion, para 3", "well placed", ("suggest",)),
+    ("Conclusions", "distinct", ("can make",)),
+)
+
+
+def dropped_hedges(text: str, location: str) -> list[str]:
+    """The paper's hedges that a paraphrase of ``location`` touching their topic leaves out."""
+    parts = {re.sub(r"\s*\([^)]*\)", "", p).strip() for p in location.split(";")}
+    return [
+        f"{where}: {topic!r} without {' or '.join(map(repr, words))}"
+        for where, topic, words in HEDGES
+        if where in parts and topic in text.lower() and not any(w in text.lower() for w in words)
+    ]
+
+
+def test_key_messages_locations_resolve_in_the_outline():
+    assert len(KEY_MESSAGES) >= 5
+    assert [(m["id"], location_errors(m["location"])) for m in KEY_MESSAGES] == [(m["id"], []) for m in KEY_MESSAGES]
+    # drawn from the paper's conclusions: each names the Conclusions or the Discussion they summarise
+    assert all(re.match(r"(Conclusions|Discussion)\b", m["location"]) for m in KEY_MESSAGES)
+
+
+def test_key_messages_keep_the_papers_hedges():
+    assert [(m["id"], dropped_hedges(m["message"], m["location"])) for m in KEY_MESSAGES] == [
+        (m["id"], []) for m in KEY_MESSAGES
+    ]
+    # the stage message keeps all three early contributions, in the paper's order ("and then")
+    stage = next(m["message"] for m in KEY_MESSAGES if "early strategy setting" in m["message"])
+    named = [
+        stage.index(w) for w in ("analytical insight", "representing stakeholders", "translating and communicating")
+    ]
+    assert named == sorted(named) and "and then" in stage
+
+
+def test_dropped_hedges():
+    assert dropped_hedges("Early strategy setting centred on insight.", "Discussion, para 6") == [
+        "Discussion, para 6: 'early strategy setting' without 'seemed to'"
+    ]
+    assert dropped_hedges("Early strategy setting seemed to centre on insight.", "Discussion, para 6 (tiers)") == []
+    assert dropped_hedges("Clinical leaders are well placed.", "Discussion, para 3") != []
+    assert dropped_hedges("Clinical leaders make a distinct contribution.", "Conclusions") != []
+    assert dropped_hedges("Clinical leaders make a distinct contribution.", "Discussion, para 2") == []
+
+
+def test_the_compendiums_inference_is_marked_as_such():
+    inferred = [m for m in KEY_MESSAGES if m["basis"] == "inferred"]
+    assert [m["id"] for m in inferred] == ["more_than_one_tier"]
+    assert all(m.get("reason", "").strip() for m in inferred)
+    assert all(m["basis"] in ("stated", "inferred") for m in KEY_MESSAGES)
+
+
+def test_grid_wording_is_no_stronger_than_the_paper():
+    """The paper 'associates' contributions with tiers and stages; it never says one 'concentrates' there."""
+    from ics_leadership.facts.model_types import CONCENTRATION_EMPHASES
+    from ics_leadership.figures.model_page import GRID_KEY
+
+    words = re.compile(r"\b(concentrated|prominent|singles?\b.*\bout)", re.I)
+    model = yaml.safe_load((RAW / "model.yaml").read_text(encoding="utf-8"))
+    codebook = yaml.safe_load((RAW / "codebook.yaml").read_text(encoding="utf-8"))
+    emphases = {
+        r["emphasis"] for dim in model["concentration"].values() for c in dim.values() for rs in c.values() for r in rs
+    }
+    stage_words = {c["by_stage"][s]["emphasis"] for c in codebook["contributions"] for s in c["by_stage"]}
+    stage_text = " ".join(c["by_stage"][s]["description"] for c in codebook["contributions"] for s in c["by_stage"])
+    assert emphases <= set(CONCENTRATION_EMPHASES) and "associated" in emphases
+    assert stage_words == {"associated", "not described"}
+    assert not words.search(" ".join([*CONCENTRATION_EMPHASES, GRID_KEY, stage_text]))
+    assert "seemed to" in GRID_KEY
 
 
 # --- the outline against the text ----------------------------------------------------------------

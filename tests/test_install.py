@@ -145,7 +145,7 @@ def _metadata(wheel: Path):
 
 def test_wheel_carries_data_raw_matching_the_manifest(wheel):
     recorded = manifest.read(RAW)
-    assert len(recorded) == 8  # the eight raw files of data/raw/MANIFEST
+    assert len(recorded) == 9  # the nine raw files of data/raw/MANIFEST
     with zipfile.ZipFile(wheel) as zf:
         prefix = "ics_leadership/data/raw/"
         packaged = {n[len(prefix) :]: zf.read(n) for n in zf.namelist() if n.startswith(prefix)}
@@ -192,7 +192,7 @@ def test_light_commands_work_without_the_extras(light_run):
         assert run["code"] == 0, run["err"]
         assert "Traceback" not in run["err"]
         assert run["attempts"] == [], f"{command} tried to import {run['attempts']}"
-    assert "Raw data: 8 files match" in runs["check"]["out"]
+    assert "Raw data: 9 files match" in runs["check"]["out"]
     assert "25 participants" in runs["check"]["out"]
     assert {p.name for p in (work / "corpus").iterdir()} >= {"documents.csv", "codings.csv", "corpus.yaml"}
     assert (work / "summary" / "prevalence.csv").is_file()

@@ -25,6 +25,7 @@ def test_committed_manifest_matches_raw_files():
         "synthetic_assumptions.yaml",
         "coreq.yaml",
         "model.yaml",
+        "key_messages.yaml",
     }
 
 

@@ -138,20 +138,20 @@ def test_concentration_agrees_with_the_codebook_and_keeps_the_disagreement(model
     for node in model.nodes_in("contribution"):
         for stage in ("early", "later"):
             shown, _ = model.concentration_cell("stages", node.code, stage)
-            prominent = codebook.contribution(node.code).by_stage[stage]["emphasis"] == "prominent"
-            assert (shown == "concentrated") == prominent, (node.code, stage)
+            associated = codebook.contribution(node.code).by_stage[stage]["emphasis"] == "associated"
+            assert (shown == "associated") == associated, (node.code, stage)
     # Discussion para 6 credits senior leaders with representational legitimacy; Results, Representation
     # para 1 says representation is more marked below the executive level. Both are kept.
     assert model.concentration_cell("levels", "representation", "executive")[0] == DISPUTED
     assert model.summary()["n_disputed_cells"] == 1
     assert (
         model.concentration_matrix(codebook).loc["Representation", "Executive"]
-        == "reports differ: concentrated / less pronounced"
+        == "reports differ: associated / less pronounced"
     )
     matrix = model.concentration_matrix(codebook, cite=True)
     assert "Discussion, para 6" in matrix.loc["Representation", "Executive"]
     assert "Results, Representation, para 1" in matrix.loc["Representation", "Executive"]
-    assert matrix.loc["Relational activities", "Later collaborative working"] == "concentrated"
+    assert matrix.loc["Relational activities", "Later collaborative working"] == "associated"
 
 
 # --- validation ---------------------------------------------------------------------------------------
@@ -328,12 +328,12 @@ domains:
 concentration:
   levels:
     insight:
-      executive: [{emphasis: concentrated, basis: stated, location: l}]
+      executive: [{emphasis: associated, basis: stated, location: l}]
       thematic: [{emphasis: present, basis: stated, location: l}]
       project: [{emphasis: present, basis: stated, location: l}]
   stages:
     insight:
-      early: [{emphasis: concentrated, basis: stated, location: l}]
+      early: [{emphasis: associated, basis: stated, location: l}]
       later: [{emphasis: not described, basis: stated, location: l}]
 """
 

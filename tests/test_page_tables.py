@@ -135,7 +135,7 @@ def test_levels_and_stages_tables_are_the_contributions_row(codebook):
     assert levels.loc[1, "location"] == "Results, Representation, para 1"
     stages = contribution_page.stages_table(codebook, "representation").frame
     assert list(stages["stage"]) == ["Early strategy setting", "Later collaborative working"]
-    assert list(stages["emphasis"]) == ["prominent", "not described"]
+    assert list(stages["emphasis"]) == ["associated", "not described"]
     activities = contribution_page.activities_table(codebook, "representation").frame
     assert list(activities["label"]) == [
         "Bringing the clinical voice",

@@ -27,7 +27,7 @@ def test_missing_executed_notebooks_say_what_to_run(book_copy, monkeypatch, caps
     monkeypatch.setenv("ICS_LEADERSHIP_ROOT", str(book_copy))
     assert cli.main(["pdf"]) == 1
     err = capsys.readouterr().err
-    assert "executed notebooks missing (book/notebooks/05_methods.ipynb" in err
+    assert "executed notebooks missing (book/notebooks/home.ipynb, book/notebooks/05_methods.ipynb" in err
     assert "run `ics-leadership build` first" in err
     assert not (book_copy / "book" / "_build" / "pdf").exists()
 
@@ -40,7 +40,7 @@ def test_no_chromium_is_a_clear_error(monkeypatch):
 
 def test_chapters_follow_the_table_of_contents():
     pages = pdf.chapters(ROOT / "book")
-    assert pages[0] == (None, "intro")
+    assert pages[0] == (None, "notebooks/home")
     assert (("The study", "notebooks/01_sample") in pages) and (("Using the compendium", "reproduce") in pages)
     # sections (the contribution pages) come after their chapter
     files = [file for _, file in pages]

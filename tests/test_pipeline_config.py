@@ -186,7 +186,7 @@ def test_odd_paths_and_crlf(tmp_path):
 
 def test_the_compendiums_pipeline_loads():
     config = load_config(ROOT / "pipeline.yaml")
-    assert len(config.steps) == 14 and len(config.notebooks) == 13
+    assert len(config.steps) == 15 and len(config.notebooks) == 14
     assert config.steps[0] == Step(
         "synthetic_corpus",
         command=("synthesise", "--out", "data/derived/synthetic", "--force"),
@@ -201,6 +201,7 @@ def test_the_compendiums_pipeline_loads():
     writers = {s.name: s.writes for s in config.steps if s.writes}
     assert writers == {
         "synthetic_corpus": ("data/derived/synthetic",),
+        "home": ("data/derived/home",),
         "sample": ("data/derived/sample",),
         "coding": ("data/derived/coding",),
         "model": ("data/derived/model",),

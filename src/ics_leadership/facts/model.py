@@ -3,7 +3,7 @@
 The model has three layers, sources of influence -> primary contributions -> secondary effects,
 and links between them, each stated in the paper or inferred by us (with a reason). The file also
 holds the theory crosswalk (McGuire; Ansell and Gash; Senge et al.), the structural, procedural
-and ideational domains, and where each contribution concentrates by governance level and stage.
+and ideational domains, and where the paper places each contribution by governance level and stage.
 
 :func:`load_model` validates everything on load and reports every problem at once, each with
 its line and the YAML path of the field (for example ``model.yaml, line 160, field

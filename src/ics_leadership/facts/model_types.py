@@ -14,19 +14,22 @@ from dataclasses import dataclass
 MODEL_FILE = "model.yaml"
 LAYERS = ("source", "contribution", "effect")
 BASES = ("stated", "inferred")
-CONCENTRATION_EMPHASES = ("concentrated", "present", "less pronounced", "not described")
+#: How the paper places a contribution at a level or stage, in words no stronger than its own:
+#: "associated" (the Discussion names the contribution for that tier or stage, or the Results call
+#: it more pronounced there), "present" (described there), "less pronounced", "not described".
+CONCENTRATION_EMPHASES = ("associated", "present", "less pronounced", "not described")
 #: Shown for a concentration cell whose reports disagree.
 DISPUTED = "reports differ"
 #: Emphases that cannot both be true of one cell ("present" is compatible with the others but
-#: "not described"; "concentrated" refines "present", "less pronounced" qualifies it).
+#: "not described"; "associated" refines "present", "less pronounced" qualifies it).
 CONFLICTS = (
-    frozenset({"concentrated", "less pronounced"}),
-    frozenset({"concentrated", "not described"}),
+    frozenset({"associated", "less pronounced"}),
+    frozenset({"associated", "not described"}),
     frozenset({"present", "not described"}),
     frozenset({"less pronounced", "not described"}),
 )
 #: Among compatible emphases, the more specific one speaks for the cell.
-PRECEDENCE = ("concentrated", "less pronounced", "present", "not described")
+PRECEDENCE = ("associated", "less pronounced", "present", "not described")
 ARROW = "\u2192"
 
 

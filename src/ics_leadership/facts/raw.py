@@ -172,11 +172,11 @@ def _load_framework(raw_dir: Path, loaded: dict[str, Any], problems: list[Proble
 
 
 def validate_supporting_files(raw_dir: Path, loaded_codebook: Codebook | None = None) -> str:
-    """Validate the claims ledger, synthetic assumptions and COREQ checklist (and the codebook, unless
-    :func:`load_raw` already loaded it); return a one-line summary."""
+    """Validate the claims ledger, synthetic assumptions, COREQ checklist and key messages (and the
+    codebook, unless :func:`load_raw` already loaded it); return a one-line summary."""
     from ics_leadership.coding import synthetic
     from ics_leadership.core.errors import DataValidationError
-    from ics_leadership.facts import claims, codebook
+    from ics_leadership.facts import claims, codebook, key_messages
     from ics_leadership.facts import coreq as reporting
 
     problems = []
@@ -190,6 +190,7 @@ def validate_supporting_files(raw_dir: Path, loaded_codebook: Codebook | None = 
         ("claims", lambda: claims.load_claims(raw_dir / claims.CLAIMS_FILE, found.get("codebook"))),
         ("assumptions", lambda: synthetic.load_assumptions(raw_dir / synthetic.ASSUMPTIONS_FILE)),
         ("coreq", lambda: reporting.load_coreq(raw_dir / reporting.COREQ_FILE)),
+        ("messages", lambda: key_messages.load_key_messages(raw_dir / key_messages.KEY_MESSAGES_FILE)),
     ):
         try:
             found[name] = load()
@@ -199,7 +200,8 @@ def validate_supporting_files(raw_dir: Path, loaded_codebook: Codebook | None = 
         raise DataValidationError(problems)
     return (
         f"{len(found['codebook'].codes)} codes, {len(found['claims'][0])} claims, "
-        f"{len(found['assumptions'].values)} synthetic-corpus assumptions, {len(found['coreq'])} COREQ items"
+        f"{len(found['assumptions'].values)} synthetic-corpus assumptions, {len(found['coreq'])} COREQ items, "
+        f"{len(found['messages'])} key messages"
     )
 
 

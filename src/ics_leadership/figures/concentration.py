@@ -1,8 +1,9 @@
-"""Where each contribution concentrates: the grid of contributions by governance level and stage.
+"""Where the paper places each contribution: the grid of contributions by governance level and stage.
 
-One row per contribution, one column per level and per stage; each cell names the emphasis the
-paper gives (shaded darker when stronger, hatched where the paper's statements differ, a dagger
-where it rests on the compendium's inference), so nothing depends on colour alone.
+One row per contribution, one column per level and per stage; each cell names, in words no stronger
+than the paper's, how the paper places the contribution there ("associated", "present", "less
+pronounced", "not described"; shaded darker when stronger, hatched where the paper's statements
+differ, a dagger where it rests on the compendium's inference), so nothing depends on colour alone.
 :func:`concentration_figure` draws it and :func:`concentration_alt_text` says the same in words.
 """
 
@@ -21,7 +22,7 @@ from ics_leadership.figures.canvas import FONT_HEADER, FONT_SMALL, canvas, fit, 
 
 #: Shade and text colour of each emphasis; darker means stronger, readable in greyscale.
 EMPHASIS_STYLE = {
-    "concentrated": {"facecolor": figures.OKABE_ITO[0], "color": "white", "hatch": ""},
+    "associated": {"facecolor": figures.OKABE_ITO[0], "color": "white", "hatch": ""},
     "present": {"facecolor": tint(figures.OKABE_ITO[4], 0.4), "color": "black", "hatch": ""},
     "less pronounced": {"facecolor": "#f2f2f2", "color": "black", "hatch": ""},
     "not described": {"facecolor": "white", "color": "#444444", "hatch": ""},
@@ -29,11 +30,13 @@ EMPHASIS_STYLE = {
 }
 
 
-def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.Figure:
+def concentration_figure(model: Model, codebook: Codebook | None = None, title: str | None = None) -> plt.Figure:
     """A grid of contributions (rows) by governance level and stage (columns), each cell in words.
 
     Cells are shaded by emphasis (darker is stronger) and always carry the emphasis as text; a
     cell whose reports disagree is hatched; a cell resting on our inference is marked with a dagger.
+    ``title`` is drawn above the grid (for example, that it is the compendium's reading), so it
+    stays with the image wherever the image goes.
     """
     contributions = model.nodes_in("contribution")
     level_labels = [codebook.levels[lvl]["label"] if codebook else lvl.capitalize() for lvl in LEVELS]
@@ -48,6 +51,8 @@ def concentration_figure(model: Model, codebook: Codebook | None = None) -> plt.
     def x_of(j: int) -> float:
         return label_w + cell_w * j + (gap if j >= len(LEVELS) else 0)
 
+    if title:
+        ax.text(0, top + 1.0, title, ha="left", va="bottom", fontsize=FONT_HEADER, fontweight="bold")
     for first, count, heading in ((0, len(LEVELS), "Governance level"), (len(LEVELS), len(STAGES), "Stage of change")):
         ax.text(
             x_of(first) + cell_w * count / 2,
@@ -161,5 +166,6 @@ def concentration_alt_text(model: Model, codebook: Codebook | None = None) -> st
         rows.append(f"{contribution}: {cells}")
     return (
         "Grid of the four contributions by governance level (executive, thematic, project) and stage of "
-        "change (early, later), each cell naming the emphasis the paper gives. " + "; ".join(rows) + "."
+        "change (early, later), each cell saying how the paper places the contribution there: associated "
+        "with it, present, less pronounced or not described. " + "; ".join(rows) + "."
     )

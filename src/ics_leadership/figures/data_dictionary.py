@@ -16,7 +16,7 @@ from ics_leadership.core.yamlschema import dictionary, load_schema
 from ics_leadership.figures.tables import Table, table
 
 #: The YAML files of ``data/raw`` (each schema is named after its file), in the order the page shows them.
-RAW_YAML = ("study", "codebook", "model", "claims", "coreq", "synthetic_assumptions")
+RAW_YAML = ("study", "codebook", "model", "claims", "coreq", "key_messages", "synthetic_assumptions")
 
 _SUFFIX = ".schema.json"
 

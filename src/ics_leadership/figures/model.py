@@ -10,8 +10,8 @@ inferred links dashed; the legend says so, and nothing depends on colour alone.
 
 Every function returns the :class:`matplotlib.figure.Figure` it drew; save it with
 :func:`ics_leadership.figures.style.save_figure` (byte-identical across runs) or show it with
-:func:`ics_leadership.figures.tables.save_and_show`. The grid of where each contribution
-concentrates is drawn by :mod:`ics_leadership.figures.concentration` (its two functions are also
+:func:`ics_leadership.figures.tables.save_and_show`. The grid of where the paper places
+each contribution is drawn by :mod:`ics_leadership.figures.concentration` (its two functions are also
 importable from here, as before); the page's captioned figures and tables are in
 :mod:`ics_leadership.figures.model_page`.
 """

@@ -101,15 +101,23 @@ def domains_table(model: Model) -> CaptionedTable:
     )
 
 
+#: What the grid's shades mean, in the paper's strength (shared by the model page and Home).
+GRID_KEY = (
+    "Darkest cells: the paper associates the contribution with that level or stage (the Discussion, para 6, "
+    "names it there, or the Results call it more pronounced there); for the stages the Discussion's words are "
+    "hedged: early strategy setting 'seemed to centre on' three contributions. Hatched: the paper's statements "
+    "differ. Dagger: the compendium's inference."
+)
+
+
 def concentration_grid(model: Model, codebook: Codebook) -> CaptionedFigure:
-    """The grid of where each contribution concentrates, with every cell in its alt text."""
+    """The grid of where the paper places each contribution, with every cell in its alt text."""
     return CaptionedFigure(
         concentration.concentration_figure(model, codebook),
         "model_concentration",
         caption=(
-            "Where each contribution concentrates, by governance level and stage of change, from the Results "
-            "and the Discussion (para 6). Darker cells: the paper singles the contribution out there; hatched: "
-            "the paper's statements differ; dagger: the compendium's inference."
+            "Where the paper places each contribution, by governance level and stage of change, from the "
+            "Results and the Discussion (para 6). " + GRID_KEY
         ),
         alt=concentration.concentration_alt_text(model, codebook),
     )
@@ -118,7 +126,7 @@ def concentration_grid(model: Model, codebook: Codebook) -> CaptionedFigure:
 def concentration_table(model: Model) -> CaptionedTable:
     return CaptionedTable(
         model.concentration_matrix(),
-        "Where each contribution concentrates, as a table (Early: early strategy setting; Later: later "
+        "Where the paper places each contribution, as a table (Early: early strategy setting; Later: later "
         "collaborative working). Where the reports differ, each is named; the table below gives their locations.",
         index=True,
     )

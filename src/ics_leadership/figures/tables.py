@@ -153,26 +153,45 @@ def table(
     return styler
 
 
-def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False) -> HTML:
+#: What a zoomable figure's frame is called for assistive technology (it is a tab stop, as a region
+#: that scrolls must be, so a keyboard can scroll it).
+ZOOM_LABEL = "Figure at print size: on a narrow screen, scroll sideways to see all of it"
+
+
+def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False, zoom: bool = True) -> HTML:
     """Show a saved PNG as an HTML ``<figure>`` with alt text and a caption.
 
-    The image is embedded, so the executed notebook (and the book built from it) carries it.
+    The image is embedded, so the executed notebook (and the book built from it) carries it. With
+    ``zoom`` (the default), the image sits in a frame that, on a narrow screen (a phone), keeps it at
+    its print size and scrolls sideways instead of shrinking its 8 pt text below reading size (the
+    book's CSS).
     """
     if synthetic:
         alt = f"{SYNTHETIC_LABEL}. {alt}"
     data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
     caption = _label(caption, synthetic)
-    return HTML(
-        '<figure class="compendium-figure" style="margin: 1em 0;">'
+    image = (
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
         'style="max-width: 100%; height: auto;" />'
+    )
+    if zoom:
+        image = f'<div class="compendium-zoom" tabindex="0" role="group" aria-label="{ZOOM_LABEL}">{image}</div>'
+    return HTML(
+        f'<figure class="compendium-figure{" compendium-figure-zoom" if zoom else ""}" style="margin: 1em 0;">'
+        f"{image}"
         f"<figcaption>{html.escape(caption)}</figcaption>"  # styled by the book's CSS, like table captions
         "</figure>"
     )
 
 
 def save_and_show(
-    fig: Figure, directory: Path | str, stem: str, alt: str, caption: str, synthetic: bool = False
+    fig: Figure,
+    directory: Path | str,
+    stem: str,
+    alt: str,
+    caption: str,
+    synthetic: bool = False,
+    zoom: bool = True,
 ) -> HTML:
     """Save ``fig`` as SVG and PNG under ``directory`` (deterministically), close it, and show it."""
     import matplotlib.pyplot as plt
@@ -181,7 +200,7 @@ def save_and_show(
 
     saved = save_figure(fig, directory, stem)
     plt.close(fig)
-    return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic)
+    return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic, zoom=zoom)
 
 
 def banner(synthetic: bool, description: str, section: bool = False) -> HTML:
@@ -235,6 +254,7 @@ class CaptionedFigure:
     caption: str
     alt: str
     synthetic: bool = False
+    zoom: bool = True  # on a phone, keep print size in a frame that scrolls (see :func:`figure`)
 
     @property
     def shown_caption(self) -> str:
@@ -259,7 +279,7 @@ def show(item: Any, directory: Path | str | None = None) -> Any:
     if isinstance(item, CaptionedFigure):
         if directory is None:
             raise ValueError(f"figure {item.stem!r}: give the folder to save it in (directory=...)")
-        return save_and_show(item.fig, directory, item.stem, item.alt, item.caption, item.synthetic)
+        return save_and_show(item.fig, directory, item.stem, item.alt, item.caption, item.synthetic, item.zoom)
     if isinstance(item, str):
         return Markdown(item)
     return item

@@ -61,10 +61,32 @@ def build_singlehtml(book: Path, scratch: Path) -> Path:
         failure="Jupyter Book could not render the book as one page for the PDF",
     )
     out = scratch / "_build" / "singlehtml"
-    page = out / f"{chapters(book)[0][1]}.html"  # the root page holds the whole book
+    root = chapters(book)[0][1]
+    page = out / f"{root}.html"  # the root page holds the whole book
     if not page.is_file():
         raise BookBuildError(f"Jupyter Book wrote no {page.name} in {out}")
+    if page.parent != out:
+        page = _at_top(page, out, root)
     return page
+
+
+def _at_top(page: Path, out: Path, root: str) -> Path:
+    """A copy of a root page that sits in a folder (``notebooks/home``), moved up to ``out``.
+
+    Sphinx's ``singlehtml`` builder writes every link in the page (``_static/...``,
+    ``notebooks/home.html#section``) relative to its output folder, wherever the root page itself
+    lies: from ``out/notebooks/`` the stylesheets would not load. From ``out`` they do, and links
+    to the page itself become the in-page anchors they stand for.
+    """
+    text = page.read_bytes().decode("utf-8")  # as written, line ends included
+    for quote in ('"', "'"):
+        text = text.replace(f"href={quote}{root}.html#", f"href={quote}#")
+        text = text.replace(f"href={quote}{root}.html{quote}", f"href={quote}#{quote}")
+    top = out / f"{Path(root).name}.html"
+    if top.exists():
+        raise BookBuildError(f"Jupyter Book wrote both {root}.html and {top.name} in {out}")
+    top.write_bytes(text.encode("utf-8"))
+    return top
 
 
 def _citation(root: Path) -> str:
