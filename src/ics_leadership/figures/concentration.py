@@ -52,7 +52,9 @@ def concentration_figure(model: Model, codebook: Codebook | None = None, title: 
         return label_w + cell_w * j + (gap if j >= len(LEVELS) else 0)
 
     if title:
-        ax.text(0, top + 1.0, title, ha="left", va="bottom", fontsize=FONT_HEADER, fontweight="bold")
+        # Wrapped to the grid's width: a longer title would widen the figure and shrink its text in print.
+        lines = textwrap.fill(title, width=64)
+        ax.text(0, top + 1.0, lines, ha="left", va="bottom", fontsize=FONT_HEADER, fontweight="bold", linespacing=1.3)
     for first, count, heading in ((0, len(LEVELS), "Governance level"), (len(LEVELS), len(STAGES), "Stage of change")):
         ax.text(
             x_of(first) + cell_w * count / 2,
@@ -114,7 +116,7 @@ def concentration_figure(model: Model, codebook: Codebook | None = None, title: 
                 text,
                 ha="center",
                 va="center",
-                fontsize=FONT_SMALL - 0.5,
+                fontsize=FONT_SMALL - 0.25,
                 color=st["color"],
                 bbox=bbox,
                 linespacing=1.05,
@@ -138,7 +140,7 @@ def concentration_figure(model: Model, codebook: Codebook | None = None, title: 
         bbox_transform=ax.transData,
         ncol=len(handles),
         frameon=False,
-        fontsize=FONT_SMALL - 0.5,
+        fontsize=FONT_SMALL - 0.25,
         handlelength=1.6,
         columnspacing=1.2,
         handletextpad=0.5,
@@ -151,7 +153,7 @@ def concentration_figure(model: Model, codebook: Codebook | None = None, title: 
             "\u2020 Rests on the compendium's reading of the paper, not a direct statement.",
             ha="left",
             va="top",
-            fontsize=FONT_SMALL - 0.5,
+            fontsize=FONT_SMALL - 0.25,
         )
     fit(fig, ax)
     return fig
