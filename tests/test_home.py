@@ -31,7 +31,8 @@ def model(codebook):
 
 
 def _texts(fig) -> list[str]:
-    return [t.get_text() for ax in fig.axes for t in ax.texts]
+    """The figure's texts, each on one line (a long title is wrapped to the figure's width)."""
+    return [" ".join(t.get_text().split()) for ax in fig.axes for t in ax.texts]
 
 
 def test_the_model_is_labelled_a_reconstruction_in_caption_alt_and_image(model):
