@@ -16,11 +16,12 @@ group gets the compared share (and for "present at all levels", whose contrary i
 of 0). Co-occurrence is not simulated: the generator codes contributions independently given a
 document's source, level and stage, so no rate of it expresses a co-occurrence effect.
 
-What is reported, per claim (:func:`power_table`): the power (the share of replicates whose verdict
-is "consistent") with its Monte Carlo standard error, sqrt(p (1 - p) / R); the same under no effect
-(for the Fisher tests, their size); the exact values where they can be enumerated (claims about one
-code across tiers: the leaders showing it are independent with known chances, so every outcome can
-be weighed); and the smallest number of leaders per tier whose power reaches a target, searched with
+What is reported, per claim (by :mod:`ics_leadership.facts.claim_power_table`): the power (the
+share of replicates whose verdict is "consistent") with its Monte Carlo standard error,
+sqrt(p (1 - p) / R); the same under no effect (for the Fisher tests, their size); the exact values
+where they can be enumerated (claims about one code across tiers: the leaders showing it are
+independent with known chances, so every outcome can be weighed); and the smallest number of leaders
+per tier whose power reaches a target (:func:`smallest_n`), searched with
 common random numbers. Every result is a planning estimate: the paper made no statistical claims, and
 low power for a sample of its size is not a flaw of a qualitative study.
 """
@@ -60,28 +61,6 @@ DEFAULT_REPLICATES = 2000
 DEFAULT_TARGET = 0.8
 DEFAULT_MAX_PER_TIER = 200
 
-NOT_SIMULATED = {
-    "cooccur_more_than_chance": (
-        "not simulated: the generator codes contributions independently given a document's source, level "
-        "and stage, so none of its rates expresses a co-occurrence effect"
-    ),
-}
-COLUMNS = [
-    "id",
-    "test",
-    "compares",
-    "group_sizes",
-    "shares",
-    "power",
-    "power_se",
-    "power_exact",
-    "no_effect",
-    "no_effect_se",
-    "no_effect_exact",
-    "n_per_tier",
-    "note",
-]
-
 
 @dataclass(frozen=True)
 class Effect:
@@ -95,6 +74,11 @@ class Effect:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise DesignError(f"effect, field '{name}': {value!r} is not a share between 0 and 1")
+
+
+DEFAULT_EFFECT = Effect()
+#: Largest number of outcomes weighed one by one; beyond it a claim is simulated only.
+MAX_ENUMERATED = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -220,11 +204,13 @@ def exact(s: Setting, design: Design, mult: np.ndarray) -> float | None:
     """
     if s.documents or s.test["type"] == "among_top_at_level":
         return None
-    pmfs, sizes = [], []
+    sizes = list(design.per_tier.values())
+    if math.prod(n + 1 for n in sizes) > MAX_ENUMERATED:
+        return None
+    pmfs = []
     for lvl in LEVELS:
         leaders = design.leaders[design.leaders["level"] == lvl]
         pmfs.append(_pmf(leader_chance(s.rate[0], leaders, design.later, mult[0])))
-        sizes.append(len(leaders))
     if s.test["type"] == "higher_prevalence":
         hi = [LEVELS.index(lvl) for lvl in s.test["higher"]]
         lo = [LEVELS.index(lvl) for lvl in s.test["lower"]]
@@ -246,12 +232,26 @@ def _convolve(pmfs: list[np.ndarray]) -> np.ndarray:
 
 
 def consistent_rate(
-    s: Setting, design: Design, effect: Effect, draws: Draws, planted: bool = True
+    s: Setting, design: Design, effect: Effect, draws: Draws, planted: bool = True, enumerate_: bool = True
 ) -> tuple[float, float, float | None]:
-    """Share of replicates found consistent, its Monte Carlo standard error, and the exact value."""
+    """Share of replicates found consistent, its Monte Carlo standard error, and the exact value
+    (None where not enumerated, or not asked for with ``enumerate_=False``)."""
     mult = multipliers(s, design, targets(s, effect, planted))
     rate = float(np.mean(simulate(s, design, mult, draws) == verdicts.CONSISTENT_CODE))
-    return rate, math.sqrt(rate * (1 - rate) / draws.replicates), exact(s, design, mult)
+    return rate, math.sqrt(rate * (1 - rate) / draws.replicates), exact(s, design, mult) if enumerate_ else None
+
+
+def power_curve(
+    s: Setting, design: Design, effect: Effect, ns: Sequence[int], replicates: int = DEFAULT_REPLICATES, seed: int = 0
+) -> pd.DataFrame:
+    """Power at each n leaders per tier (:func:`~ics_leadership.facts.power_design.at_n` of ``design``),
+    with common random numbers: columns claim, n, power, power_se, power_exact (NaN where not enumerated)."""
+    draws = Draws(seed, s.stream, replicates, len(s.codes))
+    rows = []
+    for n in ns:
+        power, se, exact_power = consistent_rate(s, at_n(design, int(n)), effect, draws)
+        rows.append({"claim": s.claim.id, "n": int(n), "power": power, "power_se": se, "power_exact": exact_power})
+    return pd.DataFrame(rows).astype({"power_exact": float})
 
 
 def smallest_n(
@@ -279,134 +279,3 @@ def smallest_n(
         mid = (low + high) // 2
         low, high = (low, mid) if power(mid) >= target else (mid, high)
     return high, seen
-
-
-def _group_sizes(s: Setting, design: Design) -> str:
-    t = s.test
-    tiers = design.per_tier
-    if s.documents:
-        expected = [stage_share(s.rate[0], s.meeting_levels, design, i, np.ones((3, 2)))[0] for i in range(2)]
-        return "; ".join(f"{stage} {n:.1f}" for stage, n in zip(STAGES, expected)) + " (documents, expected)"
-    if t["type"] == "higher_prevalence":
-        return (
-            f"{' + '.join(t['higher'])} {sum(tiers[lvl] for lvl in t['higher'])}; "
-            f"{' + '.join(t['lower'])} {sum(tiers[lvl] for lvl in t['lower'])} (leaders)"
-        )
-    if t["type"] == "among_top_at_level":
-        return f"{t['level']} {tiers[t['level']]} (leaders)"
-    return "; ".join(f"{lvl} {n}" for lvl, n in tiers.items()) + " (leaders)"
-
-
-def _compares(s: Setting) -> str:
-    t = s.test
-    kind = t["type"]
-    if kind == "higher_prevalence":
-        return f"{t['code']}: {' + '.join(t['higher'])} vs {' + '.join(t['lower'])}"
-    if kind == "highest_at":
-        return f"{t['code']}: {t['level']} vs each other tier"
-    if kind == "present_at_all_levels":
-        return f"{t['code']}: every tier"
-    if kind == "among_top_at_level":
-        return f"at {t['level']}: {', '.join(t['codes'])} vs the other contributions (top {t['k']})"
-    return f"{t['code']}: {t['higher']}-stage vs {t['lower']}-stage documents"
-
-
-def _note(s: Setting, design: Design) -> str:
-    if s.documents:
-        others = f"{design.non_clinical} non-clinical interviews and {design.meetings} meetings"
-        return (
-            f"every document counts, the {others} too (kept as they are when n changes); the documents at "
-            "each stage vary between replicates, so this is not enumerated"
-        )
-    tiers = design.per_tier
-    t = s.test
-    if t["type"] == "higher_prevalence":
-        groups = {" + ".join(t["higher"]): sum(tiers[x] for x in t["higher"])}
-        groups[" + ".join(t["lower"])] = sum(tiers[x] for x in t["lower"])
-    else:
-        groups = {lvl: tiers[lvl] for lvl in s.levels}
-    small = [f"{g} ({n})" for g, n in groups.items() if n < s.rules.min_group_size]
-    if small:
-        return (
-            f"below the minimum group of {s.rules.min_group_size}: {', '.join(small)}, so the ledger's verdict "
-            "is inconclusive whatever the data"
-        )
-    if t["type"] == "among_top_at_level":
-        return "a leader's four contributions share their interviews' stages: simulated, not enumerated"
-    return ""
-
-
-def claim_row(
-    s: Setting,
-    design: Design,
-    effect: Effect,
-    replicates: int = DEFAULT_REPLICATES,
-    seed: int = 0,
-    target: float | None = DEFAULT_TARGET,
-    most: int = DEFAULT_MAX_PER_TIER,
-) -> dict:
-    """One row of :func:`power_table` for a claim that can be simulated."""
-    draws = Draws(seed, s.stream, replicates, len(s.codes))
-    power, power_se, power_exact = consistent_rate(s, design, effect, draws)
-    null, null_se, null_exact = consistent_rate(s, design, effect, draws, planted=False)
-    n = None
-    if target is not None:
-        n, _ = smallest_n(lambda m: consistent_rate(s, at_n(design, m), effect, draws)[0], target, most)
-    return {
-        "id": s.claim.id,
-        "test": s.test["type"],
-        "compares": _compares(s),
-        "group_sizes": _group_sizes(s, design),
-        "shares": f"{effect.claimed:g} vs {effect.compared:g}",
-        "power": power,
-        "power_se": power_se,
-        "power_exact": power_exact,
-        "no_effect": null,
-        "no_effect_se": null_se,
-        "no_effect_exact": null_exact,
-        "n_per_tier": n,
-        "note": _note(s, design),
-    }
-
-
-def power_table(
-    claims: Sequence[Claim],
-    rules: Rules,
-    design: Design,
-    codebook: Codebook,
-    assumptions: Assumptions,
-    effect: Effect = Effect(),
-    replicates: int = DEFAULT_REPLICATES,
-    seed: int = 0,
-    target: float | None = DEFAULT_TARGET,
-    most: int = DEFAULT_MAX_PER_TIER,
-    only: Sequence[str] | None = None,
-) -> pd.DataFrame:
-    """Power for each claim (or those in ``only``) under ``design`` and ``effect``: columns :data:`COLUMNS`.
-
-    A claim's random numbers depend on the seed and its place in the ledger only, so its row is the
-    same whichever other claims are asked for.
-    """
-    ids = [c.id for c in claims]
-    for wanted in only or []:
-        if wanted not in ids:
-            raise DesignError(f"claims, field 'id': unknown claim '{wanted}' (the ledger has {ids[0]} to {ids[-1]})")
-    rows = []
-    for stream, claim in enumerate(claims):
-        if only and claim.id not in only:
-            continue
-        kind = claim.test["type"]
-        if kind == "not_testable" or kind in NOT_SIMULATED:
-            why = NOT_SIMULATED.get(kind) or f"not testable on coded data: {claim.test['reason']}"
-            rows.append({"id": claim.id, "test": kind, "note": why})
-            continue
-        s = setting(claim, stream, codebook, assumptions, rules)
-        row = claim_row(s, design, effect, replicates, seed, target, most)
-        if target is not None and row["n_per_tier"] is None:
-            row["note"] = "; ".join(x for x in (row["note"], f"target not reached with {most} per tier") if x)
-        rows.append(row)
-    table = pd.DataFrame(rows).reindex(columns=COLUMNS)
-    types = {c: "Float64" for c in COLUMNS[COLUMNS.index("power") : COLUMNS.index("n_per_tier")]}
-    return table.astype({**types, "n_per_tier": "Int64"}).astype(
-        {c: "string" for c in COLUMNS if c not in types and c != "n_per_tier"}
-    )

@@ -21,7 +21,7 @@ import yaml
 from ics_leadership import __version__
 from ics_leadership.core import outputs
 from ics_leadership.core.derived import atomic_write, write_csv
-from ics_leadership.facts import claim_power, claims, power_design
+from ics_leadership.facts import claim_power, claim_power_table, claims, power_design
 from ics_leadership.facts.claim_tests import Rules
 from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.facts.demo_corpus import load_assumptions
@@ -108,8 +108,8 @@ def as_text(table: pd.DataFrame, lines: list[str]) -> str:
     shown = for_display(table)
     notes = [f"{c}: {n}" for c, n in zip(shown["claim"], shown["note"]) if n]
     body = _text_table(shown.drop(columns="note"))
-    wrapped = [textwrap.fill(line, WIDTH, subsequent_indent="  ") for line in lines]
-    notes = [textwrap.fill(line, WIDTH, subsequent_indent="     ") for line in notes]
+    wrapped = [textwrap.fill(line, WIDTH, subsequent_indent="  ", break_on_hyphens=False) for line in lines]
+    notes = [textwrap.fill(line, WIDTH, subsequent_indent="     ", break_on_hyphens=False) for line in notes]
     return "\n".join([*wrapped, "", body, "", "Notes:", *notes, "", textwrap.fill(claim_power.PLANNING_NOTE, WIDTH)])
 
 
@@ -184,7 +184,7 @@ def run(
         rules = Rules(alpha=rules.alpha, min_group_size=int(min_group_size))
     design, name = design_from_options(assumptions, leaders, follow_up_share, later_share, non_clinical, meetings)
     seed = assumptions.default_seed if seed is None else int(seed)
-    table = claim_power.power_table(
+    table = claim_power_table.power_table(
         claim_list, rules, design, codebook, assumptions, effect, replicates, seed, target, most, claim_ids
     )
     settings = {"effect": effect, "rules": rules, "replicates": replicates, "seed": seed, "target": target}

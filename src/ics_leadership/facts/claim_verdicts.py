@@ -28,6 +28,12 @@ CONSISTENT_CODE, INCONCLUSIVE_CODE, NOT_CONSISTENT_CODE = 1, 0, -1
 STATUS_OF = {CONSISTENT_CODE: CONSISTENT, INCONCLUSIVE_CODE: INCONCLUSIVE, NOT_CONSISTENT_CODE: NOT_CONSISTENT}
 
 
+def _verdict(consistent: np.ndarray, opposite: np.ndarray) -> np.ndarray:
+    """The verdict codes: consistent where ``consistent``, not consistent where ``opposite``, else inconclusive."""
+    verdict = np.where(consistent, CONSISTENT_CODE, np.where(opposite, NOT_CONSISTENT_CODE, INCONCLUSIVE_CODE))
+    return verdict.astype(np.int8)
+
+
 def _ints(*arrays: np.ndarray | int) -> list[np.ndarray]:
     return [np.asarray(a, dtype=np.int64) for a in np.broadcast_arrays(*arrays)]
 
@@ -57,17 +63,15 @@ def two_groups(k1: np.ndarray, n1: np.ndarray, k2: np.ndarray, n2: np.ndarray, r
     big_enough = (n1 > 0) & (n2 > 0) & (np.minimum(n1, n2) >= rules.min_group_size)
     significant = big_enough & (fisher_one_sided(k1, n1, k2, n2) < rules.alpha)
     sign = np.sign(k1 * n2 - k2 * n1)
-    return np.where(significant & (sign > 0), CONSISTENT_CODE, np.where(significant & (sign < 0), -1, 0)).astype(
-        np.int8
-    )
+    return _verdict(significant & (sign > 0), significant & (sign < 0))
 
 
 def present_at_all(k: np.ndarray, n: np.ndarray, rules: Rules) -> np.ndarray:
     """The verdict of ``present_at_all_levels``: ``k`` and ``n`` with the levels on the last axis."""
     k, n = _ints(k, n)
-    small = (n < rules.min_group_size).any(axis=-1)
+    decided = ~(n < rules.min_group_size).any(axis=-1)
     nobody = (k == 0).any(axis=-1)
-    return np.where(small, INCONCLUSIVE_CODE, np.where(nobody, NOT_CONSISTENT_CODE, CONSISTENT_CODE)).astype(np.int8)
+    return _verdict(decided & ~nobody, decided & nobody)
 
 
 def highest_at(k: np.ndarray, n: np.ndarray, named: int, rules: Rules) -> np.ndarray:
@@ -77,8 +81,7 @@ def highest_at(k: np.ndarray, n: np.ndarray, named: int, rules: Rules) -> np.nda
     # share(named) - share(other), signed without division: k_named * n_other - k_other * n_named
     diff = k[..., [named]] * n[..., others] - k[..., others] * n[..., [named]]
     undecided = (n < rules.min_group_size).any(axis=-1) | (n == 0).any(axis=-1)
-    verdict = np.where((diff > 0).all(axis=-1), CONSISTENT_CODE, np.where((diff < 0).any(axis=-1), -1, 0))
-    return np.where(undecided, INCONCLUSIVE_CODE, verdict).astype(np.int8)
+    return _verdict(~undecided & (diff > 0).all(axis=-1), ~undecided & (diff < 0).any(axis=-1))
 
 
 def among_top(k: np.ndarray, n: np.ndarray, named: np.ndarray, top: int, rules: Rules) -> np.ndarray:
@@ -95,5 +98,5 @@ def among_top(k: np.ndarray, n: np.ndarray, named: np.ndarray, top: int, rules: 
     if rank >= others.shape[-1]:  # pragma: no cover - load_claims refuses such a k
         return np.zeros(np.broadcast_shapes(k.shape[:-1], n.shape), dtype=np.int8)
     sign = np.sign(k[..., named].min(axis=-1) - others[..., rank])
-    undecided = (n < rules.min_group_size) | (n == 0)
-    return np.where(undecided, INCONCLUSIVE_CODE, sign).astype(np.int8)
+    decided = (n >= rules.min_group_size) & (n > 0)
+    return _verdict(decided & (sign > 0), decided & (sign < 0))
