@@ -360,3 +360,32 @@ def claim_power_report_source():
     from ics_leadership.facts.claim_power_report import DATA_SOURCE
 
     return DATA_SOURCE
+
+
+def test_a_sampling_frame_is_a_design():
+    frame = pd.DataFrame(
+        {
+            "site": ["A", "A", "B", "B", "C"],
+            "tier": ["executive", "thematic", "project", "project", "thematic"],
+            "follow_up": ["yes", "no", "true", "", "false"],
+            "stage": ["later", "", "early", None, "later"],
+        }
+    )
+    design = power_design.design_from_frame(frame, A)
+    assert design.per_tier == {"executive": 1, "thematic": 2, "project": 2}
+    assert list(design.leaders["follow_up"]) == [1.0, 0.0, 1.0, 0.0, 0.0]
+    assert list(design.leaders["later"]) == [1.0, 0.3, 0.0, 0.3, 1.0]  # blank: the assumptions' 0.3
+    with pytest.raises(power_design.DesignError, match=r"^sampling frame, row 2, field 'stage': 'middle' is not"):
+        power_design.design_from_frame(frame.assign(stage=["later", "middle", "", "", ""]), A)
+    with pytest.raises(power_design.DesignError, match=r"^sampling frame, row 1, field 'follow_up': 'maybe'"):
+        power_design.design_from_frame(frame.assign(follow_up=["maybe", "", "", "", ""]), A)
+    with pytest.raises(power_design.DesignError, match=r"^sampling frame, tier 'executive': 0 leaders"):
+        power_design.design_from_frame(frame[frame["tier"] != "executive"], A)
+
+
+def test_plan_power_has_its_own_help(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["plan", "power", "--help"])
+    assert info.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "planning estimate, not a finding" in out and "--leaders TIER=N" in out and "--min-group-size" in out

@@ -259,9 +259,10 @@ def smallest_n(
 ) -> tuple[int | None, dict[int, float]]:
     """The smallest n (leaders per tier) with ``power_at(n) >= target``, up to ``most``; None if none.
 
-    Doubling, then halving the interval: this assumes power rises with n, which common random
-    numbers make true of the estimates as it is of the power itself (the same simulated leaders stay
-    as n grows). Returns the n found and every power computed on the way.
+    Doubling, then halving the interval, which presumes that power rises with n. Common random numbers
+    keep the estimates close to that (the same simulated leaders stay as n grows, so the estimated
+    curve does not jitter from one n to the next); in any case the n returned has an estimated power
+    of at least ``target`` and n - 1 one below it. Returns the n found and every power computed.
     """
     seen: dict[int, float] = {}
 

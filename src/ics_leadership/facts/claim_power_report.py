@@ -129,7 +129,8 @@ def heading(design_name: str, design: power_design.Design, settings: dict[str, A
         claim_power.PLANNING_NOTE,
         f"Design: {design_name}: {design.describe()}.",
         f"Effect: a share of {effect.claimed:g} of leaders (of documents, for stages) showing the code in the group "
-        f"the claim says is higher, against {effect.compared:g} in the groups it is compared with, converted to "
+        f"the claim says is higher, against {effect.compared:g} in the groups it is compared with (a difference of "
+        f"{effect.claimed - effect.compared:+.2g}), converted to "
         "the synthetic generator's rates (data/raw/synthetic_assumptions.yaml); no effect: the claimed group at "
         "the compared share (for 'every tier', a share of 0).",
         f"Verdict rule: claims.yaml's (alpha {rules.alpha:g}, minimum group {rules.min_group_size}); power is the "

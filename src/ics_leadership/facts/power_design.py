@@ -5,7 +5,8 @@ interview and the chance that the first interview speaks to the later stage of c
 non-clinical leaders and observed meetings whose documents also count for the claims about stages.
 :func:`paper_design` reads the paper's own design from ``data/raw`` (the Table 1 roster with its
 follow-ups, the non-clinical leaders and meetings of ``study.yaml``); :func:`tier_design` makes one
-from head counts; :func:`at_n` gives a design's n-per-tier version for a sample-size search.
+from head counts, :func:`design_from_frame` from a sampling frame (a leader a row, with tier,
+follow-up and stage); :func:`at_n` gives a design's n-per-tier version for a sample-size search.
 
 How a document comes to show a code is the synthetic generator's model
 (:mod:`ics_leadership.coding.synthetic`): each activity of a contribution is coded a Poisson number
@@ -168,6 +169,35 @@ def tier_design(
     levels = [lvl for lvl in LEVELS for _ in range(int(per_tier[lvl]))]
     leaders = pd.DataFrame({"level": levels, "follow_up": follow, "later": first})
     return Design(leaders, _non_clinical_levels(non_clinical, per_tier), int(meetings), later)
+
+
+_TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
+
+
+def design_from_frame(frame: pd.DataFrame, assumptions: Assumptions, where: str = "sampling frame") -> Design:
+    """A design from a sampling frame: one row per leader with ``tier`` (or ``level``), and optionally
+    ``follow_up`` (or ``follow-up``; true/false, yes/no) and ``stage`` (early, later, or blank: then
+    the assumptions' chance of a later-stage first interview). Errors name the row and field."""
+    tier_col = "tier" if "tier" in frame else "level"
+    if tier_col not in frame:
+        raise DesignError(f"{where}: no 'tier' column (one row per leader, with the tier they work at)")
+    later = _later_shares(assumptions)
+    rows = []
+    for i, row in enumerate(frame.to_dict("records"), start=1):
+        follow = row.get("follow_up", row.get("follow-up", False))
+        text = "" if follow is None or (isinstance(follow, float) and np.isnan(follow)) else str(follow).strip().lower()
+        if text not in _TRUE | _FALSE:
+            raise DesignError(f"{where}, row {i}, field 'follow_up': {follow!r} is not true or false")
+        stage = row.get("stage")
+        stage = "" if stage is None or (isinstance(stage, float) and np.isnan(stage)) else str(stage).strip()
+        if stage not in ("", *STAGES):
+            raise DesignError(f"{where}, row {i}, field 'stage': {stage!r} is not one of {', '.join(STAGES)} or blank")
+        p_later = later[INTERVIEW] if not stage else float(stage == "later")
+        rows.append({"level": str(row[tier_col]).strip(), "follow_up": float(text in _TRUE), "later": p_later})
+    leaders = pd.DataFrame(rows, columns=["level", "follow_up", "later"])
+    per_tier = leaders["level"].value_counts().to_dict()
+    _check_tiers(per_tier, where)
+    return Design(leaders, _non_clinical_levels(0, per_tier), 0, later)
 
 
 def at_n(design: Design, n: int) -> Design:
