@@ -153,6 +153,8 @@ def multipliers(s: Setting, design: Design, shares: dict[tuple[str, str], float]
             continue
         lvl = LEVELS.index(group)
         leaders = design.leaders[design.leaders["level"] == group]
+        if leaders.empty:  # nobody to show it: the ledger is inconclusive, whatever the rate
+            continue
 
         def of(m: float, c: int = c, lvl: int = lvl, leaders: pd.DataFrame = leaders) -> float:
             trial = mult[c].copy()

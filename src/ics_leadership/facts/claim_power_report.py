@@ -169,7 +169,7 @@ def run(
     """
     if out is not None:
         outputs.check_folder(out, KIND, force)
-    for name, value, low in (("replicates", replicates, 1), ("max_per_tier", most, 1)):
+    for name, value, low in (("replicates", replicates, 1), ("max_per_tier", most, 1), ("seed", seed or 0, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise power_design.DesignError(
                 f"options, field '{name}': {value!r} is not a whole number of at least {low}"

@@ -81,8 +81,9 @@ class Design:
     def describe(self) -> str:
         """The design in one line, e.g. "executive 4, thematic 8, project 13 leaders (5 follow-ups) ..."."""
         tiers = ", ".join(f"{lvl} {n}" for lvl, n in self.per_tier.items())
-        follow = self.leaders["follow_up"].sum()
-        fu = f"{follow:.0f}" if float(follow).is_integer() else f"{follow:.1f} expected"
+        chances = self.leaders["follow_up"]
+        known = bool(chances.isin([0.0, 1.0]).all())  # each leader's follow-up known, not a chance
+        fu = f"{chances.sum():.0f}" if known else f"{chances.sum():.1f} expected"
         return (
             f"{tiers} leaders ({fu} follow-ups); {self.non_clinical} non-clinical interviews; "
             f"{self.meetings} observed meetings"

@@ -134,12 +134,16 @@ def documents_by_stage(
         ],
         axis=1,
     )
-    nc_levels = np.array([i for i, lvl in enumerate(LEVELS) for _ in range(design.non_clinical_levels.get(lvl, 0))])
+    nc_levels = np.array(
+        [i for i, lvl in enumerate(LEVELS) for _ in range(design.non_clinical_levels.get(lvl, 0))], dtype=np.int64
+    )
     n_docs = len(nc_levels) + design.meetings
     if n_docs:
         meeting = np.searchsorted(np.cumsum(meeting_levels)[:-1], u[..., 0], side="right")
         is_nc = np.arange(n_docs) < len(nc_levels)
-        level = np.where(is_nc[None, :], np.concatenate([nc_levels, np.zeros(design.meetings, int)])[None, :], meeting)
+        level = np.where(
+            is_nc[None, :], np.concatenate([nc_levels, np.zeros(design.meetings, np.int64)])[None, :], meeting
+        )
         p_later = np.where(is_nc, design.later[NON_CLINICAL], design.later[OBSERVATION])
         later = u[..., 1] < p_later
         source = np.where(is_nc, NON_CLINICAL, OBSERVATION)
