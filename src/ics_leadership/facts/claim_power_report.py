@@ -82,7 +82,10 @@ def for_display(table: pd.DataFrame) -> pd.DataFrame:
     errors ("0.618 ± 0.011"), exact values beside them, the smallest n per tier, the note."""
 
     def with_se(value: Any, se: Any) -> str:
-        return "" if pd.isna(value) else f"{value:.3f} ± {se:.3f}"
+        if pd.isna(value):
+            return ""
+        # Three decimals would show a rate of 0.0005 as "0.001 ± 0.000".
+        return f"{value:.2g} ± {se:.1g}" if 0 < value < 0.01 else f"{value:.3f} ± {se:.3f}"
 
     def plain(value: Any) -> str:
         return "" if pd.isna(value) else f"{value:.3g}" if 0 < value < 0.001 else f"{value:.3f}"
