@@ -78,6 +78,8 @@ def _run(args: argparse.Namespace) -> int:
         return _export_codebook(args)
     if args.command == "summarise":  # the analyses only: no pipeline, no book
         return _summarise(args)
+    if args.command == "plan":
+        return _plan_power(args)
     _require_extra(args.command)
     # Imported here, not at the top: the pipeline loads pandas, which the importer (above) does not
     # need. Nothing that check, summarise, synthesise or export-codebook reach imports the book's
@@ -193,6 +195,33 @@ def _summarise(args: argparse.Namespace) -> int:
     print(f"{result.data_source}: wrote {len(written)} files to {paths.display_path(args.out)}")
     for note in result.notes:
         print(f"note: {note}")
+    return 0
+
+
+def _plan_power(args: argparse.Namespace) -> int:
+    """Power for the paper's claims under a design (facts.claim_power_report), printed and optionally written."""
+    from ics_leadership.facts import claim_power_report
+
+    text, _ = claim_power_report.run(
+        claim_ids=args.claim,
+        leaders=args.leaders,
+        follow_up_share=args.follow_up_share,
+        later_share=args.later_share,
+        non_clinical=args.non_clinical,
+        meetings=args.meetings,
+        claimed=args.claimed,
+        compared=args.compared,
+        replicates=args.replicates,
+        seed=args.seed,
+        target=None if args.no_search else args.target,
+        most=args.max_per_tier,
+        min_group_size=args.min_group_size,
+        out=args.out,
+        force=args.force,
+    )
+    print(text)
+    if args.out is not None:
+        print(f"Wrote power.csv, design.csv and plan.yaml to {paths.display_path(args.out)}")
     return 0
 
 

@@ -279,6 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the PDF (default: book/_build/pdf/compendium.pdf, replaced on each run)",
     )
     p.add_argument("--force", action="store_true", help="replace the file given with --out if it exists")
+    p = sub.add_parser(
+        "plan",
+        help="plan a replication (a planning estimate): power for the paper's claims under a design",
+        description="Plan a replication of the study. Every result is a planning estimate from simulated "
+        "data: the paper made no statistical claims.",
+    )
+    add_plan_power(p.add_subparsers(dest="plan_command", metavar="SUBCOMMAND", required=True))
     for command in sub.choices.values():  # --debug also after the command; SUPPRESS keeps the main flag's value
         command.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, also show the traceback"
@@ -287,3 +294,67 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: What an interrupted command leaves behind, by command.
+
+
+PLAN_POWER_DESCRIPTION = """\
+Power for the paper's claims under a design: how often would a replication find each claim of
+data/raw/claims.yaml 'consistent'? Replications of the design are simulated with the synthetic
+generator's model (data/raw/synthetic_assumptions.yaml) and a stated effect, and the claims
+ledger's own rule is applied to each (one-sided Fisher tests, descriptive tests, the minimum group
+size). For each claim: power with its Monte Carlo standard error, the rate of 'consistent' under no
+effect (for the Fisher tests, their size), exact values where every outcome can be enumerated, and
+the fewest leaders per tier that reach --target.
+
+The effect is stated as shares showing the code: --claimed in the group the claim says is higher
+(the tier, the contributions or the stage it names; every tier for 'present at all levels'),
+--compared in the groups it is compared with; each is converted to the generator's rates.
+
+The design is the paper's (Table 1's leaders with their follow-ups, the non-clinical leaders and
+observed meetings, from data/raw) unless --leaders gives head counts per tier.
+
+This is a planning estimate, not a finding: the paper made no statistical claims, and low power for a
+sample of its size is not a flaw of a qualitative study.
+"""
+
+
+def add_plan_power(plan: argparse._SubParsersAction) -> None:
+    """``plan power``: its options (the command runs :func:`ics_leadership.facts.claim_power_report.run`)."""
+    p = plan.add_parser(
+        "power",
+        help="power for the paper's claims under a design (a planning estimate)",
+        description=PLAN_POWER_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--claim", action="append", metavar="ID", help="only this claim (repeatable; default: all)")
+    p.add_argument(
+        "--leaders",
+        action="append",
+        metavar="TIER=N",
+        help="leaders in a tier, e.g. --leaders executive=10 --leaders thematic=10 --leaders project=10 "
+        "(every tier the claims compare; default: the paper's design)",
+    )
+    p.add_argument("--follow-up-share", type=float, default=None, help="with --leaders: share followed up (default 0)")
+    p.add_argument(
+        "--later-share",
+        type=float,
+        default=None,
+        help="with --leaders: share of first interviews at the later stage (default: the assumptions', 0.3)",
+    )
+    p.add_argument("--non-clinical", type=int, default=None, help="with --leaders: non-clinical interviews (default 0)")
+    p.add_argument("--meetings", type=int, default=None, help="with --leaders: observed meetings (default 0)")
+    p.add_argument("--claimed", type=float, default=0.9, help="share showing the code in the claimed group (0.9)")
+    p.add_argument("--compared", type=float, default=0.3, help="share in the groups compared with it (0.3)")
+    p.add_argument("--replicates", type=int, default=2000, help="simulated replications (default 2000)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the assumptions' default seed)")
+    p.add_argument("--target", type=float, default=0.8, help="power the n-per-tier search aims for (default 0.8)")
+    p.add_argument("--no-search", action="store_true", help="skip the search for the n per tier")
+    p.add_argument("--max-per-tier", type=int, default=200, help="largest n per tier searched (default 200)")
+    p.add_argument(
+        "--min-group-size",
+        type=int,
+        default=None,
+        help="override claims.yaml's minimum group size, to see what the rule costs (default: claims.yaml's)",
+    )
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="also write power.csv, design.csv, plan.yaml")
+    p.add_argument("--force", action="store_true", help="replace an earlier plan power output in DIR")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, show the traceback")

@@ -78,7 +78,7 @@ class CodesLike(Protocol):
     def contribution(self, contribution_id: str) -> Any: ...
 
 
-def _largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
+def largest_remainder(total: int, weights: dict[str, float]) -> dict[str, int]:
     """Split ``total`` into whole numbers proportional to ``weights`` (Hamilton's method, ties by key order)."""
     keys = list(weights)
     wsum = float(sum(weights.values()))
@@ -105,8 +105,8 @@ def _participants(study: StudyShape, a: Assumptions, rng: np.random.Generator) -
     clinical["group"] = "clinical"
     n_nc = int(study.non_clinical)
     sites, all_levels = _sites(study), _levels(study, a)
-    by_site = _largest_remainder(n_nc, clinical["site"].value_counts().reindex(sites, fill_value=0).to_dict())
-    by_level = _largest_remainder(n_nc, clinical["level"].value_counts().reindex(all_levels, fill_value=0).to_dict())
+    by_site = largest_remainder(n_nc, clinical["site"].value_counts().reindex(sites, fill_value=0).to_dict())
+    by_level = largest_remainder(n_nc, clinical["level"].value_counts().reindex(all_levels, fill_value=0).to_dict())
     levels = np.array([lvl for lvl in all_levels for _ in range(by_level[lvl])])
     rng.shuffle(levels)
     rows, k = [], 0
@@ -162,7 +162,7 @@ def _documents(study: StudyShape, people: pd.DataFrame, a: Assumptions, rng: np.
         )
     n_meetings = int(study.meetings)
     hours = {site: float(h) for site, h in study.hours.items()}
-    meetings = _largest_remainder(n_meetings, hours)
+    meetings = largest_remainder(n_meetings, hours)
     level_probs = np.array([a["meeting_levels"].get(lvl, 0.0) for lvl in levels], dtype=float)
     level_probs /= level_probs.sum()
     for site in sites:
