@@ -17,7 +17,7 @@ from ics_leadership.publish import numbering
 from ics_leadership.publish.numbering import Item, Numbered
 
 TWO_TABLES_AND_A_FIGURE = (
-    '<style>#T_a caption {color: red}</style>'
+    "<style>#T_a caption {color: red}</style>"
     '<table id="T_a" class="compendium-table" data-label="sample-by-level"><caption>Leaders by level.</caption>'
     "<tr><td>1</td></tr></table>"
     '<figure class="compendium-figure"><img src="x.png" alt="x"><figcaption>Hours &amp; meetings.</figcaption></figure>'
@@ -85,7 +85,7 @@ PAGES = {
     "index": "Home\n====\n\n.. toctree::\n\n   first\n   second\n",
     "first": (
         "First\n=====\n\nSee :tableref:`late` and :figref:`chart`.\n\n"
-        ".. raw:: html\n\n   <table class=\"compendium-table\"><caption>Early.</caption><tr><td>1</td></tr></table>\n\n"
+        '.. raw:: html\n\n   <table class="compendium-table"><caption>Early.</caption><tr><td>1</td></tr></table>\n\n'
         ".. table:: A reStructuredText table.\n\n   ===  ===\n   a    b\n   ===  ===\n   1    2\n   ===  ===\n"
     ),
     "second": (
@@ -96,12 +96,7 @@ PAGES = {
         '   <table id="T_late" data-label="late"><caption>Late.</caption><tr><td>2</td></tr></table>\n'
     ),
 }
-CONF = (
-    "from ics_leadership.publish import numbering\n"
-    "root_doc = 'index'\n"
-    "def setup(app):\n"
-    "    numbering.setup(app)\n"
-)
+CONF = "from ics_leadership.publish import numbering\nroot_doc = 'index'\ndef setup(app):\n    numbering.setup(app)\n"
 
 
 def _build(tmp_path, builder, pages=PAGES):
