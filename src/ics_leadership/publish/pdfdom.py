@@ -107,14 +107,17 @@ FRONT_CSS = """
 #compendium-title-page .citation { font-size: 11pt; border-left: 3px solid #555; padding-left: 4mm;
                                    margin: 0 0 auto 0; }
 #compendium-title-page .build { font-size: 9pt; color: #333; margin-top: 10mm; }
-#compendium-summary { font-size: 9pt; }
+#compendium-summary { font-size: 8.5pt; line-height: 1.27; }
 #compendium-summary h2, #compendium-contents h2 { font-size: 1.75rem !important; font-weight: 700 !important;
     margin: 0 0 3mm 0 !important; padding-bottom: 1.5mm; border-bottom: 1.5px solid #777; }
-#compendium-summary h3 { font-size: 1.1rem !important; margin: 0.8em 0 0.3em 0 !important; }
-#compendium-summary p, #compendium-summary li { margin: 0 0 0.35em 0; }
-#compendium-summary .where { color: #444; font-size: 0.92em; }
+#compendium-summary h3 { font-size: 1.1rem !important; margin: 0.6em 0 0.25em 0 !important; }
+#compendium-summary p, #compendium-summary li { margin: 0 0 0.25em 0; }
+#compendium-summary .where { color: #444; font-size: 0.88em; }
+#compendium-summary p.where { line-height: 1.2; }
 #compendium-summary ol.messages { padding-left: 5mm; }
 #compendium-contents { font-size: 9pt; }
+#compendium-contents .lists { font-size: 8pt; line-height: 1.25; }
+#compendium-contents .lists li { margin: 0; }
 #compendium-contents h3 { font-size: 1.05rem !important; margin: 2.5mm 0 1mm 0 !important; color: #333 !important; }
 #compendium-contents h2.list { margin-top: 6mm !important; }
 #compendium-contents .toc { columns: 2; column-gap: 9mm; }
@@ -282,7 +285,8 @@ BROKEN_WORDS_JS = """() => {
                     if (line !== null && previous !== null && line > previous + 1 && !allowed.test(word[0][i - 1])) {
                         const table = cell.closest('table');
                         const number = table && table.querySelector('.compendium-number');
-                        out.push(`${word[0].slice(0, i)}|${word[0].slice(i)} (${number ? number.textContent : 'a table'})`);
+                        const which = number ? number.textContent : 'a table';
+                        out.push(`${word[0].slice(0, i)}|${word[0].slice(i)} (${which})`);
                         break;
                     }
                     if (line !== null) previous = line;
