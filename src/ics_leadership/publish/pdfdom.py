@@ -4,12 +4,14 @@ Chromium prints the single-page book (:mod:`ics_leadership.publish.chromium`); b
 module's scripts run in that page: they read the chapters' titles and the numbered tables and
 figures (for the contents and the lists of figures and tables), move the long evidence tables
 (``data-print="appendix"``, see :func:`ics_leadership.figures.tables.table`) to an appendix with a
-pointer in their place, mark where long identifiers in table cells may wrap, and, after a first
-print, write the page numbers in.
+pointer in their place, print only the caption of a reference table kept online
+(``data-print="online"``), mark where long identifiers in table cells may wrap, check the layout
+(:func:`layout_problems`), and, after a first print, write the page numbers in.
 
-Print layout: every chapter starts a page, and its sections (the contribution pages) follow on;
-headings keep with what follows them; table text is small, and a cell wraps only between words or
-after ``_``, ``/``, ``.`` and ``-`` inside an identifier, never inside a word.
+Print layout: every chapter starts a page, and its sections (the contribution pages) follow on; the
+home page gives way to the executive summary; headings keep with what follows them; table text is
+small, and a cell wraps only between words or after ``_ / . : - >`` inside an identifier, never
+inside a word.
 """
 
 from __future__ import annotations
