@@ -59,8 +59,11 @@ span[id^="document-"] { position: absolute; }
    and figures move there), and only the chapters it holds are printed. */
 .compendium-home > :not(.toctree-wrapper),
 .bd-main .bd-content .bd-article .compendium-home > h1:first-of-type { display: none !important; }
-/* Each chapter begins a new sheet (marked by the page script); its sections follow on. */
+/* Each chapter begins a new sheet (marked by the page script); its sections follow on. A chapter
+   drawn in a box (a demonstration page) loses its bottom padding: at the foot of a full page the
+   padding alone would spill onto a sheet of its own. */
 .compendium-chapter, #compendium-summary, #compendium-contents { break-before: page; }
+.compendium-chapter { padding-bottom: 0 !important; margin-bottom: 0 !important; }
 h1, h2, h3, h4, h5, h6 { break-after: avoid; break-inside: avoid; color: #111 !important;
                          margin: 0.9em 0 0.35em 0 !important; line-height: 1.25 !important; }
 /* Chapter titles (h2 once the pages are joined) stand out from their sections. */
@@ -117,6 +120,8 @@ FRONT_CSS = """
 #compendium-summary .where { color: #444; font-size: 0.88em; }
 #compendium-summary p.where { line-height: 1.2; }
 #compendium-summary ol.messages { padding-left: 5mm; }
+#compendium-summary .graphical:not(:empty) { break-before: page; }
+#compendium-summary .graphical figure { margin: 0 0 6mm 0 !important; }
 #compendium-contents { font-size: 9pt; }
 #compendium-contents .lists { font-size: 8pt; line-height: 1.25; }
 #compendium-contents .lists li { margin: 0; }
@@ -128,7 +133,7 @@ FRONT_CSS = """
 #compendium-contents li { display: flex; gap: 2mm; break-inside: avoid; margin: 0 0 0.6mm 0; }
 #compendium-contents .toc li { padding-left: 4mm; }
 #compendium-contents li .entry { flex: 1; }
-#compendium-contents li .number { flex: 0 0 15mm; font-weight: 600; }
+#compendium-contents li .number { flex: 0 0 17mm; font-weight: 600; }
 #compendium-contents .lists li .entry { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 #compendium-contents li .pageno { font-variant-numeric: tabular-nums; min-width: 6mm; text-align: right; }
 """
@@ -177,6 +182,8 @@ _HOME_ITEMS_JS = """() => {
     const home = document.querySelector('.compendium-home');
     if (!target || !home) return 0;
     const own = Array.from(home.querySelectorAll('figure, table')).filter(el => !el.closest('.toctree-wrapper'));
+    if (!own.length) return 0;
+    target.insertAdjacentHTML('beforeend', '<h3>Graphical abstract</h3>');
     own.filter(el => !own.some(other => other !== el && other.contains(el))).forEach(el => target.appendChild(el));
     return own.length;
 }"""

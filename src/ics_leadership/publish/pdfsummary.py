@@ -151,8 +151,10 @@ def executive_summary(root: Path) -> str:
     return (
         '<section id="compendium-summary"><h2>Executive summary</h2>'
         f'<p><b>The question.</b> {_e(question)} <span class="where">(the paper\'s title)</span></p>'
-        f'{_study(study)}<div class="graphical"></div>{_contributions(root)}{_messages(root)}'
+        f"{_study(study)}{_contributions(root)}{_messages(root)}"
         '<p class="where">Every statement above paraphrases the paper in the compendium\'s own words; '
         "the chapters that follow give the sources, the data and the checks.</p>"
+        # The home page's graphical abstract goes here when the book has one (pdfdom.adopt_home_items).
+        '<div class="graphical"></div>'
         "</section>"
     )
