@@ -82,3 +82,20 @@ def built_book(tmp_path_factory) -> Path:
     assert result.returncode == 0, result.stdout + result.stderr
     (root / "build-stdout.txt").write_text(result.stdout)
     return root
+
+
+@pytest.fixture(scope="session")
+def pdf_build(built_book) -> tuple[Path, str]:
+    """`ics-leadership pdf` (what `make pdf` runs after the build) on the built copy: the PDF and its output.
+
+    Built once for every PDF test of the session (the browser tests and tests/test_pdf.py).
+    """
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not (Path(chromium).exists() or shutil.which(chromium)):
+        message = f"PDF tests need Debian's chromium at {chromium} (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI a missing browser is a failure, never a skip
+        pytest.skip(message)
+    result = run_cli(built_book, "pdf", timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return built_book / "book" / "_build" / "pdf" / "compendium.pdf", result.stdout

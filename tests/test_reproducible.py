@@ -247,7 +247,7 @@ def test_date_is_the_commits_and_a_dirty_tree_says_so(repo):
     assert dirty.dirty and dirty.epoch == 1748779200
     assert dirty.describe() == f"commit {head} with uncommitted changes"
     assert colophon.commit(repo) == f"{head} (with uncommitted changes)"
-    page = pdf.title_page(ROOT, ROOT / "book", {}, dirty)
+    page = pdf.title_page(ROOT, ROOT / "book", dirty)
     assert f"Built from commit {head} with uncommitted changes, dated 2025-06-01 (the commit's date)." in page
 
 

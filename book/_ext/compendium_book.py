@@ -9,6 +9,8 @@ any reference to resources outside the book.
 The book's notebook pages are the executed copies in ``book/notebooks/``, which are generated and
 not committed; the repository holds their sources in ``notebooks/``. The theme builds a launch
 (Binder) link from the page's path under ``book/``, so the link is pointed at the source notebook.
+
+Tables and figures are numbered across the book by :mod:`ics_leadership.publish.numbering`.
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ def _fix_accessibility(app, exception):
 
 
 def setup(app):
+    # Book-wide numbers for tables and figures, and the {tableref}/{figref} roles that cite them.
+    from ics_leadership.publish import numbering
+
+    numbering.setup(app)
     app.connect("html-page-context", _drop_thebe)
     app.connect("html-page-context", _drop_unused_mathjax)
     app.connect("doctree-resolved", _drop_thebe_config, priority=510)  # after sphinx-thebe's (500)

@@ -38,8 +38,24 @@ def caption(name: str) -> str:
 
 
 def yaml_dictionaries() -> list[Table]:
-    """One captioned table per YAML format (field, type, required, allowed values, description)."""
-    return [_narrow(table(dictionary(name), caption=caption(name))) for name in yaml_formats()]
+    """One captioned table per YAML format (field, type, required, allowed values, description).
+
+    The PDF prints their captions only, with where to find them: at one row per field they would
+    fill a third of it, and the schemas they come from ship with the package.
+    """
+    return [
+        _narrow(
+            table(
+                dictionary(name),
+                caption=caption(name),
+                online_only=(
+                    "Its fields are listed in the online book and in the schema "
+                    f"src/ics_leadership/schemas/{name}{_SUFFIX}."
+                ),
+            )
+        )
+        for name in yaml_formats()
+    ]
 
 
 def _breakable(text: str, after: str) -> str:

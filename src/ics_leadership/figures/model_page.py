@@ -52,6 +52,7 @@ def figure1(model: Model) -> CaptionedFigure:
             "links the compendium infers."
         ),
         alt=model_figure.alt_text(model),
+        label="model",
     )
 
 
@@ -61,6 +62,8 @@ def links_table(model: Model, derived_dir: Path | str | None = None) -> Captione
         model.links_table(compact=True),
         "Links of the model: the paper's location for each, whether it is stated there or inferred by the "
         "compendium, and the reason for each inference." + _also_in(derived_dir, "model_links.csv"),
+        label="model-links",
+        appendix=True,
     )
 
 
@@ -71,6 +74,8 @@ def nodes_table(model: Model, derived_dir: Path | str | None = None) -> Captione
     return CaptionedTable(
         model.nodes_table(compact=True),
         "Boxes of the model, described in the compendium's words, with where the paper names them." + where,
+        label="model-nodes",
+        appendix=True,
     )
 
 
@@ -90,6 +95,8 @@ def crosswalk_detail_table(model: Model, derived_dir: Path | str | None = None) 
         model.crosswalk_detail(),
         "Theory crosswalk in detail: each element defined in the compendium's words, where the paper defines "
         "it and relates it to the contributions, and the reason for each inferred relation." + where,
+        label="crosswalk-detail",
+        appendix=True,
     )
 
 
@@ -120,6 +127,7 @@ def concentration_grid(model: Model, codebook: Codebook) -> CaptionedFigure:
             "Results and the Discussion (para 6). " + GRID_KEY
         ),
         alt=concentration.concentration_alt_text(model, codebook),
+        label="concentration-grid",
     )
 
 
@@ -140,6 +148,8 @@ def concentration_reports_table(
         model.concentration_reports(codebook, compact=True),
         "Every statement behind the grid: contribution, level or stage, the emphasis the paper gives and "
         "where, with the reason for each inference." + _also_in(derived_dir, "model_concentration.csv"),
+        label="concentration-statements",
+        appendix=True,
     )
 
 

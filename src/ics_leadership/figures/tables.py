@@ -8,6 +8,10 @@ with :func:`show` (or several with :func:`show_all`), which adds the synthetic-d
 caption and alt text and, for a figure, saves it under the page's derived folder first.
 :func:`table`, :func:`figure` and :func:`save_and_show` are the same steps for a caption written
 in the notebook; :func:`banner` says where a page's (or a section's) numbers come from.
+
+Tables and figures are numbered across the book when it is built (:mod:`ics_leadership.publish.numbering`),
+not here: a notebook cannot know how many come before it. Give one a ``label`` for prose to cite it
+by (``{tableref}`label``` or ``{figref}`label``` in Markdown, rendered as "Table 5" or "Figure 3").
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -86,6 +91,15 @@ class Table(Styler):
 _ids_given: Counter[str] = Counter()
 
 
+_LABEL = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def _check_label(label: str | None) -> None:
+    """A label is a lower-case name with hyphens: it becomes an HTML id and is typed in prose."""
+    if label is not None and not _LABEL.fullmatch(label):
+        raise ValueError(f"label {label!r}: use lower-case letters, digits and hyphens (e.g. 'model-links')")
+
+
 def _table_id(frame: pd.DataFrame, caption: str) -> str:
     """An HTML id from the table's caption and content, so it is the same on every build.
 
@@ -97,7 +111,14 @@ def _table_id(frame: pd.DataFrame, caption: str) -> str:
 
 
 def table(
-    frame: pd.DataFrame, caption: str, index: bool = False, synthetic: bool = False, multiline: bool = False
+    frame: pd.DataFrame,
+    caption: str,
+    index: bool = False,
+    synthetic: bool = False,
+    multiline: bool = False,
+    label: str | None = None,
+    appendix: bool = False,
+    online_only: str | None = None,
 ) -> Table:
     """A table with a caption, ready to display.
 
@@ -113,6 +134,15 @@ def table(
         Prefix the caption with the synthetic-data label.
     multiline
         Honour line breaks inside cells (for lists of roles).
+    label
+        A name prose can cite the table by (``{tableref}`label```, which the book renders as its
+        number, "Table 5"); it is also the table's HTML id (``T_tbl-<label>``).
+    appendix
+        A long evidence table (every statement with its location): the PDF prints it in its
+        appendix of evidence tables and leaves a pointer here.
+    online_only
+        A long reference table the PDF does not print: it prints the caption and this text, which
+        says where the table is (for example "the online book, and the schema it is generated from").
     """
     if index:
         # Row labels become the first columns, under their names: a header row with an empty corner
@@ -122,8 +152,9 @@ def table(
     # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
     frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
     caption = _label(caption, synthetic)
+    _check_label(label)
     styler = (
-        Table(frame, uuid=_table_id(frame, caption))
+        Table(frame, uuid=f"tbl-{label}" if label else _table_id(frame, caption))
         .set_caption(html.escape(caption))
         .format(formatter=_cell_text, escape="html", na_rep="")
     )
@@ -136,7 +167,16 @@ def table(
             na_rep="",
             escape="html",
         )
-    styler = styler.set_table_attributes('class="compendium-table"')
+    attributes = 'class="compendium-table"'
+    if label:
+        attributes += f' data-label="{label}"'
+    if appendix and online_only:
+        raise ValueError("a table is either printed in the appendix or not printed: not both")
+    if appendix:
+        attributes += ' data-print="appendix"'
+    if online_only:
+        attributes += f' data-print="online" data-print-where="{html.escape(online_only, quote=True)}"'
+    styler = styler.set_table_attributes(attributes)
     styles = [
         {"selector": "", "props": "margin-left: 0; margin-right: auto;"},
         {
@@ -158,14 +198,19 @@ def table(
 ZOOM_LABEL = "Figure at print size: on a narrow screen, scroll sideways to see all of it"
 
 
-def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False, zoom: bool = True) -> HTML:
+def figure(
+    png: Path | str, alt: str, caption: str, synthetic: bool = False, zoom: bool = True, label: str | None = None
+) -> HTML:
     """Show a saved PNG as an HTML ``<figure>`` with alt text and a caption.
 
     The image is embedded, so the executed notebook (and the book built from it) carries it. With
     ``zoom`` (the default), the image sits in a frame that, on a narrow screen (a phone), keeps it at
     its print size and scrolls sideways instead of shrinking its 8 pt text below reading size (the
-    book's CSS).
+    book's CSS). ``label``: a name prose can cite the figure by (``{figref}`label```); also its id
+    (``fig-<label>``).
     """
+    _check_label(label)
+    named = f' id="fig-{label}" data-label="{label}"' if label else ""
     if synthetic:
         alt = f"{SYNTHETIC_LABEL}. {alt}"
     data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
@@ -177,7 +222,7 @@ def figure(png: Path | str, alt: str, caption: str, synthetic: bool = False, zoo
     if zoom:
         image = f'<div class="compendium-zoom" tabindex="0" role="group" aria-label="{ZOOM_LABEL}">{image}</div>'
     return HTML(
-        f'<figure class="compendium-figure{" compendium-figure-zoom" if zoom else ""}" style="margin: 1em 0;">'
+        f'<figure class="compendium-figure{" compendium-figure-zoom" if zoom else ""}"{named} style="margin: 1em 0;">'
         f"{image}"
         f"<figcaption>{html.escape(caption)}</figcaption>"  # styled by the book's CSS, like table captions
         "</figure>"
@@ -192,6 +237,7 @@ def save_and_show(
     caption: str,
     synthetic: bool = False,
     zoom: bool = True,
+    label: str | None = None,
 ) -> HTML:
     """Save ``fig`` as SVG and PNG under ``directory`` (deterministically), close it, and show it."""
     import matplotlib.pyplot as plt
@@ -200,7 +246,7 @@ def save_and_show(
 
     saved = save_figure(fig, directory, stem)
     plt.close(fig)
-    return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic, zoom=zoom)
+    return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic, zoom=zoom, label=label)
 
 
 def banner(synthetic: bool, description: str, section: bool = False) -> HTML:
@@ -235,6 +281,9 @@ class CaptionedTable:
     index: bool = False
     synthetic: bool = False
     multiline: bool = False
+    label: str | None = None
+    appendix: bool = False
+    online_only: str | None = None
 
     @property
     def shown_caption(self) -> str:
@@ -255,6 +304,7 @@ class CaptionedFigure:
     alt: str
     synthetic: bool = False
     zoom: bool = True  # on a phone, keep print size in a frame that scrolls (see :func:`figure`)
+    label: str | None = None
 
     @property
     def shown_caption(self) -> str:
@@ -275,11 +325,22 @@ def show(item: Any, directory: Path | str | None = None) -> Any:
     a string becomes Markdown; anything else (a banner, ``None``) is returned as it is.
     """
     if isinstance(item, CaptionedTable):
-        return table(item.frame, item.caption, item.index, item.synthetic, item.multiline)
+        return table(
+            item.frame,
+            item.caption,
+            item.index,
+            item.synthetic,
+            item.multiline,
+            label=item.label,
+            appendix=item.appendix,
+            online_only=item.online_only,
+        )
     if isinstance(item, CaptionedFigure):
         if directory is None:
             raise ValueError(f"figure {item.stem!r}: give the folder to save it in (directory=...)")
-        return save_and_show(item.fig, directory, item.stem, item.alt, item.caption, item.synthetic, item.zoom)
+        return save_and_show(
+            item.fig, directory, item.stem, item.alt, item.caption, item.synthetic, item.zoom, label=item.label
+        )
     if isinstance(item, str):
         return Markdown(item)
     return item

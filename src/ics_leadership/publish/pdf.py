@@ -3,13 +3,16 @@
 Jupyter Book renders the book (from the executed notebooks already in ``book/notebooks/``) as a
 single HTML page (``--builder singlehtml``) in a temporary folder. Debian's chromium, driven
 headless by Playwright, opens that page from disk with every request leaving the folder refused,
-puts a title page in front (title, the paper's citation, the commit built and its date, contents),
-and prints it: A4, page numbers ("Page X of Y") in the footer, backgrounds kept. It prints twice:
-the first print tells on which page each chapter starts, the contents get those page numbers, and
-the second print is kept, with bookmarks in the book's hierarchy (parts, chapters, sections) and
-author, subject and keywords in its document information (:mod:`~ics_leadership.publish.pdfoutline`). Code inputs,
-sidebars, buttons and toggles are hidden by print CSS; each chapter starts on a new page and
-figures and table rows are not split across pages.
+makes it ready for paper (:mod:`~ics_leadership.publish.pdfdom`: print styles, each chapter on a
+new page, the long evidence tables moved to an appendix), puts the front matter in front (a title
+page with the paper's citation and the commit built; an executive summary,
+:mod:`~ics_leadership.publish.pdfsummary`; the contents and the lists of figures and tables,
+:mod:`~ics_leadership.publish.pdfpages`), and prints it: A4, page numbers ("Page X of Y") in the
+footer, backgrounds kept. It prints twice: the first print tells on which page each chapter, table
+and figure lies, the contents and lists get those page numbers, and the second print is kept, with
+bookmarks in the book's hierarchy (front matter, parts, chapters, sections) and author, subject and
+keywords in its document information (:mod:`~ics_leadership.publish.pdfoutline`). Tables and
+figures carry the numbers the book gives them (:mod:`~ics_leadership.publish.numbering`).
 
 Dates come from the commit, not the clock (``SOURCE_DATE_EPOCH``, see :mod:`ics_leadership.publish.colophon`),
 and chromium's creation date is replaced by it, so two builds of one commit give the same bytes.
@@ -43,13 +46,20 @@ from ics_leadership.publish.chromium import (
     FOOTER,
     HEADER,
     MARGINS,
-    OVERFLOW_JS,
-    PRINT_CSS,
     PRINTABLE_PX,
     find_chromium,
     print_pdf,
 )
-from ics_leadership.publish.pdfpages import build_singlehtml, chapters, check_executed, document_info, title_page
+from ics_leadership.publish.pdfdom import OVERFLOW_JS, PRINT_CSS, PrintedBook
+from ics_leadership.publish.pdfpages import (
+    build_singlehtml,
+    chapters,
+    check_executed,
+    contents_pages,
+    document_info,
+    title_page,
+)
+from ics_leadership.publish.pdfsummary import executive_summary
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -65,6 +75,8 @@ __all__ = [
     "build_pdf",
     "build_singlehtml",
     "chapters",
+    "contents_pages",
+    "executive_summary",
     "find_chromium",
     "print_pdf",
     "title_page",
@@ -124,19 +136,21 @@ def build_pdf(
     try:
         single = build_singlehtml(book, scratch)
         report(f"Printing it with headless chromium ({browser}) ...")
-        root_file = chapters(book)[0][1]
         source = colophon.build_source(root)
         printed: dict[str, object] = {}
 
-        def make_title(titles: dict[str, str]) -> str:
-            titles = {**titles, root_file: titles.get("__root__", root_file)}
-            return title_page(root, book, titles, source)
+        def front_matter(printing: PrintedBook) -> str:
+            return (
+                title_page(root, book, source)
+                + executive_summary(root)
+                + contents_pages(printing.chapters, printing.titles, printing.items)
+            )
 
         def write(tmp: Path) -> None:  # a temporary sibling with ordinary permissions, renamed when complete
-            printed["size"], printed["too_wide"] = print_pdf(
+            printed["size"], printed["problems"] = print_pdf(
                 single,
                 tmp,
-                make_title,
+                front_matter,
                 browser,
                 config.get("title", ""),
                 source,
@@ -145,10 +159,10 @@ def build_pdf(
             )
 
         publish_file(out, write, force=force)
-        size, too_wide = printed["size"], printed["too_wide"]
+        size, problems = printed["size"], printed["problems"]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    for item in too_wide:
-        report(f"warning: wider than the page, cut at its right edge: {item}")
+    for problem in problems:
+        report(f"warning: {problem}")
     report(f"PDF written in {time.perf_counter() - start:.1f} s: {paths.display_path(out)} ({size / 1e6:.1f} MB)")
     return out

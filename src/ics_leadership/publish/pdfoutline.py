@@ -3,10 +3,11 @@
 Chromium's print makes bookmarks from the headings of the one-page book, but it nests every chapter
 under the home page's title and repeats some titles ("MethodsMethods"), and it cannot print page
 numbers in a contents list. This module reads chromium's outline (pypdf) to find the page each
-chapter starts on (:func:`chapter_pages`, used to fill the title page's contents before a second
-print), then replaces the outline with the book's own hierarchy, one bookmark per heading: the home
-page, then each part of ``_toc.yml`` with its chapters and their sections (:func:`finish`), and sets
-the document information (title, author, subject, keywords).
+chapter starts on (:func:`chapter_pages`, used to fill the contents before a second print) and its
+named destinations to find the page of each table and figure (:func:`anchor_pages`), then replaces
+the outline with the book's own hierarchy, one bookmark per heading: the front matter, then each
+part of ``_toc.yml`` with its chapters and their sections (:func:`finish`), and sets the document
+information (title, author, subject, keywords).
 """
 
 from __future__ import annotations
@@ -66,6 +67,19 @@ def read_outline(pdf: bytes) -> list[Heading]:
         return out
 
     return walk(reader.outline)
+
+
+def anchor_pages(pdf: bytes) -> dict[str, int]:
+    """The 1-based page of each element a link of the PDF points to, by its HTML id.
+
+    Chromium makes a named destination for every in-page link's target (``<a href="#T_tbl-1">``),
+    so the lists of figures and tables find their pages through their own links.
+    """
+    reader = _reader(pdf)
+    return {
+        name.lstrip("/"): reader.get_destination_page_number(dest) + 1
+        for name, dest in reader.named_destinations.items()
+    }
 
 
 def _flatten(headings: list[Heading]) -> list[Heading]:

@@ -9,6 +9,7 @@ paper's citation, the contents, the commit built and its date).
 from __future__ import annotations
 
 import html
+import re
 from datetime import UTC
 from pathlib import Path
 
@@ -121,45 +122,92 @@ def document_info(root: Path, book: Path, source: colophon.BuildSource) -> dict[
     }
 
 
-def title_page(root: Path, book: Path, titles: dict[str, str], source: colophon.BuildSource | None = None) -> str:
-    """The HTML of the title page: title, citation, contents, and the build's commit and date.
+def title_page(root: Path, book: Path, source: colophon.BuildSource | None = None) -> str:
+    """The HTML of the title page: the title, the paper it accompanies, and the build's commit and date.
 
     Parameters
     ----------
-    titles
-        Page title by ``_toc.yml`` file, as rendered (so the contents match the chapters).
     source
         The commit and date to show (default: :func:`ics_leadership.publish.colophon.build_source`).
     """
     config = yaml.safe_load((book / "_config.yml").read_text(encoding="utf-8"))
     source = source or colophon.build_source(root)
-    parts: list[str] = []
-    current: object = object()
-    for caption, file in chapters(book)[1:]:
-        if caption != current:
-            if parts:
-                parts.append("</ol>")
-            if caption:
-                parts.append(f"<h3>{html.escape(caption)}</h3>")
-            parts.append("<ol>")
-            current = caption
-        # The page number is filled in after a first print (publish.pdfoutline.chapter_pages).
-        parts.append(
-            f'<li data-chapter="{html.escape(file)}"><span class="entry">{html.escape(titles.get(file, file))}</span>'
-            '<span class="pageno"></span></li>'
-        )
-    if parts:
-        parts.append("</ol>")
     e = html.escape
     return (
         '<section id="compendium-title-page">'
         f'<p class="title">{e(config.get("title", "Companion report"))}</p>'
         '<p class="subtitle">A reproducible companion to</p>'
         f'<p class="citation">{_citation(root)}</p>'
-        f'<div class="contents"><h2>Contents</h2>{"".join(parts)}</div>'
         f'<p class="build">Built from {e(source.describe(), quote=False)}, '
         f"dated {source.date:%Y-%m-%d} ({e(source.basis, quote=False)}).<br>"
         "Tables, figures and numbers are computed from the compendium's data when it is built. "
         "Synthetic data, where shown, is labelled as such.</p>"
+        "</section>"
+    )
+
+
+#: Words a full stop follows without ending the sentence ("Waring et al. (2023)").
+_ABBREVIATIONS = ("al", "e.g", "i.e", "cf", "vs", "para", "paras", "etc")
+
+
+def short_caption(caption: str, limit: int = 110) -> str:
+    """A caption as the lists of tables and figures show it: its first sentence, cut at a word to ``limit``."""
+    text = " ".join(caption.split())
+    for found in re.finditer(r"\.\s+(?=[A-Z0-9(])", text):
+        words = text[: found.start()].split()
+        if words and words[-1].lower() not in _ABBREVIATIONS:
+            text = text[: found.start()]
+            break
+    if len(text) > limit:
+        text = text[: text.rfind(" ", 0, limit - 1)].rstrip(",;:") + "\u2026"
+    return text.rstrip(".")
+
+
+def contents_pages(chapters: list[tuple[str | None, str]], titles: dict[str, str], items: list[dict[str, str]]) -> str:
+    """The HTML of the contents and the lists of figures and tables, with slots for page numbers.
+
+    Parameters
+    ----------
+    chapters
+        ``(part caption, file)`` in print order, the home page first (it opens the book, so it is
+        not listed).
+    titles
+        Page title by file, as rendered (so the contents match the chapters).
+    items
+        The numbered tables and figures (``anchor``, ``kind``, ``number``, ``caption``), in order.
+    """
+    e = html.escape
+    parts: list[str] = []
+    current: object = object()
+    for caption, file in chapters[1:]:
+        if caption != current:
+            if parts:
+                parts.append("</ol>")
+            if caption:
+                parts.append(f"<h3>{e(caption)}</h3>")
+            parts.append("<ol>")
+            current = caption
+        # The page number is filled in after a first print (publish.pdfoutline.chapter_pages).
+        parts.append(
+            f'<li data-chapter="{e(file)}"><span class="entry">{e(titles.get(file, file))}</span>'
+            '<span class="pageno"></span></li>'
+        )
+    if parts:
+        parts.append("</ol>")
+    lists = []
+    for kind, heading in (("figure", "List of figures"), ("table", "List of tables")):
+        entries = [
+            f'<li><span class="number">{e(item["number"])}</span>'
+            f'<span class="entry">{e(short_caption(item["caption"]))}</span>'
+            f'<a class="pageno" href="#{e(item["anchor"])}"></a></li>'
+            for item in items
+            if item["kind"] == kind
+        ]
+        if entries:
+            lists.append(f'<h2 class="list">{heading}</h2><ol>{"".join(entries)}</ol>')
+    return (
+        '<section id="compendium-contents">'
+        f'<h2>Contents</h2><div class="toc">{"".join(parts)}</div>'
+        f'<div class="lists">{"".join(lists)}</div>'
         "</section>"
     )
