@@ -275,3 +275,34 @@ def test_a_table_with_row_labels_has_no_empty_header_cell():
     html = table(frame, "Prevalence.", index=True).to_html()
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", html)
     assert headers == ["code", "executive", "thematic"]
+
+
+def test_long_identifiers_get_break_points_and_nothing_else_changes():
+    from ics_leadership.figures.tables import breakable
+
+    assert breakable("translating_communicating/sustaining_narrative") == (
+        "translating_<wbr>communicating/<wbr>sustaining_<wbr>narrative"
+    )
+    assert breakable("short_code/x and plain words stay") == "short_code/x and plain words stay"
+    digest = "16138be9c1a989ae82d48e3dbf80c4aa"
+    assert breakable(digest) == "16138be9<wbr>c1a989ae<wbr>82d48e3d<wbr>bf80c4aa"
+    escaped = "leader&#x27;s_contribution_at_the_executive"  # an entity is never cut
+    assert "&#x27;" in breakable(escaped) and breakable(escaped).count("<wbr>") == 4
+
+
+def test_coreq_items_fit_four_columns_and_keep_every_field():
+    from ics_leadership.facts import coreq
+    from ics_leadership.figures import coreq_page
+
+    checklist = coreq.load_coreq()
+    shown = list(coreq_page.domain_tables(checklist))
+    assert [len(t.frame.columns) for t in shown] == [4, 4, 4]
+    assert sum(len(t.frame) for t in shown) == len(checklist) == 32
+    first = shown[0].frame.iloc[0]
+    assert first["item"] == (
+        "1. Interviewer or facilitator (personal characteristics)\nWhich author(s) conducted the interviews?"
+    )
+    assert first["status"] == "not reported" and first["note"] == "The Methods do not say who interviewed."
+    with_compendium = checklist[checklist["compendium"] != ""].iloc[0]
+    rows = pd.concat([t.frame for t in shown], ignore_index=True)
+    assert rows["note"].str.contains(f"The compendium: {with_compendium['compendium']}", regex=False).any()

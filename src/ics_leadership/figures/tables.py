@@ -57,6 +57,38 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+#: Where a long identifier may break: after a separator inside it (codes, paths, file names).
+_BREAK_AFTER = re.compile(r"(?<=[/_.:])(?=[^\s/_.:])")
+_HEX = re.compile(r"[0-9a-f]{24,}")
+
+
+def breakable(text: str, min_length: int = 16) -> str:
+    """HTML ``text`` with ``<wbr>`` break points inside its long identifiers.
+
+    A browser breaks a line only at spaces and hyphens, so one code path such as
+    ``translating_communicating/sustaining_narrative`` sets the width of its whole column and pushes
+    the table past the text column. A word of at least ``min_length`` characters may break after each
+    ``/``, ``_``, ``.`` and ``:`` in it, and a long hexadecimal digest every 8 characters; shorter
+    words and the text itself are unchanged (``<wbr>`` shows nothing where no break is needed).
+    ``text`` is already HTML-escaped: entities such as ``&#x27;`` contain none of those characters.
+    """
+
+    def word(match: re.Match[str]) -> str:
+        w = match.group(0)
+        if len(w) < min_length:
+            return w
+        if _HEX.fullmatch(w):
+            return "<wbr>".join(w[i : i + 8] for i in range(0, len(w), 8))
+        return _BREAK_AFTER.sub("<wbr>", w)
+
+    return re.sub(r"\S+", word, text)
+
+
+def _cell_html(value: object) -> str:
+    """A cell as the page shows it: :func:`_cell_text`, with break points in long identifiers."""
+    return breakable(_cell_text(value))
+
+
 #: Columns holding p values (after "_" became " "): shown as "< 0.001" below that, else to 3 decimals.
 P_VALUE_COLUMNS = ("p value", "p", "p value (fisher)", "p value (exact)")
 
@@ -156,7 +188,7 @@ def table(
     styler = (
         Table(frame, uuid=f"tbl-{label}" if label else _table_id(frame, caption))
         .set_caption(html.escape(caption))
-        .format(formatter=_cell_text, escape="html", na_rep="")
+        .format(formatter=_cell_html, escape="html", na_rep="")
     )
     p_columns = [c for c in frame.columns if isinstance(c, str) and c.lower() in P_VALUE_COLUMNS]
     if p_columns:
@@ -183,7 +215,7 @@ def table(
             "selector": "caption",
             "props": "caption-side: top; text-align: left; font-weight: 600; padding-bottom: .4em;",
         },
-        {"selector": "td, th", "props": "text-align: left; vertical-align: top; padding: .25em .6em;"},
+        {"selector": "td, th", "props": "text-align: left; vertical-align: top; padding: .25em .45em;"},
     ]
     if multiline:
         styles.append({"selector": "td", "props": "white-space: pre-line;"})
