@@ -174,6 +174,44 @@ def test_every_image_in_the_content_has_alt_text(page, site):
 # --- particular pages ---------------------------------------------------------------------------
 
 
+def test_no_table_scrolls_sideways_at_desk_width(browser, site):
+    """At 1280 px every table fits the text column: none needs its box's sideways scroll (which hid
+    the ledger's verdicts, p values and COREQ notes)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    wide = []
+    for path in _book_pages():
+        page = context.new_page()
+        page.goto(f"{site}/{path}", wait_until="load")
+        wide += page.evaluate(
+            """(path) => [...document.querySelectorAll('main table')].filter(t => {
+                for (let el = t.parentElement; el && el.tagName !== 'MAIN'; el = el.parentElement) {
+                    const s = getComputedStyle(el);
+                    if (['auto', 'scroll'].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1) return true;
+                }
+                return false;
+            }).map(t => path + ': ' + ((t.querySelector('caption') || {}).innerText || '').slice(0, 80))""",
+            path,
+        )
+        page.close()
+    context.close()
+    assert wide == []
+
+
+def test_table1_stays_whole_on_a_phone(browser, site):
+    """At 390 px Table 1 is stacked (a block per level, each list after its STP's name): nothing is
+    cut off at the screen's edge, and the third STP is there."""
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    page = context.new_page()
+    page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
+    table = page.locator("main table.compendium-stack").first
+    box = table.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    text = table.inner_text()
+    assert all(f"STP {s}" in text for s in "ABC") and "Cancer Services Lead (Nursing)" in text
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
 def test_table1_is_visible_with_every_role(page, site):
     page.goto(f"{site}/notebooks/01_sample.html", wait_until="networkidle")
     table = page.locator("table", has=page.locator("caption", has_text="Table 1 of Waring et al. (2023)"))

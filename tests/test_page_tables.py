@@ -306,3 +306,15 @@ def test_coreq_items_fit_four_columns_and_keep_every_field():
     with_compendium = checklist[checklist["compendium"] != ""].iloc[0]
     rows = pd.concat([t.frame for t in shown], ignore_index=True)
     assert rows["note"].str.contains(f"The compendium: {with_compendium['compendium']}", regex=False).any()
+
+
+def test_a_stacked_table_names_each_cells_column():
+    from ics_leadership.figures.tables import table
+
+    frame = pd.DataFrame({"Level": ["Executive"], 'STP "A"': ["Medical Director"]})
+    shown = table(frame, caption="Table 1 rebuilt", stack_on_phone=True)._repr_html_()
+    assert 'class="compendium-table compendium-stack"' in shown
+    cells = re.findall(r"<td [^>]*data-label=\"([^\"]*)\"[^>]*>([^<]*)</td>", shown)
+    assert cells == [("Level", "Executive"), ("STP &quot;A&quot;", "Medical Director")]
+    plain = table(frame, caption="Not stacked")._repr_html_()
+    assert "data-label=" not in plain.split("<tbody>")[1] and "compendium-stack" not in plain

@@ -111,12 +111,33 @@ class Table(Styler):
     notebook.
     """
 
+    #: Set by :func:`table` (``stack_on_phone``): each cell names its column, for the phone layout.
+    stacked = False
+
+    def _repr_html_(self) -> str:
+        shown = super()._repr_html_()
+        return _with_column_names(shown, [str(c) for c in self.data.columns]) if self.stacked else shown
+
     def __repr__(self) -> str:
         text = self.data.to_string(
             index=not all(self.hide_index_), na_rep="", float_format=lambda v: _cell_text(float(v))
         )
         caption = html.unescape(self.caption) if isinstance(self.caption, str) else ""
         return f"{caption}\n{text}" if caption else text
+
+
+_CELL = re.compile(r'(<td id="[^"]*_row\d+_col(\d+)" class="[^"]*")')
+
+
+def _with_column_names(shown: str, columns: list[str]) -> str:
+    """Every data cell of the HTML table ``shown`` with ``data-label`` naming its column, which the
+    book's CSS prints before the value when a phone shows the table stacked (one block per row)."""
+
+    def name(match: re.Match[str]) -> str:
+        column = columns[int(match.group(2))]
+        return f'{match.group(1)} data-label="{html.escape(column, quote=True)}"'
+
+    return _CELL.sub(name, shown)
 
 
 #: Table ids given so far in this kernel: a table shown twice gets a second, distinct id.
@@ -151,6 +172,7 @@ def table(
     label: str | None = None,
     appendix: bool = False,
     online_only: str | None = None,
+    stack_on_phone: bool = False,
 ) -> Table:
     """A table with a caption, ready to display.
 
@@ -175,6 +197,9 @@ def table(
     online_only
         A long reference table the PDF does not print: it prints the caption and this text, which
         says where the table is (for example "the online book, and the schema it is generated from").
+    stack_on_phone
+        On a narrow screen (a phone) show each row as a block, each value after its column's name,
+        instead of columns cut off at the screen's edge (Table 1).
     """
     if index:
         # Row labels become the first columns, under their names: a header row with an empty corner
@@ -199,7 +224,7 @@ def table(
             na_rep="",
             escape="html",
         )
-    attributes = 'class="compendium-table"'
+    attributes = 'class="compendium-table compendium-stack"' if stack_on_phone else 'class="compendium-table"'
     if label:
         attributes += f' data-label="{label}"'
     if appendix and online_only:
@@ -209,6 +234,7 @@ def table(
     if online_only:
         attributes += f' data-print="online" data-print-where="{html.escape(online_only, quote=True)}"'
     styler = styler.set_table_attributes(attributes)
+    styler.stacked = stack_on_phone
     styles = [
         {"selector": "", "props": "margin-left: 0; margin-right: auto;"},
         {
