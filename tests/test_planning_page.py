@@ -23,6 +23,8 @@ def test_the_papers_design_and_its_tables():
     assert tiers.frame.loc[("thematic (8)", 1), "p = 10%"] == f"{1 - 0.9**8:.0%}"  # 57%
     assert tiers.frame.loc[("executive (4)", 1), "p = 10%"] == "0%"  # floor(0.6) = 0 of 6 hold it
     assert "Hypergeometric (sampling without replacement) for executive (N = 6)" in tiers.caption
+    # 1 - 0.5^8 = 0.996 is not certainty, and 0.05^2-ish chances are not impossibility.
+    assert [page.percent_text(v) for v in (1 - 0.5**8, 1.0, 0.001, 0.0, 0.34)] == ["> 99%", "100%", "< 1%", "0%", "34%"]
 
 
 def test_the_figure_states_its_assumptions_and_carries_its_numbers():

@@ -49,6 +49,15 @@ def _model_sentence(probability: float) -> str:
     )
 
 
+def percent_text(value: float) -> str:
+    """A probability as a whole percentage that never rounds to certainty or impossibility it is not."""
+    if 0.995 <= value < 1:
+        return "> 99%"
+    if 0 < value < 0.005:
+        return "< 1%"
+    return f"{value:.0%}"
+
+
 def design_table(design: frames.Design) -> CaptionedTable:
     """Interviewees by tier and site, with follow-ups, from a design."""
     table = design.table()
@@ -90,7 +99,7 @@ def tier_table(
     tidy = sample_size.tier_table(design.by_tier(), shares, ks, probability, populations)
     tidy["row"] = [f"{t} ({n})" for t, n in zip(tidy["tier"], tidy["planned"])]
     wide = tidy.pivot_table(index=["row", "k"], columns="share", values="probability_planned", sort=False)
-    wide = wide.map(lambda v: f"{v:.0%}")
+    wide = wide.map(percent_text)
     wide.columns = [f"p = {p:.0%}" for p in wide.columns]
     wide.index.names = ["tier (interviewees)", "seen at least k times"]
     finite = [f"{t} (N = {n})" for t, n in (populations or {}).items()]
