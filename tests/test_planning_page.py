@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import pytest
 
 from ics_leadership.figures import planning as page
+from ics_leadership.figures.style import check_text_size
 from ics_leadership.planning import pilot
 
 from coded_fixture import pilot_project
@@ -33,6 +36,9 @@ def test_the_figure_states_its_assumptions_and_carries_its_numbers():
         assert "random sample" in made.caption and "expressed and recognised" in made.caption
         assert "Hennink and Kaiser (2022)" in made.caption and "executive 4" in made.caption
         assert "k = 1: p 5% needs 32, p 10% needs 16" in made.alt
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_text_size(made.fig, made.stem)  # every text prints at 8 pt or more
     finally:
         plt.close(made.fig)
 
@@ -45,5 +51,8 @@ def test_pilot_table_and_figure(tmp_path):
     made = page.saturation_figure(found)
     try:
         assert "11.2" in made.alt and "does not predict" in made.caption
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_text_size(made.fig, made.stem)
     finally:
         plt.close(made.fig)

@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: The paper's design as a sampling frame, an option of the generic plan subcommands that read a design.
 PAPER_DESIGN_HELP = (
-    "use the paper's own design: Table 1's 25 clinical leaders by site and tier, from data/raw/participants.csv"
+    "use the paper's own design: Table 1's clinical leaders by site and tier, from data/raw/participants.csv"
 )
 
 

@@ -144,7 +144,7 @@ def plot_sample_size(
     for tier, n in (reference or {}).items():
         ax.axhline(n, color="#555555", linewidth=0.8, linestyle=(0, (1, 2)))
         # Labelled at the left, where every curve is far above a design's tier sizes.
-        ax.text(0.005, n, f"{tier}: {n}", va="bottom", ha="left", fontsize=8, color="#333333")
+        ax.text(0.005, n, f"{tier}: {n}", va="bottom", ha="left", fontsize=8.5, color="#333333")
     ax.set_yscale("log")
     ticks = [t for t in (2, 5, 10, 20, 50, 100, 200, 500) if t <= float(curve["interviews"].max()) * 1.5]
     ax.set_yticks(ticks, [str(t) for t in ticks])
@@ -226,13 +226,15 @@ def saturation_figure(pilot: Pilot) -> CaptionedFigure:
     ax.set_xlabel("Interviews, in order")
     ax.set_ylabel("Distinct themes")
     ax.set_ylim(0, max(float(chao[upper_col]), float(curve["distinct_codes"].max())) * 1.08 + 1)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="lower right", frameon=False, fontsize=8.5)
     reached = f"saturation was reached after {point} interviews" if point is not None else "saturation was not reached"
     return CaptionedFigure(
         fig,
         "pilot_saturation",
         caption=f"Themes seen after each interview and the Chao2 estimate of all themes (a lower bound) with its 95% "
-        f"interval. By Guest, Namey and Chen's method (base {pilot.saturation.base_size}, run "
+        "interval, from how many interviewees each theme was found in; it assumes the interviewees are a random "
+        "sample, the set of themes is fixed and coding is consistent. "
+        f"By Guest, Namey and Chen's method (base {pilot.saturation.base_size}, run "
         f"{pilot.saturation.run_length}, threshold {pilot.saturation.threshold:.0%}) {reached}; that method assesses "
         "saturation, it does not predict it.",
         alt=f"Step chart of distinct themes over {len(curve)} interviews, rising to "
