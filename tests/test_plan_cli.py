@@ -138,3 +138,20 @@ def test_sample_size_figure_is_written_and_identical_twice(tmp_path, capsys):
         assert code == 0
     assert (tmp_path / "a" / "sample_size.svg").read_bytes() == (tmp_path / "b" / "sample_size.svg").read_bytes()
     assert (tmp_path / "a" / "sample_size.png").stat().st_size > 10_000
+
+
+def test_plan_power_reads_a_sampling_frame_as_its_design(tmp_path, capsys):
+    """The paper's frame, written by `plan frame --paper`, is the paper's leaders for `plan power --frame`."""
+    assert run(capsys, "plan", "frame", "--paper", "--out", str(tmp_path / "paper"))[0] == 0
+    frame = tmp_path / "paper" / "sampling_frame.csv"
+    quick = ["--claim", "C02", "--replicates", "20", "--no-search"]
+    code, out, _ = run(capsys, "plan", "power", "--frame", str(frame), *quick)
+    flat = " ".join(out.split())
+    assert code == 0 and "executive 4, thematic 8, project 13 leaders (5 follow-ups)" in flat
+    assert "0 non-clinical interviews; 0 observed meetings" in flat
+    code, _, err = run(capsys, "plan", "power", "--frame", str(frame), "--leaders", "executive=3", *quick)
+    assert code == 1 and "give the leaders with --frame or with --leaders, not both" in err
+    other = tmp_path / "system.csv"
+    other.write_text("site,tier,stage\nNorth,system,early\n")
+    code, _, err = run(capsys, "plan", "power", "--frame", str(other), *quick)
+    assert code == 1 and "system.csv, tier 'system': not one of the paper's tiers" in err

@@ -222,6 +222,9 @@ def test_a_filled_in_frame_in_a_teams_own_terms(tmp_path):
     summary = design.summary().set_index("tier")
     assert summary.loc["system", "follow_ups"] == 1
     assert summary.loc["place", "stage later"] == 2 and summary.loc["neighbourhood", "stage not planned"] == 3
+    leaders = design.per_leader()  # a leader a row, as plan power reads a design
+    assert len(leaders) == 7 and leaders["tier"].tolist()[:3] == ["system", "place", "place"]
+    assert leaders["follow_up"].tolist()[:2] == [True, False] and leaders["stage"].tolist()[3:6] == ["", "", ""]
 
 
 def test_bad_frames_name_file_row_and_field(tmp_path):

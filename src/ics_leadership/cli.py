@@ -210,7 +210,9 @@ def _summarise(args: argparse.Namespace) -> int:
 def _plan_power(args: argparse.Namespace) -> int:
     """Power for the paper's claims under a design (facts.claim_power_report), printed and optionally written."""
     from ics_leadership.facts import claim_power_report
+    from ics_leadership.planning import frame as frames
 
+    design = frames.read_frame(args.frame) if args.frame is not None else None  # the schema's checks first
     text, _ = claim_power_report.run(
         claim_ids=args.claim,
         leaders=args.leaders,
@@ -227,6 +229,8 @@ def _plan_power(args: argparse.Namespace) -> int:
         min_group_size=args.min_group_size,
         out=args.out,
         force=args.force,
+        frame=design.per_leader() if design is not None else None,
+        frame_name=design.source if design is not None else "sampling frame",
     )
     print(text)
     if args.out is not None:

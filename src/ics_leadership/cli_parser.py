@@ -332,7 +332,8 @@ The effect is stated as shares showing the code: --claimed in the group the clai
 --compared in the groups it is compared with; each is converted to the generator's rates.
 
 The design is the paper's (Table 1's leaders with their follow-ups, the non-clinical leaders and
-observed meetings, from data/raw) unless --leaders gives head counts per tier.
+observed meetings, from data/raw) unless --leaders gives head counts per tier or --frame a sampling
+frame (`plan frame`; a filled-in one, or `plan frame --paper`).
 
 This is a planning estimate, not a finding: the paper made no statistical claims, and low power for a
 sample of its size is not a flaw of a qualitative study.
@@ -355,6 +356,14 @@ def add_plan_power(plan: argparse._SubParsersAction) -> None:
         help="leaders in a tier, e.g. --leaders executive=10 --leaders thematic=10 --leaders project=10 "
         "(every tier the claims compare; default: the paper's design)",
     )
+    p.add_argument(
+        "--frame",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a filled-in sampling frame (`plan frame`) as the design: its leaders by tier, each with their "
+        "follow-up and stage (blank: the assumptions' chance of the later stage); instead of --leaders",
+    )
     p.add_argument("--follow-up-share", type=float, default=None, help="with --leaders: share followed up (default 0)")
     p.add_argument(
         "--later-share",
@@ -362,8 +371,12 @@ def add_plan_power(plan: argparse._SubParsersAction) -> None:
         default=None,
         help="with --leaders: share of first interviews at the later stage (default: the assumptions', 0.3)",
     )
-    p.add_argument("--non-clinical", type=int, default=None, help="with --leaders: non-clinical interviews (default 0)")
-    p.add_argument("--meetings", type=int, default=None, help="with --leaders: observed meetings (default 0)")
+    p.add_argument(
+        "--non-clinical", type=int, default=None, help="with --leaders or --frame: non-clinical interviews (default 0)"
+    )
+    p.add_argument(
+        "--meetings", type=int, default=None, help="with --leaders or --frame: observed meetings (default 0)"
+    )
     p.add_argument("--claimed", type=float, default=0.9, help="share showing the code in the claimed group (0.9)")
     p.add_argument("--compared", type=float, default=0.3, help="share in the groups compared with it (0.3)")
     p.add_argument("--replicates", type=int, default=2000, help="simulated replications (default 2000)")

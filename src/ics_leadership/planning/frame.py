@@ -110,6 +110,18 @@ class Design:
         sums = self.frame.groupby("tier", sort=False)["leaders"].sum()
         return {str(t): int(n) for t, n in sums.items()}
 
+    def per_leader(self) -> pd.DataFrame:
+        """One row per planned interviewee (a row of ``leaders`` n repeated n times): ``site``, ``tier``,
+        ``role``, ``profession``, ``follow_up`` (bool) and ``stage`` ("" where not planned), as plain
+        Python values for code that reads a leader a row (``plan power``)."""
+        rows = self.frame.loc[self.frame.index.repeat(self.frame["leaders"].to_numpy())]
+        out = pd.DataFrame(
+            {c: rows[c].astype(object).where(rows[c].notna(), "") for c in ("site", "tier", "role", "profession")}
+        )
+        out["follow_up"] = rows["follow_up"].astype(bool).to_numpy()
+        out["stage"] = rows["stage"].astype(object).where(rows["stage"].notna(), "").to_numpy()
+        return out.reset_index(drop=True)
+
     def table(self) -> pd.DataFrame:
         """Interviewees by tier (rows) and site (columns), with totals: Table 1's head counts."""
         table = pd.crosstab(
