@@ -40,3 +40,25 @@ def doc(
 
 def coding(document_id: str, start: int, end: int, code: str, coder: str = "A") -> dict:
     return {"document_id": document_id, "start": start, "end": end, "code": code, "coder": coder}
+
+
+#: Five interviewees' themes: a-d in one each (Q1 = 4), e-f in two (Q2 = 2), g in three, h in four.
+PILOT_THEMES = [{"a", "e", "g", "h"}, {"b", "e", "g", "h"}, {"c", "f", "g", "h"}, {"d", "f", "h"}, set()]
+
+
+def pilot_project(folder: Path) -> Path:
+    """PILOT_THEMES as coded interviews of P1-P5 (P5's coded nothing), plus a follow-up of P1 repeating a and e.
+
+    Codes are paths: a-d under "one/", e-f under "two/", g and h top-level.
+    """
+    path = {t: f"one/{t}" for t in "abcd"} | {t: f"two/{t}" for t in "ef"} | {"g": "g", "h": "h"}
+    docs = [doc(f"D{i}", 900, f"P{i}", sequence=i) for i in range(1, 6)]
+    docs.append(doc("F1", 900, "P1", source_type="follow-up interview", sequence=6))
+    cods = [
+        coding(f"D{i}", 10 * j, 10 * j + 5, path[t])
+        for i, themes in enumerate(PILOT_THEMES, 1)
+        for j, t in enumerate(sorted(themes))
+    ]
+    cods += [coding("F1", 0, 5, path["a"]), coding("F1", 10, 15, path["e"])]
+    people = [{"participant_id": f"P{i}", "level": "system"} for i in range(1, 6)]
+    return make_coded(folder, docs, cods, people)

@@ -331,7 +331,7 @@ def test_bad_designs_are_one_line_errors(args, message, capsys, tmp_path):
     assert cli.main(["plan", "power", "--replicates", "20", "--out", str(tmp_path / "out"), *args]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"error: {err[0][7:]}" and message in err[0]
-    assert err[1] == "plan: 1 problem; nothing was written" and len(err) == 2
+    assert err[1] == "plan power: 1 problem; nothing was written" and len(err) == 2
     assert not (tmp_path / "out").exists()
 
 

@@ -24,7 +24,7 @@ def test_help_explains_every_command():
 
 @pytest.mark.parametrize(
     "command",
-    ["check", "build", "run", "update-manifest", "pdf", "import", "summarise", "synthesise", "export-codebook"],
+    ["check", "build", "run", "update-manifest", "pdf", "import", "summarise", "synthesise", "export-codebook", "plan"],
 )
 def test_each_command_has_its_own_help(command, capsys):
     with pytest.raises(SystemExit) as info:

@@ -90,6 +90,10 @@ COMMANDS = [
     ["export-codebook", "--out", "codebook.qdc"],
     ["import", "codebook.qdc", "--out", "imported-codebook"],
     ["import", "corpus", "--format", "csv", "--out", "imported-corpus"],
+    ["plan", "frame", "--paper", "--out", "frame"],
+    ["plan", "sample-size", "--frame", "frame/sampling_frame.csv", "--population", "executive=6", "--out", "tiers"],
+    ["plan", "unseen", "corpus", "--interviews", "6", "--out", "plan-pilot"],
+    ["plan", "sample-size", "--figure", "--out", "sizes-figure"],
     ["build"],
     ["run", "01_sample"],
     ["pdf"],
@@ -187,7 +191,8 @@ def test_wheel_runs_from_its_own_files_and_packaged_data(light_run):
 def test_light_commands_work_without_the_extras(light_run):
     work = Path(light_run["work"])
     runs = light_run["by_command"]
-    for command in ("check", "synthesise", "summarise", "export-codebook", "import codebook.qdc", "import corpus"):
+    light = ("check", "synthesise", "summarise", "export-codebook", "import codebook.qdc", "import corpus")
+    for command in (*light, "plan frame", "plan sample-size --frame", "plan unseen"):
         (run,) = [r for key, r in runs.items() if key.startswith(command)]
         assert run["code"] == 0, run["err"]
         assert "Traceback" not in run["err"]
@@ -196,6 +201,8 @@ def test_light_commands_work_without_the_extras(light_run):
     assert "25 participants" in runs["check"]["out"]
     assert {p.name for p in (work / "corpus").iterdir()} >= {"documents.csv", "codings.csv", "corpus.yaml"}
     assert (work / "summary" / "prevalence.csv").is_file()
+    assert (work / "tiers" / "sample_size_by_tier.csv").is_file()
+    assert (work / "plan-pilot" / "unseen_themes.csv").is_file()
     assert (work / "codebook.qdc").read_bytes().startswith(b"<?xml")
     # The paper's codebook exported and imported back: 4 contributions and their activities.
     codes = (work / "imported-codebook" / "codebook.csv").read_text(encoding="utf-8").splitlines()
@@ -203,14 +210,22 @@ def test_light_commands_work_without_the_extras(light_run):
     assert light_run["loaded"] == []
 
 
-@pytest.mark.parametrize(("command", "extra"), [("build", "book"), ("run 01_sample", "book"), ("pdf", "pdf")])
-def test_publishing_commands_name_the_missing_extra(light_run, command, extra):
+@pytest.mark.parametrize(
+    ("command", "extra", "named"),
+    [
+        ("build", "book", "build"),
+        ("run 01_sample", "book", "run"),
+        ("pdf", "pdf", "pdf"),
+        ("plan sample-size --figure --out sizes-figure", "book", "plan sample-size --figure"),
+    ],
+)
+def test_publishing_commands_name_the_missing_extra(light_run, command, extra, named):
     run = light_run["by_command"][command]
     assert run["code"] == 1
     assert f"pip install 'ics-leadership[{extra}]'" in run["err"]
     assert "Traceback" not in run["err"]
     first = run["err"].splitlines()[0]
-    assert first.startswith(f"error: `ics-leadership {command.split()[0]}` needs the {extra} extra")
+    assert first.startswith(f"error: `ics-leadership {named}` needs the {extra} extra")
 
 
 def test_update_manifest_refuses_the_packaged_copy(light_run):

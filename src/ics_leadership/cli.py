@@ -13,6 +13,9 @@ import argparse
 import importlib.util
 import sys
 import traceback
+from pathlib import Path
+
+import pandas as pd
 
 from ics_leadership.cli_parser import _parse_value, _positive_int, build_parser  # noqa: F401
 from ics_leadership.core import manifest, paths
@@ -36,6 +39,11 @@ def _require_extra(command: str) -> None:
     if command not in _EXTRAS:
         return
     extra, modules = _EXTRAS[command]
+    _require_modules(command, extra, modules)
+
+
+def _require_modules(command: str, extra: str, modules: tuple[str, ...]) -> None:
+    """Stop ``command`` (as typed) with one line naming ``extra`` when any of ``modules`` is missing."""
     missing = []
     for name in modules:
         try:
@@ -53,7 +61,7 @@ def _require_extra(command: str) -> None:
 
 
 #: Commands whose errors are printed as one line each (the importer's policy; see error_lines).
-_ONE_LINE = (*qda_cli.COMMANDS, "export-codebook")
+_ONE_LINE = (*qda_cli.COMMANDS, "export-codebook", "plan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one policy for every error: lines naming what is wrong, no traceback
         if args.debug:
             traceback.print_exc()
-        for line in error_lines(exc, args.command, one_line=args.command in _ONE_LINE):
+        name = f"plan {args.plan_command}" if args.command == "plan" else args.command
+        for line in error_lines(exc, name, one_line=args.command in _ONE_LINE):
             print(line, file=sys.stderr)
         return 1
 
@@ -78,8 +87,8 @@ def _run(args: argparse.Namespace) -> int:
         return _export_codebook(args)
     if args.command == "summarise":  # the analyses only: no pipeline, no book
         return _summarise(args)
-    if args.command == "plan":
-        return _plan_power(args)
+    if args.command == "plan":  # planning estimates (a figure only with --figure, from the book extra)
+        return PLAN_COMMANDS[args.plan_command](args)
     _require_extra(args.command)
     # Imported here, not at the top: the pipeline loads pandas, which the importer (above) does not
     # need. Nothing that check, summarise, synthesise or export-codebook reach imports the book's
@@ -201,7 +210,9 @@ def _summarise(args: argparse.Namespace) -> int:
 def _plan_power(args: argparse.Namespace) -> int:
     """Power for the paper's claims under a design (facts.claim_power_report), printed and optionally written."""
     from ics_leadership.facts import claim_power_report
+    from ics_leadership.planning import frame as frames
 
+    design = frames.read_frame(args.frame) if args.frame is not None else None  # the schema's checks first
     text, _ = claim_power_report.run(
         claim_ids=args.claim,
         leaders=args.leaders,
@@ -218,6 +229,8 @@ def _plan_power(args: argparse.Namespace) -> int:
         min_group_size=args.min_group_size,
         out=args.out,
         force=args.force,
+        frame=design.per_leader() if design is not None else None,
+        frame_name=design.source if design is not None else "sampling frame",
     )
     print(text)
     if args.out is not None:
@@ -234,3 +247,179 @@ def _export_codebook(args: argparse.Namespace) -> int:
     path = export_codebook(args.out, qda_codes(load_codebook(args.codebook)), force=args.force)
     print(f"Wrote {path}")
     return 0
+
+
+def _plan_design(args: argparse.Namespace) -> object:
+    """The design a plan subcommand reads: a filled-in frame (--frame), the paper's (--paper), or None."""
+    from ics_leadership.planning import frame as frames
+
+    given, paper = getattr(args, "frame", None), getattr(args, "paper", False)
+    if given is not None and paper:
+        raise CompendiumError("give a design with --frame FILE or --paper, not both")
+    if paper:
+        from ics_leadership.facts import raw, sample
+
+        return frames.design_from_frame(sample.sampling_frame(raw.load_participants()), sample.FRAME_SOURCE)
+    return frames.read_frame(given) if given is not None else None
+
+
+def _checked(check: object, option: str, values: list) -> list:
+    """Each value through ``check`` (a planning.sample_size check), a bad one as a one-line error naming the option."""
+    try:
+        return [check(v) for v in values]  # type: ignore[operator]
+    except ValueError as exc:
+        raise CompendiumError(f"{option}: {exc}") from None
+
+
+def _populations(args: argparse.Namespace, design: object) -> tuple[dict[str, int], int | None]:
+    """``--population`` as (N per tier, overall N): whole numbers of at least 1, for tiers the design has."""
+    from ics_leadership.planning import sample_size
+
+    per_tier: dict[str, int] = {}
+    overall = None
+    for tier, number in args.population:
+        shown = f"--population {tier + '=' if tier is not None else ''}{number}"
+        try:
+            n = sample_size.check_population(int(number))
+        except ValueError:
+            raise CompendiumError(f"{shown}: N must be a whole number of at least 1") from None
+        if tier is None:
+            overall = n
+        elif design is None:
+            raise CompendiumError(f"{shown}: a tier's population needs a design (--frame FILE or --paper)")
+        elif tier not in design.by_tier():  # type: ignore[attr-defined]
+            tiers = ", ".join(repr(t) for t in design.by_tier())  # type: ignore[attr-defined]
+            raise CompendiumError(f"{shown}: the design plans no one in tier '{tier}' (its tiers: {tiers})")
+        elif n < design.by_tier()[tier]:  # type: ignore[attr-defined]
+            planned = design.by_tier()[tier]  # type: ignore[attr-defined]
+            raise CompendiumError(f"{shown}: the design plans {planned} interviews in tier '{tier}', more than N")
+        else:
+            per_tier[tier] = n
+    return per_tier, overall
+
+
+def _plan_sample_size(args: argparse.Namespace) -> int:
+    """Interviews needed to see a theme (planning.sample_size), overall and per tier of a design."""
+    from ics_leadership.planning import report, sample_size
+
+    shares = _checked(sample_size.check_share, "--share", args.share)
+    ks = _checked(sample_size.check_k, "--k", args.k)
+    (probability,) = _checked(sample_size.check_probability, "--probability", [args.probability])
+    report.check_out(args.out, "sample-size", args.force)  # before the work, not after
+    if args.figure:
+        _require_modules("plan sample-size --figure", "book", ("matplotlib", "seaborn", "IPython"))
+    design = _plan_design(args)
+    per_tier, overall = _populations(args, design)
+    tables = {"sample_size": sample_size.sample_size_table(shares, ks, probability, overall)}
+    source = None
+    if design is not None:
+        source = design.source  # type: ignore[attr-defined]
+        tables["design"] = design.table().reset_index()  # type: ignore[attr-defined]
+        tables["design_by_tier"] = design.summary()  # type: ignore[attr-defined]
+        try:
+            tables["sample_size_by_tier"] = sample_size.tier_table(
+                design.by_tier(),  # type: ignore[attr-defined]
+                shares,
+                ks,
+                probability,
+                per_tier,
+            )
+        except ValueError as exc:
+            raise CompendiumError(f"{source}: {exc}") from None
+    extra = None
+    if args.figure:
+        reference = design.by_tier() if design is not None else None  # type: ignore[attr-defined]
+
+        def extra(folder: Path) -> None:
+            import matplotlib.pyplot as plt
+
+            from ics_leadership.figures import planning as planning_figures
+            from ics_leadership.figures.style import save_figure
+
+            made = planning_figures.sample_size_figure(probability, ks, reference)
+            save_figure(made.fig, folder, made.stem)
+            plt.close(made.fig)
+
+    readme = report.sample_size_readme(probability, source, per_tier, overall)
+    written = report.write_tables(args.out, report.KINDS["sample-size"], tables, readme, args.force, extra=extra)
+    print(f"plan sample-size: wrote {len(written)} files to {paths.display_path(args.out)}")
+    finite = [f"{t} (N = {n})" for t, n in per_tier.items()] + ([f"overall (N = {overall})"] if overall else [])
+    if finite:
+        print(f"note: sampled without replacement (hypergeometric): {', '.join(finite)}; the others are binomial")
+    print("note: planning estimates under the assumptions in README.md (random sampling; p is the share expressing it)")
+    return 0
+
+
+def _plan_unseen(args: argparse.Namespace) -> int:
+    """Saturation so far and unseen themes in a pilot's coded interviews (planning.pilot)."""
+    from ics_leadership.coding.summary_files import labelled
+    from ics_leadership.planning import pilot, report
+
+    if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
+        raise CompendiumError("--base-size and --run-length must be at least 1 and --threshold between 0 and 1")
+    if args.interviews is not None and args.interviews < 2:
+        raise CompendiumError(f"--interviews {args.interviews}: unseen themes need at least 2 interviews")
+    report.check_out(args.out, "unseen", args.force)
+    found = pilot.pilot(
+        args.coded_dir, args.coder, args.themes, args.interviews, args.base_size, args.run_length, args.threshold
+    )
+    s = found.saturation
+    tables = {
+        "unseen_themes": found.estimates,
+        "theme_incidence": found.incidence,
+        "saturation": s.runs.assign(
+            base_size=s.base_size,
+            run_length=s.run_length,
+            threshold=s.threshold,
+            saturation_point=s.point if s.point is not None else pd.NA,
+        ),
+        "saturation_curve": s.cumulative,
+    }
+    readme = report.unseen_readme(
+        found.data_source,
+        paths.display_path(args.coded_dir),
+        found.coder,
+        found.themes,
+        len(found.interviews),
+        found.counts.units,
+    )
+    written = report.write_tables(
+        args.out, report.KINDS["unseen"], labelled(tables, found.data_source), readme, args.force, gitignore=True
+    )
+    chao, ichao = found.estimates.iloc[0], found.estimates.iloc[1]
+    print(f"{found.data_source}: wrote {len(written)} files to {paths.display_path(args.out)}")
+    print(
+        f"{found.counts.observed} themes seen in {found.counts.units} interviewees; "
+        f"Chao2 {chao['themes_estimated']:.1f} "
+        f"(95% interval {chao['lower_95']:.1f} to {chao['upper_95']:.1f}; {chao['form']}), "
+        f"iChao2 {ichao['themes_estimated']:.1f}; lower bounds under the assumptions in README.md"
+    )
+    print(
+        "saturation (Guest, Namey and Chen 2020): "
+        + (f"reached after {s.point} interviews" if s.point else "not reached")
+    )
+    return 0
+
+
+def _plan_frame(args: argparse.Namespace) -> int:
+    """A sampling frame to fill in, or the paper's design written as one (planning.frame)."""
+    from ics_leadership.planning import frame as frames
+    from ics_leadership.planning import report
+
+    report.check_out(args.out, "frame", args.force)
+    design = _plan_design(args)
+    table = frames.template() if design is None else frames.as_written(design.frame)  # type: ignore[attr-defined]
+    source = "an empty template" if design is None else design.source  # type: ignore[attr-defined]
+    written = report.write_frame(args.out, table, source, args.force)
+    print(f"plan frame: wrote {len(written)} files to {paths.display_path(args.out)} ({source}, {len(table)} rows)")
+    return 0
+
+
+#: What each ``plan`` subcommand runs, by name (cli_parser.add_plan_parsers declares its options).
+#: Add a further subcommand here (and its options in cli_parser.add_plan_parsers).
+PLAN_COMMANDS = {
+    "frame": _plan_frame,
+    "sample-size": _plan_sample_size,
+    "power": _plan_power,
+    "unseen": _plan_unseen,
+}

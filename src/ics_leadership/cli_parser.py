@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from ics_leadership import __version__
+from ics_leadership.planning import cli as planning_cli
 from ics_leadership.publish import commands
 from ics_leadership.qda import cli as qda_cli
 
@@ -42,6 +43,9 @@ examples:
                                             write the synthetic demonstration corpus
   ics-leadership summarise data/coded/study --mapping data/coded/mapping.yaml --out data/coded/study-summary
                                             theme coding summaries of coded data as CSV
+  ics-leadership plan sample-size --paper --out plans/paper
+                                            interviews needed to see a theme, overall and per tier of the
+                                            paper's design (see `ics-leadership plan --help`)
   ics-leadership pdf                        the whole report as book/_build/pdf/compendium.pdf
 
 Output folders must be new or empty; --force replaces only the same command's earlier output
@@ -252,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write summary.xlsx, the aggregated tables a sheet each (text cells protected as in the CSVs)",
     )
 
+    plan_sub = add_plan_parsers(sub)
     qda_cli.add_parsers(sub)  # import
     p = sub.add_parser(
         "export-codebook",
@@ -279,18 +284,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the PDF (default: book/_build/pdf/compendium.pdf, replaced on each run)",
     )
     p.add_argument("--force", action="store_true", help="replace the file given with --out if it exists")
-    p = sub.add_parser(
-        "plan",
-        help="plan a replication (a planning estimate): power for the paper's claims under a design",
-        description="Plan a replication of the study. Every result is a planning estimate from simulated "
-        "data: the paper made no statistical claims.",
-    )
-    add_plan_power(p.add_subparsers(dest="plan_command", metavar="SUBCOMMAND", required=True))
-    for command in sub.choices.values():  # --debug also after the command; SUPPRESS keeps the main flag's value
-        command.add_argument(
+    for command in (*sub.choices.values(), *plan_sub.choices.values()):  # --debug also after the command
+        command.add_argument(  # SUPPRESS keeps the main flag's value
             "--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, also show the traceback"
         )
     return parser
+
+
+#: The paper's design as a sampling frame, an option of the generic plan subcommands that read a design.
+PAPER_DESIGN_HELP = (
+    "use the paper's own design: Table 1's clinical leaders by site and tier, from data/raw/participants.csv"
+)
+
+
+def add_plan_parsers(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """``plan`` and its subcommands: the generic ones of :mod:`ics_leadership.planning.cli`, with ``--paper``.
+
+    Returns ``plan``'s subparsers. A further subcommand is added here, beside the others: declare its
+    parser with ``plan_sub.add_parser(NAME, ...)`` (give it ``--paper`` and ``--frame`` if it reads a
+    design) and its runner in ``ics_leadership.cli.PLAN_COMMANDS``.
+    """
+    more = {
+        "power": "power for the paper's claims under a design: simulated replications judged by the claims "
+        "ledger's rules"
+    }
+    plan_sub, plan = planning_cli.add_parser(sub, more)
+    plan["frame"].add_argument("--paper", action="store_true", help=PAPER_DESIGN_HELP + " (default: an empty template)")
+    plan["sample-size"].add_argument("--paper", action="store_true", help=PAPER_DESIGN_HELP + " (instead of --frame)")
+    add_plan_power(plan_sub)
+    return plan_sub
 
 
 #: What an interrupted command leaves behind, by command.
@@ -310,7 +332,8 @@ The effect is stated as shares showing the code: --claimed in the group the clai
 --compared in the groups it is compared with; each is converted to the generator's rates.
 
 The design is the paper's (Table 1's leaders with their follow-ups, the non-clinical leaders and
-observed meetings, from data/raw) unless --leaders gives head counts per tier.
+observed meetings, from data/raw) unless --leaders gives head counts per tier or --frame a sampling
+frame (`plan frame`; a filled-in one, or `plan frame --paper`).
 
 This is a planning estimate, not a finding: the paper made no statistical claims, and low power for a
 sample of its size is not a flaw of a qualitative study.
@@ -333,6 +356,14 @@ def add_plan_power(plan: argparse._SubParsersAction) -> None:
         help="leaders in a tier, e.g. --leaders executive=10 --leaders thematic=10 --leaders project=10 "
         "(every tier the claims compare; default: the paper's design)",
     )
+    p.add_argument(
+        "--frame",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a filled-in sampling frame (`plan frame`) as the design: its leaders by tier, each with their "
+        "follow-up and stage (blank: the assumptions' chance of the later stage); instead of --leaders",
+    )
     p.add_argument("--follow-up-share", type=float, default=None, help="with --leaders: share followed up (default 0)")
     p.add_argument(
         "--later-share",
@@ -340,8 +371,12 @@ def add_plan_power(plan: argparse._SubParsersAction) -> None:
         default=None,
         help="with --leaders: share of first interviews at the later stage (default: the assumptions', 0.3)",
     )
-    p.add_argument("--non-clinical", type=int, default=None, help="with --leaders: non-clinical interviews (default 0)")
-    p.add_argument("--meetings", type=int, default=None, help="with --leaders: observed meetings (default 0)")
+    p.add_argument(
+        "--non-clinical", type=int, default=None, help="with --leaders or --frame: non-clinical interviews (default 0)"
+    )
+    p.add_argument(
+        "--meetings", type=int, default=None, help="with --leaders or --frame: observed meetings (default 0)"
+    )
     p.add_argument("--claimed", type=float, default=0.9, help="share showing the code in the claimed group (0.9)")
     p.add_argument("--compared", type=float, default=0.3, help="share in the groups compared with it (0.3)")
     p.add_argument("--replicates", type=int, default=2000, help="simulated replications (default 2000)")
@@ -357,4 +392,3 @@ def add_plan_power(plan: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="also write power.csv, design.csv, plan.yaml")
     p.add_argument("--force", action="store_true", help="replace an earlier plan power output in DIR")
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="on an error, show the traceback")

@@ -55,8 +55,26 @@ def design_from_options(
     later_share: float | None = None,
     non_clinical: int | None = None,
     meetings: int | None = None,
+    frame: pd.DataFrame | None = None,
+    frame_name: str = "sampling frame",
 ) -> tuple[power_design.Design, str]:
-    """The design the options describe, and its name: the paper's without ``leaders``."""
+    """The design the options describe, and its name: the paper's without ``leaders`` or ``frame``.
+
+    ``frame``: a sampling frame a leader a row (``tier``, ``follow_up``, ``stage``), such as
+    :meth:`ics_leadership.planning.frame.Design.per_leader` gives for ``plan power --frame``.
+    """
+    if frame is not None:
+        if leaders:
+            raise power_design.DesignError("design: give the leaders with --frame or with --leaders, not both")
+        for name, value in {"follow_up_share": follow_up_share, "later_share": later_share}.items():
+            if value is not None:
+                raise power_design.DesignError(
+                    f"design, field '{name}': a sampling frame gives each leader's follow-up and stage itself"
+                )
+        design = power_design.design_from_frame(frame, assumptions, where=frame_name)
+        if non_clinical or meetings:
+            design = power_design.with_others(design, non_clinical or 0, meetings or 0)
+        return design, f"from the sampling frame {frame_name}"
     if not leaders:
         given = {"follow_up_share": follow_up_share, "later_share": later_share}
         given.update(non_clinical=non_clinical, meetings=meetings)
@@ -164,6 +182,8 @@ def run(
     min_group_size: int | None = None,
     out: Path | str | None = None,
     force: bool = False,
+    frame: pd.DataFrame | None = None,
+    frame_name: str = "sampling frame",
 ) -> tuple[str, pd.DataFrame]:
     """Compute the power table as the command does; returns the text to print and the table.
 
@@ -186,7 +206,9 @@ def run(
         if min_group_size < 0:
             raise power_design.DesignError(f"options, field 'min_group_size': {min_group_size!r} is below 0")
         rules = Rules(alpha=rules.alpha, min_group_size=int(min_group_size))
-    design, name = design_from_options(assumptions, leaders, follow_up_share, later_share, non_clinical, meetings)
+    design, name = design_from_options(
+        assumptions, leaders, follow_up_share, later_share, non_clinical, meetings, frame, frame_name
+    )
     seed = assumptions.default_seed if seed is None else int(seed)
     table = claim_power_table.power_table(
         claim_list, rules, design, codebook, assumptions, effect, replicates, seed, target, most, claim_ids

@@ -24,7 +24,7 @@ stage and follow-up) are kept; only the group's overall level is set.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -199,6 +199,16 @@ def design_from_frame(frame: pd.DataFrame, assumptions: Assumptions, where: str 
     per_tier = leaders["level"].value_counts().to_dict()
     _check_tiers(per_tier, where)
     return Design(leaders, _non_clinical_levels(0, per_tier), 0, later)
+
+
+def with_others(design: Design, non_clinical: int = 0, meetings: int = 0) -> Design:
+    """``design`` with ``non_clinical`` non-clinical leaders (spread over the tiers as the generator
+    spreads them) and ``meetings`` observed meetings, for a design whose frame lists only the
+    clinical leaders."""
+    for name, value in (("non_clinical", non_clinical), ("meetings", meetings)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise DesignError(f"design, field '{name}': {value!r} is not a whole number of at least 0")
+    return replace(design, non_clinical_levels=_non_clinical_levels(non_clinical, design.per_tier), meetings=meetings)
 
 
 def at_n(design: Design, n: int) -> Design:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ics_leadership.facts.vocabulary import LEVELS, SITES
+from ics_leadership.planning import frame as frames
 
 FOLLOW_UP_MARK = "*"
 SITE_LABELS = {s: f"STP {s}" for s in SITES}
@@ -114,3 +115,33 @@ def sample_summary(participants: pd.DataFrame) -> dict[str, int]:
         "n_roles_printed": int(participants[["site", "level", "role_as_printed"]].drop_duplicates().shape[0]),
         "n_professions": int(participants["profession"].nunique()),
     }
+
+
+#: What :func:`sampling_frame` says it was made from (the frame's README and the plan outputs quote it).
+FRAME_SOURCE = "the paper's Table 1 (data/raw/participants.csv)"
+
+
+def sampling_frame(participants: pd.DataFrame) -> pd.DataFrame:
+    """The paper's design as a sampling frame (:data:`ics_leadership.planning.frame.FRAME`), one row per leader.
+
+    Typed as :func:`ics_leadership.planning.frame.read_frame` reads a frame (write it with
+    :func:`ics_leadership.planning.frame.as_written`; reading that file back gives the same design).
+
+    Tiers are Table 1's levels and the rows keep its order; ``follow_up`` is its asterisk. Table 1
+    gives no stage of change per leader, so ``stage`` is blank; ``notes`` keeps the entry as printed
+    where it groups several leaders ("GP Network Representatives (3)").
+    """
+    grouped = participants["role_as_printed"] != participants["role"]
+    frame = pd.DataFrame(
+        {
+            "site": participants["site"].astype(str),
+            "tier": participants["level"].astype(str),
+            "role": participants["role"].astype(str),
+            "profession": participants["profession"].astype(str),
+            "leaders": 1,
+            "follow_up": participants["follow_up"].astype(bool),
+            "stage": pd.NA,
+            "notes": ["Table 1: " + str(p) if g else pd.NA for p, g in zip(participants["role_as_printed"], grouped)],
+        }
+    )
+    return frames.design_from_frame(frame, FRAME_SOURCE).frame

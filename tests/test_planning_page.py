@@ -1,0 +1,58 @@
+"""The page functions of "Planning a replication" (figures.planning): tables, figures, their captions."""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.pyplot as plt
+import pytest
+
+from ics_leadership.figures import planning as page
+from ics_leadership.figures.style import check_text_size
+from ics_leadership.planning import pilot
+
+from coded_fixture import pilot_project
+
+
+def test_the_papers_design_and_its_tables():
+    design = page.paper_design()
+    assert design.by_tier() == {"executive": 4, "thematic": 8, "project": 13}
+    shown = page.design_table(design).frame
+    assert shown.loc["Total"].tolist() == [10, 10, 5, 25, 5]  # sites A, B, C, total, follow-ups
+    sizes = page.sample_size_table()
+    assert sizes.frame.loc["10%"].tolist() == [16, 29, 42]  # k = 1, 2, 3 at 0.8 (k = 3: 41 give 0.791, 42 give 0.805)
+    assert "random sample" in sizes.caption and "Emmel 2015" in sizes.caption and "Planning estimates" in sizes.caption
+    tiers = page.tier_table(design, shares=[0.1, 0.3], ks=[1], populations={"executive": 6})
+    assert tiers.frame.loc[("thematic (8)", 1), "p = 10%"] == f"{1 - 0.9**8:.0%}"  # 57%
+    assert tiers.frame.loc[("executive (4)", 1), "p = 10%"] == "0%"  # floor(0.6) = 0 of 6 hold it
+    assert "Hypergeometric (sampling without replacement) for executive (N = 6)" in tiers.caption
+    # 1 - 0.5^8 = 0.996 is not certainty, and 0.05^2-ish chances are not impossibility.
+    assert [page.percent_text(v) for v in (1 - 0.5**8, 1.0, 0.001, 0.0, 0.34)] == ["> 99%", "100%", "< 1%", "0%", "34%"]
+
+
+def test_the_figure_states_its_assumptions_and_carries_its_numbers():
+    made = page.sample_size_figure(reference={"executive": 4, "thematic": 8, "project": 13})
+    try:
+        assert "random sample" in made.caption and "expressed and recognised" in made.caption
+        assert "Hennink and Kaiser (2022)" in made.caption and "executive 4" in made.caption
+        assert "k = 1: p 5% needs 32, p 10% needs 16" in made.alt
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_text_size(made.fig, made.stem)  # every text prints at 8 pt or more
+    finally:
+        plt.close(made.fig)
+
+
+def test_pilot_table_and_figure(tmp_path):
+    found = pilot.pilot(pilot_project(tmp_path / "coded"))
+    table = page.unseen_table(found)
+    assert table.frame["themes_estimated"].tolist() == pytest.approx([11.2, 11.55])
+    assert "lower bounds" in table.caption and not table.synthetic
+    made = page.saturation_figure(found)
+    try:
+        assert "11.2" in made.alt and "does not predict" in made.caption
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_text_size(made.fig, made.stem)
+    finally:
+        plt.close(made.fig)
