@@ -56,3 +56,25 @@ def test_pilot_table_and_figure(tmp_path):
             check_text_size(made.fig, made.stem)
     finally:
         plt.close(made.fig)
+
+
+def test_the_power_summary_takes_its_numbers_from_the_table():
+    import numpy as np
+    import pandas as pd
+
+    from ics_leadership.figures.planning import power_summary
+
+    table = pd.DataFrame(
+        {
+            "id": ["C01", "C02", "C11", "C12", "C14"],
+            "power": [0.0, 0.62, 0.999, 1.0, np.nan],
+            "no_effect": [0.0, 0.0005, 0.374, 0.406, np.nan],
+            "note": ["below the minimum group of 5: executive (4), ...", "", "", "", "not testable on coded data"],
+        }
+    )
+    assert power_summary(table) == (
+        "Of the 5 claims, 4 can be simulated on coded data. For 1 of them (C01) a compared tier has fewer leaders "
+        "than the claims ledger's minimum group, so under its rule the verdict is inconclusive whatever the "
+        "interviews say: this design cannot establish them. C11 and C12 come out 'consistent' in 37% to 41% of "
+        "replications even when the groups do not differ, so at this size that verdict says little."
+    )

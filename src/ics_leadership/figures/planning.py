@@ -242,3 +242,63 @@ def saturation_figure(pilot: Pilot) -> CaptionedFigure:
         f"{chao['themes_estimated']:.1f} (95% interval {chao[lower_col]:.1f} to {chao[upper_col]:.1f}); {reached}.",
         synthetic=pilot.coded.synthetic,
     )
+
+
+def power_table(table: pd.DataFrame, effect_text: str) -> tuple[CaptionedTable, list[str]]:
+    """The power table of :func:`ics_leadership.facts.claim_power_table.power_table` for the page, and
+    each claim's note as a list below it (the notes, as a column, made the table twice the text width).
+
+    Columns: the claim, what it compares with the group sizes, the power and the rate of "consistent"
+    verdicts with no planted difference (each with its Monte Carlo error, and the exact value where it
+    was enumerated), and the smallest number per tier reaching the target power.
+    """
+    from ics_leadership.facts.claim_power_report import for_display
+
+    shown = for_display(table)
+
+    def with_exact(simulated: str, exact: str) -> str:
+        return f"{simulated} (exact {exact})" if simulated and exact else simulated
+
+    page = pd.DataFrame(
+        {
+            "claim": shown["claim"],
+            "compares": [f"{c} ({g})" if c and g else c or g for c, g in zip(shown["compares"], shown["group sizes"])],
+            "power": [with_exact(s, e) for s, e in zip(shown["power"], shown["exact"])],
+            "no difference": [with_exact(s, e) for s, e in zip(shown["no effect"], shown["exact (no effect)"])],
+            "n per tier for 0.8": shown["n per tier"],
+        }
+    )
+    notes = [f"{c}: {n}" for c, n in zip(shown["claim"], shown["note"]) if n]
+    caption = (
+        "Power of each claim of the paper under its own design: the share of 2,000 simulated replications in "
+        f"which the claims ledger's rule gives the verdict 'consistent' when {effect_text}, and the same share when "
+        "the groups do not differ (what a 'consistent' verdict means by chance), each with its Monte Carlo "
+        "error; the smallest number of leaders per tier at which the power reaches 0.8. Simulated with the "
+        f"synthetic generator's rates, participant by participant. {ESTIMATE_NOTE}"
+    )
+    return CaptionedTable(page, caption), notes
+
+
+def power_summary(table: pd.DataFrame, chance: float = 0.1) -> str:
+    """What the power table says in two sentences, every number taken from it: the claims no outcome
+    of the design can make "consistent" (a group below the ledger's minimum), and those that come out
+    "consistent" in at least ``chance`` of replications with no difference at all."""
+    simulated = table[table["power"].notna()]
+    blocked = simulated[simulated["note"].fillna("").str.startswith("below the minimum group")]
+    loose = simulated[(simulated["no_effect"] >= chance) & ~simulated["id"].isin(blocked["id"])]
+    parts = [f"Of the {len(table)} claims, {len(simulated)} can be simulated on coded data."]
+    if len(blocked):
+        parts.append(
+            f"For {len(blocked)} of them ({', '.join(blocked['id'])}) a compared tier has fewer leaders than the "
+            "claims ledger's minimum group, so under its rule the verdict is inconclusive whatever the interviews say: "
+            "this design cannot establish them."
+        )
+    if len(loose):
+        low, high = loose["no_effect"].min(), loose["no_effect"].max()
+        span = f"{low:.0%}" if round(low, 2) == round(high, 2) else f"{low:.0%} to {high:.0%}"
+        parts.append(
+            f"{' and '.join(loose['id']) if len(loose) == 2 else ', '.join(loose['id'])} come out 'consistent' in "
+            f"{span} of replications even when the groups do not "
+            "differ, so at this size that verdict says little."
+        )
+    return " ".join(parts)
