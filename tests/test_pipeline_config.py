@@ -206,6 +206,7 @@ def test_the_compendiums_pipeline_loads():
         "coding": ("data/derived/coding",),
         "model": ("data/derived/model",),
         "own_data": ("data/derived/own_data",),
+        "planning": ("data/derived/planning",),
     }
     for name, (folder,) in writers.items():
         if name != "synthetic_corpus":
