@@ -247,11 +247,35 @@ def mapping_table(summary: CodingSummary) -> CaptionedTable | None:
 
 
 def frequencies_table(summary: CodingSummary) -> CaptionedTable:
+    """Counts per code in five columns: a contribution's activities follow it, marked with a dot (the
+    kind and the parent, as columns, pushed the table past the text column)."""
     return CaptionedTable(
-        summary.frequencies.drop(columns="code"),
-        "Coded segments, documents and participants per contribution and activity.",
+        frequencies_frame(summary),
+        "Coded segments, passages, documents and participants per contribution, each followed by its activities (·).",
         synthetic=summary.synthetic,
     )
+
+
+def frequencies_frame(summary: CodingSummary) -> pd.DataFrame:
+    """:attr:`CodingSummary.frequencies` as a page shows it: the code's label (an activity marked "·"
+    after its contribution) and the counts."""
+    f = summary.frequencies
+    shown = f.drop(columns=[c for c in ("code", "kind", summary.tree.top_name) if c in f.columns])
+    is_top = [summary.tree.parents.get(code) is None for code in f["code"]]
+    shown = shown.assign(label=[lab if top else f"· {lab}" for lab, top in zip(f["label"], is_top)])
+    return shown.rename(columns={"label": "code"})
+
+
+def claims_frame(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The claims ledger as a page shows it (:func:`ics_leadership.facts.claims.for_display`), with each
+    claim's place in the paper beside it rather than in a column of its own, and no empty reason column."""
+    shown = claims.for_display(ledger)
+    if "location" in shown:
+        shown = shown.assign(claim=[f"{c} ({loc})" for c, loc in zip(shown["claim"], shown["location"])])
+        shown = shown.drop(columns="location")
+    if "reason" in shown and not (shown["reason"].astype("string").fillna("") != "").any():
+        shown = shown.drop(columns="reason")
+    return shown
 
 
 def prevalence_figure(summary: CodingSummary) -> CaptionedFigure:
@@ -277,9 +301,21 @@ def prevalence_table(summary: CodingSummary, by: str) -> CaptionedTable:
 
 
 def association_table(summary: CodingSummary) -> CaptionedTable:
-    return CaptionedTable(
-        summary.association, "Association of contribution with governance level.", synthetic=summary.synthetic
+    """The association tests in seven narrow columns (statistic with its df, unit with its n)."""
+    a = summary.association
+    first = a.columns[0]
+    shown = pd.DataFrame(
+        {
+            first: a[first],
+            "unit (n)": [f"{u} ({n})" for u, n in zip(a["unit"], a["n"])],
+            "statistic (df)": [f"{s:.3g} ({d})" for s, d in zip(a["statistic"], a["df"])],
+            "Cramér's V": a["cramers_v"],
+            "smallest expected": a["min_expected"],
+            "test": a["test"],
+            "p value": a["p_value"],
+        }
     )
+    return CaptionedTable(shown, "Association of contribution with governance level.", synthetic=summary.synthetic)
 
 
 def contingency_table(summary: CodingSummary) -> CaptionedTable:
@@ -305,7 +341,29 @@ def agreement_table(summary: CodingSummary) -> CaptionedTable | str:
     """Inter-coder agreement per code, or a sentence saying why there is none."""
     if summary.agreement.empty:
         return "No document was coded by two coders, so agreement cannot be computed."
-    return CaptionedTable(summary.agreement, "Inter-coder agreement per code.", synthetic=summary.synthetic)
+    a = summary.agreement
+    pairs = sorted(set(a["coders"]))
+    # Percent agreement stays in agreement.csv: with sparse codes it is high whatever the coders did.
+    dropped = ["percent_agreement", "segment_percent_agreement", *(["coders"] if len(pairs) == 1 else [])]
+    shown = a.drop(columns=dropped).rename(
+        columns={
+            "units": "segments",
+            "kappa": "kappa (characters)",
+            "segment_kappa": "kappa (segments)",
+            "krippendorff_alpha": "alpha (segments)",
+        }
+    )
+    for c in shown.columns:
+        if pd.api.types.is_float_dtype(shown[c]):
+            shown[c] = shown[c].round(2)
+    who = f" Coders: {pairs[0]}." if len(pairs) == 1 else ""
+    return CaptionedTable(
+        shown,
+        "Inter-coder agreement per code: Cohen's kappa over characters and over merged segments, and "
+        f"Krippendorff's alpha over segments, to two decimals (percent agreement and every decimal are in "
+        f"agreement.csv).{who}",
+        synthetic=summary.synthetic,
+    )
 
 
 def saturation_figure(summary: CodingSummary) -> CaptionedFigure:
@@ -335,8 +393,9 @@ def claims_table(summary: CodingSummary, tables_dir: Path | str | None = None) -
     """The claims ledger; ``tables_dir``: where the page wrote ``claims.csv`` (named in the caption)."""
     where = f" (all columns in {file_label(tables_dir, 'claims.csv')})" if tables_dir is not None else ""
     return CaptionedTable(
-        claims.for_display(summary.claims),
-        f"Claims ledger: the paper's claims about variation, the test each gets and its status{where}.",
+        claims_frame(summary.claims),
+        f"Claims ledger: the paper's claims about variation (with where the paper makes each), the test each "
+        f"gets and its status{where}.",
         synthetic=summary.synthetic,
     )
 
