@@ -268,7 +268,12 @@ def power_table(table: pd.DataFrame, effect_text: str) -> tuple[CaptionedTable, 
             "n per tier for 0.8": shown["n per tier"],
         }
     )
-    notes = [f"{c}: {n}" for c, n in zip(shown["claim"], shown["note"]) if n]
+    # Claims with the same note share one line ("C01, C02: ..."): six of them had the same sentence.
+    by_note: dict[str, list[str]] = {}
+    for claim, note in zip(shown["claim"], shown["note"]):
+        if note:
+            by_note.setdefault(note, []).append(claim)
+    notes = [f"{', '.join(ids)}: {note}" for note, ids in by_note.items()]
     caption = (
         "Power of each claim of the paper under its own design: the share of 2,000 simulated replications in "
         f"which the claims ledger's rule gives the verdict 'consistent' when {effect_text}, and the same share when "
