@@ -59,7 +59,8 @@ def test_model_page_shows_figure_tables_and_glued_numbers(built_book):
     )
     assert "The conceptual model of Waring et al. (2023), reconstructed by the compendium from the text" in text
     assert "Theory crosswalk at a glance" in text
-    assert "Synthetic demonstration data" in text  # the evidence-weighted figure runs on the synthetic corpus
+    assert "Synthetic demonstration data" not in text  # the weights are on their demonstration page
+    assert "demonstration on a synthetic corpus" in text  # ... and the page links there
     assert (built_book / "data/derived/model/figure1_model.svg").is_file()  # the model step's own folder
     assert "Also in data/derived/model/model_links.csv." in text  # the caption names it there
 
@@ -135,7 +136,7 @@ def test_every_chapter_is_built_with_its_title(built_book):
         assert "supported" not in text.lower(), page
         assert not re.search(r"(?<![\d.])0\.000(?![\d])", text), page
         assert "{glue" not in text, page  # a role inside inline code is shown raw, not pasted
-    for page in ("notebooks/02_coding.html", "notebooks/30_own_data.html", "notebooks/contribution_relational.html"):
+    for page in ("notebooks/02_coding.html", "notebooks/30_own_data.html"):
         assert "not evaluated: needs real coded data" in _text(html / page), page
 
 

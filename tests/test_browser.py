@@ -339,9 +339,9 @@ def test_model_figures_have_alt_text_listing_the_links(page, site):
     alts = page.evaluate(
         "Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')"
     )
-    assert len(alts) == 3  # Figure 1, the evidence-weighted model (synthetic corpus) and the concentration grid
+    assert len(alts) == 2  # Figure 1 and the concentration grid (the weighted model is a demonstration page)
     assert "Clinical expertise to Analytical insight" in alts[0]
-    assert sum(a.startswith("Synthetic demonstration data") for a in alts) == 1
+    assert not any("Synthetic demonstration data" in a for a in alts)
     caption = page.locator("figcaption", has_text="reconstructed by the compendium from the text")
     figure = page.locator("figure", has=caption)
     figure.scroll_into_view_if_needed()
