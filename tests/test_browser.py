@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import threading
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -526,3 +527,21 @@ def test_pdf_has_every_chapter_title_page_numbers_and_images(pdf_build, html_dir
     assert images >= 3
     assert "import ics_leadership" not in whole and "from ics_leadership" not in whole
     assert reader.metadata.title == title
+
+
+def test_pdf_shows_each_demonstration_page_with_its_one_badge(pdf_build, html_dir):
+    """The mark survives into the single page the PDF is printed from: one badge per demonstration
+    page, under its title, and none elsewhere."""
+    from pypdf import PdfReader
+
+    from ics_leadership.publish import demonstration
+
+    path, _ = pdf_build
+    # NFKC: the print sets "fi" as a ligature, which the extracted text keeps as one character.
+    pages = [unicodedata.normalize("NFKC", re.sub(r"\s+", " ", p.extract_text() or "")) for p in PdfReader(path).pages]
+    demos = [file for caption, file in pdf.chapters(ROOT / "book") if caption == demonstration.PART_CAPTION]
+    with_badge = [i for i, text in enumerate(pages) if demonstration.BADGE_TITLE in text]
+    assert sum(text.count(demonstration.BADGE_TITLE) for text in pages) == len(demos) >= 2
+    titles = [_page_title(html_dir / f"{file}.html") for file in demos]
+    for page, title in zip(with_badge, titles):
+        assert title in pages[page], title

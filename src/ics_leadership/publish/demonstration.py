@@ -73,4 +73,5 @@ def section_attributes(source: str) -> dict[str, str]:
 
 def badge_html() -> str:
     """The badge, placed once per demonstration page, under its title."""
-    return f'<p class="{BADGE_CLASS}"><strong>{html.escape(BADGE_TITLE)}</strong> {html.escape(BADGE_TEXT)}</p>\n'
+    title, text = (html.escape(t, quote=False) for t in (BADGE_TITLE, BADGE_TEXT))
+    return f'<p class="{BADGE_CLASS}"><strong>{title}</strong> {text}</p>\n'
