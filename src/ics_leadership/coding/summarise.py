@@ -202,7 +202,7 @@ class Prepared:
 
     @property
     def data_source(self) -> str:
-        return SYNTHETIC_LABEL if self.coded.synthetic else REAL_LABEL
+        return data_source_label(self.coded.synthetic)
 
 
 def prepare(
