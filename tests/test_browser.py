@@ -198,6 +198,24 @@ def test_no_table_scrolls_sideways_at_desk_width(browser, site):
     assert wide == []
 
 
+def test_the_demonstration_frame_keeps_the_text_column_width(browser, site):
+    """The tinted frame of a demonstration page reaches into the article's padding: the text column
+    inside it is as wide as every other page's (tables are fitted to it), and nothing scrolls."""
+    inner_widths = """() => ['article.bd-article', 'section[data-source]']
+        .map(selector => document.querySelector(selector))
+        .map(el => { const c = getComputedStyle(el), px = p => parseFloat(c[p]);
+            return el.getBoundingClientRect().width - px('paddingLeft') - px('paddingRight')
+                - px('borderLeftWidth') - px('borderRightWidth'); })
+        .concat([document.documentElement.scrollWidth])"""
+    for width in (1280, 768, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{site}/notebooks/04_model_weights.html", wait_until="load")
+        article, section, scroll = page.evaluate(inner_widths)
+        assert abs(section - article) < 1 and scroll <= width, (width, article, section, scroll)
+        context.close()
+
+
 def test_table1_stays_whole_on_a_phone(browser, site):
     """At 390 px Table 1 is stacked (a block per level, each list after its STP's name): nothing is
     cut off at the screen's edge, and the third STP is there."""
