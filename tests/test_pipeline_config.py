@@ -186,7 +186,7 @@ def test_odd_paths_and_crlf(tmp_path):
 
 def test_the_compendiums_pipeline_loads():
     config = load_config(ROOT / "pipeline.yaml")
-    assert len(config.steps) == 16 and len(config.notebooks) == 15
+    assert len(config.steps) == 17 and len(config.notebooks) == 16
     assert config.steps[0] == Step(
         "synthetic_corpus",
         command=("synthesise", "--out", "data/derived/synthetic", "--force"),
