@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+import html.parser
 import re
 
 import nbformat
 import pytest
 from test_sample import PAPER_TABLE1
 
-from ics_leadership.publish import pipeline
+from ics_leadership.facts import claims
+from ics_leadership.publish import demonstration, pipeline
+from ics_leadership.publish.pdfpages import chapters
 
 from conftest import replace_in, run_cli
 
@@ -18,7 +21,11 @@ pytestmark = pytest.mark.slow
 
 def _text(path) -> str:
     """Visible-ish text of an HTML page: tags removed, entities decoded, spaces collapsed."""
-    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    return _text_of(path.read_text(encoding="utf-8"))
+
+
+def _text_of(page: str) -> str:
+    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
 
 
@@ -59,7 +66,8 @@ def test_model_page_shows_figure_tables_and_glued_numbers(built_book):
     )
     assert "The conceptual model of Waring et al. (2023), reconstructed by the compendium from the text" in text
     assert "Theory crosswalk at a glance" in text
-    assert "Synthetic demonstration data" in text  # the evidence-weighted figure runs on the synthetic corpus
+    assert "Synthetic demonstration data" not in text  # the weights are on their demonstration page
+    assert "demonstration on a synthetic corpus" in text  # ... and the page links there
     assert (built_book / "data/derived/model/figure1_model.svg").is_file()  # the model step's own folder
     assert "Also in data/derived/model/model_links.csv." in text  # the caption names it there
 
@@ -135,7 +143,7 @@ def test_every_chapter_is_built_with_its_title(built_book):
         assert "supported" not in text.lower(), page
         assert not re.search(r"(?<![\d.])0\.000(?![\d])", text), page
         assert "{glue" not in text, page  # a role inside inline code is shown raw, not pasted
-    for page in ("notebooks/02_coding.html", "notebooks/30_own_data.html", "notebooks/contribution_relational.html"):
+    for page in ("notebooks/02_coding.html", "notebooks/30_own_data.html"):
         assert "not evaluated: needs real coded data" in _text(html / page), page
 
 
@@ -177,3 +185,84 @@ def test_no_page_has_an_empty_table_header_cell(built_book):
     for page in (built_book / "book/_build/html").rglob("*.html"):
         empty = re.findall(r"<th\b[^>]*>\s*</th>", page.read_text(encoding="utf-8"))
         assert not empty, f"{page.name}: {len(empty)} empty header cells"
+
+
+# --- demonstration data never read as findings --------------------------------------------------------
+
+
+class _Tables(html.parser.HTMLParser):
+    """The tables of a page, each a list of rows of cell texts (header cells included)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(re.sub(r"\s+", " ", "".join(self._cell)).strip())
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _pages(built_book):
+    """(part caption, page, its HTML, whether its executed notebook shows synthetic data), in book order."""
+    book = built_book / "book"
+    for caption, file in chapters(book):
+        executed = book / f"{file}.ipynb"
+        synthetic = executed.is_file() and demonstration.notebook_data_source(executed) == demonstration.SYNTHETIC
+        yield caption, file, (book / "_build/html" / f"{file}.html").read_text(encoding="utf-8"), synthetic
+
+
+def test_demonstration_pages_carry_the_mark_and_one_badge_and_no_other_page_does(built_book):
+    """The part is read from the table of contents; whether a page shows synthetic data, from its
+    executed notebook. Pages under 'The study' (and every other part) carry neither mark nor badge."""
+    seen = {caption: 0 for caption, *_ in _pages(built_book)}
+    for caption, file, raw, synthetic in _pages(built_book):
+        marks = raw.count(f'data-source="{demonstration.SYNTHETIC}"')
+        badges = raw.count(f'class="{demonstration.BADGE_CLASS}"')
+        if caption == demonstration.PART_CAPTION:
+            assert (synthetic, marks, badges) == (True, 1, 1), file
+            # The marked section encloses the whole page: it opens before the title, the badge follows it.
+            assert re.search(
+                r'<section class="compendium-demonstration[^"]*" data-source="synthetic" id="[^"]+">\s*<h1>', raw
+            ), file
+            assert re.search(rf'</h1>\s*<p class="{demonstration.BADGE_CLASS}"><strong>', raw), file
+            seen[caption] += 1
+        else:
+            assert (synthetic, marks, badges) == (False, 0, 0), file
+        # The badge replaces the caption prefixes: no caption or alt text starts with the label.
+        assert not re.search(r"<(?:fig)?caption[^>]*>\s*Synthetic demonstration data", raw), file
+        assert 'alt="Synthetic demonstration data' not in raw, file
+    assert seen[demonstration.PART_CAPTION] >= 2 and seen["The study"] == 0
+
+
+def test_no_claim_verdict_is_rendered_from_synthetic_data(built_book):
+    """On every page showing synthetic data, every claim's status is a refusal, never a verdict."""
+    verdicts = {claims.CONSISTENT, claims.NOT_CONSISTENT, claims.INCONCLUSIVE}
+    statuses = []
+    for _, file, raw, synthetic in _pages(built_book):
+        if not synthetic:
+            continue
+        parser = _Tables()
+        parser.feed(raw)
+        for table in parser.tables:
+            cells = [cell.lower() for row in table for cell in row]
+            assert not verdicts & set(cells), file
+            header = table[0] if table else []
+            if "status" in header:
+                statuses += [row[header.index("status")] for row in table[1:]]
+    assert len(statuses) >= 10  # the claims ledger was found and read
+    assert set(statuses) <= {claims.NOT_EVALUATED, claims.NOT_TESTABLE}, set(statuses)
+    assert claims.NOT_EVALUATED in statuses

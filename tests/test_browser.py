@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import threading
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -197,6 +198,24 @@ def test_no_table_scrolls_sideways_at_desk_width(browser, site):
     assert wide == []
 
 
+def test_the_demonstration_frame_keeps_the_text_column_width(browser, site):
+    """The tinted frame of a demonstration page reaches into the article's padding: the text column
+    inside it is as wide as every other page's (tables are fitted to it), and nothing scrolls."""
+    inner_widths = """() => ['article.bd-article', 'section[data-source]']
+        .map(selector => document.querySelector(selector))
+        .map(el => { const c = getComputedStyle(el), px = p => parseFloat(c[p]);
+            return el.getBoundingClientRect().width - px('paddingLeft') - px('paddingRight')
+                - px('borderLeftWidth') - px('borderRightWidth'); })
+        .concat([document.documentElement.scrollWidth])"""
+    for width in (1280, 768, 390):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{site}/notebooks/04_model_weights.html", wait_until="load")
+        article, section, scroll = page.evaluate(inner_widths)
+        assert abs(section - article) < 1 and scroll <= width, (width, article, section, scroll)
+        context.close()
+
+
 def test_table1_stays_whole_on_a_phone(browser, site):
     """At 390 px Table 1 is stacked (a block per level, each list after its STP's name): nothing is
     cut off at the screen's edge, and the third STP is there."""
@@ -339,9 +358,9 @@ def test_model_figures_have_alt_text_listing_the_links(page, site):
     alts = page.evaluate(
         "Array.from(document.querySelectorAll('main article img')).map(i => i.getAttribute('alt') || '')"
     )
-    assert len(alts) == 3  # Figure 1, the evidence-weighted model (synthetic corpus) and the concentration grid
+    assert len(alts) == 2  # Figure 1 and the concentration grid (the weighted model is a demonstration page)
     assert "Clinical expertise to Analytical insight" in alts[0]
-    assert sum(a.startswith("Synthetic demonstration data") for a in alts) == 1
+    assert not any("Synthetic demonstration data" in a for a in alts)
     caption = page.locator("figcaption", has_text="reconstructed by the compendium from the text")
     figure = page.locator("figure", has=caption)
     figure.scroll_into_view_if_needed()
@@ -526,3 +545,26 @@ def test_pdf_has_every_chapter_title_page_numbers_and_images(pdf_build, html_dir
     assert images >= 3
     assert "import ics_leadership" not in whole and "from ics_leadership" not in whole
     assert reader.metadata.title == title
+
+
+def test_pdf_shows_each_demonstration_page_with_its_one_badge(pdf_build, html_dir):
+    """The mark survives into the single page the PDF is printed from: each chapter of the
+    demonstration part (found by its bookmark) opens with its title and one badge."""
+    from pypdf import PdfReader
+
+    from ics_leadership.publish import demonstration
+
+    path, _ = pdf_build
+    reader = PdfReader(path)
+    top = reader.outline  # a bookmark, then the list of its children
+    titles = [None if isinstance(item, list) else item.title for item in top]
+    part = titles.index(demonstration.PART_CAPTION)
+    chapters = [item for item in top[part + 1] if not isinstance(item, list)]
+    demos = [file for caption, file in pdf.chapters(ROOT / "book") if caption == demonstration.PART_CAPTION]
+    assert [c.title for c in chapters] == [_page_title(html_dir / f"{file}.html") for file in demos]
+    assert len(demos) >= 2
+    for chapter in chapters:
+        page = reader.pages[reader.get_destination_page_number(chapter)]
+        # NFKC: the print sets "fi" as a ligature, which the extracted text keeps as one character.
+        text = unicodedata.normalize("NFKC", re.sub(r"\s+", " ", page.extract_text() or ""))
+        assert text.count(demonstration.BADGE_TITLE) == 1 and chapter.title in text, chapter.title

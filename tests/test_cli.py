@@ -46,7 +46,8 @@ def test_check_on_the_real_data(capsys):
 def test_unknown_notebook_is_a_clean_error(capsys):
     assert cli.main(["run", "no_such_notebook"]) == 1
     err = capsys.readouterr().err
-    assert "is not a notebook in pipeline.yaml (known: 02_coding.ipynb, 03_model.ipynb, 05_methods.ipynb" in err
+    known = "02_coding.ipynb, 03_model.ipynb, 04_model_weights.ipynb, 05_methods.ipynb"
+    assert f"is not a notebook in pipeline.yaml (known: {known}" in err
     assert "'no_such_notebook'" in err
 
 

@@ -1,5 +1,5 @@
 """The conceptual model (data/raw/model.yaml, the paper's Figure 1): content, validation, drawing,
-evidence weights and notebook 03."""
+evidence weights, notebook 03 (the paper's model) and notebook 04 (its links weighted, a demonstration)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ics_leadership.facts.model_weights import link_weights
 from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.figures import model as model_figure
 from ics_leadership.figures import style
-from ics_leadership.publish import pipeline
+from ics_leadership.publish import demonstration, pipeline
 
 from conftest import RAW, ROOT
 
@@ -601,18 +601,14 @@ def test_weighted_figure_is_labelled_and_alt_text_carries_the_numbers(model, cod
 # --- the notebook ---------------------------------------------------------------------------------------
 
 
-def _run_notebook(out: Path, coded: Path | None) -> Path:
-    """Execute notebooks/03_model.ipynb with this checkout's package on the kernel's path."""
+def _run_notebook(out: Path, notebook: str, **parameters) -> Path:
+    """Execute a notebook of notebooks/ with this checkout's package on the kernel's path."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PYTHONPATH", str(ROOT / "src"))
         return pipeline.execute_notebook(
-            ROOT / "notebooks" / "03_model.ipynb",
+            ROOT / "notebooks" / notebook,
             out / "executed.ipynb",
-            parameters={
-                "raw_dir": str(RAW),
-                "derived_dir": str(out / "derived"),
-                "coded_data": str(coded) if coded else None,
-            },
+            parameters={"raw_dir": str(RAW), "derived_dir": str(out / "derived"), **parameters},
         )
 
 
@@ -629,28 +625,26 @@ def _outputs(executed: Path) -> tuple[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def synthetic_run(tmp_path_factory, coded_dir):
+def model_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("model_nb")
-    return _run_notebook(out, coded_dir), out / "derived"
+    return _run_notebook(out, "03_model.ipynb"), out / "derived"
 
 
-def test_notebook_runs_with_coded_data_and_labels_it_synthetic(synthetic_run, model):
-    executed, derived = synthetic_run
+def test_model_notebook_shows_the_paper_and_nothing_synthetic(model_run, model):
+    """The model's page is under 'The study': the paper's model only, no coded data and no mark."""
+    executed, derived = model_run
     html, glued = _outputs(executed)
-    assert {k: glued[k] for k in ("n_nodes", "n_links", "n_stated", "n_inferred")} == {
+    assert {k: glued[k] for k in ("n_nodes", "n_links", "n_stated", "n_inferred", "n_disputed_cells")} == {
         "n_nodes": "12",
         "n_links": "18",
         "n_stated": "15",
         "n_inferred": "3",
+        "n_disputed_cells": "1",
     }
-    assert html.count("<figure") == 3
-    assert "<figcaption" in html and re.search(r"<figcaption[^>]*>Synthetic demonstration data\. ", html)
-    assert 'alt="Synthetic demonstration data. Diagram in three columns' in html
-    assert "<caption>Synthetic demonstration data. Evidence weight" in html
-    assert style.SYNTHETIC_LABEL in (derived / "figure1_model_weighted.svg").read_text(encoding="utf-8")
-    weights = pd.read_csv(derived / "model_link_weights.csv")
-    assert weights.loc[weights["source"] == "representation", "weight"].tolist() == [2, 2, 2]
-    assert {p.name for p in derived.iterdir()} >= {
+    assert html.count("<figure") == 2  # Figure 1 and the concentration grid
+    assert style.SYNTHETIC_LABEL not in html and "04_model_weights.ipynb" in executed.read_text(encoding="utf-8")
+    assert demonstration.notebook_data_source(executed) is None
+    assert {p.name for p in derived.iterdir()} == {
         "figure1_model.svg",
         "figure1_model.png",
         "model_concentration.svg",
@@ -658,21 +652,30 @@ def test_notebook_runs_with_coded_data_and_labels_it_synthetic(synthetic_run, mo
         "model_links.csv",
         "model_nodes.csv",
         "model_crosswalk.csv",
+        "model_domains.csv",
         "model_concentration.csv",
     }
 
 
-def test_notebook_figure_matches_a_fresh_drawing_byte_for_byte(synthetic_run, model, tmp_path):
-    _, derived = synthetic_run
+def test_notebook_figure_matches_a_fresh_drawing_byte_for_byte(model_run, model, tmp_path):
+    _, derived = model_run
     fresh = _draw(model, tmp_path)  # this process, against the notebook's kernel
     for ext in ("svg", "png"):
         assert fresh[ext].read_bytes() == (derived / f"figure1_model.{ext}").read_bytes(), ext
 
 
-def test_notebook_without_coded_data_says_so(tmp_path):
-    html, glued = _outputs(_run_notebook(tmp_path, None))
-    assert "No coded data were given" in html
-    assert style.SYNTHETIC_LABEL not in html
-    assert html.count("<figure") == 2
-    assert glued["n_disputed_cells"] == "1"
-    assert not (tmp_path / "derived" / "model_link_weights.csv").exists()
+def test_weights_notebook_is_a_demonstration_whose_files_keep_the_label(tmp_path, coded_dir):
+    """Notebook 04 on synthetic data: marked for the book's badge, no caption prefix; the weighted
+    figure and model_link_weights.csv carry the label inside them."""
+    executed = _run_notebook(tmp_path, "04_model_weights.ipynb", coded_data=str(coded_dir))
+    derived = tmp_path / "derived"
+    html, _ = _outputs(executed)
+    assert html.count("<figure") == 1 and "Diagram in three columns" in html
+    assert not re.search(r"<figcaption[^>]*>Synthetic demonstration data", html)
+    assert "<caption>Evidence weight" in html
+    assert demonstration.notebook_data_source(executed) == "synthetic"
+    assert style.SYNTHETIC_LABEL in (derived / "figure1_model_weighted.svg").read_text(encoding="utf-8")
+    weights = pd.read_csv(derived / "model_link_weights.csv")
+    assert list(weights.columns[:2]) == ["data_source", "source"]
+    assert set(weights["data_source"]) == {style.SYNTHETIC_LABEL}
+    assert weights.loc[weights["source"] == "representation", "weight"].tolist() == [2, 2, 2]

@@ -1,6 +1,6 @@
 """Page figures and tables (figures.tables, .coding, .contribution, .model_page, .sample): what a
-notebook shows comes from one function, with its caption and alt text, and synthetic data stay
-labelled; the notebooks hold calls and displays only."""
+notebook shows comes from one function, with its caption and alt text, and what is shown from
+synthetic data is marked as such; the notebooks hold calls and displays only."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ import nbformat
 import pandas as pd
 import pytest
 
+from ics_leadership.coding import prevalence
 from ics_leadership.coding.coded import SYNTHETIC_LABEL, load_coded
 from ics_leadership.coding.prevalence import wilson
 from ics_leadership.facts import raw
 from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.facts.model import load_model
+from ics_leadership.facts.vocabulary import FOCUS_GROUP
 from ics_leadership.figures import coding as coding_page
 from ics_leadership.figures import contribution as contribution_page
 from ics_leadership.figures import model_page, tables
@@ -96,9 +98,13 @@ def test_prevalence_matrix_rows_columns_and_a_cell():
     assert list(one.index) == ["A", "X"] and one.loc["A", "project"] == "0 of 2: 0% (0% to 66%)"
 
 
-def test_contribution_prevalence_counts_participants_by_level(coded, codebook):
-    shown = contribution_page.prevalence_table(coded, codebook, "representation")
-    frame = shown.frame
+def test_prevalence_of_one_contribution_counts_participants_by_level(coded, codebook):
+    """A contribution and its activities by level, as the theme coding page computes them (the
+    contribution's own pages show the paper only)."""
+    by_level = prevalence.prevalence(
+        coded, prevalence.analysis_codings(coded, codebook.tree), codebook.tree, by="level", focus_group=FOCUS_GROUP
+    )
+    frame = coding_page.prevalence_matrix(by_level, "level", code="representation")
     assert list(frame.columns) == ["executive", "project"]
     assert list(frame.index) == [
         "Representation",
@@ -106,22 +112,10 @@ def test_contribution_prevalence_counts_participants_by_level(coded, codebook):
         "Offering critical challenge",
         "Securing professional buy-in",
     ]
-    low, high = wilson(2, 3)
+    low, high = wilson(2, 3)  # P1 through an activity, P2 through the contribution's own code
     assert frame.loc["Representation", "executive"] == coding_page.prevalence_cell(2, 3, low, high)
     assert frame.loc["Representation", "executive"].startswith("2 of 3: 67% (")
     assert frame.loc["Offering critical challenge", "project"].startswith("1 of 2: 50% (")
-    assert shown.synthetic and shown.shown_caption.startswith(SYNTHETIC_LABEL + ". Representation: ")
-    assert contribution_page.prevalence_table(None, codebook, "representation") == contribution_page.NO_CODED_DATA
-
-
-def test_contribution_claims_are_those_naming_its_codes(coded, codebook):
-    ledger = contribution_page.claims_ledger(coded, codebook, "representation", RAW / "claims.yaml")
-    assert len(ledger) > 0
-    assert ledger["status"].eq("not evaluated: needs real coded data").all()  # synthetic data: no verdicts
-    shown = contribution_page.claims_table(ledger, codebook, "representation", coded)
-    assert shown.synthetic and "involve representation" in shown.caption
-    assert contribution_page.claims_ledger(None, codebook, "representation", RAW / "claims.yaml") is None
-    assert contribution_page.claims_table(None, codebook, "representation", coded) is None
 
 
 # --- the codebook's matrices, one contribution at a time ---------------------------------------------
@@ -163,19 +157,23 @@ def test_figure1_comes_with_its_caption_and_every_link_in_its_alt(model):
         plt.close(shown.fig)
 
 
-def test_evidence_section_labels_synthetic_data_everywhere(model, codebook, coded):
+def test_evidence_section_marks_synthetic_data_without_a_caption_label(model, codebook, coded):
+    """Synthetic outputs are marked (the page becomes a demonstration with one badge), not prefixed."""
     evidence = model_page.Evidence(coded, model_page.link_weights(model, coded, codebook), None)
     banner, message, figure, weights = model_page.evidence_section(model, evidence)
     try:
-        assert SYNTHETIC_LABEL in banner.data and "in the section below is computed from it" in banner.data
+        assert "Coded data" in banner.data and SYNTHETIC_LABEL not in banner.data
         assert "test fixture (5 participants, 5 documents, 4 codings)." in banner.data
+        assert banner._repr_mimebundle_() == ({}, tables.SYNTHETIC_OUTPUT)
         assert message == evidence.weights.message
-        assert figure.synthetic and figure.shown_alt.startswith(SYNTHETIC_LABEL + ". Diagram in three columns")
+        assert figure.synthetic and figure.alt.startswith("Diagram in three columns")
         assert "Representation to Legitimacy (3 participants)" in figure.alt
-        assert weights.shown_caption.startswith(SYNTHETIC_LABEL + ". Evidence weight")
+        assert weights.synthetic and weights.caption.startswith("Evidence weight")
     finally:
         plt.close(figure.fig)
     assert model_page.evidence_section(model, None) == [model_page.NO_CODED_DATA]
+    assert evidence.weights.file_table().columns[0] == "data_source"
+    assert set(evidence.weights.file_table()["data_source"]) == {SYNTHETIC_LABEL}
 
 
 def test_captions_name_the_derived_file_where_the_page_wrote_it(model, codebook, coded, tmp_path, monkeypatch):
@@ -226,16 +224,25 @@ def test_page_values_quote_both_values_where_the_paper_disagrees():
 # --- showing them ------------------------------------------------------------------------------------
 
 
-def test_show_labels_and_saves(tmp_path):
+def test_show_marks_synthetic_outputs_and_saves(tmp_path):
+    """Shown from synthetic data: the output's metadata says so and the caption and alt stay as written;
+    the saved files carry the label (the PNG's Title); from other data, no mark."""
+    from PIL import Image
+
     frame = pd.DataFrame({"a": [1]})
     styler = tables.show(CaptionedTable(frame, "One row.", synthetic=True))
-    assert styler.caption == f"{SYNTHETIC_LABEL}. One row."
+    assert styler.caption == "One row." and styler._repr_mimebundle_() == ({}, tables.SYNTHETIC_OUTPUT)
+    plain = tables.show(CaptionedTable(frame, "One row."))
+    assert plain._repr_mimebundle_() == ({}, {})
     fig, _ = plt.subplots()
     item = CaptionedFigure(fig, "one", caption="A figure.", alt="Nothing drawn.", synthetic=True)
     with pytest.raises(ValueError, match="figure 'one': give the folder"):
         tables.show(item)
-    html = tables.show(item, tmp_path).data
-    assert f'alt="{SYNTHETIC_LABEL}. Nothing drawn."' in html and (tmp_path / "one.svg").is_file()
+    shown = tables.show(item, tmp_path)
+    assert 'alt="Nothing drawn."' in shown.data and "<figcaption>A figure.</figcaption>" in shown.data
+    assert shown._repr_mimebundle_() == ({}, tables.SYNTHETIC_OUTPUT)
+    assert Image.open(tmp_path / "one.png").text["Title"] == SYNTHETIC_LABEL
+    assert f"<dc:title>{SYNTHETIC_LABEL}</dc:title>" in (tmp_path / "one.svg").read_text(encoding="utf-8")
     assert tables.show("Some *text*.").data == "Some *text*." and tables.show(None) is None
 
 

@@ -186,7 +186,7 @@ def test_odd_paths_and_crlf(tmp_path):
 
 def test_the_compendiums_pipeline_loads():
     config = load_config(ROOT / "pipeline.yaml")
-    assert len(config.steps) == 16 and len(config.notebooks) == 15
+    assert len(config.steps) == 17 and len(config.notebooks) == 16
     assert config.steps[0] == Step(
         "synthetic_corpus",
         command=("synthesise", "--out", "data/derived/synthetic", "--force"),
@@ -205,16 +205,17 @@ def test_the_compendiums_pipeline_loads():
         "sample": ("data/derived/sample",),
         "coding": ("data/derived/coding",),
         "model": ("data/derived/model",),
+        "model_weights": ("data/derived/model_weights",),
         "own_data": ("data/derived/own_data",),
         "planning": ("data/derived/planning",),
     }
     for name, (folder,) in writers.items():
         if name != "synthetic_corpus":
             assert config.find(name).parameters["derived_dir"] == f"../{folder}"
-    # Every page that reads the synthetic corpus declares it, and none makes it again.
+    # Every page that reads the synthetic corpus declares it, and none makes it again. Only the two
+    # demonstration pages read it: the model's page and the contribution pages show the paper alone.
     readers = {s.name for s in config.steps if "data/derived/synthetic" in s.reads}
-    assert readers == {"coding", "model"} | {s.name for s in config.steps if s.name.startswith("contribution_")}
-    assert len(readers) == 6
+    assert readers == {"coding", "model_weights"}
     for name in readers:
         assert config.find(name).parameters["coded_data"] == "../data/derived/synthetic"
     assert config.step("own_data").reads[:2] == (

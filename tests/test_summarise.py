@@ -1,4 +1,4 @@
-"""Theme coding summaries from the command line and notebook 02; synthetic outputs are always labelled."""
+"""Theme coding summaries from the command line and notebook 02; synthetic outputs are always marked."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import re
 import nbformat
 import pandas as pd
 import pytest
+from PIL import Image
 
 from ics_leadership import cli
 from ics_leadership.facts import claims
 from ics_leadership.facts import demo_corpus as synthetic
-from ics_leadership.publish import pipeline
+from ics_leadership.publish import demonstration, pipeline
 
 from coded_fixture import coding, doc, make_coded
 from conftest import ROOT
@@ -152,22 +153,32 @@ def synthetic_run(tmp_path_factory):
     return executed, out / "derived"
 
 
-def test_every_synthetic_table_and_figure_is_labelled(synthetic_run):
+def test_every_synthetic_table_and_figure_is_marked_and_its_files_keep_the_label(synthetic_run):
+    """The page is marked as a demonstration through its outputs' metadata (the book draws one badge
+    from it), captions carry no label, and the files that leave the page keep it inside them."""
     executed, derived = synthetic_run
     html, _ = _outputs(executed)
     captions = re.findall(r"<caption[^>]*>(.*?)</caption>", html, flags=re.S)
     assert len(captions) >= 9  # no evidence tables for the claims: no test runs on synthetic data
     assert not any("Evidence for claim" in c for c in captions)
     assert "no verdict is given. These are synthetic demonstration data" in executed.read_text(encoding="utf-8")
-    assert all(c.strip().startswith(LABEL) for c in captions), [c for c in captions if not c.strip().startswith(LABEL)]
+    assert not any(c.strip().startswith(LABEL) for c in captions)
     figures_html = re.findall(r"<figure.*?</figure>", html, flags=re.S)
-    assert len(figures_html) == 3
-    for fig in figures_html:
-        assert f'alt="{LABEL}.' in fig and f"<figcaption>{LABEL}." in fig
+    assert len(figures_html) == 3 and not any(LABEL in f for f in figures_html)
+    # Every table, figure and the note naming the data carries the mark; the page is a demonstration.
+    for cell in nbformat.read(executed, as_version=4).cells:
+        for out in cell.get("outputs", []):
+            shown = "".join(out.get("data", {}).get("text/html", ""))
+            if "<caption" in shown or "<figure" in shown or "compendium-banner" in shown:
+                assert demonstration.output_data_source(out) == "synthetic", shown[:120]
+    assert demonstration.notebook_data_source(executed) == "synthetic"
     for svg in derived.glob("coding_*.svg"):
         assert LABEL in svg.read_text(), svg.name  # the title banner is in the figure itself
-    assert f'<p class="admonition-title">{LABEL}</p>' in html  # page banner
+    for png in derived.glob("coding_*.png"):
+        assert Image.open(png).text["Title"] == LABEL, png.name  # and in the file's metadata
     assert {p.stem for p in (derived / "tables").glob("*.csv")} == TABLES
+    for table in (derived / "tables").glob("*.csv"):
+        assert set(pd.read_csv(table)["data_source"]) <= {LABEL}, table.name
     # The captions name the tables where this run wrote them, not where the book's run writes its own.
     assert f"(all runs in {derived / 'tables' / 'saturation.csv'})" in html
     assert f"(all columns in {derived / 'tables' / 'claims.csv'})" in html
@@ -185,6 +196,7 @@ def test_notebook_runs_on_real_coded_data_without_the_label(tmp_path, real_fixtu
     )
     html, plain = _outputs(executed)
     assert LABEL not in html and LABEL not in plain
+    assert demonstration.notebook_data_source(executed) is None  # the book would not mark the page
     assert not (tmp_path / "derived" / "synthetic").exists()
     assert "<caption" in html
 

@@ -11,9 +11,17 @@ not committed; the repository holds their sources in ``notebooks/``. The theme b
 (Binder) link from the page's path under ``book/``, so the link is pointed at the source notebook.
 
 Tables and figures are numbered across the book by :mod:`ics_leadership.publish.numbering`.
+
+A page whose executed notebook shows anything computed from synthetic data (its outputs say so in
+their metadata, see :mod:`ics_leadership.publish.demonstration`) is shown as a demonstration: its
+section becomes a tinted container with ``data-source="synthetic"`` and one badge under its title.
+The page is marked when it is read and drawn when it is written, so the mark is carried into the
+single-page build the PDF is printed from as well.
 """
 
 from __future__ import annotations
+
+from docutils import nodes
 
 #: Where the theme thinks a notebook page lives in the repository, and where its source really is.
 EXECUTED_PREFIX = "book/notebooks/"
@@ -48,8 +56,6 @@ def _drop_unused_mathjax(app, pagename, templatename, context, doctree):
 
 def _drop_thebe_config(app, doctree, docname):
     """Remove the inline Thebe configuration sphinx-thebe appends to every page (unused here)."""
-    from docutils import nodes
-
     for node in list(doctree.findall(nodes.raw)):
         text = node.astext()
         if "x-thebe-config" in text or text.startswith("<script>kernelName"):
@@ -111,11 +117,64 @@ def _fix_accessibility(app, exception):
             page.write_text(fixed, encoding="utf-8")
 
 
+#: Set on a page's top sections, at reading, to the data source its executed notebook declares.
+DATA_SOURCE = "compendium_data_source"
+
+
+class demonstration_section(nodes.section):  # noqa: N801  (docutils names node classes in lower case)
+    """A page's section drawn as a demonstration. A section still, so everything else treats it as one."""
+
+
+def _mark_demonstrations(app, doctree):
+    """Mark the page's sections when its executed notebook shows synthetic data (at reading)."""
+    from ics_leadership.publish import demonstration
+
+    source = demonstration.notebook_data_source(app.env.doc2path(app.env.docname))
+    if source:
+        for section in doctree.children:
+            if isinstance(section, nodes.section):
+                section[DATA_SOURCE] = source
+
+
+def _draw_demonstrations(app, doctree, docname):
+    """Turn marked sections into demonstration sections with their badge (at writing).
+
+    After reading, so the table of contents and the numbering see ordinary sections. In the
+    single-page build every page's marked section is inside the one tree resolved here.
+    """
+    from ics_leadership.publish import demonstration
+
+    for section in list(doctree.findall(nodes.section)):
+        source = section.get(DATA_SOURCE)
+        if not source or isinstance(section, demonstration_section):
+            continue
+        shown = demonstration_section(section.rawsource, *section.children, **{DATA_SOURCE: source})
+        shown["classes"].append(demonstration.CONTAINER_CLASS)
+        titles = [i for i, child in enumerate(shown.children) if isinstance(child, nodes.title)]
+        shown.insert(titles[0] + 1 if titles else 0, nodes.raw("", demonstration.badge_html(), format="html"))
+        section.replace_self(shown)  # keeps the section's ids, names and classes
+
+
+def _visit_demonstration(self, node):
+    from ics_leadership.publish import demonstration
+
+    self.section_level += 1
+    self.body.append(self.starttag(node, "section", **demonstration.section_attributes(node[DATA_SOURCE])))
+
+
+def _depart_demonstration(self, node):
+    self.depart_section(node)
+
+
 def setup(app):
     # Book-wide numbers for tables and figures, and the {tableref}/{figref} roles that cite them.
     from ics_leadership.publish import numbering
 
     numbering.setup(app)
+
+    app.add_node(demonstration_section, html=(_visit_demonstration, _depart_demonstration))
+    app.connect("doctree-read", _mark_demonstrations)
+    app.connect("doctree-resolved", _draw_demonstrations)
     app.connect("html-page-context", _drop_thebe)
     app.connect("html-page-context", _drop_unused_mathjax)
     app.connect("doctree-resolved", _drop_thebe_config, priority=510)  # after sphinx-thebe's (500)

@@ -38,6 +38,13 @@ from ics_leadership.core.yamlschema import read_document, schema_problems
 CORPUS_FILE = "corpus.yaml"
 #: What every table, figure and file computed from synthetic data says (``corpus.yaml``: ``synthetic: true``).
 SYNTHETIC_LABEL = "Synthetic demonstration data"
+#: What the ``data_source`` column of files computed from any other coded data says.
+REAL_LABEL = "Real coded data"
+
+
+def data_source_label(synthetic: bool) -> str:
+    """The ``data_source`` value of a table or file computed from these data (synthetic or not)."""
+    return SYNTHETIC_LABEL if synthetic else REAL_LABEL
 
 
 @dataclass

@@ -31,7 +31,7 @@ from ics_leadership.coding import (
     prevalence,
     saturation,
 )
-from ics_leadership.coding.coded import SYNTHETIC_LABEL, CodedData, load_coded
+from ics_leadership.coding.coded import REAL_LABEL, CodedData, data_source_label, load_coded  # noqa: F401  (REAL_LABEL was defined here)
 from ics_leadership.coding.codetree import CodeTree, load_project_tree
 from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.coding.summary_files import (  # noqa: F401  (summarise's file API, importable from here)
@@ -50,7 +50,6 @@ from ics_leadership.coding.summary_files import (  # noqa: F401  (summarise's fi
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
 
-REAL_LABEL = "Real coded data"
 #: Attributes prevalence and the matrices group by unless told otherwise.
 DEFAULT_BY = ("level", "site")
 
@@ -89,7 +88,7 @@ class CodingSummary:
 
     @property
     def data_source(self) -> str:
-        return SYNTHETIC_LABEL if self.synthetic else REAL_LABEL
+        return data_source_label(self.synthetic)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The CSV tables by file stem, each with the ``data_source`` column first."""
@@ -203,7 +202,7 @@ class Prepared:
 
     @property
     def data_source(self) -> str:
-        return SYNTHETIC_LABEL if self.coded.synthetic else REAL_LABEL
+        return data_source_label(self.coded.synthetic)
 
 
 def prepare(

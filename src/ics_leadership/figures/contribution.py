@@ -2,29 +2,20 @@
 
 (Also the codebook page's table of each contribution's codes, :func:`codebook_tables`.)
 
-What the paper says comes from the codebook (:func:`activities_table`, :func:`levels_table`,
-:func:`stages_table`: the contribution's row of the framework and stage matrices, turned into
-one row per level or stage); what the coded data say comes from the toolkit's prevalence
-(:func:`prevalence_table`, written as on the theme coding page by
-:func:`ics_leadership.figures.coding.prevalence_matrix`) and the claims ledger
-(:func:`claims_ledger`, :func:`claims_table`). Tables from synthetic data carry the label.
+Everything here comes from the paper, through the codebook: :func:`activities_table`,
+:func:`levels_table` and :func:`stages_table` give the contribution's activities and its row of the
+framework and stage matrices, turned into one row per level or stage. How often a contribution
+occurs in coded data is not on its page: in the book those numbers come from the synthetic corpus,
+so they are on the demonstration page of theme coding (:mod:`ics_leadership.figures.coding`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from ics_leadership.coding import prevalence
-from ics_leadership.coding.coded import CodedData
-from ics_leadership.facts import claims
 from ics_leadership.facts.codebook import Codebook
-from ics_leadership.facts.vocabulary import FOCUS_GROUP, LEVELS, STAGES
-from ics_leadership.figures.coding import prevalence_matrix
+from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.figures.tables import CaptionedTable
-
-NO_CODED_DATA = "No coded data: run the theme coding notebook first, or set `coded_data`."
 
 
 def _in(code: str, contribution: str) -> bool:
@@ -86,66 +77,3 @@ def stages_table(codebook: Codebook, contribution: str) -> CaptionedTable:
         ]
     )
     return CaptionedTable(frame, f"{this.label} by stage of change.")
-
-
-def prevalence_table(coded: CodedData | None, codebook: Codebook, contribution: str) -> CaptionedTable | str:
-    """Clinical leaders expressing the contribution and each activity, by level; a sentence without data."""
-    if coded is None:
-        return NO_CODED_DATA
-    codings = prevalence.analysis_codings(coded, codebook.tree)
-    by_level = prevalence.prevalence(coded, codings, codebook.tree, by="level", focus_group=FOCUS_GROUP)
-    label = codebook.contribution(contribution).label
-    return CaptionedTable(
-        prevalence_matrix(by_level, "level", code=contribution),
-        f"{label}: clinical leaders expressing it and each of its activities, of those at the level, "
-        "with the share and its Wilson 95% interval.",
-        index=True,
-        synthetic=coded.synthetic,
-    )
-
-
-def claims_ledger(
-    coded: CodedData | None, codebook: Codebook, contribution: str, claims_path: Path | str
-) -> pd.DataFrame | None:
-    """The ledger of the paper's claims whose test names the contribution or one of its activities.
-
-    Evaluated on ``coded`` as on the theme coding page (the primary coder's codings); None without
-    coded data or without such claims.
-    """
-    if coded is None:
-        return None
-    claim_list, rules = claims.load_claims(claims_path, codebook)
-    related = [
-        c
-        for c in claim_list
-        if any(
-            _in(str(code), contribution)
-            for code in (c.test.get("code"), c.test.get("code_a"), c.test.get("code_b"), *c.test.get("codes", []))
-        )
-    ]
-    if not related:
-        return None
-    ledger, _ = claims.evaluate(related, coded, prevalence.analysis_codings(coded, codebook.tree), codebook, rules)
-    return ledger
-
-
-def claims_text(ledger: pd.DataFrame | None) -> str | None:
-    """The sentence summarising the ledger (None without one)."""
-    return claims.describe(ledger) if ledger is not None and len(ledger) else None
-
-
-def claims_table(
-    ledger: pd.DataFrame | None, codebook: Codebook, contribution: str, coded: CodedData | None
-) -> CaptionedTable | None:
-    """The claims involving the contribution: the test each gets and its status (None without any).
-
-    ``coded`` is the data the ledger was evaluated on (labels the table when synthetic).
-    """
-    if ledger is None or not len(ledger) or coded is None:
-        return None
-    label = codebook.contribution(contribution).label
-    return CaptionedTable(
-        claims.for_display(ledger),
-        f"The paper's claims that involve {label.lower()}: the test each gets and its status.",
-        synthetic=coded.synthetic,
-    )

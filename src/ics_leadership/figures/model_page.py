@@ -1,10 +1,12 @@
-"""The conceptual model's page (notebook 03): each figure and table with its caption and alt text.
+"""The conceptual model's page (notebook 03) and its links weighted by coded data (notebook 04).
 
 Every function returns a :class:`~ics_leadership.figures.tables.CaptionedFigure` or
 :class:`~ics_leadership.figures.tables.CaptionedTable` (or, for the evidence section, a list of
 them with the banner and sentences that go between), built from the model, so a caption or an alt
-text cannot say something the figure does not show. Outputs computed from synthetic coded data are
-labelled in the figure, its caption, its alt text and a banner over the section.
+text cannot say something the figure does not show. The model's page shows only what comes from the
+paper; the weights (:func:`weigh`, :func:`evidence_section`) have their own page, because in the book
+they are computed from the synthetic corpus: outputs from synthetic data are marked as such (the book
+then shows the page as a demonstration), and the weighted figure says so in its title.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
 
 NO_CODED_DATA = (
     "No coded data were given (`coded_data` is `None`), so the links are not weighted here. "
-    "Set `coded_data` to a folder of canonical coded data, or run the page on the synthetic "
-    "demonstration corpus, to see the weights."
+    "Set `coded_data` to a folder of canonical coded data (your own, or the synthetic "
+    "demonstration corpus) to see the weights."
 )
 
 

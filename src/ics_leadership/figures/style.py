@@ -175,17 +175,22 @@ def check_text_size(fig: plt.Figure, name: str) -> None:
         )
 
 
-def save_figure(fig: plt.Figure, directory: Path | str, stem: str, dpi: int = 200) -> dict[str, Path]:
+def save_figure(
+    fig: plt.Figure, directory: Path | str, stem: str, dpi: int = 200, title: str | None = None
+) -> dict[str, Path]:
     """Save ``fig`` as ``stem.svg`` and ``stem.png`` in ``directory``, deterministically.
 
     Dates and software versions are left out of the files' metadata, so two runs with the same
     inputs and library versions give identical bytes. Text that would print under 8 pt is warned
-    about (:func:`check_text_size`).
+    about (:func:`check_text_size`). ``title`` goes into both files' metadata (the SVG's
+    ``<dc:title>``, the PNG's ``Title`` text chunk): the synthetic-data label travels with a file
+    that leaves the page, for tools that read metadata rather than pixels.
     """
     check_text_size(fig, stem)
     directory = Path(directory)
     out = {}
-    for ext, meta in (("svg", {"Date": None, "Creator": None}), ("png", {"Software": None})):
+    titled = {"Title": title} if title else {}
+    for ext, meta in (("svg", {"Date": None, "Creator": None, **titled}), ("png", {"Software": None, **titled})):
         buffer = io.BytesIO()
         fig.savefig(buffer, format=ext, dpi=dpi, bbox_inches="tight", metadata=meta)
         out[ext] = atomic_write(directory / f"{stem}.{ext}", lambda fh, b=buffer: fh.write(b.getvalue()))

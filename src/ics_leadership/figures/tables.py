@@ -4,10 +4,18 @@ The functions of the page modules (:mod:`.sample`, :mod:`.coding`, :mod:`.model_
 :mod:`.contribution`) return a :class:`CaptionedTable` or a :class:`CaptionedFigure`: the frame or
 figure together with its caption (and, for a figure, its alt text), made by one function from the
 same data so they cannot drift, and marked ``synthetic`` when the data are. A notebook shows one
-with :func:`show` (or several with :func:`show_all`), which adds the synthetic-data label to the
-caption and alt text and, for a figure, saves it under the page's derived folder first.
-:func:`table`, :func:`figure` and :func:`save_and_show` are the same steps for a caption written
-in the notebook; :func:`banner` says where a page's (or a section's) numbers come from.
+with :func:`show` (or several with :func:`show_all`), which, for a figure, saves it under the page's
+derived folder first. :func:`table`, :func:`figure` and :func:`save_and_show` are the same steps for
+a caption written in the notebook; :func:`banner` says where a page's (or a section's) numbers come
+from.
+
+What is shown from synthetic data carries :data:`SYNTHETIC_OUTPUT` in its output's metadata, not a
+label in its caption: the book (``book/_ext``, through :mod:`ics_leadership.publish.demonstration`)
+finds it in the executed notebook and shows the whole page in a tinted container with one badge
+saying it is a demonstration, not the study's findings, and ``data-source="synthetic"`` on the
+page's section. A notebook author therefore cannot forget the label: showing anything synthetic
+through these functions marks the page. Files that leave the page keep the label inside them: a
+figure's title and file metadata (:func:`save_and_show`), a CSV file's ``data_source`` column.
 
 Tables and figures are numbered across the book when it is built (:mod:`ics_leadership.publish.numbering`),
 not here: a notebook cannot know how many come before it. Give one a ``label`` for prose to cite it
@@ -33,6 +41,9 @@ from pandas.io.formats.style import Styler
 from ics_leadership.core import paths
 from ics_leadership.figures.style import SYNTHETIC_LABEL
 
+#: The output metadata of anything shown from synthetic data (see the module's docstring).
+SYNTHETIC_OUTPUT = {"ics_leadership": {"data_source": "synthetic"}}
+
 if TYPE_CHECKING:  # matplotlib is imported only when a figure is saved
     from matplotlib.figure import Figure
 
@@ -46,8 +57,21 @@ def file_label(directory: Path | str, name: str) -> str:
     return paths.display_path(Path(directory) / name)
 
 
-def _label(caption: str, synthetic: bool) -> str:
-    return f"{SYNTHETIC_LABEL}. {caption}" if synthetic else caption
+def output_metadata(synthetic: bool) -> dict[str, Any]:
+    """The metadata an output shown from these data carries: :data:`SYNTHETIC_OUTPUT` or none."""
+    return {key: dict(value) for key, value in SYNTHETIC_OUTPUT.items()} if synthetic else {}
+
+
+class MarkedHTML(HTML):
+    """HTML whose output carries :func:`output_metadata` (the page's data source) into the notebook."""
+
+    def __init__(self, data: str, synthetic: bool = False):
+        super().__init__(data)
+        self.synthetic = synthetic
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
+        # No data here (IPython takes the HTML from _repr_html_): the metadata only.
+        return {}, output_metadata(self.synthetic)
 
 
 def _cell_text(value: object) -> str:
@@ -108,7 +132,7 @@ class Table(Styler):
 
     A bare Styler's text form is ``<pandas.io.formats.style.Styler at 0x7f...>``: it tells a reader
     of the text nothing and carries a memory address, different on every run, into the executed
-    notebook.
+    notebook. A table of synthetic data (``synthetic = True``) marks its output as such.
     """
 
     #: Set by :func:`table` (``stack_on_phone``): each cell names its column, for the phone layout.
@@ -117,6 +141,11 @@ class Table(Styler):
     def _repr_html_(self) -> str:
         shown = super()._repr_html_()
         return _with_column_names(shown, [str(c) for c in self.data.columns]) if self.stacked else shown
+
+    synthetic = False
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
+        return {}, output_metadata(self.synthetic)
 
     def __repr__(self) -> str:
         text = self.data.to_string(
@@ -185,7 +214,8 @@ def table(
     index
         Show the frame's index (for cross-tabulations).
     synthetic
-        Prefix the caption with the synthetic-data label.
+        The data are synthetic: the output is marked (:func:`output_metadata`), and the page shows
+        the demonstration badge. The caption is left as it is.
     multiline
         Honour line breaks inside cells (for lists of roles).
     label
@@ -208,7 +238,6 @@ def table(
         index = False
     # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
     frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
-    caption = _label(caption, synthetic)
     _check_label(label)
     styler = (
         Table(frame, uuid=f"tbl-{label}" if label else _table_id(frame, caption))
@@ -248,6 +277,7 @@ def table(
     styler = styler.set_table_styles(styles)
     if not index:
         styler = styler.hide(axis="index")
+    styler.synthetic = synthetic
     return styler
 
 
@@ -265,25 +295,24 @@ def figure(
     ``zoom`` (the default), the image sits in a frame that, on a narrow screen (a phone), keeps it at
     its print size and scrolls sideways instead of shrinking its 8 pt text below reading size (the
     book's CSS). ``label``: a name prose can cite the figure by (``{figref}`label```); also its id
-    (``fig-<label>``).
+    (``fig-<label>``). ``synthetic``: mark the output (:func:`output_metadata`); the image itself says
+    so in its title.
     """
     _check_label(label)
     named = f' id="fig-{label}" data-label="{label}"' if label else ""
-    if synthetic:
-        alt = f"{SYNTHETIC_LABEL}. {alt}"
     data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
-    caption = _label(caption, synthetic)
     image = (
         f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
         'style="max-width: 100%; height: auto;" />'
     )
     if zoom:
         image = f'<div class="compendium-zoom" tabindex="0" role="group" aria-label="{ZOOM_LABEL}">{image}</div>'
-    return HTML(
+    return MarkedHTML(
         f'<figure class="compendium-figure{" compendium-figure-zoom" if zoom else ""}"{named} style="margin: 1em 0;">'
         f"{image}"
         f"<figcaption>{html.escape(caption)}</figcaption>"  # styled by the book's CSS, like table captions
-        "</figure>"
+        "</figure>",
+        synthetic,
     )
 
 
@@ -297,33 +326,30 @@ def save_and_show(
     zoom: bool = True,
     label: str | None = None,
 ) -> HTML:
-    """Save ``fig`` as SVG and PNG under ``directory`` (deterministically), close it, and show it."""
+    """Save ``fig`` as SVG and PNG under ``directory`` (deterministically), close it, and show it.
+
+    Files of synthetic data carry the label in their metadata too (their title), beside the title the
+    figure draws (:func:`ics_leadership.figures.style.label_synthetic`).
+    """
     import matplotlib.pyplot as plt
 
     from ics_leadership.figures.style import save_figure
 
-    saved = save_figure(fig, directory, stem)
+    saved = save_figure(fig, directory, stem, title=SYNTHETIC_LABEL if synthetic else None)
     plt.close(fig)
     return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic, zoom=zoom, label=label)
 
 
 def banner(synthetic: bool, description: str, section: bool = False) -> HTML:
-    """A banner saying where the numbers on the page come from (prominent when synthetic).
+    """A note saying where the numbers on the page (or, ``section=True``, in the section) come from.
 
-    ``section=True`` for a page whose other parts come from the paper: the banner then speaks of
-    the section below it, not the whole page.
+    On synthetic data it names the corpus and marks the output; the page's badge (added by the book)
+    is what says, once, that the page is a demonstration and not the study's findings.
     """
-    if synthetic:
-        where = "in the section below" if section else "on this page"
-        return HTML(
-            '<div class="admonition warning compendium-banner" role="note">'
-            f'<p class="admonition-title">{html.escape(SYNTHETIC_LABEL)}</p>'
-            f"<p>{html.escape(description)} Every table and figure {where} is computed from it: "
-            "they show how the analysis works, not what the study found.</p></div>"
-        )
-    return HTML(
+    return MarkedHTML(
         '<div class="admonition note compendium-banner" role="note"><p class="admonition-title">Coded data</p>'
-        f"<p>{html.escape(description)}</p></div>"
+        f"<p>{html.escape(description)}</p></div>",
+        synthetic,
     )
 
 
@@ -343,11 +369,6 @@ class CaptionedTable:
     appendix: bool = False
     online_only: str | None = None
 
-    @property
-    def shown_caption(self) -> str:
-        """The caption as the reader sees it (with the synthetic-data label when synthetic)."""
-        return _label(self.caption, self.synthetic)
-
 
 @dataclass(frozen=True)
 class CaptionedFigure:
@@ -363,16 +384,6 @@ class CaptionedFigure:
     synthetic: bool = False
     zoom: bool = True  # on a phone, keep print size in a frame that scrolls (see :func:`figure`)
     label: str | None = None
-
-    @property
-    def shown_caption(self) -> str:
-        """The caption as the reader sees it (with the synthetic-data label when synthetic)."""
-        return _label(self.caption, self.synthetic)
-
-    @property
-    def shown_alt(self) -> str:
-        """The alt text as a screen reader reads it (with the synthetic-data label when synthetic)."""
-        return _label(self.alt, self.synthetic)
 
 
 def show(item: Any, directory: Path | str | None = None) -> Any:

@@ -13,6 +13,7 @@
 - :mod:`~ics_leadership.publish.pdf`           the whole report as one PDF, from
   :mod:`~ics_leadership.publish.pdfpages` (chapters, one-page render, title page) and
   :mod:`~ics_leadership.publish.chromium` (headless printing, offline)
+- :mod:`~ics_leadership.publish.demonstration` pages showing synthetic data, found from their outputs; their badge
 - :mod:`~ics_leadership.publish.buildguard`    the build lock, leftovers of killed builds, child processes
 - :mod:`~ics_leadership.publish.reproducible`  the same bytes on every build, no machine paths in outputs
 - :mod:`~ics_leadership.publish.colophon`      the commit and date built, package versions
