@@ -78,3 +78,37 @@ def test_the_power_summary_takes_its_numbers_from_the_table():
         "interviews say: this design cannot establish them. C11 and C12 come out 'consistent' in 37% to 41% of "
         "replications even when the groups do not differ, so at this size that verdict says little."
     )
+
+
+def test_the_power_table_never_shows_a_rounded_zero():
+    import numpy as np
+    import pandas as pd
+
+    from ics_leadership.figures.planning import power_table
+
+    table = pd.DataFrame(
+        {
+            "id": ["C02", "C06", "C11", "C14"],
+            "test": ["fisher", "fisher", "rank", "not_testable"],
+            "compares": ["a vs b", "early vs later", "top 2", np.nan],
+            "group_sizes": ["21; 4", "64; 41", "8", np.nan],
+            "shares": [np.nan] * 4,
+            "power": [0.0, 1.0, 0.9965, np.nan],
+            "power_se": [0.0, 0.0, 0.0013, np.nan],
+            "power_exact": [0.0, np.nan, np.nan, np.nan],
+            "no_effect": [0.0005, 0.0235, 0.374, np.nan],
+            "no_effect_se": [0.0005, 0.0087, 0.011, np.nan],
+            "no_effect_exact": [0.000551, np.nan, np.nan, np.nan],
+            "n_per_tier": [8, 1, 5, np.nan],
+            "note": ["", "", "", "not testable on coded data"],
+        }
+    )
+    shown, notes = power_table(table, "the claimed group has 0.9 and the other 0.3")
+    assert shown.frame["power"].tolist() == ["0 (exact 0)", "1", "0.997 ± 0.001", ""]
+    assert shown.frame["no difference"].tolist() == [
+        "0.0005 ± 0.0005 (exact 0.00055)",
+        "0.024 ± 0.009",
+        "0.374 ± 0.011",
+        "",
+    ]
+    assert notes == ["C14: not testable on coded data"]

@@ -256,15 +256,28 @@ def power_table(table: pd.DataFrame, effect_text: str) -> tuple[CaptionedTable, 
 
     shown = for_display(table)
 
-    def with_exact(simulated: str, exact: str) -> str:
-        return f"{simulated} (exact {exact})" if simulated and exact else simulated
+    def number(value: float) -> str:
+        """0 and 1 as such (a rate of exactly 0 is not "0.000"), small values to two significant digits."""
+        if value in (0, 1):
+            return str(int(value))
+        return f"{value:.2g}" if value < 0.01 else f"{value:.3f}"
+
+    def rate(value: object, se: object, exact: object) -> str:
+        if pd.isna(value):
+            return ""
+        v, e = float(value), float(se)
+        error = number(e) if v < 0.01 else ("< 0.001" if e < 0.0005 else f"{e:.3f}")  # as many decimals as v
+        text = number(v) + ("" if e == 0 else f" ± {error}")
+        return f"{text} (exact {number(float(exact))})" if not pd.isna(exact) else text
 
     page = pd.DataFrame(
         {
             "claim": shown["claim"],
             "compares": [f"{c} ({g})" if c and g else c or g for c, g in zip(shown["compares"], shown["group sizes"])],
-            "power": [with_exact(s, e) for s, e in zip(shown["power"], shown["exact"])],
-            "no difference": [with_exact(s, e) for s, e in zip(shown["no effect"], shown["exact (no effect)"])],
+            "power": [rate(*v) for v in zip(table["power"], table["power_se"], table["power_exact"])],
+            "no difference": [
+                rate(*v) for v in zip(table["no_effect"], table["no_effect_se"], table["no_effect_exact"])
+            ],
             "n per tier for 0.8": shown["n per tier"],
         }
     )
