@@ -26,6 +26,7 @@ def _text(path) -> str:
 
 def _text_of(page: str) -> str:
     raw = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    raw = raw.replace("<wbr>", "")  # a break point inside a word (tables.breakable), not a space
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
 
 

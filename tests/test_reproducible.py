@@ -352,3 +352,23 @@ def test_pdf_shorter_date_forms_are_padded_and_too_short_ones_refused():
 def test_scrubbing_twice_changes_nothing():
     once = reproducible.scrub_notebook(_executed(), PORTABLE)
     assert reproducible.scrub_notebook(copy.deepcopy(once), PORTABLE) == once
+
+
+def test_structure_element_ids_are_renumbered_in_order():
+    """Chromium numbers tagged-PDF elements by DOM creation order, which can shift by a node between
+    prints of the same page; normalise_pdf renumbers them so the bytes match, references included."""
+    from datetime import UTC, datetime
+
+    from ics_leadership.publish.reproducible import normalise_pdf
+
+    def pdf(first: int, second: int) -> bytes:
+        return (
+            b"%%PDF-1.3\n1 0 obj\n<< /S /TH /ID (node%08d) >>\nendobj\n"
+            b"2 0 obj\n<< /S /TD /A [ << /Headers [ (node%08d) ] >> ] /ID (node%08d) >>\nendobj\n"
+            b"3 0 obj\n<< /CreationDate (D:20260101120000+00'00') >>\nendobj\n" % (first, first, second)
+        )
+
+    when = datetime(2024, 3, 1, tzinfo=UTC)
+    one, two = normalise_pdf(pdf(1219, 1230), when), normalise_pdf(pdf(1221, 1233), when)
+    assert one == two and len(one) == len(pdf(1219, 1230))
+    assert b"/ID (node00000001)" in one and b"/Headers [ (node00000001) ]" in one and b"/ID (node00000002)" in one

@@ -174,8 +174,34 @@ _PDF_DATE = re.compile(rb"/(CreationDate|ModDate)\s*(\((?:[^()\\]|\\.)*\))")
 _PDF_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]*)>\s*<([0-9A-Fa-f]*)>\s*\]")
 
 
+#: The ids chromium gives the structure elements of a tagged PDF (``/ID (node00001219)``, and the
+#: same string in a table cell's ``/Headers``): the DOM node's creation number.
+_NODE_ID = re.compile(rb"\(node(\d+)\)")
+
+
+def _numbered_nodes(data: bytes) -> bytes:
+    """``data`` with chromium's structure-element ids renumbered in order of first appearance.
+
+    The numbers count DOM nodes in the order they were created, which the theme's scripts can shift
+    by a node or two from one print to the next while the page itself is the same; renumbering keeps
+    every id and reference consistent, and each number keeps its digit count, so byte offsets hold.
+    """
+    order: dict[bytes, int] = {}
+
+    def renumber(match: re.Match) -> bytes:
+        digits = match.group(1)
+        number = order.setdefault(digits, len(order) + 1)
+        text = str(number).zfill(len(digits)).encode("ascii")
+        if len(text) != len(digits):  # more ids than the digits can count: leave them as chromium wrote
+            return match.group(0)
+        return b"(node" + text + b")"
+
+    return _NODE_ID.sub(renumber, data)
+
+
 def normalise_pdf(data: bytes, when: datetime) -> bytes:
-    """Set the PDF's ``/CreationDate`` and ``/ModDate`` to ``when`` and its ``/ID`` to a content hash.
+    """Set the PDF's ``/CreationDate`` and ``/ModDate`` to ``when``, renumber its structure-element
+    ids in order (:func:`_numbered_nodes`), and set its ``/ID`` to a content hash.
 
     Chromium stamps the PDF with the clock's time (it ignores ``SOURCE_DATE_EPOCH``). Every value
     is rewritten in place at its exact byte length, so the cross-reference offsets stay valid; a
@@ -198,7 +224,7 @@ def normalise_pdf(data: bytes, when: datetime) -> bytes:
                 return match.group(0)[: match.start(2) - match.start(0)] + value
         raise ValueError(f"PDF /{match.group(1).decode()} entry {old!r} is too short to hold a date")
 
-    data = _PDF_DATE.sub(date, data)
+    data = _numbered_nodes(_PDF_DATE.sub(date, data))
     if not _PDF_ID.search(data):
         return data
     digest = hashlib.md5(_set_id(data, lambda n: b"0" * n), usedforsecurity=False).hexdigest().upper().encode()
