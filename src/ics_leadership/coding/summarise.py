@@ -340,14 +340,12 @@ def analyse(prepared: Prepared, base_size: int = 4, run_length: int = 2, thresho
     )
 
 
-#: The tables :func:`detail_tables` computes: a row per document, participant or disagreement.
-DETAIL_TABLES = DETAIL_FILES
-#: Those of them that :meth:`CodingSummary.add_details` puts in ``matrices``.
+#: The detail tables that :meth:`CodingSummary.add_details` puts in ``matrices``.
 DETAIL_MATRICES = DETAIL_FILES[2:]
 
 
 def detail_tables(prepared: Prepared, excerpts: bool = False) -> dict[str, pd.DataFrame]:
-    """The per-document and per-participant tables of ``prepared`` (:data:`DETAIL_TABLES`), unlabelled.
+    """The per-document and per-participant tables of ``prepared`` (``summary_files.DETAIL_FILES``), unlabelled.
 
     ``excerpts``: add the disagreed text to the disagreement list (the user's own output only).
     """

@@ -8,6 +8,8 @@ can be placed in inches; :func:`fit` crops the figure to what was drawn, keeping
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 from matplotlib.transforms import Bbox
 
@@ -51,6 +53,21 @@ def canvas(y_top: float, y_bottom: float) -> tuple[plt.Figure, plt.Axes]:
     ax.set_aspect("equal")
     blank(ax)
     return fig, ax
+
+
+def title(ax: plt.Axes, y: float, text: str, width: int, fontsize: float) -> None:
+    """A bold title at the left edge, its bottom at ``y``, wrapped after ``width`` characters and growing
+    upwards: a long title must not widen the figure, which would shrink all its text in print."""
+    ax.text(
+        0,
+        y,
+        textwrap.fill(text, width=width),
+        ha="left",
+        va="bottom",
+        fontsize=fontsize,
+        fontweight="bold",
+        linespacing=1.3,
+    )
 
 
 def tint(hex_colour: str, amount: float) -> tuple[float, float, float]:

@@ -19,6 +19,7 @@ from ics_leadership.facts.model import DISPUTED, Model
 from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.figures import style as figures
 from ics_leadership.figures.canvas import FONT_HEADER, FONT_SMALL, canvas, fit, tint
+from ics_leadership.figures.canvas import title as canvas_title
 
 #: Shade and text colour of each emphasis; darker means stronger, readable in greyscale.
 EMPHASIS_STYLE = {
@@ -52,9 +53,7 @@ def concentration_figure(model: Model, codebook: Codebook | None = None, title: 
         return label_w + cell_w * j + (gap if j >= len(LEVELS) else 0)
 
     if title:
-        # Wrapped to the grid's width: a longer title would widen the figure and shrink its text in print.
-        lines = textwrap.fill(title, width=64)
-        ax.text(0, top + 1.0, lines, ha="left", va="bottom", fontsize=FONT_HEADER, fontweight="bold", linespacing=1.3)
+        canvas_title(ax, top + 1.0, title, width=64, fontsize=FONT_HEADER)
     for first, count, heading in ((0, len(LEVELS), "Governance level"), (len(LEVELS), len(STAGES), "Stage of change")):
         ax.text(
             x_of(first) + cell_w * count / 2,

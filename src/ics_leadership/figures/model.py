@@ -32,6 +32,7 @@ from ics_leadership.facts.model_weights import LinkWeights
 from ics_leadership.figures import layering
 from ics_leadership.figures import style as figures
 from ics_leadership.figures.canvas import FONT_HEADER, FONT_SMALL, canvas, fit, tint
+from ics_leadership.figures.canvas import title as canvas_title
 from ics_leadership.figures.concentration import concentration_alt_text, concentration_figure  # noqa: F401  (old home)
 
 # Geometry in inches (the axes use one data unit per inch).
@@ -221,9 +222,7 @@ def draw_model(model: Model, weights: LinkWeights | None = None, title: str | No
     fig, ax = canvas(top + 1.5, bottom - 1.5)
     header_y = top + BOX_H / 2 + HEADER_GAP / 2
     if title:
-        # Wrapped to the canvas, upwards: a long title must not widen the figure (and shrink its text in print).
-        lines = textwrap.fill(title, width=72)
-        ax.text(0, header_y + 0.32, lines, ha="left", va="bottom", fontsize=10, fontweight="bold", linespacing=1.3)
+        canvas_title(ax, header_y + 0.32, title, width=72, fontsize=10)
 
     for col, layer in enumerate(LAYERS):
         ax.text(
