@@ -207,7 +207,8 @@ def test_failing_step_keeps_its_executed_copy_and_names_the_step(project):
     replace_in(project / "notebooks/b.ipynb", "text + suffix", "text + suffix + undefined_name")
     with pytest.raises(StepFailedError, match=r"^step b: notebooks/b.ipynb, cell 3 failed: NameError") as err:
         _build(project)
-    assert err.value.outcome == "the steps that finished are kept (a)"
+    # c (after a, beside b) may finish before b fails or be stopped: either way a is kept
+    assert err.value.outcome in {"the steps that finished are kept (a)", "the steps that finished are kept (a, c)"}
     assert (project / "out/a/value.txt").read_text() == "63"
     assert (project / "book/notebooks/b.ipynb").read_bytes() == before
     assert not list((project / "book").glob(".staging-*"))

@@ -23,6 +23,11 @@ TEXT = st.text(alphabet=st.sampled_from(list("ab ,\"'\n\r\t=+-@1.é😀𝒜")), 
 def _column(kind: str, n: int, draw) -> pd.Series:
     if kind == "text":
         return pd.Series(draw(st.lists(st.one_of(TEXT, st.none()), min_size=n, max_size=n)), dtype="string")
+    if kind == "str":  # pandas' default text dtype (missing: NaN)
+        return pd.Series(draw(st.lists(st.one_of(TEXT, st.none()), min_size=n, max_size=n)), dtype="str")
+    if kind == "constant":  # one value in every row (data_source), missing or not
+        value = draw(st.one_of(TEXT, st.none()))
+        return pd.Series([value] * n, dtype=draw(st.sampled_from(["str", "string", object])))
     if kind == "object":
         return pd.Series(draw(st.lists(TEXT, min_size=n, max_size=n)), dtype=object)
     if kind == "category":
@@ -41,7 +46,7 @@ def _column(kind: str, n: int, draw) -> pd.Series:
     return pd.Series(values, dtype=float)
 
 
-KINDS = ["text", "object", "category", "int", "Int64", "bool", "boolean", "float"]
+KINDS = ["text", "str", "constant", "object", "category", "int", "Int64", "bool", "boolean", "float"]
 
 
 @st.composite

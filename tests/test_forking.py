@@ -7,6 +7,7 @@ as they would in one, and nothing half-written may stay.
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -91,9 +92,48 @@ def test_the_split_run_leaves_nothing_when_the_details_fail(tmp_path, monkeypatc
     monkeypatch.setattr(summary_files, "SPLIT_CODINGS", 0)
 
     def broken(prepared, excerpts=False):
-        raise DataValidationError([Problem("documents.csv", "text missing", field="n_chars")])
+        def fail():
+            raise DataValidationError([Problem("documents.csv", "text missing", field="n_chars")])
 
-    monkeypatch.setattr(summarise, "detail_tables", broken)
+        return [fail]
+
+    monkeypatch.setattr(summarise, "detail_parts", broken)
     assert cli.main(["summarise", str(corpus), "--out", str(tmp_path / "out")]) == 1
     assert not (tmp_path / "out").exists()
     assert not [p for p in tmp_path.iterdir() if p.name not in {"syn"}]
+
+
+@needs_fork
+def test_shared_tasks_each_run_once_in_either_process(tmp_path):
+    def task(i: int):
+        def run() -> None:
+            (tmp_path / f"task{i}").write_text(str(os.getpid()))
+
+        return run
+
+    def own() -> int:
+        time.sleep(1)  # long enough for the child to start on the tasks
+        return os.getpid()
+
+    result = forking.share([task(i) for i in range(6)], own)
+    assert result == os.getpid()  # own() ran here
+    done = sorted(p.name for p in tmp_path.iterdir())
+    assert done == [f"task{i}" for i in range(6)]
+    assert {p.read_text() for p in tmp_path.iterdir()} - {str(os.getpid())}  # the child took some
+
+
+@needs_fork
+def test_an_error_in_a_shared_task_is_raised_here(tmp_path):
+    def fail() -> None:
+        raise DataValidationError([Problem("coverage.csv", "cannot write", field="coverage")])
+
+    with pytest.raises(DataValidationError, match="coverage.csv"):
+        forking.share([fail], lambda: None)
+
+
+def test_without_a_second_process_shared_tasks_run_here_after_own():
+    order = []
+    result = forking.share(
+        [lambda: order.append("t1"), lambda: order.append("t2")], lambda: order.append("own") or 7, enabled=False
+    )
+    assert (result, order) == (7, ["own", "t1", "t2"])

@@ -194,7 +194,7 @@ def _summarise(args: argparse.Namespace) -> int:
         prepared = summarise.prepare(args.coded_dir, **loading)
         print(f"Codes: the project's own ({len(prepared.tree.codes)} codes, parents counting their children)")
         analyse = partial(summarise.analyse, prepared, **saturation)
-    details = partial(summarise.detail_tables, prepared, args.excerpts)
+    details = summarise.detail_parts(prepared, args.excerpts)
     result, written = summarise.summarise_into(args.out, prepared, analyse, details, force=args.force, xlsx=args.xlsx)
     if mode != "paper":
         result.notes.append(

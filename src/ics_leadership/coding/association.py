@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import fisher_exact
-from statsmodels.stats.contingency_tables import Table
 
 from ics_leadership.coding import spans
 from ics_leadership.coding.coded import CodedData
@@ -77,6 +75,11 @@ def test_table(observed: pd.DataFrame, seed: int = 2023, permutations: int = PER
             "min_expected": np.nan,
             "n": n,
         }
+    # Imported on first use: scipy and statsmodels take ~0.4 s to load, which `summarise` then
+    # pays after its work is split over two cores, not before.
+    from scipy.stats import fisher_exact
+    from statsmodels.stats.contingency_tables import Table
+
     # shift_zeros=False: the chi-square must use the observed counts, not counts with 0.5 added.
     result = Table(np.array(t, copy=True), shift_zeros=False).test_nominal_association()
     expected = np.outer(t.sum(1), t.sum(0)) / t.sum()

@@ -20,7 +20,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from ics_leadership.coding import spans
 from ics_leadership.coding.coded import CodedData
@@ -96,6 +95,10 @@ def wilson(count: int, nobs: int, alpha: float = 0.05) -> tuple[float, float]:
     """Wilson score interval for ``count`` successes in ``nobs`` trials (NaN, NaN when nobs is 0)."""
     if nobs == 0:
         return float("nan"), float("nan")
+    # Imported on first use: scipy and statsmodels take ~0.4 s to load, which `summarise` then
+    # pays after its work is split over two cores, not before.
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(count, nobs, alpha=alpha, method="wilson")
     return float(low), float(high)
 
@@ -104,6 +107,10 @@ def wilson_arrays(count: np.ndarray, nobs: np.ndarray, alpha: float = 0.05) -> t
     """:func:`wilson` for arrays of counts (NaN where ``nobs`` is 0)."""
     count, nobs = np.asarray(count, dtype=float), np.asarray(nobs, dtype=float)
     safe = np.where(nobs > 0, nobs, 1.0)
+    # Imported on first use: scipy and statsmodels take ~0.4 s to load, which `summarise` then
+    # pays after its work is split over two cores, not before.
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(count, safe, alpha=alpha, method="wilson")
     empty = nobs == 0
     return np.where(empty, np.nan, low), np.where(empty, np.nan, high)

@@ -15,8 +15,9 @@ only to data that speak the paper's codebook.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -193,7 +194,6 @@ class Prepared:
     coder: str
     codings: pd.DataFrame  # the primary coder's codings with attributes (prevalence.analysis_codings)
     people: pd.DataFrame  # prevalence.participant_universe
-    paired: pd.DataFrame  # agreement.pair_up of every coder's codings
     leaves: list[str]  # the codes agreement and co-occurrence compare
     by: tuple[str, ...]
     focus_group: str | None
@@ -203,6 +203,15 @@ class Prepared:
     @property
     def data_source(self) -> str:
         return data_source_label(self.coded.synthetic)
+
+    @cached_property
+    def paired(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:func:`agreement.pair_up` of every coder's codings, for agreement and the disagreement list.
+
+        Computed on first use, not in :func:`prepare`: when the two run in different processes
+        (:func:`ics_leadership.coding.summary_files.summarise_into`) each computes it beside the
+        other's work, which is quicker than computing it once before the split."""
+        return agreement.pair_up(self.coded.codings)
 
 
 def prepare(
@@ -288,7 +297,6 @@ def prepare(
         coder=coder,
         codings=prevalence.analysis_codings(coded, tree, coder),
         people=people,
-        paired=agreement.pair_up(coded.codings),
         leaves=[c for c in tree.codes if c in used or tree.kind(c) == "activity"],
         by=tuple(by),
         focus_group=focus_group,
@@ -349,20 +357,33 @@ def detail_tables(prepared: Prepared, excerpts: bool = False) -> dict[str, pd.Da
 
     ``excerpts``: add the disagreed text to the disagreement list (the user's own output only).
     """
+    tables: dict[str, pd.DataFrame] = {}
+    for part in detail_parts(prepared, excerpts):
+        tables.update(part())
+    return {name: tables[name] for name in DETAIL_FILES}
+
+
+def detail_parts(prepared: Prepared, excerpts: bool = False) -> list[Callable[[], dict[str, pd.DataFrame]]]:
+    """:func:`detail_tables` as independent parts, each giving one table, the costliest first (on the
+    synthetic corpus scaled up), so that two processes can share them
+    (:func:`ics_leadership.coding.summary_files.summarise_into`). A matrix and its presence form are
+    separate parts; the counts they share are computed once in each process that needs them."""
     p = prepared
-    differ = disagreements.disagreements(p.coded.codings, p.tree, p.paired)
-    if excerpts:
-        differ = disagreements.add_excerpts(differ, p.coded.codings)
-    by_document = matrices.document_by_code(p.codings, p.coded.documents, p.tree)
-    by_case = matrices.case_by_code(p.codings, p.tree)
-    return {
-        "disagreements": differ,
-        "coverage": coverage.coverage(p.codings, p.coded.documents, p.tree),
-        "documents_by_code": by_document,
-        "documents_by_code_presence": matrices.presence(by_document),
-        "cases_by_code": by_case,
-        "cases_by_code_presence": matrices.presence(by_case),
-    }
+    by_document = cache(lambda: matrices.document_by_code(p.codings, p.coded.documents, p.tree))
+    by_case = cache(lambda: matrices.case_by_code(p.codings, p.tree))
+
+    def differ() -> dict[str, pd.DataFrame]:
+        found = disagreements.disagreements(p.coded.codings, p.tree, p.paired)
+        return {"disagreements": disagreements.add_excerpts(found, p.coded.codings) if excerpts else found}
+
+    return [
+        lambda: {"coverage": coverage.coverage(p.codings, p.coded.documents, p.tree)},
+        differ,
+        lambda: {"cases_by_code": by_case()},
+        lambda: {"cases_by_code_presence": matrices.presence(by_case())},
+        lambda: {"documents_by_code": by_document()},
+        lambda: {"documents_by_code_presence": matrices.presence(by_document())},
+    ]
 
 
 def _check_codings(

@@ -8,15 +8,14 @@ prints it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ics_leadership.core import outputs
+from ics_leadership.core import forking, outputs
 from ics_leadership.core.derived import write_csvs
-from ics_leadership.core.forking import in_child
 
 if TYPE_CHECKING:
     from ics_leadership.coding.summarise import CodingSummary, Prepared
@@ -124,18 +123,19 @@ def summarise_into(
     out_dir: Path | str,
     prepared: Prepared,
     analyse: Callable[[], CodingSummary],
-    details: Callable[[], dict[str, pd.DataFrame]],
+    details: Sequence[Callable[[], dict[str, pd.DataFrame]]],
     force: bool = False,
     xlsx: bool = False,
 ) -> tuple[CodingSummary, list[Path]]:
     """Analyse ``prepared`` and write every table into the new folder ``out_dir``, as :func:`write_summary`.
 
     ``analyse`` computes the summary (:func:`ics_leadership.coding.summarise.analyse`, with the paper's
-    analyses when they apply) and ``details`` the per-document and per-participant tables
-    (:func:`~ics_leadership.coding.summarise.detail_tables`). On a large corpus (:data:`SPLIT_CODINGS`)
-    with two cores a forked child computes and writes the details while this process does the rest:
-    the same files, in about half the time. The summary returned then lacks the detail tables (they
-    are in the files); otherwise it has them. All or nothing, as :func:`write_summary`.
+    analyses when they apply) and ``details`` the per-document and per-participant tables, in parts
+    (:func:`~ics_leadership.coding.summarise.detail_parts`). On a large corpus (:data:`SPLIT_CODINGS`)
+    with two cores a forked child computes and writes the parts while this process analyses, and this
+    process then takes the parts still left (:func:`ics_leadership.core.forking.share`): the same
+    files, in about half the time. The summary returned then lacks the detail tables (they are in
+    the files); otherwise it has them. All or nothing, as :func:`write_summary`.
     """
     split = len(prepared.codings) >= SPLIT_CODINGS
     names: list[str] = []
@@ -144,16 +144,23 @@ def summarise_into(
     def fill(folder: Path) -> None:
         detail: dict[str, pd.DataFrame] = {}
 
-        def write_details() -> None:
-            detail.update(details())
-            write_csvs(labelled(detail, prepared.data_source), folder, parallel=False)
+        def part_task(part: Callable[[], dict[str, pd.DataFrame]]) -> Callable[[], None]:
+            def run() -> None:
+                tables = part()
+                detail.update(tables)
+                write_csvs(labelled(tables, prepared.data_source), folder, parallel=False)
 
-        with in_child(write_details, enabled=split):
+            return run
+
+        def summary_written() -> tuple[CodingSummary, dict[str, pd.DataFrame]]:
             summary = analyse()
             tables = summary.tables()
             write_csvs(tables, folder, parallel=not split)
-        if detail:  # computed here (no second process): keep them with the summary
-            summary.add_details(detail)
+            return summary, tables
+
+        summary, tables = forking.share([part_task(part) for part in details], summary_written, enabled=split)
+        if not split:  # every part ran here: keep the tables with the summary
+            summary.add_details({name: detail[name] for name in DETAIL_FILES})
         names.extend([*tables, *DETAIL_FILES])
         result.append(summary)
         if xlsx:

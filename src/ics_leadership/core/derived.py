@@ -13,7 +13,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from ics_leadership.core.csvformat import protect
+from ics_leadership.core.csvformat import TRIGGERS, protect
 from ics_leadership.core.forking import in_child
 from ics_leadership.core.outputs import publish_file
 
@@ -97,20 +97,45 @@ def _column_texts(column: pd.Series) -> list[str] | None:
         bits = np.ascontiguousarray(column.to_numpy(dtype=float, na_value=np.nan)).view(np.int64)
         codes, uniques = pd.factorize(bits)
         texts = ["" if v != v else f"{v:.6g}" for v in uniques.view(float).tolist()]
-    elif (
-        pd.api.types.is_string_dtype(dtype)
-        or isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-    ):
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    elif isinstance(dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)  # from the categories: no hashing
         values = list(uniques)
         if not all(isinstance(v, str) for v in values):
             return None
-        texts = [_quoted(protect(v)) for v in values]
+        texts = _text_cells(values)
+    elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
+        cells = column.to_numpy(dtype=object)  # hashed as an array: faster than through the Series
+        if len(cells) and isinstance(cells[0], str) and _all_equal(cells):  # e.g. data_source
+            return [_text_cells([cells[0]])[0]] * len(cells)
+        codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+        values = uniques.tolist()
+        if not all(isinstance(v, str) for v in values):
+            return None
+        texts = _text_cells(values)
     else:
         return None
     table = np.array([*texts, ""], dtype=object)  # code -1 (missing) takes the last entry: empty
     return table[codes].tolist()
+
+
+def _all_equal(cells: np.ndarray) -> bool:
+    """Whether every cell equals the first (a str); False when a missing value makes that unclear."""
+    try:
+        return bool((cells == cells[0]).all())
+    except TypeError:  # pd.NA compared gives NA, which has no truth value
+        return False
+
+
+def _text_cells(values: list[str]) -> list[str]:
+    """Each distinct text as written: protected, then quoted. Checked all at once first, because in
+    most columns (identifiers) no text needs either, and the call per text is then wasted."""
+    joined = "\x00".join(values)
+    if not any(ch in joined for ch in ',"\n\r') and not {v[:1] for v in values} & _TRIGGER_SET:
+        return values
+    return [_quoted(protect(v)) for v in values]
+
+
+_TRIGGER_SET = set(TRIGGERS)
 
 
 #: Tables with more cells than this in all are written by two processes at once (:func:`write_csvs`).

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def can_fork() -> bool:
@@ -55,6 +58,38 @@ def in_child(work: Callable[[], None], enabled: bool = True) -> Iterator[None]:
     child.join()
     if outcome is not None:
         raise outcome
+
+
+def share(tasks: Sequence[Callable[[], None]], own: Callable[[], T], enabled: bool = True) -> T:
+    """Run ``own`` here while a forked child runs ``tasks``; then help it with the tasks left. Return ``own()``.
+
+    Both processes take the next task from one shared counter, so each task runs once, in either
+    process, and neither waits while tasks remain: the child starts on them at once, this process
+    joins when ``own`` is done. A fixed split would leave one core idle when the halves' costs differ
+    (they do: ``own`` is the analysis, the tasks its largest outputs). Put the costliest tasks first.
+    Errors as :func:`in_child`. Not ``enabled``, or without :func:`can_fork`: ``own`` runs, then every
+    task, here and in order.
+    """
+    if not (enabled and can_fork()):
+        result = own()
+        for task in tasks:
+            task()
+        return result
+    taken = multiprocessing.get_context("fork").Value("l", 0)  # the next task's position; carries a lock
+
+    def work_through() -> None:
+        while True:
+            with taken.get_lock():
+                i = taken.value
+                taken.value += 1
+            if i >= len(tasks):
+                return
+            tasks[i]()
+
+    with in_child(work_through):
+        result = own()
+        work_through()
+    return result
 
 
 def _run(work: Callable[[], None], send: Connection) -> None:

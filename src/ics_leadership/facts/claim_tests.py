@@ -46,7 +46,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from scipy.stats import fisher_exact
 
 from ics_leadership.coding.coded import CodedData
 from ics_leadership.facts.codebook import Codebook
@@ -137,6 +136,10 @@ def _two_groups(
         )
     effect = k1 / n1 - k2 / n2
     table = [[k1, n1 - k1], [k2, n2 - k2]]
+    # Imported on first use: scipy and statsmodels take ~0.4 s to load, which `summarise` then
+    # pays after its work is split over two cores, not before.
+    from scipy.stats import fisher_exact
+
     # One-sided in the observed direction: "greater" tests the claim, "less" its opposite.
     p = float(fisher_exact(table, alternative="less" if effect < 0 else "greater").pvalue)
     direction = _direction(effect)

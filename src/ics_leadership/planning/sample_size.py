@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 #: A probability this close below the target counts as reaching it (floating-point rounding only).
 TOLERANCE = 1e-12
@@ -144,6 +143,10 @@ def probability_at_least(
     >>> round(float(probability_at_least(3, 0.4, 1, population=5)), 3)
     0.9
     """
+    # Imported on first use: scipy and statsmodels take ~0.4 s to load, which `summarise` then
+    # pays after its work is split over two cores, not before.
+    from scipy import stats
+
     if population is None:
         return stats.binom.sf(k - 1, n, share)
     return stats.hypergeom.sf(k - 1, population, holders(share, population), n)
