@@ -70,7 +70,11 @@ def read_records(path: Path, shown: str) -> Records:
     DataValidationError
         The file is not UTF-8 text or not readable as CSV (``shown`` names it).
     """
-    data = path.read_bytes()
+    return records_of(path.read_bytes(), shown)
+
+
+def records_of(data: bytes, shown: str) -> Records:
+    """:func:`read_records` of a file's bytes, already read (``shown`` names the file in errors)."""
     # pandas decodes every field strictly: a file that is not UTF-8 fails there and is read again by
     # the csv module, which names the first bad byte.
     if data[:1] not in (b"", b"\n", b"\r"):  # an empty file or header: the csv module's to say

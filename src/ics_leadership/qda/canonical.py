@@ -21,12 +21,11 @@ point at any file on the machine), and together they must fit in ``--max-size``.
 
 from __future__ import annotations
 
-import csv
-import io
 import stat
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from ics_leadership import __version__
@@ -34,12 +33,13 @@ from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import CORPUS_FILE, CodedData, load_coded
 from ics_leadership.coding.format import CODED_TABLES
 from ics_leadership.core.csvformat import FORMAT_VERSION
-from ics_leadership.core.csvio import long_fields
+from ics_leadership.core.csvrecords import records_of
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.core.manifest import sha256_file
 from ics_leadership.core.schema import TableSchema, cell_text
+from ics_leadership.core.tablecheck import Distinct
 from ics_leadership.qda import WITHHELD, privacy
-from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, _codebook_order, _csv_bytes, _with_parents
+from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, _codebook_order, _csv_bytes, _field, _with_parents, csv_line
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
 from ics_leadership.qda.import_report import REPORT_COLUMNS, REPORT_FILE
 from ics_leadership.qda.model import Code
@@ -109,7 +109,7 @@ def import_canonical(
     budget = Budget(limits, shown)
     schemas = {s.name: s for s in CODED_TABLES.values()}
     files = {
-        name: _recode(_read(folder / name, budget), schemas[name], version, pseudonyms, excerpts)
+        name: _recode(_read(folder / name, budget), schemas[name], version, pseudonyms, excerpts, f"{shown}: {name}")
         for name in TABLES
         if (folder / name).is_file()
     }
@@ -196,12 +196,6 @@ def _read(path: Path, budget: Budget) -> bytes:
         return fh.read()
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
-    text = data.decode("utf-8-sig")
-    with long_fields(len(text)):
-        return list(csv.reader(io.StringIO(text, newline="")))
-
-
 def _pseudonyms(coded: CodedData, what: tuple[str, ...]) -> privacy.Pseudonyms:
     found = privacy.Pseudonyms()
     ids = {
@@ -217,30 +211,44 @@ def _pseudonyms(coded: CodedData, what: tuple[str, ...]) -> privacy.Pseudonyms:
     return found
 
 
-def _recode(data: bytes, schema: TableSchema, version: int, pseudonyms: privacy.Pseudonyms, excerpts: bool) -> bytes:
+def _recode(
+    data: bytes, schema: TableSchema, version: int, pseudonyms: privacy.Pseudonyms, excerpts: bool, shown: str
+) -> bytes:
     """A table written again in the current format: values as the loader reads them, ids renamed,
-    excerpts emptied unless ``excerpts`` (the column is kept)."""
-    rows = _csv_rows(data)
+    excerpts emptied unless ``excerpts`` (the column is kept); blank rows left out, as the loader does.
+
+    Column by column, as the loader reads (:mod:`ics_leadership.core.tablecheck`): each column's
+    distinct texts are rewritten once and spread back over the rows, so no Python code runs per cell
+    (a million codings hold few distinct codes, coders and offsets). The loader has already refused a
+    row whose number of fields is not the header's, unless the row is blank.
+    """
+    records = records_of(data, shown)
+    if records.header is None:
+        return b""
+    raw_header = [records.header[0].removeprefix("\ufeff"), *records.header[1:]]
+    header = [cell_text(h, None, version) for h in raw_header]
     columns = {c.name: c for c in schema.columns}
-    header = [cell_text(h, None, version) for h in rows[0]]
-    kinds = [(_RENAMED[schema.name].get(h) if pseudonyms else None) for h in header]
-    cols = [columns.get(h) for h in header]
-    is_code = [schema.name == "codings.csv" and h == "code" for h in header]
-    dropped = [schema.name == "codings.csv" and h == "excerpt" and not excerpts for h in header]
-    out = []
-    for raw in rows[1:]:
-        if not any(cell.strip() for cell in raw):
-            continue  # blank lines, as the loader skips them
-        values = []
-        for cell, col, kind, code, drop in zip(raw, cols, kinds, is_code, dropped):
-            value = "" if drop else cell_text(cell, col, version)
-            if code:
-                value = codepath.convert(value, version)
-            elif kind and value:
-                value = pseudonyms.get(kind, value)
-            values.append(value)
-        out.append(values)
-    return _csv_bytes(header, out)
+    cells = [Distinct.of(column) for column in records.columns]
+    blank = np.ones(records.n_rows, dtype=bool)
+    for distinct in cells:
+        blank &= distinct.rows(distinct.stripped == "")
+    kept = np.flatnonzero(~blank)
+    fields = []
+    for name, distinct in zip(header, cells, strict=False):  # the header's width: the loader checked the rows
+        column = columns.get(name)
+        kind = _RENAMED[schema.name].get(name) if pseudonyms else None
+        if schema.name == "codings.csv" and name == "excerpt" and not excerpts:
+            values = [""] * len(distinct.texts)
+        else:
+            values = [cell_text(text, column, version) for text in distinct.texts.tolist()]
+        if schema.name == "codings.csv" and name == "code":
+            values = [codepath.convert(value, version) for value in values]
+        elif kind:
+            values = [pseudonyms.get(kind, value) if value else value for value in values]
+        written = np.array([_field(value) for value in values], dtype=object)
+        fields.append(distinct.rows(written)[kept].tolist())
+    lines = [csv_line(header), *(",".join(row) + "\n" for row in zip(*fields))] if len(kept) else [csv_line(header)]
+    return "".join(lines).encode("utf-8")
 
 
 def _corpus_yaml(
