@@ -231,3 +231,28 @@ def test_an_unknown_by_attribute_is_an_error_naming_the_ones_there_are(project, 
     err = capsys.readouterr().err
     assert "--by rol: no such attribute in documents.csv or participants.csv (they have: " in err
     assert "role" in err and not (tmp_path / "s").exists()
+
+
+def test_order_lists_an_attributes_values_as_the_user_says(project, tmp_path):
+    out = tmp_path / "out"
+    args = ["summarise", str(project), "--codebook", "project", "--by", "site", "--order", "site=South,North"]
+    assert cli.main([*args, "--out", str(out)]) == 0
+    assert pd.read_csv(out / "site_by_code.csv")["site"].tolist() == ["South", "North"]  # sorted: North, South
+    prevalence = pd.read_csv(out / "prevalence.csv")
+    assert prevalence.loc[prevalence["by"] == "site", "group"].drop_duplicates().tolist() == ["South", "North"]
+    s = summarise.summarise(project, tree=TREE, by=("site",), orders={"site": ["South", "North"]})
+    assert s.matrices["site_by_code"]["site"].tolist() == ["South", "North"]
+
+
+def test_an_order_must_name_an_attribute_and_list_every_value(project, tmp_path, capsys):
+    base = ["summarise", str(project), "--by", "site", "--out", str(tmp_path / "s")]
+    assert cli.main([*base, "--order", "site=North"]) == 1
+    assert "--order site: the data also have 'South'; list every value" in capsys.readouterr().err
+    assert cli.main([*base, "--order", "colour=red,blue"]) == 1
+    assert "--order colour: no such attribute in documents.csv or participants.csv" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
+    malformed = {"site": "write ATTRIBUTE=V1,V2", "site=North,,South": "none empty", "site=a,a": "'a' listed more"}
+    for bad, says in malformed.items():
+        with pytest.raises(SystemExit) as stop:
+            cli.main([*base, "--order", bad])
+        assert stop.value.code == 2 and says in capsys.readouterr().err

@@ -185,7 +185,7 @@ def _summarise(args: argparse.Namespace) -> int:
     elif mode == "auto":
         mode = "paper"
     by = tuple(args.by or summarise.DEFAULT_BY)
-    loading = {"mapping": args.mapping, "coder": args.coder, "by": by, "loaded": loaded}
+    loading = {"mapping": args.mapping, "coder": args.coder, "by": by, "loaded": loaded, "orders": _orders(args.order)}
     saturation = {"base_size": args.base_size, "run_length": args.run_length, "threshold": args.threshold}
     if mode == "paper":
         print(f"Codes: the compendium's codebook ({len(codebook.codes)} codes)", flush=True)
@@ -206,6 +206,11 @@ def _summarise(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     return 0
+
+
+def _orders(given: list[tuple[str, tuple[str, ...]]] | None) -> dict[str, tuple[str, ...]]:
+    """``--order`` options by attribute (an attribute given twice: the last)."""
+    return dict(given or [])
 
 
 def _plan_power(args: argparse.Namespace) -> int:

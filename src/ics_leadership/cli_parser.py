@@ -76,6 +76,18 @@ names the step (and the notebook's cell). The previous book stays in place.
 """
 
 
+def _attribute_order(text: str) -> tuple[str, tuple[str, ...]]:
+    """``--order ATTRIBUTE=V1,V2,...`` as (attribute, values)."""
+    name, sep, listed = text.partition("=")
+    values = tuple(v.strip() for v in listed.split(","))
+    if not sep or not name.strip() or not all(values):
+        raise argparse.ArgumentTypeError(f"'{text}': write ATTRIBUTE=V1,V2,... (values between commas, none empty)")
+    if len(set(values)) < len(values):
+        twice = sorted({v for v in values if values.count(v) > 1})
+        raise argparse.ArgumentTypeError(f"'{text}': {', '.join(repr(v) for v in twice)} listed more than once")
+    return name.strip(), values
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -239,6 +251,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="a document or participant attribute to group prevalence and the attribute-by-code matrix by "
         "(repeat for several: --by level --by site, the default; any column of documents.csv or "
         "participants.csv, such as a REFI variable)",
+    )
+    p.add_argument(
+        "--order",
+        action="append",
+        type=_attribute_order,
+        metavar="ATTRIBUTE=V1,V2,...",
+        help="the order in which tables list an attribute's values, every value the data have, separated by "
+        "commas (repeat for several: --order level=neighbourhood,place,system); default: the paper's order "
+        "for its levels when the data use only those, otherwise sorted",
     )
     p.add_argument("--coder", default=None, help="coder whose codings are counted (default: the one with most)")
     p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")

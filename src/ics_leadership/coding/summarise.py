@@ -15,8 +15,8 @@ only to data that speak the paper's codebook.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from ics_leadership.coding import (
 )
 from ics_leadership.coding.coded import REAL_LABEL, CodedData, data_source_label, load_coded  # noqa: F401  (REAL_LABEL was defined here)
 from ics_leadership.coding.codetree import CodeTree, load_project_tree
+from ics_leadership.coding.format import ordered
 from ics_leadership.coding.mapping import load_for_analysis
 from ics_leadership.coding.summary_files import (  # noqa: F401  (summarise's file API, importable from here)
     DETAIL_FILES,
@@ -154,6 +155,7 @@ def summarise(
     by: Sequence[str] = DEFAULT_BY,
     focus_group: str | None = None,
     excerpts: bool = False,
+    orders: Mapping[str, Sequence[str]] | None = None,
 ) -> CodingSummary:
     """Run every generic analysis on the coded data in ``coded_dir``.
 
@@ -175,8 +177,10 @@ def summarise(
         Count only participants of this group when the data record it (the paper: clinical leaders).
     excerpts
         Add the disagreed text to the disagreement list (the user's own output only).
+    orders
+        Attribute -> its values in the order tables list them (every value the data have).
     """
-    prepared = prepare(coded_dir, mapping, coder, tree, by, focus_group)
+    prepared = prepare(coded_dir, mapping, coder, tree, by, focus_group, orders=orders)
     summary = analyse(prepared, base_size, run_length, threshold)
     summary.add_details(detail_tables(prepared, excerpts))
     return summary
@@ -222,14 +226,18 @@ def prepare(
     by: Sequence[str] = DEFAULT_BY,
     focus_group: str | None = None,
     loaded: CodedData | None = None,
+    orders: Mapping[str, Sequence[str]] | None = None,
 ) -> Prepared:
     """Load and check ``coded_dir`` and compute what the analyses share (parameters as :func:`summarise`).
 
     ``loaded``: the folder as :func:`load_project` read it, when the caller has checked that its codes
     are all in ``tree`` (or analyses the project's own codes); it is not read again. Not with a mapping.
+    ``orders``: attribute -> its values in the order tables list them (``--order``; every value the data
+    have), replacing the tree's.
 
     Raises :class:`~ics_leadership.core.errors.DataValidationError` naming the file and field for
-    data with nothing to analyse, an unknown ``--by`` attribute or a coder without codings.
+    data with nothing to analyse, an unknown ``--by`` attribute, an ``--order`` that does not list every
+    value of its attribute, or a coder without codings.
     """
     if tree is None:
         if mapping is not None:
@@ -252,18 +260,34 @@ def prepare(
     else:
         coded, report = load_for_analysis(coded_dir, mapping, tree)
     notes = _check_codings(coded, report, coded_dir, mapping)
-    known = [c for c in prevalence.attributes(coded).columns if c not in ("document_id", "n_chars")]
-    unknown = [b for b in by if b not in known]
+    every = prevalence.attributes(coded)
+    known = [c for c in every.columns if c not in ("document_id", "n_chars")]
+    documents_csv = paths.display_path(Path(coded_dir) / "documents.csv")
+    unknown = [f"--by {b}" for b in by if b not in known] + [f"--order {a}" for a in orders or {} if a not in known]
     if unknown:
         raise DataValidationError(
             [
                 Problem(
-                    paths.display_path(Path(coded_dir) / "documents.csv"),
-                    f"--by {b}: no such attribute in documents.csv or participants.csv (they have: {', '.join(known)})",
+                    documents_csv,
+                    f"{option}: no such attribute in documents.csv or participants.csv (they have: {', '.join(known)})",
                 )
-                for b in unknown
+                for option in unknown
             ]
         )
+    if orders:
+        unlisted = {a: sorted(set(ordered(every[a])) - set(values)) for a, values in orders.items()}
+        if any(unlisted.values()):
+            raise DataValidationError(
+                [
+                    Problem(
+                        documents_csv,
+                        f"--order {a}: the data also have {', '.join(repr(v) for v in left)}; list every value",
+                    )
+                    for a, left in unlisted.items()
+                    if left
+                ]
+            )
+        tree = replace(tree, orders={**tree.orders, **{a: tuple(values) for a, values in orders.items()}})
     coder = coder or prevalence.primary_coder(coded)
     if coder not in set(coded.codings["coder"].unique()):
         raise DataValidationError([Problem(str(coded_dir), f"coder '{coder}' has no codings")])

@@ -10,7 +10,7 @@ Project codes reach the codebook through a mapping file (``--mapping``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ics_leadership.coding import association
@@ -53,12 +53,15 @@ def prepare_paper(
     codebook: Codebook | None = None,
     by: Sequence[str] = generic.DEFAULT_BY,
     loaded: CodedData | None = None,
+    orders: Mapping[str, Sequence[str]] | None = None,
 ) -> generic.Prepared:
     """:func:`ics_leadership.coding.summarise.prepare` in the compendium's codebook (contributions
     rolling up their activities), counting the paper's focus group (clinical leaders) when the data
-    record groups. ``loaded``: as for that function."""
+    record groups. ``loaded``, ``orders``: as for that function."""
     tree = (codebook or load_codebook()).tree
-    return generic.prepare(coded_dir, mapping, coder, tree=tree, by=by, focus_group=FOCUS_GROUP, loaded=loaded)
+    return generic.prepare(
+        coded_dir, mapping, coder, tree=tree, by=by, focus_group=FOCUS_GROUP, loaded=loaded, orders=orders
+    )
 
 
 def analyse_paper(
