@@ -35,6 +35,7 @@ KNOWN_VERSIONS = (1, 2)
 FIELD = "format_version"
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
+_TRIGGER_SET = frozenset(TRIGGERS)  # what protect() may change: checked before calling it
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -43,6 +44,31 @@ def protect(text: str) -> str:
     if text[:1] in TRIGGERS and text and not (text[0] in "+-" and _NUMBER.fullmatch(text)):
         return "'" + text
     return text
+
+
+def quoted(text: str) -> str:
+    """``text`` as a CSV field: quoted when it holds a comma, a quote, a CR or an LF, as the csv module's
+    minimal quoting does, except that a lone CR is quoted too (``csv.writer`` with an LF line end leaves
+    it bare, and ``csv.reader`` then splits the record there)."""
+    # Four substring tests beat one regex search several times over on this hot path (the importers).
+    if '"' in text or "," in text or "\n" in text or "\r" in text:
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def text_field(text: str) -> str:
+    """A text cell as every CSV the tool writes holds it: :func:`protect`, then :func:`quoted`."""
+    return quoted(protect(text) if text[:1] in _TRIGGER_SET else text)
+
+
+def text_fields(texts: list[str]) -> list[str]:
+    """:func:`text_field` of each of ``texts`` (a column's distinct values). Checked all at once first:
+    in most columns (identifiers, codes) no text needs protecting or quoting, and a call per text
+    would be wasted."""
+    joined = "\x00".join(texts)
+    if not any(ch in joined for ch in ',"\n\r') and not {t[:1] for t in texts} & _TRIGGER_SET:
+        return texts
+    return [text_field(t) for t in texts]
 
 
 def unprotect(text: str) -> str:

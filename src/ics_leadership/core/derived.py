@@ -13,7 +13,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from ics_leadership.core.csvformat import TRIGGERS, protect
+from ics_leadership.core.csvformat import protect, quoted, text_field, text_fields
 from ics_leadership.core.forking import in_child
 from ics_leadership.core.outputs import publish_file
 
@@ -59,7 +59,7 @@ def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
     columns = [_column_texts(frame.iloc[:, i]) for i in range(frame.shape[1])]
     if any(c is None for c in columns):
         return pandas_csv_text(frame, index=index)
-    header = ",".join(_quoted(protect(str(c)) if isinstance(c, str) else str(c)) for c in frame.columns)
+    header = ",".join(text_field(c) if isinstance(c, str) else quoted(str(c)) for c in frame.columns)
     if not len(frame):
         return header + "\n"
     return header + "\n" + "\n".join(map(",".join, zip(*columns))) + "\n"
@@ -68,13 +68,6 @@ def csv_text(frame: pd.DataFrame, index: bool = False) -> str:
 def pandas_csv_text(frame: pd.DataFrame, index: bool = False) -> str:
     """The reference: ``frame`` made spreadsheet-safe, floats as ``%.6g``, written by pandas."""
     return _formatted_floats(spreadsheet_safe(frame, index=index)).to_csv(index=index, lineterminator="\n")
-
-
-def _quoted(text: str) -> str:
-    """``text`` as the csv module's minimal quoting writes a field (with ``\\n`` as line end)."""
-    if any(ch in text for ch in ',"\n\r'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
 
 
 def _column_texts(column: pd.Series) -> list[str] | None:
@@ -102,16 +95,16 @@ def _column_texts(column: pd.Series) -> list[str] | None:
         values = list(uniques)
         if not all(isinstance(v, str) for v in values):
             return None
-        texts = _text_cells(values)
+        texts = text_fields(values)
     elif pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         cells = column.to_numpy(dtype=object)  # hashed as an array: faster than through the Series
         if len(cells) and isinstance(cells[0], str) and _all_equal(cells):  # e.g. data_source
-            return [_text_cells([cells[0]])[0]] * len(cells)
+            return [text_field(cells[0])] * len(cells)
         codes, uniques = pd.factorize(cells, use_na_sentinel=True)
         values = uniques.tolist()
         if not all(isinstance(v, str) for v in values):
             return None
-        texts = _text_cells(values)
+        texts = text_fields(values)
     else:
         return None
     table = np.array([*texts, ""], dtype=object)  # code -1 (missing) takes the last entry: empty
@@ -124,18 +117,6 @@ def _all_equal(cells: np.ndarray) -> bool:
         return bool((cells == cells[0]).all())
     except TypeError:  # pd.NA compared gives NA, which has no truth value
         return False
-
-
-def _text_cells(values: list[str]) -> list[str]:
-    """Each distinct text as written: protected, then quoted. Checked all at once first, because in
-    most columns (identifiers) no text needs either, and the call per text is then wasted."""
-    joined = "\x00".join(values)
-    if not any(ch in joined for ch in ',"\n\r') and not {v[:1] for v in values} & _TRIGGER_SET:
-        return values
-    return [_quoted(protect(v)) for v in values]
-
-
-_TRIGGER_SET = set(TRIGGERS)
 
 
 #: Tables with more cells than this in all are written by two processes at once (:func:`write_csvs`).

@@ -32,14 +32,14 @@ from ics_leadership import __version__
 from ics_leadership.coding import codepath
 from ics_leadership.coding.coded import CORPUS_FILE, CodedData, load_coded
 from ics_leadership.coding.format import CODED_TABLES
-from ics_leadership.core.csvformat import FORMAT_VERSION
+from ics_leadership.core.csvformat import FORMAT_VERSION, text_fields
 from ics_leadership.core.csvrecords import records_of
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.core.manifest import sha256_file
 from ics_leadership.core.schema import TableSchema, cell_text
 from ics_leadership.core.tablecheck import Distinct
 from ics_leadership.qda import WITHHELD, privacy
-from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, _codebook_order, _csv_bytes, _field, _with_parents, csv_line
+from ics_leadership.qda.csvwriter import CODEBOOK_COLUMNS, _codebook_order, _csv_bytes, _with_parents, csv_line
 from ics_leadership.qda.errors import ImportFormatError, UnsafeInputError
 from ics_leadership.qda.import_report import REPORT_COLUMNS, REPORT_FILE
 from ics_leadership.qda.model import Code
@@ -245,10 +245,9 @@ def _recode(
             values = [codepath.convert(value, version) for value in values]
         elif kind:
             values = [pseudonyms.get(kind, value) if value else value for value in values]
-        written = np.array([_field(value) for value in values], dtype=object)
+        written = np.array(text_fields(values), dtype=object)
         fields.append(distinct.rows(written)[kept].tolist())
-    lines = [csv_line(header), *(",".join(row) + "\n" for row in zip(*fields))] if len(kept) else [csv_line(header)]
-    return "".join(lines).encode("utf-8")
+    return "".join([csv_line(header), *(",".join(row) + "\n" for row in zip(*fields))]).encode("utf-8")
 
 
 def _corpus_yaml(

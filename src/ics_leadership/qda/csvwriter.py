@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ics_leadership.coding import codepath
-from ics_leadership.core.csvformat import protect
+from ics_leadership.core.csvformat import text_field
 from ics_leadership.qda import notes, privacy
 from ics_leadership.qda.columns import UNKNOWN_CODER, _attribute_columns, author_labels, coder_labels
 from ics_leadership.qda.errors import QDAImportError
@@ -25,13 +25,11 @@ from ics_leadership.qda.model import Code, ImportResult
 CODEBOOK_CSV = "codebook.csv"
 CODEBOOK_COLUMNS = ["code", "parent", "description", "codable", "codings"]
 
-_TRIGGERS = frozenset("=+-@\t\r'")  # first characters protect() may change: checked before calling it
-
 
 def csv_line(values: Iterable[object]) -> str:
     """One CSV record ending in LF, quoted like ``csv.writer`` (QUOTE_MINIMAL) but also quoting a lone
     CR, which ``csv.writer`` with an LF terminator leaves bare and ``csv.reader`` then splits on."""
-    return ",".join(_field(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in values) + "\n"
+    return ",".join(text_field(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in values) + "\n"
 
 
 def _csv_bytes(header: list[str], rows: Iterable[Iterable[object]]) -> bytes:
@@ -200,7 +198,7 @@ class Tables:
         duplicates: Counter[str] = Counter()
         done: set[str] = set()
         written = 0
-        q = _field
+        q = text_field
         quoted = {name: q(name) for name in (*paths.values(), *labels.values())}
         with path.open("w", encoding="utf-8", newline="") as fh:
             fh.write("document_id,start,end,code,coder,excerpt\n")
@@ -263,14 +261,3 @@ def _internal(problem: str) -> None:
         f"internal error: the imported data break the canonical rules ({problem}); "
         f"please report this with the input's format"
     )
-
-
-def _field(text: str) -> str:
-    """One CSV text field: spreadsheet-safe (:func:`~ics_leadership.core.csvformat.protect`), then quoted
-    when it holds a comma, a quote, a CR or an LF."""
-    if text[:1] in _TRIGGERS:
-        text = protect(text)
-    # Four substring tests beat one regex search several times over on this hot path.
-    if '"' in text or "," in text or "\n" in text or "\r" in text:
-        return '"' + text.replace('"', '""') + '"'
-    return text
