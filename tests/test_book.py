@@ -144,6 +144,7 @@ def test_every_chapter_is_built_with_its_title(built_book):
         assert "supported" not in text.lower(), page
         assert not re.search(r"(?<![\d.])0\.000(?![\d])", text), page
         assert "{glue" not in text, page  # a role inside inline code is shown raw, not pasted
+        assert "caption-number" not in page.read_text(encoding="utf-8"), page  # only the book's own numbers
     for page in ("notebooks/02_coding.html", "notebooks/30_own_data.html"):
         assert "not evaluated: needs real coded data" in _text(html / page), page
 

@@ -149,3 +149,20 @@ def test_an_unknown_or_wrong_kind_of_label_fails_the_build(tmp_path):
     assert status != 0
     assert "{figref}`late`: that label is Table 3, not a figure" in warnings
     assert "{tableref}`nowhere`: no such label, not a table" in warnings
+
+
+def test_sphinx_adds_no_number_of_its_own_even_when_an_extension_turns_numfig_on(tmp_path):
+    # sphinx-jupyterbook-latex, which Jupyter Book loads, sets numfig on in config-inited for every
+    # builder; a {table} then read "Table 1 Table 2." in the book
+    from sphinx.cmd.build import build_main
+
+    src = tmp_path / "src"
+    src.mkdir()
+    forced = "def _force(app, config):\n    config.numfig = True\n"
+    setup = "def setup(app):\n    app.connect('config-inited', _force)\n    numbering.setup(app)\n"
+    (src / "conf.py").write_text(CONF.split("def setup")[0] + "numfig = True\n" + forced + setup)
+    for name, text in PAGES.items():
+        (src / f"{name}.rst").write_text(text)
+    assert build_main(["-b", "html", "-q", str(src), str(tmp_path / "html")]) == 0
+    first = (tmp_path / "html" / "first.html").read_text()
+    assert _numbers(first) == ["Table 1.", "Table 2. "] and "caption-number" not in first

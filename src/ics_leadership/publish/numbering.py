@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # Sphinx is imported only when the book is built
     from docutils.nodes import Node
     from sphinx.application import Sphinx
+    from sphinx.config import Config
     from sphinx.environment import BuildEnvironment
 
 #: The kinds numbered, with the word a caption and a citation use.
@@ -350,8 +351,16 @@ def _resolve_citations(app: Sphinx, doctree: Node, docname: str) -> None:
         node.replace_self(link)
 
 
+def _no_sphinx_numbers(app: Sphinx, config: Config) -> None:
+    """Turn Sphinx's ``numfig`` off again, whatever ``_config.yml`` says: sphinx-jupyterbook-latex (which
+    Jupyter Book loads) sets it on in its own ``config-inited`` handler for every builder, and a
+    ``{table}`` of a Markdown page then read "Table 1 Table 47." (Sphinx's number before this one)."""
+    config.numfig = False
+
+
 def setup(app: Sphinx) -> None:
     """Register the numbering with a Sphinx application (called by the book's extension)."""
+    app.connect("config-inited", _no_sphinx_numbers, priority=900)
     app.connect("doctree-read", _read)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
