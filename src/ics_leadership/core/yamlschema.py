@@ -96,6 +96,22 @@ class YamlDocument:
         return Problem(self.shown, message, field=field_name(where) or None, line=self.line(where))
 
 
+def duplicate_ids(doc: YamlDocument, items: Any, where: tuple, what: str) -> list[Problem]:
+    """A problem for each of ``items`` (the list at ``where`` in ``doc``) whose ``id`` an earlier one has:
+    "{what} id 'x' appears twice (first at line N)". An item without a text id is the schema's to report."""
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(item_id, str):
+            continue
+        at = (*where, i, "id")
+        if item_id in first:
+            problems.append(doc.problem(at, f"{what} id '{item_id}' appears twice (first at line {first[item_id]})"))
+        first.setdefault(item_id, doc.line(at) or 0)
+    return problems
+
+
 def field_name(where: Location) -> str:
     """``("nodes", 3, "label")`` → ``nodes[3].label``."""
     out = ""

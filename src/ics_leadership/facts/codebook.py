@@ -17,7 +17,7 @@ import pandas as pd
 from ics_leadership.coding.codetree import CodeTree
 from ics_leadership.core import paths
 from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
+from ics_leadership.core.yamlschema import YamlDocument, duplicate_ids, read_document, schema_problems
 from ics_leadership.facts.vocabulary import LEVELS, STAGES
 from ics_leadership.qda.export import Code
 
@@ -191,26 +191,11 @@ def _contribution(c: dict[str, Any]) -> Contribution:
 
 def _duplicate_ids(doc: YamlDocument) -> list[Problem]:
     """Contribution ids unique in the file, activity ids unique in their contribution."""
-    problems: list[Problem] = []
-
-    def check(items: Any, where: tuple, what: str) -> None:
-        first: dict[str, int] = {}
-        for i, item in enumerate(items if isinstance(items, list) else []):
-            item_id = item.get("id") if isinstance(item, dict) else None
-            if not isinstance(item_id, str):
-                continue  # the schema reports it
-            at = (*where, i, "id")
-            if item_id in first:
-                problems.append(
-                    doc.problem(at, f"{what} id '{item_id}' appears twice (first at line {first[item_id]})")
-                )
-            first.setdefault(item_id, doc.line(at) or 0)
-
     contributions = doc.data.get("contributions") if isinstance(doc.data, dict) else None
-    check(contributions, ("contributions",), "contribution")
+    problems = duplicate_ids(doc, contributions, ("contributions",), "contribution")
     for i, c in enumerate(contributions if isinstance(contributions, list) else []):
         if isinstance(c, dict):
-            check(c.get("activities"), ("contributions", i, "activities"), "activity")
+            problems += duplicate_ids(doc, c.get("activities"), ("contributions", i, "activities"), "activity")
     return problems
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ics_leadership.core import paths
-from ics_leadership.core.errors import DataValidationError, Problem
-from ics_leadership.core.yamlschema import YamlDocument, read_document, schema_problems
+from ics_leadership.core.errors import DataValidationError
+from ics_leadership.core.yamlschema import duplicate_ids, read_document, schema_problems
 
 KEY_MESSAGES_FILE = "key_messages.yaml"
 
@@ -49,7 +49,9 @@ def load_key_messages(path: Path | str | None = None) -> tuple[KeyMessage, ...]:
     """
     path = Path(path or paths.raw_dir() / KEY_MESSAGES_FILE)
     doc = read_document(path)
-    problems = sorted(schema_problems(doc, "key_messages") + _duplicate_ids(doc), key=lambda p: p.line or 0)
+    messages = doc.data.get("messages") if isinstance(doc.data, dict) else None
+    repeated = duplicate_ids(doc, messages, ("messages",), "message")
+    problems = sorted(schema_problems(doc, "key_messages") + repeated, key=lambda p: p.line or 0)
     if problems:
         raise DataValidationError(problems)
     return tuple(
@@ -68,20 +70,3 @@ def load_key_messages(path: Path | str | None = None) -> tuple[KeyMessage, ...]:
 def _text(value: str) -> str:
     """Text as shown: runs of white space (a folded YAML block's line breaks) become one space."""
     return " ".join(str(value).split())
-
-
-def _duplicate_ids(doc: YamlDocument) -> list[Problem]:
-    messages = doc.data.get("messages") if isinstance(doc.data, dict) else None
-    problems: list[Problem] = []
-    first: dict[str, int] = {}
-    for i, message in enumerate(messages if isinstance(messages, list) else []):
-        message_id = message.get("id") if isinstance(message, dict) else None
-        if not isinstance(message_id, str):
-            continue  # the schema reports it
-        at = ("messages", i, "id")
-        if message_id in first:
-            problems.append(
-                doc.problem(at, f"message id '{message_id}' appears twice (first at line {first[message_id]})")
-            )
-        first.setdefault(message_id, doc.line(at) or 0)
-    return problems
