@@ -47,6 +47,11 @@ def data_source_label(synthetic: bool) -> str:
     return SYNTHETIC_LABEL if synthetic else REAL_LABEL
 
 
+def with_data_source(table: pd.DataFrame, label: str) -> pd.DataFrame:
+    """``table`` with a ``data_source`` column of ``label`` first, so that a file cannot lose its label."""
+    return table.assign(data_source=label)[["data_source", *table.columns]]
+
+
 @dataclass
 class CodedData:
     """Validated coded data, with document attributes resolved from participants."""

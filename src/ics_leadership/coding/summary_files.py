@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ics_leadership.coding.coded import with_data_source
 from ics_leadership.core import forking, outputs
 from ics_leadership.core.derived import write_csvs
 
@@ -111,7 +112,7 @@ def write_summary(summary: CodingSummary, out_dir: Path | str, force: bool = Fal
 
 def labelled(tables: dict[str, pd.DataFrame], data_source: str) -> dict[str, pd.DataFrame]:
     """Each table with the ``data_source`` column first, so that a file cannot lose its label."""
-    return {name: t.assign(data_source=data_source)[["data_source", *t.columns]] for name, t in tables.items()}
+    return {name: with_data_source(t, data_source) for name, t in tables.items()}
 
 
 #: Codings from which :func:`summarise_into` computes the detail tables in a second process: below

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from ics_leadership import __version__
+from ics_leadership.coding.coded import with_data_source
 from ics_leadership.core import outputs
 from ics_leadership.core.derived import atomic_write, write_csv
 from ics_leadership.facts import claim_power, claim_power_table, claims, power_design
@@ -237,10 +238,8 @@ def _write(out: Path | str, table: pd.DataFrame, design: power_design.Design, ab
     text = yaml.safe_dump(about, sort_keys=False, allow_unicode=True)
 
     def fill(tmp: Path) -> None:
-        write_csv(table.assign(data_source=DATA_SOURCE)[["data_source", *table.columns]], tmp / "power.csv")
-        write_csv(
-            design.leaders.assign(data_source=DATA_SOURCE)[["data_source", *design.leaders.columns]], tmp / "design.csv"
-        )
+        write_csv(with_data_source(table, DATA_SOURCE), tmp / "power.csv")
+        write_csv(with_data_source(design.leaders, DATA_SOURCE), tmp / "design.csv")
         atomic_write(tmp / "plan.yaml", lambda fh: fh.write(text.encode("utf-8")))
 
     outputs.publish_folder(out, fill, force=force, kind=KIND)

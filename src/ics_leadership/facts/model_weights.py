@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ics_leadership.coding.coded import CodedData, data_source_label
+from ics_leadership.coding.coded import CodedData, data_source_label, with_data_source
 from ics_leadership.facts.codebook import Codebook
 from ics_leadership.facts.model import ARROW, Model
 
@@ -37,7 +37,7 @@ class LinkWeights:
 
     def file_table(self) -> pd.DataFrame:
         """The weights as written to a file: ``table`` after a ``data_source`` column, as summarise's files."""
-        return self.table.assign(data_source=data_source_label(self.synthetic))[["data_source", *self.table.columns]]
+        return with_data_source(self.table, data_source_label(self.synthetic))
 
     def compact_table(self) -> pd.DataFrame:
         """The weights for reading: link, basis, weight, unit."""
