@@ -265,7 +265,7 @@ def _plan_design(args: argparse.Namespace) -> object:
     if paper:
         from ics_leadership.facts import raw, sample
 
-        return frames.design_from_frame(sample.sampling_frame(raw.load_participants()), sample.FRAME_SOURCE)
+        return sample.paper_design(raw.load_participants())
     return frames.read_frame(given) if given is not None else None
 
 

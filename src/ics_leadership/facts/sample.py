@@ -117,12 +117,18 @@ def sample_summary(participants: pd.DataFrame) -> dict[str, int]:
     }
 
 
-#: What :func:`sampling_frame` says it was made from (the frame's README and the plan outputs quote it).
+#: What :func:`paper_design` says it was made from (the frame's README and the plan outputs quote it).
 FRAME_SOURCE = "the paper's Table 1 (data/raw/participants.csv)"
 
 
 def sampling_frame(participants: pd.DataFrame) -> pd.DataFrame:
-    """The paper's design as a sampling frame (:data:`ics_leadership.planning.frame.FRAME`), one row per leader.
+    """The paper's design as a sampling frame (:data:`ics_leadership.planning.frame.FRAME`), one row per
+    leader: :func:`paper_design`'s frame."""
+    return paper_design(participants).frame
+
+
+def paper_design(participants: pd.DataFrame) -> frames.Design:
+    """The paper's design (Table 1's leaders by site and tier) as a :class:`~ics_leadership.planning.frame.Design`.
 
     Typed as :func:`ics_leadership.planning.frame.read_frame` reads a frame (write it with
     :func:`ics_leadership.planning.frame.as_written`; reading that file back gives the same design).
@@ -144,4 +150,4 @@ def sampling_frame(participants: pd.DataFrame) -> pd.DataFrame:
             "notes": ["Table 1: " + str(p) if g else pd.NA for p, g in zip(participants["role_as_printed"], grouped)],
         }
     )
-    return frames.design_from_frame(frame, FRAME_SOURCE).frame
+    return frames.design_from_frame(frame, FRAME_SOURCE)

@@ -1,7 +1,7 @@
 """Tables and figures of the "Planning a replication" page (and of ``plan sample-size --figure``).
 
 The numbers come from :mod:`ics_leadership.planning` (generic) and, for the paper's own design, from
-:func:`ics_leadership.facts.sample.sampling_frame`; this module only lays them out. Every caption
+:func:`ics_leadership.facts.sample.paper_design`; this module only lays them out. Every caption
 states the model's assumptions and that the numbers are planning estimates: the paper made no
 statistical claims, and a small sample is not a flaw of a qualitative study.
 
@@ -18,8 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ics_leadership.facts import raw
-from ics_leadership.facts.sample import FRAME_SOURCE, sampling_frame
+from ics_leadership.facts import raw, sample
 from ics_leadership.figures import style
 from ics_leadership.figures.tables import CaptionedFigure, CaptionedTable
 from ics_leadership.planning import frame as frames
@@ -37,7 +36,7 @@ ESTIMATE_NOTE = (
 
 def paper_design() -> frames.Design:
     """The paper's design (Table 1 by site and tier) as a sampling-frame design."""
-    return frames.design_from_frame(sampling_frame(raw.load_participants()), FRAME_SOURCE)
+    return sample.paper_design(raw.load_participants())
 
 
 def _model_sentence(probability: float) -> str:
