@@ -268,13 +268,12 @@ def frequencies_frame(summary: CodingSummary) -> pd.DataFrame:
 
 def claims_frame(ledger: pd.DataFrame) -> pd.DataFrame:
     """The claims ledger as a page shows it (:func:`ics_leadership.facts.claims.for_display`), with each
-    claim's place in the paper beside it rather than in a column of its own, and no empty reason column."""
+    claim's place in the paper beside it rather than in a column of its own (``for_display`` has already
+    left out every column with no value, such as an empty reason column)."""
     shown = claims.for_display(ledger)
     if "location" in shown:
         shown = shown.assign(claim=[f"{c} ({loc})" for c, loc in zip(shown["claim"], shown["location"])])
         shown = shown.drop(columns="location")
-    if "reason" in shown and not (shown["reason"].astype("string").fillna("") != "").any():
-        shown = shown.drop(columns="reason")
     return shown
 
 

@@ -208,7 +208,7 @@ def evidence_section(model: Model, evidence: Evidence | None, derived_dir: Path 
     """What the evidence section shows, in order, for :func:`~ics_leadership.figures.tables.show_all`.
 
     Without coded data, a sentence saying how to get weights. With them: a banner naming the data
-    (the synthetic-data warning when they are synthetic), what was weighted, the weighted figure,
+    (marked as synthetic output when they are synthetic), what was weighted, the weighted figure,
     the weights and, through a mapping, what it did with each project code. ``derived_dir``: where
     the page wrote ``model_link_weights.csv`` (named in the weights' caption).
     """
@@ -220,7 +220,7 @@ def evidence_section(model: Model, evidence: Evidence | None, derived_dir: Path 
         f"{len(coded.documents)} documents, {len(coded.codings)} codings)."
     )
     items: list[Any] = [
-        tables.banner(coded.synthetic, described, section=True),
+        tables.banner(coded.synthetic, described),
         weights.message,
         weighted_figure(model, weights),
         weights_table(weights, derived_dir),

@@ -62,16 +62,22 @@ def output_metadata(synthetic: bool) -> dict[str, Any]:
     return {key: dict(value) for key, value in SYNTHETIC_OUTPUT.items()} if synthetic else {}
 
 
-class MarkedHTML(HTML):
+class _Marked:
+    """An output that carries :func:`output_metadata` (the page's data source) into the notebook."""
+
+    synthetic = False
+
+    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
+        # No data here (IPython takes the HTML from _repr_html_): the metadata only.
+        return {}, output_metadata(self.synthetic)
+
+
+class MarkedHTML(_Marked, HTML):
     """HTML whose output carries :func:`output_metadata` (the page's data source) into the notebook."""
 
     def __init__(self, data: str, synthetic: bool = False):
         super().__init__(data)
         self.synthetic = synthetic
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
-        # No data here (IPython takes the HTML from _repr_html_): the metadata only.
-        return {}, output_metadata(self.synthetic)
 
 
 def _cell_text(value: object) -> str:
@@ -127,7 +133,7 @@ def p_value_text(value: object) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-class Table(Styler):
+class Table(_Marked, Styler):
     """A pandas Styler whose plain-text form is the table itself.
 
     A bare Styler's text form is ``<pandas.io.formats.style.Styler at 0x7f...>``: it tells a reader
@@ -141,11 +147,6 @@ class Table(Styler):
     def _repr_html_(self) -> str:
         shown = super()._repr_html_()
         return _with_column_names(shown, [str(c) for c in self.data.columns]) if self.stacked else shown
-
-    synthetic = False
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> tuple[dict, dict]:
-        return {}, output_metadata(self.synthetic)
 
     def __repr__(self) -> str:
         text = self.data.to_string(
@@ -235,7 +236,6 @@ def table(
         # Row labels become the first columns, under their names: a header row with an empty corner
         # cell (and a row for the columns' name) reads as a hole, and screen readers announce it so.
         frame = frame.rename_axis(columns=None).reset_index()
-        index = False
     # Column names as words ("p value", not "p_value"): easier to read, and they wrap in print.
     frame = frame.rename(columns=lambda c: c.replace("_", " ") if isinstance(c, str) else c)
     _check_label(label)
@@ -275,8 +275,7 @@ def table(
     if multiline:
         styles.append({"selector": "td", "props": "white-space: pre-line;"})
     styler = styler.set_table_styles(styles)
-    if not index:
-        styler = styler.hide(axis="index")
+    styler = styler.hide(axis="index")  # row labels, if any, are columns by now
     styler.synthetic = synthetic
     return styler
 
@@ -340,8 +339,8 @@ def save_and_show(
     return figure(saved["png"], alt=alt, caption=caption, synthetic=synthetic, zoom=zoom, label=label)
 
 
-def banner(synthetic: bool, description: str, section: bool = False) -> HTML:
-    """A note saying where the numbers on the page (or, ``section=True``, in the section) come from.
+def banner(synthetic: bool, description: str) -> HTML:
+    """A note saying where the numbers that follow come from.
 
     On synthetic data it names the corpus and marks the output; the page's badge (added by the book)
     is what says, once, that the page is a demonstration and not the study's findings.
