@@ -5,7 +5,7 @@ The ``plot_*`` functions draw and the ``*_alt_text`` functions describe; the ``*
 :class:`~ics_leadership.figures.tables.CaptionedFigure` or
 :class:`~ics_leadership.figures.tables.CaptionedTable`, labelled synthetic when the data are, for the
 page to show. :func:`prevalence_cell` and :func:`prevalence_matrix` are the one way prevalence is
-written in a table, here and on each contribution's page.
+written in a table.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def prevalence_cell(expressing: int, participants: int, low: float, high: float)
     return f"{expressing} of {participants}: {share:.0%} ({low:.0%} to {high:.0%})"
 
 
-def prevalence_matrix(prevalence: pd.DataFrame, by: str, code: str | None = None) -> pd.DataFrame:
+def prevalence_matrix(prevalence: pd.DataFrame, by: str) -> pd.DataFrame:
     """Codes (rows) by the groups of ``by`` (columns), each cell a :func:`prevalence_cell`.
 
     Parameters
@@ -157,27 +157,18 @@ def prevalence_matrix(prevalence: pd.DataFrame, by: str, code: str | None = None
     prevalence
         The long table of :func:`ics_leadership.coding.prevalence.prevalence` (rows of every ``by``).
     by
-        ``"level"`` or ``"site"``: which rows to show; the columns keep the table's group order.
-    code
-        Only this contribution and its activities, rows labelled by label alone (a contribution's
-        page); default every code, rows labelled by kind and label.
+        ``"level"`` or ``"site"``: which rows to show; the columns keep the table's group order. Rows
+        are labelled by kind and label.
     """
     rows = prevalence[prevalence["by"] == by]
-    if code is not None:
-        rows = rows[(rows["code"] == code) | rows["code"].str.startswith(code + "/")]
     rows = rows.assign(
         cell=[
             prevalence_cell(k, n, lo, hi)
             for k, n, lo, hi in zip(rows["expressing"], rows["participants"], rows["ci_low"], rows["ci_high"])
         ]
     )
-    index = ["kind", "label"] if code is None else "label"
-    matrix = rows.pivot_table(index=index, columns="group", values="cell", aggfunc="first", sort=False)
-    return (
-        matrix.rename_axis(columns=None)
-        if code is None
-        else matrix.rename_axis(index="contribution or activity", columns=None)
-    )
+    matrix = rows.pivot_table(index=["kind", "label"], columns="group", values="cell", aggfunc="first", sort=False)
+    return matrix.rename_axis(columns=None)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from ics_leadership.facts.key_messages import KeyMessage
 from ics_leadership.facts.model import Model
 from ics_leadership.figures import concentration
 from ics_leadership.figures import model as model_figure
-from ics_leadership.figures.model_page import GRID_KEY
+from ics_leadership.figures.model_page import GRID_KEY, MODEL_KEY
 from ics_leadership.figures.tables import CaptionedFigure
 
 #: Said in the caption, the alt text and the image of both Home figures.
@@ -34,10 +34,7 @@ def model_figure_for_home(model: Model) -> CaptionedFigure:
         "home_model",
         caption=(
             "The conceptual model, rebuilt by the compendium from the Discussion (paras 2-4), which describes "
-            "the paper's Figure 1 in words; it is not the article's figure. The sources of influence clinical "
-            "leaders draw on (left) enable their primary contributions (middle), which produce secondary "
-            "effects on system governance (right). Solid arrows: links the paper states; dashed arrows: links "
-            "the compendium infers."
+            "the paper's Figure 1 in words; it is not the article's figure. " + MODEL_KEY
         ),
         alt=f"{RECONSTRUCTION}. {model_figure.alt_text(model)}",
         zoom=True,

@@ -48,10 +48,7 @@ def figure1(model: Model) -> CaptionedFigure:
         caption=(
             "The conceptual model of Waring et al. (2023), reconstructed by the compendium from the text "
             "of the paper's Discussion (paras 2-4), which describes the paper's Figure 1; the article's figure "
-            "itself is not reproduced. Drawn from data/raw/model.yaml: the sources of influence clinical "
-            "leaders draw on (left) enable their primary contributions (middle), which produce secondary "
-            "effects on system governance (right). Solid arrows: links the paper states; dashed arrows: "
-            "links the compendium infers."
+            "itself is not reproduced. Drawn from data/raw/model.yaml. " + MODEL_KEY
         ),
         alt=model_figure.alt_text(model),
         label="model",
@@ -109,6 +106,13 @@ def domains_table(model: Model) -> CaptionedTable:
         "covers, and the contributions the compendium relates to each, with reasons.",
     )
 
+
+#: How the model reads, and what its arrows mean (shared by the model page and Home).
+MODEL_KEY = (
+    "The sources of influence clinical leaders draw on (left) enable their primary contributions (middle), "
+    "which produce secondary effects on system governance (right). Solid arrows: links the paper states; "
+    "dashed arrows: links the compendium infers."
+)
 
 #: What the grid's shades mean, in the paper's strength (shared by the model page and Home).
 GRID_KEY = (
