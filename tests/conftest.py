@@ -14,6 +14,22 @@ ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 
 
+@pytest.fixture(scope="module")
+def codebook():
+    """The compendium's codebook, from data/raw (read once per test module)."""
+    from ics_leadership.facts.codebook import load_codebook
+
+    return load_codebook(RAW / "codebook.yaml")
+
+
+@pytest.fixture(scope="module")
+def model(codebook):
+    """The conceptual model, from data/raw (read once per test module)."""
+    from ics_leadership.facts.model import load_model
+
+    return load_model(RAW / "model.yaml", codebook)
+
+
 @pytest.fixture
 def raw_copy(tmp_path: Path) -> Path:
     """A private copy of data/raw that a test may break."""

@@ -9,25 +9,13 @@ import matplotlib.pyplot as plt
 import pytest
 import yaml
 
-from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.facts.key_messages import KeyMessage, load_key_messages
-from ics_leadership.facts.model import load_model
 from ics_leadership.figures import home, tables
 from ics_leadership.figures.tables import ZOOM_LABEL
 
 from conftest import RAW, ROOT
 
 CONTRIBUTIONS = ("Analytical insight", "Representation", "Translat", "Relational")
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook(RAW / "codebook.yaml")
-
-
-@pytest.fixture(scope="module")
-def model(codebook):
-    return load_model(RAW / "model.yaml", codebook)
 
 
 def _texts(fig) -> list[str]:

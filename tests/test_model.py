@@ -14,7 +14,6 @@ import yaml
 from ics_leadership.coding.coded import load_coded
 from ics_leadership.core.errors import DataValidationError
 from ics_leadership.core.yamlschema import dictionary, load_schema, parse_document
-from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.facts.model import BASES, CONCENTRATION_EMPHASES, DISPUTED, LAYERS, load_model, parse_model
 from ics_leadership.facts.model_weights import link_weights
 from ics_leadership.facts.vocabulary import LEVELS, STAGES
@@ -57,16 +56,6 @@ STATED = {
     # Discussion para 6: relational activities sustain commitment in later stages.
     ("relational", "engagement_commitment"): "Discussion, para 6",
 }
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook(RAW / "codebook.yaml")
-
-
-@pytest.fixture(scope="module")
-def model(codebook):
-    return load_model(MODEL, codebook)
 
 
 @pytest.fixture
