@@ -141,6 +141,13 @@ def test_without_a_second_process_shared_tasks_run_here_after_own():
     assert (result, order) == (7, ["own", "t1", "t2"])
 
 
+def test_the_command_line_starts_without_pandas():
+    # --help, import and check answer in a tenth of a second; pandas alone takes 0.2 s to load
+    code = "import sys, ics_leadership.cli; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 def test_summarise_loads_scipy_and_statsmodels_only_after_the_split():
     # 0.4 s of imports: paid in the analysing process beside the child's work, not before the fork
     code = (

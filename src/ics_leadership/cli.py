@@ -15,8 +15,6 @@ import sys
 import traceback
 from pathlib import Path
 
-import pandas as pd
-
 from ics_leadership.cli_parser import _parse_value, _positive_int, build_parser  # noqa: F401
 from ics_leadership.core import allocator, manifest, paths
 from ics_leadership.core.errors import CompendiumError, error_lines
@@ -162,6 +160,14 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What --base-size, --run-length and --threshold must be (summarise and plan unseen).
+SATURATION_OPTIONS = "--base-size and --run-length must be at least 1 and --threshold between 0 and 1"
+
+
+def _saturation_options_valid(args: argparse.Namespace) -> bool:
+    return args.base_size >= 1 and args.run_length >= 1 and 0 <= args.threshold <= 1
+
+
 def _summarise(args: argparse.Namespace) -> int:
     """The generic analyses in the project's own codes, or the paper's in its codebook (facts)."""
     from functools import partial
@@ -170,8 +176,8 @@ def _summarise(args: argparse.Namespace) -> int:
     from ics_leadership.facts import replication
     from ics_leadership.facts.codebook import load_codebook
 
-    if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
-        print("error: --base-size and --run-length must be at least 1 and --threshold between 0 and 1", file=sys.stderr)
+    if not _saturation_options_valid(args):
+        print(f"error: {SATURATION_OPTIONS}", file=sys.stderr)
         return 2
     summarise.check_out(args.out, args.force)  # before the analysis, not after
     allocator.keep_freed_memory()  # many large temporary arrays: reuse their memory (0.4 s at 10^6 codings)
@@ -361,8 +367,8 @@ def _plan_unseen(args: argparse.Namespace) -> int:
     from ics_leadership.coding.summary_files import labelled
     from ics_leadership.planning import pilot, report
 
-    if args.base_size < 1 or args.run_length < 1 or not 0 <= args.threshold <= 1:
-        raise CompendiumError("--base-size and --run-length must be at least 1 and --threshold between 0 and 1")
+    if not _saturation_options_valid(args):
+        raise CompendiumError(SATURATION_OPTIONS)
     if args.interviews is not None and args.interviews < 2:
         raise CompendiumError(f"--interviews {args.interviews}: unseen themes need at least 2 interviews")
     report.check_out(args.out, "unseen", args.force)
@@ -373,12 +379,7 @@ def _plan_unseen(args: argparse.Namespace) -> int:
     tables = {
         "unseen_themes": found.estimates,
         "theme_incidence": found.incidence,
-        "saturation": s.runs.assign(
-            base_size=s.base_size,
-            run_length=s.run_length,
-            threshold=s.threshold,
-            saturation_point=s.point if s.point is not None else pd.NA,
-        ),
+        "saturation": s.table(),
         "saturation_curve": s.cumulative,
     }
     readme = report.unseen_readme(

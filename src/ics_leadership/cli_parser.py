@@ -262,9 +262,7 @@ def build_parser() -> argparse.ArgumentParser:
         "for its levels when the data use only those, otherwise sorted",
     )
     p.add_argument("--coder", default=None, help="coder whose codings are counted (default: the one with most)")
-    p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")
-    p.add_argument("--run-length", type=int, default=2, help="saturation run length (default 2)")
-    p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
+    planning_cli.add_saturation_options(p)
     p.add_argument(
         "--excerpts",
         action="store_true",

@@ -33,6 +33,16 @@ class Saturation:
     run_length: int
     threshold: float
 
+    def table(self) -> pd.DataFrame:
+        """The runs as ``saturation.csv`` holds them: each row with the parameters and the saturation
+        point (blank when not reached), so that the file says how it was assessed."""
+        return self.runs.assign(
+            base_size=self.base_size,
+            run_length=self.run_length,
+            threshold=self.threshold,
+            saturation_point=self.point if self.point is not None else pd.NA,
+        )
+
 
 def saturation(
     sequence: Sequence[set[str]], base_size: int = 4, run_length: int = 2, threshold: float = 0.05

@@ -94,13 +94,6 @@ class CodingSummary:
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The CSV tables by file stem, each with the ``data_source`` column first."""
-        s = self.saturation
-        sat = s.runs.assign(
-            base_size=s.base_size,
-            run_length=s.run_length,
-            threshold=s.threshold,
-            saturation_point=s.point if s.point is not None else pd.NA,
-        )
         co = pd.concat(
             [
                 cooccurrence.long_form(self.overlap, "overlapping spans"),
@@ -116,8 +109,8 @@ class CodingSummary:
             "agreement": self.agreement,
             "agreement_by_document": self.agreement_by_document,
             "disagreements": self.disagreements,
-            "saturation": sat,
-            "saturation_curve": s.cumulative,
+            "saturation": self.saturation.table(),
+            "saturation_curve": self.saturation.cumulative,
             "coverage": self.coverage,
             **self.matrices,
             "claims": self.claims,

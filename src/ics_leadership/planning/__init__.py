@@ -17,3 +17,10 @@ by :mod:`ics_leadership.facts.sample` and the command line):
 
 Every number is a planning estimate under stated assumptions, not a claim about a study.
 """
+
+# The sample-size tables' defaults live here, not in sample_size (which re-exports them), so that
+# the command line's parser can show them without loading numpy and pandas for every command.
+#: Shares, counts and probability the tables use unless told otherwise.
+DEFAULT_SHARES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
+DEFAULT_KS = (1, 2, 3)
+DEFAULT_PROBABILITY = 0.8

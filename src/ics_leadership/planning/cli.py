@@ -14,7 +14,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
-from ics_leadership.planning import sample_size
+from ics_leadership import planning
 
 PLAN_DESCRIPTION = """\
 Plan a study of leaders' contributions (or any interview study): how many interviewees, at which
@@ -141,25 +141,25 @@ def add_parser(
         "--share",
         type=float,
         nargs="+",
-        default=list(sample_size.DEFAULT_SHARES),
+        default=list(planning.DEFAULT_SHARES),
         metavar="P",
         help="shares of the population expressing the theme, each above 0 and at most 1 "
-        f"(default: {' '.join(f'{s:g}' for s in sample_size.DEFAULT_SHARES)})",
+        f"(default: {' '.join(f'{s:g}' for s in planning.DEFAULT_SHARES)})",
     )
     p.add_argument(
         "--k",
         type=int,
         nargs="+",
-        default=list(sample_size.DEFAULT_KS),
+        default=list(planning.DEFAULT_KS),
         metavar="K",
         help="times the theme must be seen, each at least 1 "
-        f"(default: {' '.join(str(k) for k in sample_size.DEFAULT_KS)})",
+        f"(default: {' '.join(str(k) for k in planning.DEFAULT_KS)})",
     )
     p.add_argument(
         "--probability",
         type=float,
-        default=sample_size.DEFAULT_PROBABILITY,
-        help=f"chance of seeing it that often, above 0 and below 1 (default {sample_size.DEFAULT_PROBABILITY:g})",
+        default=planning.DEFAULT_PROBABILITY,
+        help=f"chance of seeing it that often, above 0 and below 1 (default {planning.DEFAULT_PROBABILITY:g})",
     )
     p.add_argument(
         "--population",
@@ -198,11 +198,16 @@ def add_parser(
         metavar="N",
         help="use only the first N interviews in data-collection order (default: all)",
     )
+    add_saturation_options(p)
+    _add_out(p, "unseen")
+    return sub, parsers
+
+
+def add_saturation_options(p: argparse.ArgumentParser) -> None:
+    """The saturation parameters (Guest, Namey and Chen 2020), as ``plan unseen`` and ``summarise`` take them."""
     p.add_argument("--base-size", type=int, default=4, help="saturation base size (default 4)")
     p.add_argument("--run-length", type=int, default=2, help="saturation run length (default 2)")
     p.add_argument("--threshold", type=float, default=0.05, help="new-information threshold (default 0.05)")
-    _add_out(p, "unseen")
-    return sub, parsers
 
 
 def _add_out(p: argparse.ArgumentParser, name: str) -> None:

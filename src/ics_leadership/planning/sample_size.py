@@ -28,14 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ics_leadership.planning import DEFAULT_KS, DEFAULT_PROBABILITY, DEFAULT_SHARES
+
 #: A probability this close below the target counts as reaching it (floating-point rounding only).
 TOLERANCE = 1e-12
 #: The largest sample size searched (a share of one in a million would need millions).
 MAX_INTERVIEWS = 10_000_000
-#: Shares, counts and probability the tables use unless told otherwise.
-DEFAULT_SHARES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
-DEFAULT_KS = (1, 2, 3)
-DEFAULT_PROBABILITY = 0.8
 
 BINOMIAL = "binomial"
 HYPERGEOMETRIC = "hypergeometric"
