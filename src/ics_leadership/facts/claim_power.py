@@ -29,7 +29,7 @@ low power for a sample of its size is not a flaw of a qualitative study.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,8 +42,7 @@ from ics_leadership.facts.claims import Claim
 from ics_leadership.facts.codebook import Codebook
 from ics_leadership.facts.power_design import (
     Design,
-    DesignError,
-    at_n,
+    check_share,
     leader_chance,
     multiplier_for_share,
     rates,
@@ -71,9 +70,7 @@ class Effect:
 
     def __post_init__(self) -> None:
         for name in ("claimed", "compared"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise DesignError(f"effect, field '{name}': {value!r} is not a share between 0 and 1")
+            check_share(getattr(self, name), "effect", name)
 
 
 DEFAULT_EFFECT = Effect()
@@ -241,19 +238,6 @@ def consistent_rate(
     mult = multipliers(s, design, targets(s, effect, planted))
     rate = float(np.mean(simulate(s, design, mult, draws) == verdicts.CONSISTENT_CODE))
     return rate, math.sqrt(rate * (1 - rate) / draws.replicates), exact(s, design, mult) if enumerate_ else None
-
-
-def power_curve(
-    s: Setting, design: Design, effect: Effect, ns: Sequence[int], replicates: int = DEFAULT_REPLICATES, seed: int = 0
-) -> pd.DataFrame:
-    """Power at each n leaders per tier (:func:`~ics_leadership.facts.power_design.at_n` of ``design``),
-    with common random numbers: columns claim, n, power, power_se, power_exact (NaN where not enumerated)."""
-    draws = Draws(seed, s.stream, replicates, len(s.codes))
-    rows = []
-    for n in ns:
-        power, se, exact_power = consistent_rate(s, at_n(design, int(n)), effect, draws)
-        rows.append({"claim": s.claim.id, "n": int(n), "power": power, "power_se": se, "power_exact": exact_power})
-    return pd.DataFrame(rows).astype({"power_exact": float})
 
 
 def smallest_n(

@@ -107,7 +107,8 @@ def _non_clinical_levels(total: int, per_tier: Mapping[str, int]) -> dict[str, i
     return largest_remainder(int(total), {lvl: float(per_tier.get(lvl, 0)) for lvl in LEVELS})
 
 
-def _check_share(value: float, where: str, name: str) -> float:
+def check_share(value: float, where: str, name: str) -> float:
+    """``value`` as a float, or a :class:`DesignError` naming ``where`` and the field when it is not a share."""
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.0 <= float(value) <= 1.0:
         raise DesignError(f"{where}, field '{name}': {value!r} is not a share between 0 and 1")
     return float(value)
@@ -161,9 +162,9 @@ def tier_design(
     """A design from head counts per tier, each leader followed up with chance ``follow_up_share``
     and interviewed first at the later stage with chance ``later_share`` (default: the assumptions')."""
     _check_tiers(per_tier, "design")
-    follow = _check_share(follow_up_share, "design", "follow_up_share")
+    follow = check_share(follow_up_share, "design", "follow_up_share")
     later = _later_shares(assumptions)
-    first = later[INTERVIEW] if later_share is None else _check_share(later_share, "design", "later_share")
+    first = later[INTERVIEW] if later_share is None else check_share(later_share, "design", "later_share")
     for name, value in (("non_clinical", non_clinical), ("meetings", meetings)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise DesignError(f"design, field '{name}': {value!r} is not a whole number of at least 0")
