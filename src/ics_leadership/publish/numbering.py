@@ -292,7 +292,9 @@ def _write_numbers(app: Sphinx, doctree: Node, docname: str) -> None:
     for node, page in _with_pages(doctree, docname, _is_numbered):
         entries = numbered.get(page, [])
         start = seen.get(page, 0)
-        count = len(html_items(node.astext(), lambda *_: "")) if isinstance(node, nodes.raw) else 1
+        count = len(_OPEN.findall(node.astext())) if isinstance(node, nodes.raw) else 1  # as html_items finds them
+        if count == 0:
+            continue  # raw HTML without a table or figure (a script, a style): nothing to number
         mine = entries[start : start + count]
         seen[page] = start + count
         if len(mine) != count:

@@ -39,8 +39,6 @@ body { background: #fff !important; line-height: 1.4; }
 .theme-switch-button, .copybtn, .headerlink, .toggle-details, button, .skip-link,
 .bd-search, #pst-back-to-top, details.hide, .cell_input, .tag_hide-cell,
 #jb-print-docs-body { display: none !important; }
-/* The theme hides a page's first heading in print (it prints its own); the report needs it. */
-.bd-main .bd-content .bd-article h1:first-of-type { display: block !important; }
 .bd-main .bd-content { margin-left: 0 !important; }
 .bd-main, .bd-content, .bd-article-container, .bd-page-width, .bd-container, .bd-container__inner,
 .bd-article, article { max-width: none !important; width: auto !important; margin: 0 !important;
@@ -57,8 +55,7 @@ blockquote { margin: 0 0 0.6em 0; padding: 0.3em 0.8em; }
 span[id^="document-"] { position: absolute; }
 /* The home page is the web's way in; on paper the executive summary stands for it (its own tables
    and figures move there), and only the chapters it holds are printed. */
-.compendium-home > :not(.toctree-wrapper),
-.bd-main .bd-content .bd-article .compendium-home > h1:first-of-type { display: none !important; }
+.compendium-home > :not(.toctree-wrapper) { display: none !important; }
 /* Each chapter begins a new sheet (marked by the page script); its sections follow on. A chapter
    drawn in a box (a demonstration page) loses its bottom padding: at the foot of a full page the
    padding alone would spill onto a sheet of its own. */
@@ -67,7 +64,7 @@ span[id^="document-"] { position: absolute; }
 h1, h2, h3, h4, h5, h6 { break-after: avoid; break-inside: avoid; color: #111 !important;
                          margin: 0.9em 0 0.35em 0 !important; line-height: 1.25 !important; }
 /* Chapter titles (h2 once the pages are joined) stand out from their sections. */
-article h1, .compendium-chapter > h2, .compendium-chapter > h3:first-child, #compendium-evidence > h2 {
+.compendium-chapter > h2, .compendium-chapter > h3:first-child, #compendium-evidence > h2 {
     font-size: 1.75rem !important; font-weight: 700 !important; margin: 0 0 4mm 0 !important;
     padding-bottom: 1.5mm; border-bottom: 1.5px solid #777; }
 .compendium-section > h3:first-child { font-size: 1.45rem !important; font-weight: 700 !important;

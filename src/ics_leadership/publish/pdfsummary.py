@@ -5,18 +5,17 @@ paper's facts in ``data/raw``, each with the place the paper states it: the ques
 title, the study's numbers are its study facts (where the paper states a number differently in
 different places, every value is given, with its locations), the contributions are the codebook's,
 and the key messages are those of ``data/raw/key_messages.yaml`` (an inferred message says it is
-the compendium's reading). Until that file exists, the Conclusions' own facts stand in: the number
-of contributions and the model's secondary effects.
+the compendium's reading).
 """
 
 from __future__ import annotations
 
 import html
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 from ics_leadership.facts import consistency
+from ics_leadership.facts import key_messages as km
 from ics_leadership.facts.codebook import load_codebook
 from ics_leadership.facts.raw import STUDY_FILE, Fact, StudyFacts, format_value, load_study
 
@@ -84,51 +83,14 @@ def _contributions(root: Path) -> str:
 
 
 def key_messages(root: Path) -> list[dict[str, str]]:
-    """The key messages for ICS leaders (headline, message, location, and reason when inferred).
-
-    From ``data/raw/key_messages.yaml`` when the compendium has it; otherwise from the Conclusions'
-    facts already in ``data/raw``: how many distinct contributions the paper found, and the secondary
-    effects of its model, each with its location.
-    """
-    raw_dir = root / "data" / "raw"
-    if importlib.util.find_spec("ics_leadership.facts.key_messages") is not None:
-        from ics_leadership.facts import key_messages as km  # type: ignore[attr-defined]
-
-        path = raw_dir / km.KEY_MESSAGES_FILE
-        if path.is_file():
-            return [
-                {"headline": m.headline, "message": m.message, "location": m.location, "reason": m.reason or ""}
-                if m.inferred
-                else {"headline": m.headline, "message": m.message, "location": m.location}
-                for m in km.load_key_messages(path)
-            ]
-    from ics_leadership.facts.model import load_model
-
-    study = load_study(raw_dir / STUDY_FILE)
-    found = study["contributions"]
-    codebook = load_codebook(raw_dir / "codebook.yaml")
-    labels = [c.label.lower() for c in codebook.contributions]
-    messages = [
-        {
-            "headline": "A distinct contribution, in several parts",
-            "message": f"The paper finds {fact_value(found)} distinct contributions of clinical leaders: "
-            f"{', '.join(labels[:-1])} and {labels[-1]}.",
-            "location": "; ".join(r.location for r in found.reports),
-        }
+    """The key messages for ICS leaders from ``data/raw/key_messages.yaml`` (headline, message, location,
+    and the reason when a message is the compendium's inference)."""
+    return [
+        {"headline": m.headline, "message": m.message, "location": m.location, "reason": m.reason or ""}
+        if m.inferred
+        else {"headline": m.headline, "message": m.message, "location": m.location}
+        for m in km.load_key_messages(root / "data" / "raw" / km.KEY_MESSAGES_FILE)
     ]
-    model = load_model(raw_dir / "model.yaml")
-    effects = [n for n in model.nodes if n.layer == "effect"]
-    if effects:
-        messages.append(
-            {
-                "headline": "What the contributions help achieve",
-                "message": "In the paper's model they lead to "
-                + ", ".join(n.label.lower() for n in effects[:-1])
-                + f" and {effects[-1].label.lower()}.",
-                "location": "; ".join(dict.fromkeys(n.location for n in effects)),
-            }
-        )
-    return messages
 
 
 def _messages(root: Path) -> str:
