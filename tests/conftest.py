@@ -100,18 +100,42 @@ def built_book(tmp_path_factory) -> Path:
     return root
 
 
+#: The browser that the browser and PDF tests drive (Debian's chromium unless CHROMIUM says otherwise).
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def need_chromium() -> None:
+    """Skip the test when there is no chromium, except under CI, where a missing browser fails it."""
+    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
+        return
+    message = f"browser and PDF tests need Debian's chromium at {CHROMIUM} (.ci/run installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)  # in CI a missing browser is a failure, never a skip
+    pytest.skip(message)
+
+
+def pdf_outline(reader) -> list[tuple[int, str, int]]:
+    """A PDF's bookmarks (a pypdf reader's), flattened in order: (depth, title, 1-based page)."""
+
+    def walk(items, depth=0):
+        out = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item, depth + 1)
+            else:
+                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+        return out
+
+    return walk(reader.outline)
+
+
 @pytest.fixture(scope="session")
 def pdf_build(built_book) -> tuple[Path, str]:
     """`ics-leadership pdf` (what `make pdf` runs after the build) on the built copy: the PDF and its output.
 
     Built once for every PDF test of the session (the browser tests and tests/test_pdf.py).
     """
-    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    if not (Path(chromium).exists() or shutil.which(chromium)):
-        message = f"PDF tests need Debian's chromium at {chromium} (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # in CI a missing browser is a failure, never a skip
-        pytest.skip(message)
+    need_chromium()
     result = run_cli(built_book, "pdf", timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return built_book / "book" / "_build" / "pdf" / "compendium.pdf", result.stdout

@@ -12,9 +12,7 @@ import html
 import html.parser
 import http.server
 import json
-import os
 import re
-import shutil
 import threading
 import unicodedata
 import urllib.error
@@ -28,11 +26,10 @@ from test_sample import PAPER_TABLE1
 
 from ics_leadership.publish import pdf, pipeline
 
-from conftest import ROOT
+from conftest import CHROMIUM, ROOT, need_chromium, pdf_outline
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Flags for a closed network and a root user: the same ones the PDF step gives chromium.
 CHROMIUM_ARGS = list(pdf.CHROMIUM_ARGS)
 
@@ -42,15 +39,6 @@ MODEL_PAGE = "notebooks/03_model"
 HOME_PAGE = "notebooks/home"
 #: Where the launch buttons point (a placeholder that forks change, see README).
 BINDER = "https://mybinder.org/v2/gh/ics-leadership/compendium/main?urlpath=lab/tree/"
-
-
-def _need_browser() -> None:
-    if Path(CHROMIUM).exists() or shutil.which(CHROMIUM):
-        return
-    message = f"browser tests need Debian's chromium at {CHROMIUM} (.ci/run installs it)"
-    if os.environ.get("CI"):
-        pytest.fail(message)  # in CI a missing browser is a failure, never a skip
-    pytest.skip(message)
 
 
 def _toc_files() -> list[str]:
@@ -87,7 +75,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser():
-    _need_browser()
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -479,17 +467,7 @@ def test_pdf_contents_outline_and_information(pdf_build, html_dir):
 
     path, _ = pdf_build
     reader = PdfReader(path)
-
-    def walk(items, depth=0):
-        out = []
-        for item in items:
-            if isinstance(item, list):
-                out += walk(item, depth + 1)
-            else:
-                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
-        return out
-
-    outline = walk(reader.outline)
+    outline = pdf_outline(reader)
     top = [title for depth, title, _ in outline if depth == 0]
     toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text())
     # The home page is not printed: the executive summary stands for it.

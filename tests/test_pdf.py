@@ -10,9 +10,9 @@ import pytest
 
 from ics_leadership import cli
 from ics_leadership.core.errors import BookBuildError
-from ics_leadership.publish import colophon, pdf, pdfpages, pdfsummary
+from ics_leadership.publish import colophon, pdf, pdfpages
 
-from conftest import ROOT
+from conftest import ROOT, pdf_outline
 
 
 @pytest.fixture
@@ -132,21 +132,6 @@ def test_executive_summary_draws_on_the_papers_facts_with_their_locations():
     assert "Bishop S" not in text and "reproducible companion" not in text
 
 
-def test_key_messages_fall_back_on_the_conclusions_facts(tmp_path):
-    shutil.copytree(
-        ROOT / "data" / "raw", tmp_path / "data" / "raw", ignore=shutil.ignore_patterns("key_messages.yaml")
-    )
-    messages = pdfsummary.key_messages(tmp_path)
-    assert messages[0]["message"] == (
-        "The paper finds 4 distinct contributions of clinical leaders: analytical insight, representation, "
-        "translating and communicating and relational activities."
-    )
-    assert messages[0]["location"] == "Abstract (Results paragraph); Conclusions, para 1"
-    assert (
-        messages[1]["headline"] == "What the contributions help achieve" and "shared vision" in messages[1]["message"]
-    )
-
-
 def test_pdf_command_has_help(capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(["pdf", "--help"])
@@ -256,21 +241,11 @@ def printed(pdf_build):
 
     path, stdout = pdf_build
     reader = PdfReader(path)
-
-    def walk(items, depth=0):
-        out = []
-        for item in items:
-            if isinstance(item, list):
-                out += walk(item, depth + 1)
-            else:
-                out.append((depth, item.title, reader.get_destination_page_number(item) + 1))
-        return out
-
     texts = [re.sub(r"[ \t]+", " ", page.extract_text() or "") for page in reader.pages]
     return {
         "texts": texts,
         "layout": [_page_layout(p) for p in reader.pages],
-        "outline": walk(reader.outline),
+        "outline": pdf_outline(reader),
         "stdout": stdout,
     }
 
