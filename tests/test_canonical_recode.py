@@ -2,7 +2,7 @@
 must be those of the cell-by-cell rewrite it replaced, kept below as the reference.
 
 Random tables in the shape the loader accepts (every non-blank row as wide as the header; blank
-rows of any width): text with commas, quotes, CR, LF, astral characters, spreadsheet triggers,
+rows of any width): text with commas, quotes, CR, LF, astral characters, combining marks, spreadsheet triggers,
 protecting apostrophes and surrounding blanks; format versions 1 and 2; ids renamed or not; excerpts
 kept or withheld; CR LF line ends and a byte-order mark.
 """
@@ -23,7 +23,7 @@ from ics_leadership.qda.canonical import _RENAMED, _recode
 from ics_leadership.qda.csvwriter import _csv_bytes, csv_line
 
 SCHEMAS = {s.name: s for s in CODED_TABLES.values()}
-CELL = st.text(alphabet=st.sampled_from(list("ab /\\,\"'\n\r\t =+-@1é😀")), max_size=6)
+CELL = st.text(alphabet=st.sampled_from(list("ab /\\,\"'\n\r\t =+-@1é😀\u0301")), max_size=6)  # \u0301: combining acute
 BLANK = st.text(alphabet=st.sampled_from([" ", "\t"]), max_size=2)
 
 

@@ -213,3 +213,33 @@ def test_lone_carriage_returns_survive(tmp_path):
     src = fx.simple(tmp_path, body=fx.selection(0, len(text), fx.coding(fx.C_OTHER, n=1), 1), text=text.encode())
     import_project(src, tmp_path / "out")
     assert list(load_coded(tmp_path / "out", check_codes=False).codings["excerpt"]) == [text]
+
+
+def test_canonical_csv_keeps_astral_characters_combining_marks_and_offsets_through_crlf_files(tmp_path):
+    # A canonical folder as a Windows editor saves it (CR LF, a byte-order mark), with an emoji (one code
+    # point, two UTF-16 units) and an e + combining acute (two code points) in ids and excerpts. Canonical
+    # offsets count code points and are carried over as they are; the text of every cell survives.
+    src = tmp_path / "windows"
+    src.mkdir()
+    doc_id, coder, excerpt = "Interview 😀 Zoë", "Re\u0301ne", 'said 😀 then cafe\u0301,\r\n"quoted"'
+    documents = [["document_id", "participant_id", "source_type", "n_chars"], [doc_id, "P1", "interview", "60"]]
+    codings = [
+        ["document_id", "start", "end", "code", "coder", "excerpt"],
+        [doc_id, "3", str(3 + len(excerpt)), "Top/Émoji 😀", coder, excerpt],
+        [doc_id, "40", "55", "=formula", coder, ""],
+    ]
+    for name, table in (("documents.csv", documents), ("codings.csv", codings)):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(table)
+        (src / name).write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    out = tmp_path / "out"
+    assert cli.main(["import", str(src), "--format", "csv", "--out", str(out)]) == 0
+    loaded = load_coded(out, check_codes=False)
+    c = loaded.codings
+    assert list(c["document_id"]) == [doc_id, doc_id] and list(c["coder"]) == [coder, coder]
+    assert list(c["start"]) == [3, 40] and list(c["end"]) == [3 + len(excerpt), 55]  # code points, unchanged
+    assert c["excerpt"].iloc[0] == excerpt and len(excerpt) == 28  # 😀 one character, e + U+0301 two
+    assert list(c["code"]) == ["Top/Émoji 😀", "=formula"]  # read back as written
+    written = (out / "codings.csv").read_bytes()
+    assert b"\r\n" in written and b"'=formula" in written  # CR LF inside the quoted excerpt only; protected
+    assert written.count(b"\n") == 4  # header, two rows, and the LF inside the excerpt
