@@ -71,6 +71,32 @@ def test_our_own_output_is_replaced_only_with_force_and_only_by_the_same_command
     assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]  # the old folder set aside was deleted
 
 
+def test_force_refuses_an_output_folder_someone_has_added_to(tmp_path, capsys):
+    # The marker lists what the output wrote; a thesis saved into the folder afterwards is not replaced.
+    def nested(folder):
+        (folder / "figures").mkdir()
+        (folder / "figures" / "f.png").write_text("png")
+        (folder / "t.csv").write_text("x")
+
+    out = outputs.publish_folder(tmp_path / "o", nested, kind="run")
+    assert outputs.recorded_entries(out) == {"figures", "figures/f.png", "t.csv"}
+    for added in (out / "thesis.docx", out / "figures" / "draft.png", out / "notes"):
+        added.mkdir() if added.name == "notes" else added.write_text("mine")
+        said = rf"holds what the previous run did not write \({added.relative_to(out).as_posix()}\)"
+        with pytest.raises(OutputError, match=said):
+            outputs.publish_folder(out, fill_with("new.csv"), force=True, kind="run")
+        assert added.exists() and (out / "t.csv").exists()  # nothing replaced
+        added.rmdir() if added.is_dir() else added.unlink()
+    outputs.publish_folder(out, fill_with("new.csv"), force=True, kind="run")  # its own output only: replaced
+    assert sorted(p.name for p in out.iterdir()) == [outputs.MARKER, "new.csv"]
+    # the commands say so before any work, with exit 1
+    corpus = tmp_path / "corpus"
+    assert cli.main(["synthesise", "--out", str(corpus)]) == 0
+    (corpus / "thesis.docx").write_text("my thesis")
+    assert cli.main(["synthesise", "--out", str(corpus), "--force"]) == 1
+    assert "thesis.docx" in capsys.readouterr().err and (corpus / "thesis.docx").read_text() == "my thesis"
+
+
 def test_a_failed_fill_keeps_the_earlier_output(tmp_path):
     out = outputs.publish_folder(tmp_path / "o", fill_with("old.csv", "before"), kind="run")
 

@@ -6,7 +6,9 @@ follow one rule:
 - **Folders** (``import``, ``synthesise``, ``summarise``, ``run --out``). A folder that does not
   exist or is empty is used. A non-empty folder is used only with ``--force`` and only if it holds
   the marker file :data:`MARKER` naming the same command (written into every folder the tool
-  publishes), i.e. it is that command's own earlier output. The working folder and its ancestors,
+  publishes), i.e. it is that command's own earlier output, and only if it holds nothing but what
+  that output wrote: the marker lists every file and folder written, and a file added since (a
+  thesis saved into the output folder) makes ``--force`` refuse, naming it. The working folder and its ancestors,
   the home folder, ``/``, the compendium's root and any folder holding ``.git`` are always refused,
   as are an existing file or symbolic link at ``--out``.
 - **Files** (``pdf``, ``export-codebook``). An existing file is replaced only with ``--force``; a
@@ -24,6 +26,7 @@ This module imports nothing heavy: the ``import`` command uses it and must start
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -113,6 +116,35 @@ def _marked_inside(entry: Path) -> bool:
     return (entry / "previous" / MARKER).is_file()
 
 
+def _entries(folder: Path) -> list[str]:
+    """Every file and folder under ``folder`` except the marker, as sorted relative POSIX paths (a
+    symbolic link is an entry, never followed)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        base = Path(dirpath).relative_to(folder)
+        found += [(base / name).as_posix() for name in (*dirnames, *filenames)]
+    return sorted(e for e in found if e != MARKER)
+
+
+def _marker_text(kind: str, written: list[str] | None = None) -> str:
+    listed = "".join(f"written: {json.dumps(entry, ensure_ascii=False)}\n" for entry in written or [])
+    return f"# Written by ics-leadership; `--force` may replace this folder.\ncommand: {kind}\n{listed}"
+
+
+def recorded_entries(folder: Path) -> set[str] | None:
+    """What the output in ``folder`` wrote, as its marker lists it; None when the marker lists nothing
+    (written by a version of the tool before the list, or no marker)."""
+    try:
+        lines = (folder / MARKER).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    written = [line.removeprefix("written: ") for line in lines if line.startswith("written: ")]
+    try:
+        return {json.loads(entry) for entry in written} if written else None
+    except json.JSONDecodeError:
+        return None
+
+
 def marker_kind(folder: Path) -> str | None:
     """The command named by ``folder``'s marker, or None when it has none."""
     try:
@@ -198,6 +230,14 @@ def check_folder(out: Path | str, kind: str, force: bool, legacy: Callable[[Path
     for dirpath, dirnames, _ in os.walk(out):
         if ".git" in dirnames:
             raise OutputError(f"{out}: holds a .git repository ({Path(dirpath, '.git')}); not replacing it")
+    recorded = recorded_entries(out)
+    added = [] if recorded is None else [e for e in _entries(out) if e not in recorded]
+    if added:
+        shown = ", ".join(added[:3]) + (f" and {len(added) - 3} more" if len(added) > 3 else "")
+        raise OutputError(
+            f"{out}: holds what the previous {kind} did not write ({shown}); --force replaces only its own "
+            f"output, so move those out first, or choose another --out"
+        )
     return True
 
 
@@ -245,12 +285,12 @@ def publish_folder(
     remove_stale_siblings(target)
     tmp = new_dir(_existing_ancestor(target), f".{target.name}.ics-tmp-")
     try:
-        (tmp / MARKER).write_text(
-            f"# Written by ics-leadership; `--force` may replace this folder.\ncommand: {kind}\n", encoding="utf-8"
-        )
+        (tmp / MARKER).write_text(_marker_text(kind), encoding="utf-8")
         if gitignore:
             (tmp / ".gitignore").write_text("*\n", encoding="utf-8")
         fill(tmp)
+        # What this output wrote, so that a later --force replaces nothing else.
+        (tmp / MARKER).write_text(_marker_text(kind, _entries(tmp)), encoding="utf-8")
         target.parent.mkdir(parents=True, exist_ok=True)
         if tmp.parent != target.parent:  # the parent folders did not exist when we started
             tmp = Path(shutil.move(tmp, new_dir_name(target.parent, f".{target.name}.ics-tmp-")))
