@@ -107,10 +107,12 @@ def domains_table(model: Model) -> CaptionedTable:
     )
 
 
-#: How the model reads, and what its arrows mean (shared by the model page and Home).
+#: How the model reads (in the words of the Discussion, para 3, on Figure 1), and what its arrows mean
+#: (shared by the model page and Home).
 MODEL_KEY = (
-    "The sources of influence clinical leaders draw on (left) enable their primary contributions (middle), "
-    "which produce secondary effects on system governance (right). Solid arrows: links the paper states; "
+    "Clinical leaders' underlying sources of influence (left) combine to enable their primary contributions "
+    "to system leadership (middle), which further combine to produce secondary effects in system governance "
+    "(right). Solid arrows: links the paper states; "
     "dashed arrows: links the compendium infers."
 )
 
