@@ -274,3 +274,12 @@ def test_outline_matches_the_article_text():
     used = {w: len(re.findall(rf"\b{w}\b", text, re.I)) for w in OUTLINE["ranking_words"]}
     listed = {w: sum(w in ws for ws in OUTLINE["ranking_words_in_paper"].values()) for w in OUTLINE["ranking_words"]}
     assert used == listed
+
+
+def test_the_model_key_keeps_the_discussions_combining():
+    # Discussion para 3 on Figure 1: sources "combine to enable" the contributions, which "further
+    # combine to produce" the secondary effects; a key saying each one enables or produces is stronger.
+    from ics_leadership.figures.model_page import MODEL_KEY
+
+    assert "combine to enable their primary contributions to system leadership" in MODEL_KEY
+    assert "further combine to produce secondary effects in system governance" in MODEL_KEY
