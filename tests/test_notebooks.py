@@ -129,3 +129,44 @@ def test_failing_cell_is_named_after_a_cell_allowed_to_raise(tmp_path):
     # markdown, parameters, int('seven') (allowed to fail), y, raise: the fifth cell, as JupyterLab shows it
     assert info.value.cell == 5
     assert "shown.ipynb, cell 5 failed: ValueError: bad site" in str(info.value)
+
+
+def test_a_kernel_that_dies_while_starting_is_started_again(tmp_path, monkeypatch):
+    # Two kernels starting at once can be given one port; the loser dies before any cell runs.
+    import papermill
+
+    from ics_leadership.publish import execute
+
+    real, calls = papermill.execute_notebook, []
+
+    def dies_first(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError(execute.KERNEL_DIED_STARTING)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", dies_first)
+    source = _notebook(tmp_path / "ok.ipynb", ["x = 1", "print(x * 2)"])
+    executed = pipeline.execute_notebook(source, tmp_path / "out.ipynb", parameters={"x": 21})
+    assert len(calls) == 2 and "42" in executed.read_text()
+
+    def always_dies(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError(execute.KERNEL_DIED_STARTING)
+
+    calls.clear()
+    monkeypatch.setattr(papermill, "execute_notebook", always_dies)
+    with pytest.raises(NotebookExecutionError, match="ok.ipynb failed: RuntimeError: Kernel died before replying"):
+        pipeline.execute_notebook(source, tmp_path / "again.ipynb")
+    assert len(calls) == execute.KERNEL_STARTS  # then it is a failure, named
+
+
+def test_a_kernel_that_dies_in_a_cell_is_not_started_again(tmp_path, monkeypatch):
+    import papermill
+
+    real, calls = papermill.execute_notebook, []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **k: calls.append(1) or real(*a, **k))
+    source = _notebook(tmp_path / "dies.ipynb", ["x = 1", "import os; os._exit(1)"])
+    with pytest.raises(NotebookExecutionError, match="dies.ipynb"):
+        pipeline.execute_notebook(source, tmp_path / "out.ipynb")
+    assert len(calls) == 1  # a cell ran: running the notebook again could repeat what it did

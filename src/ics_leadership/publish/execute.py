@@ -36,6 +36,14 @@ def _quiet_kernel_manager():
     return QuietKernelManager
 
 
+#: What jupyter_client says when a kernel dies before it has answered, i.e. before any cell ran.
+KERNEL_DIED_STARTING = "Kernel died before replying to kernel_info"
+#: How many times a kernel that dies while starting is started: two kernels starting at once (the
+#: build runs steps in parallel) can be given the same free port, and the one that binds second
+#: dies. No cell has run, so starting again is safe; a kernel that dies later is a failure.
+KERNEL_STARTS = 3
+
+
 def execute_notebook(
     source: Path | str,
     output: Path | str,
@@ -77,7 +85,8 @@ def execute_notebook(
     source, output = Path(source), Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     shown = paths.display_path(source)
-    try:
+
+    def run() -> None:
         pm.execute_notebook(
             str(source),
             str(output),
@@ -90,6 +99,15 @@ def execute_notebook(
             kernel_manager_class=_quiet_kernel_manager(),
             extra_arguments=list(kernel_arguments),  # nbclient's, given to the kernel at launch
         )
+
+    try:
+        for attempt in range(1, KERNEL_STARTS + 1):
+            try:
+                run()
+                break
+            except RuntimeError as exc:
+                if str(exc) != KERNEL_DIED_STARTING or attempt == KERNEL_STARTS:
+                    raise
     except PapermillExecutionError as exc:
         cell = _source_cell_number(output, exc.cell_index)
         first_line = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
