@@ -62,9 +62,9 @@ def test_two_builds_give_byte_identical_html_and_notebooks(built_book, second_bu
 
 @pytest.mark.slow
 def test_two_builds_give_byte_identical_pdfs(built_book, second_build, tmp_path):
-    from test_browser import _need_browser
+    from conftest import need_chromium
 
-    _need_browser()
+    need_chromium()
     pdfs = []
     for number, root in enumerate((built_book, second_build), start=1):
         out = tmp_path / f"build{number}.pdf"
